@@ -1,0 +1,1 @@
+"""The edges of Yume: the aiohttp app (webhook, admin API, dev pages), the WhatsApp client and the CLI."""

@@ -1,0 +1,1 @@
+"""What Yume says: per-role state machines, scripted Spanish replies and the conversation engine."""

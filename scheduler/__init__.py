@@ -1,0 +1,1 @@
+"""What Yume knows about time: availability, booking operations and background jobs."""

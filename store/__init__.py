@@ -1,0 +1,1 @@
+"""What Yume remembers: SQLModel tables, database sessions, migrations and phone identity."""
