@@ -1,0 +1,41 @@
+"""Every table, imported in one place so the metadata (and Alembic) sees them all."""
+
+from sqlmodel import SQLModel
+
+from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
+from store.catalog import ServiceType
+from store.channel import InboxEvent, OutboxMessage, OutboxStatus
+from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
+from store.organizations import BusinessSettings, Location, Organization, OrganizationStatus
+from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Appointment",
+    "AppointmentSource",
+    "AppointmentStatus",
+    "BusinessSettings",
+    "Conversation",
+    "ConversationStatus",
+    "Customer",
+    "Direction",
+    "InboxEvent",
+    "Location",
+    "Message",
+    "NameSource",
+    "Organization",
+    "OrganizationStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Permission",
+    "SenderType",
+    "ServiceType",
+    "Staff",
+    "StaffHours",
+    "StaffRole",
+    "StaffService",
+    "TimeBlock",
+    "metadata",
+]

@@ -1,0 +1,76 @@
+"""The business: organization, its location with business hours, and its typed settings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from store.types import JSONType, UTCDateTime, utcnow
+
+DEFAULT_TIMEZONE = "America/Mexico_City"
+
+
+class OrganizationStatus(StrEnum):
+    onboarding = "onboarding"
+    active = "active"
+    suspended = "suspended"
+    churned = "churned"
+
+
+class BusinessSettings(BaseModel):
+    """The knobs a business can turn; stored as JSON on the organization, defaults filled here."""
+
+    model_config = ConfigDict(extra="allow")
+
+    slot_step_minutes: int = PydanticField(default=15, ge=5, le=240)
+    min_notice_minutes: int = PydanticField(default=60, ge=0, le=7 * 24 * 60)
+    max_days_ahead: int = PydanticField(default=30, ge=1, le=365)
+    reminder_hours_before: list[int] = PydanticField(default_factory=lambda: [24])
+    daily_agenda_time: str | None = "08:00"
+    stale_flow_minutes: int = PydanticField(default=120, ge=5)
+    takeover_quiet_hours: int = PydanticField(default=12, ge=1)
+    review_request_hours: int | None = None
+    review_link: str | None = None
+    monthly_free_bookings: int = 50
+
+
+class Organization(SQLModel, table=True):
+    """A business using Yume on its WhatsApp number."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(200))
+    phone: str | None = Field(default=None, sa_type=String(20))
+    wa_phone_number_id: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
+    waba_id: str | None = Field(default=None, sa_type=String(64))
+    # The Meta business token, encrypted with YUME_SECRET_KEY; never stored in clear text.
+    access_token_encrypted: str | None = Field(default=None, sa_type=String(2000))
+    timezone: str = Field(default=DEFAULT_TIMEZONE, sa_type=String(64))
+    status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
+    plan: str = Field(default="free", sa_type=String(20))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def business_settings(self) -> BusinessSettings:
+        """The typed settings, with defaults for whatever the business never changed."""
+        return BusinessSettings.model_validate(self.settings or {})
+
+
+class Location(SQLModel, table=True):
+    """Where the business works (one per organization in v1) and when it is open."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="Principal", sa_type=String(200))
+    address: str | None = Field(default=None, sa_type=String(500))
+    is_primary: bool = True
+    # {"mon": [["10:00", "14:00"], ["16:00", "20:00"]], "sun": []}: split shifts, empty = closed.
+    business_hours: dict[str, list[list[str]]] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
