@@ -1,0 +1,208 @@
+"""The calendar as the availability engine sees it, loaded from the store for one business."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.availability import Busy, Slot, SlotQuery, SlotRules, StaffDay, open_slots
+from scheduler.errors import NotFound
+from store.hours import HoursRange, WeeklyHours, parse_weekly_hours
+from store.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    BusinessSettings,
+    Location,
+    Organization,
+    ServiceType,
+    Staff,
+    StaffHours,
+    StaffService,
+    TimeBlock,
+)
+
+
+@dataclass(frozen=True)
+class Business:
+    """One business's facts the scheduling rules need."""
+
+    organization: Organization
+    location: Location | None
+    tz: ZoneInfo
+    hours: WeeklyHours
+    settings: BusinessSettings
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.organization.id
+
+    @property
+    def rules(self) -> SlotRules:
+        return SlotRules(
+            step_minutes=self.settings.slot_step_minutes,
+            min_notice_minutes=self.settings.min_notice_minutes,
+            max_days_ahead=self.settings.max_days_ahead,
+        )
+
+    def local_day_bounds(self, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+        """UTC instants covering local `first_day` 00:00 to the end of `last_day`."""
+        start = datetime.combine(first_day, time(0), tzinfo=self.tz).astimezone(timezone.utc)
+        end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz).astimezone(timezone.utc)
+        return start, end
+
+
+async def load_business(session: AsyncSession, organization_id: uuid.UUID) -> Business:
+    """The organization with its primary location, timezone, hours and settings."""
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound("organization not found", organization_id=str(organization_id))
+    location = (
+        await session.execute(
+            select(Location)
+            .where(Location.organization_id == organization_id)
+            .order_by(Location.is_primary.desc(), Location.created_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    hours = parse_weekly_hours(location.business_hours if location else {})
+    return Business(
+        organization=organization,
+        location=location,
+        tz=ZoneInfo(organization.timezone),
+        hours=hours,
+        settings=organization.business_settings(),
+    )
+
+
+async def load_service(session: AsyncSession, organization_id: uuid.UUID, service_id: uuid.UUID) -> ServiceType:
+    """A service of this business (404 for another business's id, never its data)."""
+    service = await session.get(ServiceType, service_id)
+    if service is None or service.organization_id != organization_id:
+        raise NotFound("service not found", service_id=str(service_id))
+    return service
+
+
+async def eligible_staff(
+    session: AsyncSession, organization_id: uuid.UUID, service_id: uuid.UUID, staff_id: uuid.UUID | None = None
+) -> list[Staff]:
+    """Active staff who perform the service (optionally just one person), ordered by name."""
+    query = (
+        select(Staff)
+        .where(Staff.organization_id == organization_id, Staff.active.is_(True))
+        .where(
+            or_(
+                Staff.offers_all_services.is_(True),
+                Staff.id.in_(select(StaffService.staff_id).where(StaffService.service_id == service_id)),
+            )
+        )
+        .order_by(Staff.name, Staff.id)
+    )
+    if staff_id is not None:
+        query = query.where(Staff.id == staff_id)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def staff_hours(session: AsyncSession, staff_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, WeeklyHours]:
+    """Each staff member's own weekly hours; staff without rows are absent (they work business hours)."""
+    if not staff_ids:
+        return {}
+    rows = (await session.execute(select(StaffHours).where(StaffHours.staff_id.in_(staff_ids)))).scalars().all()
+    grouped: dict[uuid.UUID, dict[int, list[HoursRange]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        grouped[row.staff_id][row.weekday].append(HoursRange.from_times(row.starts, row.ends))
+    return {staff_id: {day: tuple(sorted(r)) for day, r in days.items()} for staff_id, days in grouped.items()}
+
+
+async def busy_intervals(
+    session: AsyncSession,
+    staff_ids: Sequence[uuid.UUID],
+    start: datetime,
+    end: datetime,
+    exclude_appointment_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, list[Busy]]:
+    """Active appointments (with buffers) and blocks overlapping [start, end), per staff member."""
+    busy: dict[uuid.UUID, list[Busy]] = {staff_id: [] for staff_id in staff_ids}
+    if not staff_ids:
+        return busy
+    appointments = select(Appointment.staff_id, Appointment.starts_at, Appointment.busy_until).where(
+        Appointment.staff_id.in_(staff_ids),
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.starts_at < end,
+        Appointment.busy_until > start,
+    )
+    if exclude_appointment_id is not None:
+        appointments = appointments.where(Appointment.id != exclude_appointment_id)
+    for staff_id, starts_at, busy_until in (await session.execute(appointments)).all():
+        busy[staff_id].append(Busy(starts_at, busy_until))
+    blocks = select(TimeBlock.staff_id, TimeBlock.starts_at, TimeBlock.ends_at).where(
+        TimeBlock.staff_id.in_(staff_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start
+    )
+    for staff_id, starts_at, ends_at in (await session.execute(blocks)).all():
+        busy[staff_id].append(Busy(starts_at, ends_at))
+    return busy
+
+
+async def staff_days(
+    session: AsyncSession,
+    staff: Sequence[Staff],
+    start: datetime,
+    end: datetime,
+    exclude_appointment_id: uuid.UUID | None = None,
+) -> list[StaffDay]:
+    """The engine's view of each staff member between two instants."""
+    ids = [member.id for member in staff]
+    own_hours = await staff_hours(session, ids)
+    busy = await busy_intervals(session, ids, start, end, exclude_appointment_id)
+    return [StaffDay(member.id, own_hours.get(member.id), tuple(busy[member.id])) for member in staff]
+
+
+async def find_slots(
+    session: AsyncSession,
+    business: Business,
+    service: ServiceType,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    staff_id: uuid.UUID | None = None,
+    exclude_appointment_id: uuid.UUID | None = None,
+    ignore_notice: bool = False,
+) -> list[Slot]:
+    """Open slots for a service over local days, for one staff member or anyone who performs it."""
+    staff = await eligible_staff(session, business.id, service.id, staff_id)
+    start, end = business.local_day_bounds(first_day, last_day)
+    days = await staff_days(session, staff, start, end, exclude_appointment_id)
+    query = SlotQuery(
+        duration=timedelta(minutes=service.duration_minutes),
+        buffer=timedelta(minutes=service.buffer_minutes),
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        ignore_notice=ignore_notice,
+    )
+    return open_slots(days, business.hours, business.tz, query, business.rules)
+
+
+async def appointments_per_staff(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID], start: datetime, end: datetime
+) -> dict[uuid.UUID, int]:
+    """How many active appointments each staff member has between two instants."""
+    if not staff_ids:
+        return {}
+    rows = await session.execute(
+        select(Appointment.staff_id, func.count())
+        .where(
+            Appointment.staff_id.in_(staff_ids),
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .group_by(Appointment.staff_id)
+    )
+    return {staff_id: count for staff_id, count in rows.all()}

@@ -1,0 +1,108 @@
+"""Customers racing for the last slot: exactly one wins, the others are told it is taken."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from scheduler import booking
+from scheduler.errors import SlotTaken
+from store.database import Database
+from store.models import Appointment, AppointmentStatus
+from tests.helpers import local, seed
+
+NOW = local("2027-01-14T12:00")
+RACERS = 8
+
+ONE_CHAIR = {
+    "name": "Barbería de una silla",
+    "hours": {"fri": ["10:00-10:45"]},
+    "services": [{"name": "Corte de cabello", "minutes": 45, "price": 150}],
+    "people": {
+        "pedro": {"name": "Pedro", "phone": "55 2020 3030", "role": "owner"},
+        **{f"c{i}": {"name": f"Cliente {i}", "phone": f"55 1000 00{i:02d}", "role": "customer"} for i in range(RACERS)},
+    },
+}
+
+TWO_CHAIRS = {
+    **ONE_CHAIR,
+    "name": "Barbería de dos sillas",
+    "people": {**ONE_CHAIR["people"], "ana": {"name": "Ana", "phone": "55 2020 4040", "role": "staff"}},
+}
+
+
+async def _attempt(db: Database, loaded, customer: str, gate: asyncio.Event) -> str:
+    await gate.wait()
+    try:
+        async with db.transaction() as session:
+            await booking.book(
+                session,
+                organization_id=loaded.organization_id,
+                customer_id=loaded.customers[customer],
+                service_id=loaded.services["Corte de cabello"],
+                start=local("2027-01-15T10:00"),
+                now=NOW,
+            )
+        return "booked"
+    except SlotTaken:
+        return "taken"
+
+
+async def _race(db: Database, loaded, racers: int) -> list[str]:
+    gate = asyncio.Event()
+    tasks = [asyncio.create_task(_attempt(db, loaded, f"c{i}", gate)) for i in range(racers)]
+    await asyncio.sleep(0.05)
+    gate.set()
+    return await asyncio.gather(*tasks)
+
+
+async def _active(db: Database) -> list[Appointment]:
+    async with db.transaction() as session:
+        rows = await session.execute(select(Appointment).where(Appointment.status == AppointmentStatus.confirmed))
+        return list(rows.scalars())
+
+
+async def test_last_slot_goes_to_exactly_one_of_many_racing_customers(db: Database) -> None:
+    loaded = await seed(db, ONE_CHAIR)
+    results = await _race(db, loaded, RACERS)
+    assert results.count("booked") == 1
+    assert results.count("taken") == RACERS - 1
+    assert len(await _active(db)) == 1
+
+
+async def test_two_chairs_take_exactly_two_of_many_racing_customers(db: Database) -> None:
+    loaded = await seed(db, TWO_CHAIRS)
+    results = await _race(db, loaded, RACERS)
+    assert results.count("booked") == 2
+    active = await _active(db)
+    assert {a.staff_id for a in active} == {loaded.staff["pedro"], loaded.staff["ana"]}
+
+
+async def test_postgres_exclusion_constraint_refuses_overlaps_even_without_the_booking_code(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("the database-level constraint is PostgreSQL's; SQLite relies on serialized transactions")
+    loaded = await seed(db, ONE_CHAIR)
+    start = local("2027-01-15T10:00")
+
+    def row(customer: str, offset: int) -> Appointment:
+        begin = start + timedelta(minutes=offset)
+        return Appointment(
+            organization_id=loaded.organization_id, customer_id=loaded.customers[customer],
+            staff_id=loaded.staff["pedro"], service_id=loaded.services["Corte de cabello"],
+            starts_at=begin, ends_at=begin + timedelta(minutes=45), busy_until=begin + timedelta(minutes=45),
+        )
+
+    async with db.transaction() as session:
+        session.add(row("c0", 0))
+    with pytest.raises(IntegrityError, match="ex_appointment_staff_no_overlap"):
+        async with db.transaction() as session:
+            session.add(row("c1", 30))
+    async with db.transaction() as session:  # a cancelled one does not count
+        cancelled = row("c2", 15)
+        cancelled.status = AppointmentStatus.cancelled
+        session.add(cancelled)
+    assert len(await _active(db)) == 1
