@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,8 @@ class BusinessFacts:
         """A local wall-clock time as an aware datetime."""
         return dt.datetime.combine(day, clock, tzinfo=self.tz)
 
-    def nlu_catalog(self) -> Catalog:
+    @cached_property
+    def catalog(self) -> Catalog:
         """What the NLU may know: services, staff names, hours, timezone (never customers)."""
         hours: dict[str, list[tuple[dt.time, dt.time]]] = {}
         for index, key in enumerate(WEEKDAY_KEYS):
