@@ -76,7 +76,7 @@ def name_answer(text: str) -> str | None:
     return " ".join(words) if looks_like_name(words) else None
 
 
-_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|soy)\s+")
+_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy)\s+")
 
 
 def introduced_name(text: str) -> str | None:
@@ -210,7 +210,8 @@ def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str |
     for match in _REFERENCED.finditer(folded):
         words = _name_words_from(text, match.end())
         words = [w for w in words if fold(w) not in exclude]
-        if words and (words[0][:1].isupper() or len(words) >= 1 and fold(words[0]) not in NOT_NAME_WORDS):
+        # Lower-case words after "cliente" are usually the sentence going on, not a name.
+        if words and words[0][:1].isupper():
             return " ".join(words)
     names = capitalized_names(text, exclude)
     return names[0] if names else None

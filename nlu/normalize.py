@@ -73,7 +73,7 @@ _MULTIWORD: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b([ap])\s?\.\s?m\b\.?"), r"\1m"),
     (re.compile(r"\bmedio dia\b"), "mediodia"),
     (re.compile(r"\bwalk\s?-?\s?in\b"), "walkin"),
-    (re.compile(r"\bno\s?-\s?show\b|\bno show\b"), "noshow"),
+    (re.compile(r"\bno\s?-?\s?shows?\b"), "noshow"),
     (re.compile(r"\bre\s?-\s?agendar\b|\bre agendar\b"), "reagendar"),
     (re.compile(r"\bal\s?ratito\b"), "al rato"),
     (re.compile(r"\bpor fa\b"), "por favor"),
