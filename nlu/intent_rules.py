@@ -22,7 +22,8 @@ _STAFF_NOUN = r"emplead[oa]s?|barber[oa]s?|estilistas?|manicuristas?|colaborador
 _PERSON_NOUN = r"alguien|(?:un |una )?(?:cliente|clienta|señor|señora|senor|senora|persona|chavo|chava|niño|niña|nino|nina|joven|muchacho|muchacha|caballero|dama|chico|chica|morro|morra|cuate|señorita)"
 
 INJECTION = _rx(
-    r"\b(?:ignora|ignore|olvida|olvidate de|omite|salta)\b.{0,30}\b(?:instrucciones|reglas|indicaciones|prompt|anteriores)\b",
+    r"\b(?:ignora|ignore|olvida|olvidate de|omite|salta)\b.{0,30}\b(?:instrucciones|reglas|indicaciones|prompt|anteriores|anterior)\b",
+    r"\b(?:nuevo rol|rol|role)\s*:?\s*(?:de )?(?:admin\w*|dueño|dueno|owner|sistema|root|desarrollador)\b",
     r"\bsystem\b\s*:",
     r"\bsystem prompt\b",
     r"\b(?:actua|actuar|haz de cuenta que eres|finge que eres|finge ser|ahora eres|eres ahora)\b.{0,30}\b(?:admin\w*|dueño|dueno|desarrollador|sistema|owner|root)\b",
@@ -30,16 +31,27 @@ INJECTION = _rx(
     r"\bjailbreak\b",
     r"\b(?:lista|datos|telefonos|numeros) de (?:todos )?(?:los |tus )?(?:otros )?clientes\b",
 )
+_HUMAN_NOUN = (
+    r"(?:(?:el|la|un|una|al)\s+)?(?:alguien|persona|humano|humana|dueño|dueña|dueno|duena|encargad[oa]|asesor|asesora|agente|"
+    r"jefe|jefa|gerente|responsable|patron|patrona|señorita|empleado)(?:\s+(?:real|de verdad))?"
+)
 HUMAN = _rx(
-    r"\b(?:hablar|platicar|comunicarme|comunicame|contactar|pasame|pasas|pasarme|pasan|comuniqueme|conectame|contactame)\s+(?:con|a)\s+"
-    r"(?:alguien|una persona|un humano|una humana|el dueño|la dueña|el dueno|el encargado|la encargada|un asesor|una asesora|"
-    r"un agente|el jefe|la jefa|el gerente|una persona real|un empleado|el responsable|alguien real|el patron|la patrona|una señorita)",
+    r"\b(?:hablar|platicar|comunicarme|comunicame|contactar|pasame|pasas|pasarme|pasan|comuniqueme|conectame|contactame|"
+    rf"comunicas|comunica)\s+(?:con|a|al)\s+{_HUMAN_NOUN}\b",
+    rf"\b(?:me )?(?:puede|pueden|podria|podrian|quiero que me) (?:atender|atienda|llamar|llame|contestar|conteste)\s+{_HUMAN_NOUN}\b",
+    rf"\bpasame al?\s+{_HUMAN_NOUN}\b",
     r"\b(?:atencion|persona) (?:humana|real)\b",
     r"\bquiero (?:un|una) (?:humano|persona)\b",
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
 )
 # Phrases that, with nothing else of substance, abandon what is going on.
+STOP_PHRASE = re.compile(
+    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
+    r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
+    r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
+    r"mejor otro dia|basta|stop|alto)\b"
+)
 STOP_WHOLE = re.compile(
     r"^(?:(?:no|nel|ya|mejor|entonces|pues|ok|bueno)\s*,?\s*)*"
     r"(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo|dejalo asi|dejalo ahi|ahi muere|ahi lo dejamos|ya no|"
@@ -58,6 +70,8 @@ RESCHEDULE = _rx(
     r"\b(?:me la|me lo|la|lo|nos la)\s+(?:cambias|cambian|puedes cambiar|pueden cambiar|podrias cambiar|mueves|puedes mover|recorres|"
     r"pasas|puedes pasar|adelantas|atrasas|cambiarias|recorren)\b",
     r"\b(?:moverla|moverlo|cambiarla|cambiarlo|recorrerla|pasarla|adelantarla|atrasarla)\b",
+    r"\b(?:cambiar|cambia|cambiarla|mover|moverla|recorrer|recorrerla|pasar|pasarla)(?:la|lo)? (?:a|para) "
+    r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
 )
 CANCEL = _rx(
@@ -71,7 +85,8 @@ CANCEL = _rx(
 MY_APPOINTMENTS = _rx(
     r"\b(?:cuando|a que hora|que dia|que hora|para cuando|para que dia|para que hora) (?:es|era|tengo|fue|quedo|seria|sera) (?:mi|la|mis) citas?\b",
     r"\bmis citas\b",
-    r"\b(?:tengo|tendre|tenia) (?:alguna |una )?cita\b",
+    r"\b(?:tengo|tendre|tenia) (?:alguna |una )?citas?\b",
+    r"\b(?:a que hora|que dia|para cuando|cuando|para que dia) (?:quede|quedo mi|quedamos|me toca)\b",
     r"\b(?:que|cuantas|cuales) citas tengo\b",
     r"\bmi cita (?:sigue|esta|quedo|es|de)\b",
     r"\b(?:si|ya) quedo (?:mi|la) cita\b",
@@ -132,7 +147,7 @@ MARK_COMPLETED = _rx(
     r"\bcomplet(?:e|ada|ado)\b",
 )
 WALK_IN = _rx(
-    rf"\b(?:acaba de llegar|acaban de llegar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso) (?:{_PERSON_NOUN})\b",
+    rf"\b(?:acaba de llegar|acaban de llegar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso) (?:a )?(?:{_PERSON_NOUN})\b",
     r"\bsin cita\b",
     r"\bwalkin\b",
     r"\bde pasada\b",
@@ -166,12 +181,14 @@ SET_HOURS = _rx(
 )
 ADD_SERVICE = _rx(
     r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
-    r"\bvamos a (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
+    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
+    r"\b(?:ofreceremos|ahora ofrecemos)\b",
     r"\b(?:servicio nuevo|nuevo servicio)\b",
 )
 UPDATE_SERVICE = _rx(
     r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
     r"\bahora (?:cuesta|cobra|cobramos|vale|dura|sale|es de|tarda)\b",
+    r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
     r"\bque (?:dure|cueste|salga|valga)\b",
     r"\b\$ ?\d+|\d+ pesos\b",
@@ -186,7 +203,7 @@ STATS = _rx(
     r"\bcuantos no (?:vinieron|llegaron)\b",
 )
 ASK_LOCATION = _rx(
-    r"\b(?:direccion|ubicacion|domicilio|maps|google maps)\b",
+    r"\b(?:direccion|ubicacion|maps|google maps)\b",
     r"\bdonde (?:estan|esta|queda|quedan|se ubican|los encuentro|se encuentran|es|los veo|estan ubicados|andan)\b",
     r"\bcomo (?:llego|le llego|les llego|llegar)\b",
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
@@ -202,9 +219,12 @@ ASK_HOURS = _rx(
     r"\b(?:estan|esta) abiert[oa]s?\b",
     r"\bque dias (?:abren|trabajan|atienden|estan)\b",
     r"^(?:abren|trabajan|atienden)\b",
+    r"\b(?:abren|cierran)\b",
 )
 ASK_SERVICES = _rx(
-    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo)\b",
+    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
+    r"\b(?:que incluye|que trae|en que consiste|que lleva)\b",
+    r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
     r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
     r"\b(?:catalogo|menu)\b",
@@ -226,6 +246,7 @@ BOOK_VERB = _rx(
     r"\b(?:me|nos) (?:atienden|atiendes|recibes|reciben)\b",
     r"\b(?:puedo|podemos|podria|quiero|quisiera|queria|quisieramos) (?:ir|pasar|llegar|caer|ir a)\b",
     r"\b(?:tienes|tienen|tendras|tendran|hay) algo\b",
+    r"\b(?:tienes|tienen|tendras|tendran|hay|se puede|puedes|pueden|podras)\s*\?",
     r"\b(?:me|nos) (?:das|dan|darias|puedes dar|podras dar|podrás dar) (?:chance|lugar|espacio|cita|un espacio|un lugar)\b",
     r"\bme (?:podras|podrias|puedes) dar cita\b",
 )
@@ -246,7 +267,7 @@ AFFIRM = re.compile(
     r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
 )
 DENY = re.compile(
-    r"^(?:no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
+    r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
     r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"
 )
 CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no)\b")
@@ -254,7 +275,8 @@ COURTESY_WORDS = frozenset(
     {",", "?", "por", "favor", "gracias", "muchas", "mil", "pues", "entonces", "ok", "bueno", "hola", "y", "oye",
      "porfa", "amigo", "amiga", "joven", "señorita", "jeje", "jaja", "jajaja", "xd", "ya", "eh", "mmm", "ah", "este",
      "sale", "va", "si", "asi", "bien", "esta", "perfecto", "excelente", "super", "muy", "todo", "mejor", "buenas",
-     "buenos", "dias", "tardes", "noches", "que", "tal", "de", "nada", "claro"}
+     "buenos", "dias", "tardes", "noches", "que", "tal", "de", "nada", "claro", "esa", "ese", "eso", "mero", "orale",
+     "andale", "simon", "dale", "vale", "listo", "okey", "joven", "amigo", "hermano", "carnal", "compa"}
 )
 
 

@@ -59,7 +59,7 @@ _TOKEN_MAP: dict[str, str] = {
     "p.m": "pm", "a.m": "am",
     # yes / no / ok
     "sip": "si", "sii": "si", "sis": "si", "sep": "si", "yes": "si", "sí": "si",
-    "nop": "no", "nope": "no", "noo": "no", "nou": "no",
+    "nop": "no", "nope": "no", "noo": "no", "nou": "no", "nelson": "nel", "na": "no", "nah": "no", "nanai": "no",
     "oki": "ok", "okis": "ok", "okey": "ok", "okay": "ok", "oka": "ok", "okk": "ok",
     "okas": "ok", "okidoki": "ok", "oks": "ok", "okei": "ok", "okeyy": "ok",
     # nouns

@@ -171,11 +171,12 @@ def _read(text: str, context: NluContext) -> Reading:
         if tapped is not None:
             return Reading(_build(Intent.INFORM, message, choice=tapped), certain=True)
     if ir.INJECTION.search(norm):
+        # An ordinary out-of-scope message: nothing in it is taken as an instruction or as data.
         return Reading(Understanding(intent=Intent.OTHER))
     if ir.HUMAN.search(norm) or (message.staff and _HUMAN_WITH.search(norm)):
         return Reading(_build(Intent.HUMAN, message))
-    if ir.STOP_ANYWHERE.search(norm) or (expecting != Expecting.YES_NO and ir.STOP_WHOLE.match(norm)):
-        if context.step is None and re.fullmatch(r"(?:cancel\w*)(?: por favor)?", norm):
+    if ir.STOP_ANYWHERE.search(norm) or (expecting != Expecting.YES_NO and _only_giving_up(norm)):
+        if context.step is None and re.match(r"cancel\w*\b", norm):  # no flow to abandon: cancel the appointment
             return Reading(_build(Intent.CANCEL, message))
         return Reading(_build(Intent.STOP, message))
 
@@ -203,6 +204,12 @@ def _read(text: str, context: NluContext) -> Reading:
     return Reading(_build(intent, message))
 
 
+def _only_giving_up(norm: str) -> bool:
+    """ "ya no", "déjalo, luego te escribo": nothing but giving-up phrases and courtesy."""
+    remaining, count = ir.STOP_PHRASE.subn(" ", norm)
+    return count > 0 and ir.is_only_courtesy([t for t in remaining.split() if t not in ("no", "nel", "luego", "mejor")])
+
+
 def _answer_to_question(message: _Message) -> Reading | None:
     """The reading of a reply to what was just asked, or None when it is not such a reply."""
     context, norm = message.context, message.normalized
@@ -215,10 +222,11 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting == Expecting.YES_NO:
         person, relayed = free_text.relayed_message(message.text)
         extra = {"message_text": relayed} if relayed else {}
-        affirm, deny = ir.AFFIRM.match(norm), ir.DENY.match(norm)
+        deny = ir.DENY.match(norm)
+        affirm = None if deny else ir.AFFIRM.match(norm)
         rest = message.rest_tokens()
-        if deny and ir.CORRECTION.search(norm) and message.has_data:
-            return Reading(_build(Intent.INFORM, message))
+        if (affirm or deny) and ir.CORRECTION.search(norm) and message.has_data:
+            return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
         if affirm or deny:
             intent = Intent.AFFIRM if affirm else Intent.DENY
             words = rest[1:] if rest else []

@@ -116,7 +116,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) tardes?|tardecita|despues de comer)\b"),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) noches?|nochecita)\b"),
     "mañana": re.compile(r"\bmañana\b"),
-    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato|mas tarde|mas al rato)\b"),
+    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
     "yesterday": re.compile(r"\bayer\b"),
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
