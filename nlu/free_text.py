@@ -35,7 +35,7 @@ _NAME_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y"})
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿÑñ][A-Za-zÀ-ÖØ-öø-ÿÑñ'\-.]*$")
 _ANSWER_PREFIX = re.compile(
     r"^(?:(?:hola|si|ok|claro|va|sale|listo)\s*[,.!]?\s+)?"
-    r"(?:(?:me llamo|mi nombre es|soy|es|se llama|a nombre de|ponlo a nombre de|ponla a nombre de|ponle|pon|"
+    r"(?:(?:me llamo|mi nombre es|soy|es para|para|es|se llama|a nombre de|ponlo a nombre de|ponla a nombre de|ponle|pon|"
     r"nombre|de parte de|seria|sería|el nombre es|su nombre es)\s*:?\s+)",
 )
 _ANSWER_SUFFIX = re.compile(r"[\s,.!¡?¿:;]*(?:gracias|por favor|porfa|xfa|\W)*\s*$")
@@ -76,7 +76,7 @@ def name_answer(text: str) -> str | None:
     return " ".join(words) if looks_like_name(words) else None
 
 
-_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|soy)\s+")
+_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy)\s+")
 
 
 def introduced_name(text: str) -> str | None:
@@ -148,7 +148,7 @@ _REASON_AFTER = re.compile(
     r"gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|\bporque|\bya que|\bes que|\bpues)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
+    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
 )
 _VACATIONS = re.compile(r"\b(?:de|por|mis|unas|en)\s+vacaciones\b")
 _NOT_A_REASON = frozenset(
@@ -210,7 +210,8 @@ def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str |
     for match in _REFERENCED.finditer(folded):
         words = _name_words_from(text, match.end())
         words = [w for w in words if fold(w) not in exclude]
-        if words and (words[0][:1].isupper() or len(words) >= 1 and fold(words[0]) not in NOT_NAME_WORDS):
+        # Lower-case words after "cliente" are usually the sentence going on, not a name.
+        if words and words[0][:1].isupper():
             return " ".join(words)
     names = capitalized_names(text, exclude)
     return names[0] if names else None

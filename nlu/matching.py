@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 SYNONYMS: dict[str, str] = {
     "pelo": "cabello", "cabellos": "cabello", "cortar": "corte", "cortarme": "corte",
     "cortarse": "corte", "cortes": "corte", "recorte": "corte", "cortecito": "corte",
-    "cortarle": "corte", "corta": "corte", "peluqueada": "corte", "pelarme": "corte",
+    "cortarle": "corte", "corta": "corte", "cortan": "corte", "corten": "corte", "cortas": "corte",
+    "korte": "corte", "peluqueada": "corte", "pelarme": "corte",
     "rasurar": "barba", "rasurada": "barba", "rasurarme": "barba", "rasurarle": "barba",
     "afeitar": "barba", "afeitada": "barba", "afeitarme": "barba", "barbas": "barba",
     "manicura": "manicure", "mani": "manicure", "manicur": "manicure", "manos": "manicure",
@@ -45,7 +46,7 @@ SERVICE_WORDS: frozenset[str] = frozenset(
 _NAME_STOPWORDS = frozenset({"de", "del", "y", "con", "la", "el", "para", "+", "en", "a", "e", "los", "las"})
 # Real words one typo away from a catalog word; never corrected ("pero" is not "pelo").
 _NEVER_FUZZ = frozenset(
-    {"norte", "corre", "barra", "carta", "parte", "porte", "corto", "certe", "pero", "cortas", "bravo",
+    {"norte", "corre", "barra", "carta", "parte", "porte", "corto", "certe", "pero", "bravo",
      "bueno", "tarde", "noche", "media", "manda", "mande", "madre", "manana", "pedir", "pide", "pides",
      "podre", "padre", "cabe", "barbie", "meter", "cortina", "cortesia"}
 )

@@ -59,7 +59,7 @@ _TOKEN_MAP: dict[str, str] = {
     "p.m": "pm", "a.m": "am",
     # yes / no / ok
     "sip": "si", "sii": "si", "sis": "si", "sep": "si", "yes": "si", "sí": "si",
-    "nop": "no", "nope": "no", "noo": "no", "nou": "no",
+    "nop": "no", "nope": "no", "noo": "no", "nou": "no", "nelson": "nel", "na": "no", "nah": "no", "nanai": "no",
     "oki": "ok", "okis": "ok", "okey": "ok", "okay": "ok", "oka": "ok", "okk": "ok",
     "okas": "ok", "okidoki": "ok", "oks": "ok", "okei": "ok", "okeyy": "ok",
     # nouns
@@ -73,7 +73,7 @@ _MULTIWORD: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b([ap])\s?\.\s?m\b\.?"), r"\1m"),
     (re.compile(r"\bmedio dia\b"), "mediodia"),
     (re.compile(r"\bwalk\s?-?\s?in\b"), "walkin"),
-    (re.compile(r"\bno\s?-\s?show\b|\bno show\b"), "noshow"),
+    (re.compile(r"\bno\s?-?\s?shows?\b"), "noshow"),
     (re.compile(r"\bre\s?-\s?agendar\b|\bre agendar\b"), "reagendar"),
     (re.compile(r"\bal\s?ratito\b"), "al rato"),
     (re.compile(r"\bpor fa\b"), "por favor"),

@@ -19,7 +19,7 @@ _DURATION_PATTERNS: list[re.Pattern[str]] = [
 ]
 _EXPLICIT_PRICE = re.compile(r"\$ ?(?P<n>\d+(?:\.\d{1,2})?)|\b(?P<n2>\d+(?:\.\d{1,2})?) (?:pesos|varos|baros|pesitos|mxn)\b")
 _CONTEXT_PRICE = re.compile(
-    r"\b(?:a|en|por|cuesta|cueste|cuesten|vale|valga|sale|salga|cobra|cobrar|cobramos|cobre|precio(?: de)?|"
+    r"\b(?:a|en|por|cuesta|cueste|cuesten|costar|vale|valga|valer|sale|salga|cobra|cobrar|cobramos|cobre|precio(?: de)?|"
     r"de|es|ponlo|ponle|sea|seria|subelo a|bajalo a|quede en|queda en)\s(?P<n>\d{2,5}(?:\.\d{1,2})?)\b"
     r"(?! ?(?:horas|hora|minutos|:|am|pm|de la|y media|dias))"
 )

@@ -29,7 +29,9 @@ MONTH_WORDS: dict[str, int] = {
     "nov": 11, "dic": 12,
 }
 # Common words one typo away from a weekday name; never "corrected".
-_NOT_WEEKDAY_TYPOS = frozenset({"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "martas"})
+_NOT_WEEKDAY_TYPOS = frozenset(
+    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos"}
+)
 
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _WD2 = r"(?P<wd2>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
@@ -114,7 +116,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) tardes?|tardecita|despues de comer)\b"),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) noches?|nochecita)\b"),
     "mañana": re.compile(r"\bmañana\b"),
-    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato|mas tarde|mas al rato)\b"),
+    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
     "yesterday": re.compile(r"\bayer\b"),
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
@@ -131,6 +133,8 @@ class DateTimeFound:
 
     parts: DateTimeParts
     rest: str
+    # The text that was scanned (weekday typos fixed); positions below index into it.
+    text: str = ""
     days: list[tuple[int, DayParts]] = field(default_factory=list)
     clocks: list[tuple[int, ClockParts, ClockParts | None]] = field(default_factory=list)
     weekday_range: list[Weekday] | None = None
@@ -351,5 +355,5 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         part_of_day=part_of_day,
         weekdays=weekdays,
     )
-    return DateTimeFound(parts=parts, rest=" ".join(scan.text.split()), days=days, clocks=clocks,
+    return DateTimeFound(parts=parts, rest=" ".join(scan.text.split()), text=text, days=days, clocks=clocks,
                          weekday_range=weekday_range)
