@@ -688,7 +688,9 @@ class CustomerChat(Chat):
 
     def on_enter_asking_name(self) -> None:
         suggested = self.customer.name if self.customer.name_source == NameSource.whatsapp_profile else None
-        self.ask(replies.ask_name(suggested), Expecting.NAME)
+        service, start = self.scheduled_service, self.wanted_start
+        summary = replies.slot_summary(service.name, start, self.today) if service and start else None
+        self.ask(replies.ask_name(summary, suggested), Expecting.NAME)
 
     async def on_enter_booked(self) -> None:
         """Book it (choosing the time was the confirmation), tell the customer, the owner and the staff member."""

@@ -293,7 +293,8 @@ def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
     for offer in offers:
         when = "Hoy" if offer.day == today else "Mañana" if (offer.day - today).days == 1 else None
         since = f"desde {fmt.clock_time(offer.first)}"
-        choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), f"{when}, {since}" if when else since.capitalize()))
+        description = f"{when}, {since}" if when else since[0].upper() + since[1:]
+        choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), description))
     return choices
 
 
@@ -360,11 +361,18 @@ def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) ->
     return _offer(text, choices, list_button="Ver horarios")
 
 
-def ask_name(suggested: str | None = None) -> Reply:
+def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
     text = "¿Me confirmas tu nombre para la cita?"
+    if summary:
+        text = f"Casi listo: {summary}. {text}"
     if suggested and len(suggested) <= BUTTON_TITLE_MAX:
         return Reply(text=text, buttons=(Button(id=f"name:{suggested}", title=suggested),))
     return Reply(text=text)
+
+
+def slot_summary(service: str, start: datetime, today: date) -> str:
+    """ "Corte de cabello, mañana viernes 15 de enero a las 4:00 PM"."""
+    return f"{service}, {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
 
 
 def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
