@@ -103,7 +103,7 @@ class CustomerChat(Chat):
 
     async def _at_rest(self, heard: Heard) -> list[str]:
         intent = heard.intent
-        if intent == Intent.BOOK or (intent == Intent.INFORM and self._has_booking_details(heard)):
+        if intent == Intent.BOOK or (intent in (Intent.INFORM, Intent.OTHER) and self._asks_for_a_time(heard)):
             self._start("book")
             self._remember_booking(heard)
             return ["wants_to_book"]
@@ -278,6 +278,14 @@ class CustomerChat(Chat):
     def _heard_time(self, heard: Heard) -> bool:
         option = heard.option
         return heard.slots.time is not None or (option is not None and option.kind == "slot")
+
+    def _asks_for_a_time(self, heard: Heard) -> bool:
+        """Booking details with no request around them ("mañana a las 4", "un corte el sábado").
+
+        A day in the past is not a request: "el corte de ayer me quedó mal" is for the owner.
+        """
+        day = heard.slots.date
+        return self._has_booking_details(heard) and (day is None or day >= self.today)
 
     def _has_booking_details(self, heard: Heard) -> bool:
         s = heard.slots

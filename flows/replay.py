@@ -51,6 +51,7 @@ class FixtureResult:
     failures: list[str] = field(default_factory=list)
     inbound: int = 0
     outbound: int = 0
+    transcript: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -237,6 +238,10 @@ async def replay_fixture(
             last_sender = sender
             result.inbound += 1
         result.outbound += len(sent)
+        result.transcript.append(f"{number}. {header}")
+        for message in sent:
+            body = message.plain_text().replace("\n", "\n       ")
+            result.transcript.append(f"     → {message.to}: {body}")
         for message in sent:
             if message.buttons or message.rows:
                 phone = _phone_of(message.to)
@@ -526,6 +531,7 @@ async def replay_paths(
     database_url: str | None = None,
     coverage: TransitionCoverage | None = None,
     out: TextIO | None = None,
+    transcript: bool = False,
 ) -> ReplaySummary:
     """Replay every fixture under `paths`, printing failures as they happen and the summary line."""
     summary = ReplaySummary()
@@ -545,6 +551,9 @@ async def replay_paths(
                 finally:
                     await databases.release(database)
             summary.results.append(result)
+            if out is not None and transcript:
+                print(f"=== {result.path}: {result.name}", file=out)
+                print("\n".join(result.transcript), file=out)
             if out is not None and not result.passed:
                 print(result.describe(), file=out)
     finally:

@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--nlu", choices=("rules", "claude"), default="rules", help="NLU engine (default: rules)")
     parser.add_argument("--coverage", action="store_true", help="print the machine transitions the fixtures exercised")
+    parser.add_argument("--transcript", action="store_true", help="print every conversation as it was replayed")
     parser.set_defaults(run=_run)
 
 
@@ -31,7 +32,10 @@ def _run(args: argparse.Namespace) -> int:
     coverage = TransitionCoverage() if args.coverage else None
     try:
         summary = asyncio.run(
-            replay_paths(args.paths, understander, os.environ.get("DATABASE_URL"), coverage, out=sys.stdout)
+            replay_paths(
+                args.paths, understander, os.environ.get("DATABASE_URL"), coverage, out=sys.stdout,
+                transcript=args.transcript,
+            )
         )
     except FixtureError as error:
         print(f"yume replay: {error}", file=sys.stderr)
