@@ -38,6 +38,11 @@ QUESTIONS = {Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.
 SMALL_TALK = {Intent.GREET, Intent.THANKS, Intent.GOODBYE, Intent.AFFIRM, Intent.DENY}
 BOOKING_KEYS = ("service_id", "date", "time", "part_of_day", "staff_id", "mode", "appointment_id", "another",
                 "existing_id", "lost", "slot_note", "name_given")
+STEP_TASKS = {
+    "choosing_service": "book", "choosing_day": "book", "choosing_slot": "book", "asking_name": "book",
+    "choosing_appointment_to_move": "move", "choosing_new_day": "move", "choosing_new_slot": "move",
+    "choosing_appointment_to_cancel": "cancel", "confirming_cancel": "cancel",
+}
 MAX_SLOTS_LISTED = 10
 MAX_DAYS_OFFERED = 7
 ALTERNATIVES = 3
@@ -125,8 +130,17 @@ class CustomerChat(Chat):
         return ["was_not_understood"]
 
     def _answers_this_step(self, heard: Heard) -> bool:
-        """A "book" intent that only carries the details this step asks for is an answer, not a new request."""
-        return heard.intent == Intent.BOOK and self.state not in ("confirming_cancel",) and self._has_booking_details(heard)
+        """A request that belongs to what we are doing is an answer, not a new request.
+
+        "cambiar esa cita" while deciding, "sí, cancélala" while confirming, "un corte el
+        viernes" (a book intent with details) while booking.
+        """
+        if self.state == "deciding_another_or_change":
+            return True
+        task = STEP_TASKS.get(self.state)
+        if heard.intent == Intent.BOOK:
+            return task == "book" and self._has_booking_details(heard)
+        return task == ("move" if heard.intent == Intent.RESCHEDULE else "cancel")
 
     def _heard_service(self, heard: Heard) -> list[str]:
         if self._is_digression(heard):
@@ -385,7 +399,7 @@ class CustomerChat(Chat):
     async def day_has_openings(self) -> bool:
         """Guard: a day was given and it has at least one free time for the service."""
         day = self.wanted_day
-        if day is None or self.scheduled_service is None:
+        if day is None or await self.service_to_schedule() is None:
             return False
         return bool(await self.openings_on(day))
 
@@ -419,10 +433,11 @@ class CustomerChat(Chat):
     def moving(self) -> bool:
         return self.data.get("mode") == "move"
 
-    @property
-    def scheduled_service(self) -> ServiceType | None:
+    async def service_to_schedule(self) -> ServiceType | None:
         """The service being booked, or the service of the appointment being moved."""
         if self.moving:
+            if self._moving_service is None:
+                await self.appointment()
             return self._moving_service
         return self.business.service(self.data.get("service_id"))
 
@@ -459,9 +474,7 @@ class CustomerChat(Chat):
 
     async def openings(self, first: date, last: date) -> dict[date, list[Opening]]:
         """Free starts per local day between two days (any eligible staff unless one was asked for)."""
-        if self.moving:
-            await self.appointment()
-        service = self.scheduled_service
+        service = await self.service_to_schedule()
         if service is None:
             return {}
         staff_id = None if self.moving else self.data.get("staff_id")
@@ -602,7 +615,7 @@ class CustomerChat(Chat):
             if info is not None:
                 self.ask(replies.ask_new_day(info, offers, self.today, problem), Expecting.DATE)
                 return
-        service = self.scheduled_service
+        service = await self.service_to_schedule()
         self.ask(replies.ask_day(service.name if service else "cita", offers, self.today, problem), Expecting.DATE)
 
     async def _day_problem(self) -> str | None:
@@ -639,7 +652,7 @@ class CustomerChat(Chat):
     async def _offer_slots(self) -> None:
         """The day's options, or, after a time that cannot be booked, the nearest ones."""
         day = self.wanted_day
-        service = self.scheduled_service
+        service = await self.service_to_schedule()
         assert day is not None and service is not None  # guards checked both before we got here
         openings = await self.openings_on(day)
         note = self.data.pop("slot_note", None)
@@ -649,7 +662,7 @@ class CustomerChat(Chat):
             return
         start = self.wanted_start
         if start is not None:
-            problem = replies.slot_problem(self._why_not(start), start, self.today, self.business.calendar.settings.min_notice_minutes)
+            problem = replies.slot_problem(self._why_not(start, service), start, self.today, self.business.calendar.settings.min_notice_minutes)
             if note:
                 problem = note
             nearest = sorted(openings, key=lambda o: (abs((o.start - start).total_seconds()), o.start))[:ALTERNATIVES]
@@ -675,12 +688,15 @@ class CustomerChat(Chat):
                 note = f"{_part_name(part).capitalize()} ya no tengo lugar ese día, pero te ofrezco otras horas."
         if len(starts) <= MAX_SLOTS_LISTED:
             return starts, False, note
-        # Spread the ten across the day so every part of it is represented.
+        # Too many to list: on-the-hour times read best; else spread ten across the day.
+        hourly = [s for s in starts if s.minute == 0]
+        if 3 <= len(hourly) <= MAX_SLOTS_LISTED:
+            return hourly, True, note
         last = len(starts) - 1
         picked = sorted({starts[round(i * last / (MAX_SLOTS_LISTED - 1))] for i in range(MAX_SLOTS_LISTED)})
         return picked, True, note
 
-    def _why_not(self, start: datetime) -> str:
+    def _why_not(self, start: datetime, service: ServiceType) -> str:
         settings = self.business.calendar.settings
         if start < self.now:
             return "past"
@@ -688,22 +704,21 @@ class CustomerChat(Chat):
             return "too_soon"
         if start.date() > self.today + timedelta(days=settings.max_days_ahead):
             return "too_far"
-        service = self.scheduled_service
         minutes = start.hour * 60 + start.minute
-        need = (service.duration_minutes + service.buffer_minutes) if service else 0
+        need = service.duration_minutes + service.buffer_minutes
         inside = any(r.start <= minutes and minutes + need <= r.end for r in self.business.day_hours(start.date()))
         return "taken" if inside else "closed"
 
-    def on_enter_asking_name(self) -> None:
+    async def on_enter_asking_name(self) -> None:
         suggested = self.customer.name if self.customer.name_source == NameSource.whatsapp_profile else None
-        service, start = self.scheduled_service, self.wanted_start
+        service, start = await self.service_to_schedule(), self.wanted_start
         summary = replies.slot_summary(service.name, start, self.today) if service and start else None
         self.ask(replies.ask_name(summary, suggested), Expecting.NAME)
 
     async def on_enter_booked(self) -> None:
         """Book it (choosing the time was the confirmation), tell the customer, the owner and the staff member."""
         start = self.wanted_start
-        service = self.scheduled_service
+        service = await self.service_to_schedule()
         assert start is not None and service is not None
         staff_id = self.data.get("staff_id")
         try:
@@ -818,7 +833,7 @@ class CustomerChat(Chat):
         self.say(replies.handed_off(owner.name if owner else None, reason))
 
     async def _context(self) -> str | None:
-        service = self.scheduled_service
+        service = await self.service_to_schedule()
         day = self.wanted_day
         when = fmt.day_phrase(day, self.today) if day else None
         if service is None and when is None:

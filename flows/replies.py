@@ -340,8 +340,9 @@ def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 
     """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far")."""
     at = fmt.clock_time(start)
     when = fmt.day_phrase(start.date(), today)
+    of_day = f"del {when[3:]}" if when.startswith("el ") else f"de {when}"
     if kind == "past":
-        return f"Las {at} de {when} ya pasaron."
+        return f"Las {at} {of_day} ya pasaron."
     if kind == "too_soon":
         hours = fmt.duration(notice_minutes)
         return f"Para las {at} ya no alcanzo: necesitamos al menos {hours} de anticipación."
@@ -349,7 +350,7 @@ def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 
         return f"A las {at} no estamos abiertos {when}."
     if kind == "too_far":
         return "Esa fecha todavía no está abierta para citas."
-    return f"Las {at} de {when} ya están ocupadas."
+    return f"Las {at} {of_day} ya están ocupadas."
 
 
 def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) -> Reply:

@@ -13,8 +13,6 @@ from statemachine import State, StateMachine
 class StaffFlow(StateMachine):
     """A staff member checks their schedule (or the business's, if allowed) and blocks time."""
 
-    enable_self_transition_entries = True
-
     # Nothing pending: Yume answers and waits for a request.
     ready = State(initial=True)
     # Blocking time: which hours → (if appointments are in the way) yes or no → blocked.
