@@ -337,7 +337,7 @@ class CustomerChat(Chat):
         """
         text = (heard.text or "").strip()
         words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
-        return "?" in text or len(words) >= 4
+        return bool(words) and ("?" in text or len(words) >= 4)
 
     async def _identify_appointment(self, heard: Heard) -> bool:
         """Which upcoming appointment the customer means (by the day or time they mention)."""
