@@ -257,9 +257,12 @@ class CustomerChat(Chat):
         if service is not None and self.data.get("mode") != "move":
             self.data["service_id"] = str(service.id)
         day, clock = slots.date, slots.time
-        if option is not None and option_slot(option.id):
-            day, clock = option_slot(option.id)  # type: ignore[misc]
-        elif option is not None and option_day(option.id):
+        picked = option_slot(option.id) if option is not None else None
+        # An option stands for its day and time, unless the message names another day
+        # ("el lunes a las 4" is not the "4:00 PM" of the day on the list).
+        if picked is not None and (day is None or day == picked[0]):
+            day, clock = picked
+        elif option is not None and option_day(option.id) and day is None:
             day = option_day(option.id)
         if day is not None and day.isoformat() != self.data.get("date"):
             self.data["date"] = day.isoformat()
@@ -346,13 +349,15 @@ class CustomerChat(Chat):
             return False
         slots = heard.slots
         day = slots.from_date or slots.date
-        clock = slots.from_time or (slots.time if slots.from_date is None else None)
         candidates = upcoming
         used_date = used_time = False
         if day is not None:
             on_day = [a for a in candidates if self.business.local(a.starts_at).date() == day]
             if on_day:
                 candidates, used_date = on_day, True
+        # A time names the appointment only with its day, or alone: "para el domingo a las 12"
+        # is the new time when Sunday is not the day of any appointment.
+        clock = slots.from_time or (slots.time if slots.from_date is None and (day is None or used_date) else None)
         if clock is not None:
             at_time = [a for a in candidates if self.business.local(a.starts_at).time() == clock]
             if at_time:
@@ -635,11 +640,8 @@ class CustomerChat(Chat):
 
     async def _day_offers(self) -> list[DayOffer]:
         settings = self.business.calendar.settings
-        first = max(self.today, self.wanted_day or self.today)
-        if first > self.today + timedelta(days=settings.max_days_ahead):
-            first = self.today
         last = self.today + timedelta(days=settings.max_days_ahead)
-        openings = await self.openings(first, last)
+        openings = await self.openings(self.today, last)
         days = sorted(day for day, found in openings.items() if found)[:MAX_DAYS_OFFERED]
         return [DayOffer(day=day, first=openings[day][0].start) for day in days]
 
