@@ -624,6 +624,7 @@ class CustomerChat(Chat):
         self.ask(replies.ask_day(service.name if service else "cita", offers, self.today, problem), Expecting.DATE)
 
     async def _day_problem(self) -> str | None:
+        """Why the wanted day cannot be offered (saying which time was taken, when one was asked for)."""
         day = self.wanted_day
         if day is None:
             return None
@@ -636,7 +637,9 @@ class CustomerChat(Chat):
             kind = "closed"
         else:
             kind = "full"
-        return replies.day_problem(kind, day, self.today, settings.max_days_ahead)
+        taken = self.wanted_start if kind == "full" else None
+        self.data.pop("time", None)
+        return replies.day_problem(kind, day, self.today, settings.max_days_ahead, taken_at=taken)
 
     async def _day_offers(self) -> list[DayOffer]:
         settings = self.business.calendar.settings
@@ -658,11 +661,14 @@ class CustomerChat(Chat):
         assert day is not None and service is not None  # guards checked both before we got here
         openings = await self.openings_on(day)
         note = self.data.pop("slot_note", None)
+        start = self.wanted_start
         if not openings:
+            # Someone took the last time of the day meanwhile: say so, then offer other days.
             problem = await self._day_problem()
+            if note:
+                problem = f"{note} {problem}"
             self.ask(replies.ask_day(service.name, await self._day_offers(), self.today, problem), Expecting.DATE)
             return
-        start = self.wanted_start
         if start is not None:
             problem = replies.slot_problem(self._why_not(start, service), start, self.today, self.business.calendar.settings.min_notice_minutes)
             if note:

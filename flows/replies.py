@@ -298,7 +298,9 @@ def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
     return choices
 
 
-def day_problem(kind: str, day: date, today: date, horizon_days: int | None = None) -> str:
+def day_problem(
+    kind: str, day: date, today: date, horizon_days: int | None = None, taken_at: datetime | None = None
+) -> str:
     """Why a day cannot be offered ("closed", "full", "past", "too_far")."""
     when = fmt.day_phrase(day, today)
     if kind == "closed":
@@ -307,6 +309,8 @@ def day_problem(kind: str, day: date, today: date, horizon_days: int | None = No
         return f"El {fmt.long_date(day)} ya pasó."
     if kind == "too_far":
         return f"Solo agendamos con {horizon_days} días de anticipación como máximo."
+    if taken_at is not None:
+        return f"Las {fmt.clock_time(taken_at)} ya están ocupadas y ya no me quedan horarios {when}."
     return f"Ya no me quedan horarios {when}."
 
 
