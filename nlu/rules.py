@@ -62,6 +62,10 @@ _NEW_SERVICE = re.compile(
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+_FREE_TEXT_SLOT: dict[Expecting, str] = {
+    Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service",
+    Expecting.FREE_TEXT: "message",
+}
 _EXCEPT = re.compile(r"\b(?:aparte de|ademas de|fuera de|que no sea|otra cosa que)\b")
 _SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE = frozenset({Intent.ADD_SERVICE})
 _STAFF_PERSON_INTENTS = frozenset(
@@ -459,15 +463,12 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
         values["from_time"], values["time"] = resolved.time, resolved.time_end
         values["time_end"] = None
     elif len(clocks) >= 2 or (len(clocks) == 1 and after_cue(clocks[0][0])):
-        day = values.get("from_date") or resolved.date
         single = DateTimeParts(time=clocks[0][1], part_of_day=found.parts.part_of_day)
         values["from_time"] = resolve(single, context.local_now, hours).time
+        values["time"] = None
         if len(clocks) >= 2:
             target = DateTimeParts(time=clocks[1][1], part_of_day=found.parts.part_of_day)
             values["time"] = resolve(target, context.local_now, hours).time
-        else:
-            values["time"] = None
-        del day
     return values
 
 
@@ -543,12 +544,11 @@ def _build(
     if expecting == Expecting.MINUTES and values["minutes"] is None:
         values["minutes"] = bare_number(norm)
     if intent == Intent.INFORM and free is not None:
-        key = {Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service"}.get(
-            expecting, "message"  # type: ignore[arg-type]
-        )
+        # A free-text answer is taken whole; its words are not read as dates or services.
+        key = _FREE_TEXT_SLOT.get(expecting, "message") if expecting else "message"
+        for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes", "staff"):
+            values[slot] = None
         values[key] = free
-        for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes"):
-            values[slot] = None if key != "message" or slot not in ("date",) else None
     if expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF:
         if _ALL_SERVICES.match(norm):
             values["all_services"] = True
