@@ -208,6 +208,10 @@ class ClaudeEngine:
         self.fallback = fallback or RuleEngine()
         self.stats = NluStats()
         self._client = client
+        if api_key and client is None:
+            # Built now, not on the first message: importing the SDK takes seconds and must not eat
+            # into that message's deadline.
+            self._get_client()
 
     def _get_client(self) -> AsyncAnthropic:
         if self._client is None:
@@ -231,10 +235,14 @@ class ClaudeEngine:
             return self._fall_back(text, context, ClaudeUnavailable("no_key"))
         try:
             reading = await self._ask(text, context)
+            understanding = understanding_from_reading(reading, context)
         except ClaudeUnavailable as problem:
             return self._fall_back(text, context, problem)
+        except Exception as exc:  # a bug or an SDK surprise must not cost the customer an answer
+            log.exception("Claude engine failed unexpectedly")
+            return self._fall_back(text, context, ClaudeUnavailable("internal_error", repr(exc)))
         self.stats.claude_answers += 1
-        return understanding_from_reading(reading, context)
+        return understanding
 
     def _fall_back(self, text: str, context: NluContext, problem: ClaudeUnavailable) -> Understanding:
         self.stats.fallbacks[problem.reason] += 1
@@ -244,6 +252,7 @@ class ClaudeEngine:
         return understanding
 
     async def _ask(self, text: str, context: NluContext) -> ClaudeReading:
+        self._get_client()
         deadline = time.monotonic() + self.timeout_s
         last: ClaudeUnavailable | None = None
         for attempt in range(2):  # the call, and at most one retry
@@ -272,7 +281,6 @@ class ClaudeEngine:
             return await client.messages.create(
                 model=self.model,
                 max_tokens=800,
-                temperature=0,
                 system=[
                     {"type": "text", "text": static_prompt(context.catalog), "cache_control": {"type": "ephemeral"}},
                     {"type": "text", "text": dynamic_prompt(context)},

@@ -16,7 +16,7 @@ class NluStats:
     - `fast_path`: messages the rule engine read with certainty, so Claude was not called.
     - `fallbacks`: messages the rule engine answered because Claude could not, by reason
       (`no_key`, `timeout`, `rate_limited`, `overloaded`, `api_error`, `connection`, `rejected`,
-      `invalid_output`).
+      `invalid_output`, `internal_error`).
     """
 
     messages: int = 0

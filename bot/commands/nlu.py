@@ -118,6 +118,7 @@ def _contexts(
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        item: Any = None
         try:
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
@@ -130,7 +131,7 @@ def _contexts(
             )
             yield item.get("id", number), item["text"], context
         except (ValueError, TypeError) as exc:
-            identifier = item.get("id", number) if isinstance(locals().get("item"), dict) else number
+            identifier = item.get("id", number) if isinstance(item, dict) else number
             yield identifier, f"line {number}: {exc}", None
 
 
