@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nlu import free_text, intent_rules as ir
+from nlu.choices import is_choice_word, option_time, pick_option, tapped_option
 from nlu.context import Expecting, NluContext
 from nlu.matching import CatalogMatcher, Found
 from nlu.normalize import fold, normalize
@@ -34,15 +35,6 @@ _ANSWER_EXPECTATIONS = frozenset(
      Expecting.HOURS, Expecting.STAFF}
 )
 _TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
-_OPTION_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s?m\.?)?", re.IGNORECASE)
-_ORDINAL_CHOICE = re.compile(
-    r"\b(?:(?:la|el|lo)\s+)?(?P<ord>primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|sext[oa]|ultim[oa]|1r[oa]|2d[oa]|3r[oa]|"
-    r"de en medio|del medio)\b(?:\s+(?:opcion|hora|horario))?"
-)
-_NUMBERED_CHOICE = re.compile(r"\b(?:opcion|numero|num|la|el|#)\s?(?P<n>\d{1,2})\b")
-_ORDINALS = {"primer": 1, "primero": 1, "primera": 1, "1ro": 1, "1ra": 1, "segundo": 2, "segunda": 2, "2do": 2, "2da": 2,
-             "tercer": 3, "tercero": 3, "tercera": 3, "3ro": 3, "3ra": 3, "cuarto": 4, "cuarta": 4, "quinto": 5,
-             "quinta": 5, "sexto": 6, "sexta": 6}
 _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
 _CLOSED = re.compile(r"\b(?:no abrimos|no vamos a abrir|cerrado|cerramos todo el dia|descansamos|no trabajamos|no se trabaja)\b")
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
@@ -96,7 +88,6 @@ class _Message:
     service: Found | None
     staff: Found | None
     matcher: CatalogMatcher
-    option_times: list[dt.time | None] = field(default_factory=list)
 
     @property
     def has_datetime(self) -> bool:
@@ -151,8 +142,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     masked = text if phone_match is None else text[: phone_match.start] + " " + text[phone_match.end :]
     normalized = normalize(masked)
     minutes, without_durations = find_minutes(normalized)
-    option_times = [_option_time(option) for option in context.options]
-    time_options = any(t is not None for t in option_times)
+    time_options = any(option_time(option) for option in context.options)
     bare_time = (
         context.expecting in (Expecting.TIME, Expecting.SLOT, Expecting.HOURS) and (time_options or not context.options)
     ) or time_options
@@ -161,7 +151,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     return _Message(
         text=text, context=context, normalized=normalized, phone=phone_match.e164 if phone_match else None,
         minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
-        matcher=matcher, option_times=option_times,
+        matcher=matcher,
     )
 
 
@@ -171,7 +161,7 @@ def _read(text: str, context: NluContext) -> Reading:
     expecting = context.expecting
 
     if context.interactive and context.options:
-        tapped = _tapped_option(text, context.options)
+        tapped = tapped_option(text, context.options)
         if tapped is not None:
             return Reading(_build(Intent.INFORM, message, choice=tapped), certain=True)
     if ir.INJECTION.search(norm):
@@ -270,12 +260,23 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if digression:
         return None
     if choice is not None or message.has_data:
-        rest = [t for t in message.rest_tokens() if not _is_choice_word(t)]
+        rest = [t for t in message.rest_tokens() if not is_choice_word(t)]
         certain = ir.is_only_courtesy(rest) and (choice is not None or expecting in (Expecting.TIME, Expecting.SLOT))
         return Reading(_build(Intent.INFORM, message, choice=choice), certain=certain)
     if ir.DENY.match(norm) and expecting in _ANSWER_EXPECTATIONS:
         return Reading(_build(Intent.DENY, message))
     return None
+
+
+def _choice(message: _Message) -> int | None:
+    """Which offered option the message picks, if options were offered."""
+    if not message.context.options:
+        return None
+    said_time = _resolved(message, Intent.INFORM).time if message.found.clocks else None
+    return pick_option(
+        text=message.text, normalized=message.normalized, rest=message.found.rest, options=message.context.options,
+        said_time=said_time, said_service=message.service.name if message.service else None,
+    )
 
 
 def _booking_or_question(message: _Message) -> Intent | None:
@@ -331,74 +332,6 @@ def _asks_price_of_something_else(norm: str, matcher: CatalogMatcher) -> bool:
         return False
     word = matcher.canonical_tokens(match["w"])[0]
     return not (word in matcher.vocabulary or word.startswith("servicio") or matcher.find_service(norm))
-
-
-# --- options ---------------------------------------------------------------------------------
-
-
-def _option_time(option: str) -> dt.time | None:
-    match = _OPTION_TIME.search(option)
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    meridiem = (match.group(3) or "").lower()
-    if meridiem == "p" and hour < 12:
-        hour += 12
-    elif meridiem == "a" and hour == 12:
-        hour = 0
-    return dt.time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def _tapped_option(text: str, options: list[str]) -> int | None:
-    folded = " ".join(fold(text).split())
-    for index, option in enumerate(options, start=1):
-        if " ".join(fold(option).split()) == folded:
-            return index
-    return None
-
-
-def _is_choice_word(token: str) -> bool:
-    return token in _ORDINALS or token in ("opcion", "la", "el", "de", "ultima", "ultimo", "numero", "las", "a", "mejor", "esa", "ese")
-
-
-def _choice(message: _Message) -> int | None:
-    """Which offered option the message picks: ordinal, number, time, service or title."""
-    options = message.context.options
-    if not options:
-        return None
-    count = len(options)
-    norm, rest = message.normalized, message.found.rest
-    ordinal = _ORDINAL_CHOICE.search(norm)
-    if ordinal:
-        word = ordinal["ord"]
-        if word.startswith("ultim"):
-            return count
-        if word in ("de en medio", "del medio"):
-            return (count + 1) // 2 if count % 2 else None
-        value = _ORDINALS.get(word)
-        if value and value <= count and not (word == "cuarto" and "para" in norm):
-            return value
-    numbered = _NUMBERED_CHOICE.search(rest)
-    if numbered and 1 <= int(numbered["n"]) <= count:
-        return int(numbered["n"])
-    if message.found.clocks and any(message.option_times):
-        resolved = _resolved(message, Intent.INFORM)
-        if resolved.time in message.option_times:
-            return message.option_times.index(resolved.time) + 1
-        return None
-    bare = bare_number(rest) if not any(message.option_times) else None
-    if bare is not None and 1 <= bare <= count:
-        return bare
-    if message.service:
-        for index, option in enumerate(options, start=1):
-            if option == message.service.name:
-                return index
-    folded = " ".join(fold(message.text).split()).strip(" .!?¿¡")
-    for index, option in enumerate(options, start=1):
-        title = " ".join(fold(option).split())
-        if folded == title or (len(title) >= 4 and title in folded):
-            return index
-    return None
 
 
 # --- slots -----------------------------------------------------------------------------------
