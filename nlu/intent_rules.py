@@ -209,6 +209,7 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
+    r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en) (?:el|la|los)\b",
 )
 ASK_HOURS = _rx(
     r"\bhorarios?\b",
@@ -223,7 +224,7 @@ ASK_HOURS = _rx(
 )
 ASK_SERVICES = _rx(
     r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
-    r"\b(?:que incluye|que trae|en que consiste|que lleva)\b",
+    r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
     r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
@@ -237,6 +238,8 @@ COMPLAINT = _rx(
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
     r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas)\b",
 )
+# With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
+ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
 BOOK_NOUN = re.compile(r"\b(?:cita|citas|turno|reservacion|reserva|espacio|lugar|chance|hueco|cupo|disponibilidad|disponible|disponibles|libre|libres)\b")
 BOOK_VERB = _rx(
     r"\b(?:agendar|(?<!la )(?<!tu )(?<!su )(?<!mi )agenda|agendame|agendarme|agende|agendas|agendan|agendo|agendarte|agendale|reservar|reservame|reservo|reserva|"
@@ -266,6 +269,7 @@ AFFIRM = re.compile(
     r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya|bueno|"
     r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
 )
+FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(
     r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
     r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"

@@ -40,7 +40,9 @@ _CLOSED = re.compile(r"\b(?:no abrimos|no vamos a abrir|cerrado|cerramos todo el
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
 _FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|reservacion)\s+(?:de|del)\s+")
-_HUMAN_WITH = re.compile(r"\b(?:hablar|platicar|comunicarme|comunicame|pasame|pasas|pasarme|contactar) con\b")
+_HUMAN_WITH = re.compile(
+    r"\b(?:hablar|platicar|comunicarme|comunicame|comunicas|comunica|pasame|pasas|pasarme|contactar|conectame) con\b"
+)
 _COST_OF = re.compile(r"\bcuanto (?:cuesta|cuestan|sale|salen|vale|valen|es|cobran)\s+(?:el|la|los|las|un|una|unos|unas)\s+(?P<w>[a-zñ]+)")
 _PERSON_AT_START = re.compile(
     r"^\s*(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,2})\s+(?:no|ya|nunca)\s"
@@ -216,8 +218,9 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting == Expecting.YES_NO:
         person, relayed = free_text.relayed_message(message.text)
         extra = {"message_text": relayed} if relayed else {}
-        deny = ir.DENY.match(norm)
-        affirm = None if deny else ir.AFFIRM.match(norm)
+        answer = ir.FILLER_START.sub("", norm)
+        deny = ir.DENY.match(answer)
+        affirm = None if deny else ir.AFFIRM.match(answer)
         rest = message.rest_tokens()
         if (affirm or deny) and ir.CORRECTION.search(norm) and message.has_data:
             return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
@@ -287,6 +290,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
     wants_service = message.service is not None or matcher.unknown_service_word(norm) is not None
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
         return Intent.BOOK
+    if message.has_datetime and message.context.expecting is None and ir.ASKS_FOR_SLOT.search(norm):
+        return Intent.BOOK
     # "quiero saber si hacen tintes" asks; "quiero unas uñas acrílicas" books.
     if wants_service and ir.ASKS_ABOUT_SERVICE.search(norm) and not message.has_datetime:
         return Intent.ASK_SERVICES
@@ -298,8 +303,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
 
 
 def _social(message: _Message) -> Intent | None:
-    norm = message.normalized
-    rest = message.rest_tokens()
+    norm = ir.FILLER_START.sub("", message.normalized)
+    rest = norm.split() if not message.has_data else message.rest_tokens()
     if ir.DENY.match(norm):
         return Intent.DENY
     if ir.GOODBYE.search(norm):

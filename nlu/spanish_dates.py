@@ -123,7 +123,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "el_n": re.compile(
         r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|primero|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
     ),
-    "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las? )?{_CLOCK}$"),
+    # "la 3" alone picks the third option; only "las 3"/"a la 1" name an hour.
+    "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las |(?<=a )la )?{_CLOCK}$"),
 }
 
 
