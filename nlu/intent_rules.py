@@ -104,6 +104,7 @@ MY_SCHEDULE = _rx(
     r"\bque sigue\b",
     r"\bcual es (?:mi )?siguiente\b",
     r"\bcuant[oa]s (?:citas|clientes) tengo\b",
+    r"\bcuant[oa]s \w+ (?:hice|he hecho|llevo|atendi|he atendido)\b",
     r"\bmi (?:siguiente|proxima) cita\b",
     r"\bestoy (?:libre|desocupad[oa])\b",
     r"\bcomo (?:estoy|tengo (?:el dia|la agenda))\b",
@@ -274,7 +275,7 @@ DENY = re.compile(
     r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
     r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"
 )
-CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no)\b")
+CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no|pero|me equivoque|era)\b")
 COURTESY_WORDS = frozenset(
     {",", "?", "por", "favor", "gracias", "muchas", "mil", "pues", "entonces", "ok", "bueno", "hola", "y", "oye",
      "porfa", "amigo", "amiga", "joven", "señorita", "jeje", "jaja", "jajaja", "xd", "ya", "eh", "mmm", "ah", "este",

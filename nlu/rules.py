@@ -191,6 +191,8 @@ def _read(text: str, context: NluContext) -> Reading:
         return Reading(_build(coerce_intent(foreign, context.role), message))
     if intent is None:
         intent = _booking_or_question(message)
+    if intent is None and ir.CORRECTION.search(norm) and message.has_data and ir.DENY.match(norm):
+        intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
         intent = _social(message)
     if intent is None:
@@ -524,38 +526,33 @@ def _build(
 
 def _person_for(intent: Intent, message: _Message) -> str | None:
     """The customer or new colleague a message names, for the intents that take one."""
-    text, context = message.text, message.context
-    exclude = message.matcher.staff_words | message.matcher.service_vocabulary | frozenset(WEEKDAY_WORDS)
+    text, role = message.text, message.context.role
+    not_names = message.matcher.service_vocabulary | frozenset(WEEKDAY_WORDS)
+    name = free_text.introduced_name(text)  # "soy Ana", "se llama Sofía"
+    if name is not None:
+        return name  # introduced: even "soy Pedro" is a customer called Pedro
     if intent == Intent.ADD_STAFF:
-        introduced = free_text.introduced_name(text)
-        if introduced:
-            return introduced
         match = _STAFF_INTRO.search(fold(text))
-        if match:
-            words = free_text.capitalized_names(text[match.end():], exclude) or []
-            candidate = text[match.end():].split()
-            if candidate and free_text.is_name_word(candidate[0].strip(",.")):
-                return free_text.name_answer(" ".join(_take_name_words(candidate))) or (words[0] if words else None)
-        return None
-    introduced = free_text.introduced_name(text)
-    if introduced and fold(introduced) not in exclude:
-        return introduced
-    if context.role == Role.CUSTOMER:
-        if intent == Intent.BOOK:
-            match = _PARA_NAME.search(text)
-            if match and fold(match["name"]).split()[0] not in exclude and free_text.is_name_word(match["name"].split()[0]):
-                return match["name"]
-        return None
-    if intent in (Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED):
-        match = _PERSON_AT_START.match(text)
-        if match and all(free_text.is_name_word(w) for w in match["name"].split()):
-            return match["name"]
-    if intent in _STAFF_PERSON_INTENTS:
-        return free_text.referenced_person(text, exclude)
-    return None
+        words = _take_name_words(text[match.end() :].split()) if match else []
+        name = " ".join(words) or None
+    elif role == Role.CUSTOMER and intent == Intent.BOOK:
+        match = _PARA_NAME.search(text)  # "un corte para Luis"
+        if match and not set(fold(match["name"]).split()) & not_names:
+            name = match["name"]
+    elif role != Role.CUSTOMER:
+        if intent in (Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED):
+            match = _PERSON_AT_START.match(text)  # "Juan no vino"
+            if match and all(free_text.is_name_word(w) for w in match["name"].split()):
+                name = match["name"]
+        if name is None and intent in _STAFF_PERSON_INTENTS:
+            name = free_text.referenced_person(text, not_names)
+    if name and intent != Intent.ADD_STAFF and set(fold(name).split()) <= message.matcher.staff_words:
+        return None  # a colleague, named in the staff slot
+    return name
 
 
 def _take_name_words(words: list[str]) -> list[str]:
+    """The leading words that can be a name ("Luis Gómez como barbero" → Luis, Gómez)."""
     taken: list[str] = []
     for word in words:
         clean = word.strip(",.;:")
@@ -564,4 +561,6 @@ def _take_name_words(words: list[str]) -> list[str]:
         taken.append(clean)
         if word.endswith((",", ".", ";")):
             break
+    while taken and fold(taken[-1]) in ("de", "del", "la"):
+        taken.pop()
     return taken

@@ -79,7 +79,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\bdel? (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     "day_month": re.compile(
         rf"\b(?:el )?(?:dia )?(?P<d>\d{{1,2}}|primero|1ro|1o) (?:de )?{_MONTH}(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
