@@ -469,8 +469,8 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if intent == Intent.SET_HOURS and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
-    if intent in (Intent.BLOCK_TIME, Intent.CANCEL):
-        values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
+    if intent == Intent.BLOCK_TIME:
+        values["reason"] = free_text.reason_of(text)
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE:
         values["price"] = find_price(norm, in_context=True)
         if values["price"] is None and intent == Intent.ADD_SERVICE:
@@ -500,11 +500,6 @@ def _build(
     values["person_name"] = values["person_name"] or _person_for(intent, message)
     if intent == Intent.REMOVE_STAFF and values["staff"] is None:
         values["person_name"] = values["person_name"] or free_text.referenced_person(text)
-    if intent in (Intent.ADD_STAFF, Intent.MESSAGE_CUSTOMER, Intent.CUSTOMER_HISTORY) or (
-        intent in _STAFF_PERSON_INTENTS and context.role != Role.CUSTOMER
-    ):
-        if values["staff"] and values["person_name"] and values["person_name"] in values["staff"]:
-            values["staff"] = None
     if intent == Intent.ADD_STAFF:
         values["staff"] = None
     if values["staff"] and values["person_name"] and message.staff:
@@ -516,10 +511,8 @@ def _build(
         first_word = message.service.words[0] if message.service.words else ""
         if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
             values["service"] = None
-    if message_text is not None and intent == Intent.AFFIRM:
-        values["person_name"] = person_name
     if intent == Intent.OTHER and not message.has_data:
-        values = {"choice": choice}
+        values = {}
     slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
     return Understanding(intent=intent, slots=slots, engine="rules")
 
