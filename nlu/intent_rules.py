@@ -45,20 +45,12 @@ HUMAN = _rx(
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
 )
-# Phrases that, with nothing else of substance, abandon what is going on.
+# Phrases that abandon what is going on; alone (with courtesy words) they are `stop`.
 STOP_PHRASE = re.compile(
     r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
     r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|basta|stop|alto)\b"
-)
-STOP_WHOLE = re.compile(
-    r"^(?:(?:no|nel|ya|mejor|entonces|pues|ok|bueno)\s*,?\s*)*"
-    r"(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo|dejalo asi|dejalo ahi|ahi muere|ahi lo dejamos|ya no|"
-    r"mejor no|ya no quiero|ya no quiero nada|no importa|cancela eso|cancelalo|cancela|cancelar|salir|"
-    r"ya no es necesario|mejor luego|mejor despues|luego te escribo|despues te escribo|dejame pensarlo|"
-    r"lo pienso|nada|no nada|mejor otro dia|ya no gracias|basta|stop|alto)"
-    r"(?:\s*,?\s*(?:mejor|gracias|por favor|entonces|asi|ya|pues|bye|adios))*\s*$"
 )
 STOP_ANYWHERE = _rx(r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b")
 

@@ -61,7 +61,6 @@ _FREE_TEXT_SLOT: dict[Expecting, str] = {
     Expecting.FREE_TEXT: "message",
 }
 _EXCEPT = re.compile(r"\b(?:aparte de|ademas de|fuera de|que no sea|otra cosa que)\b")
-_SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE = frozenset({Intent.ADD_SERVICE})
 _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
      Intent.CUSTOMER_HISTORY}
@@ -478,8 +477,8 @@ def _build(
             values["price"] = loose["n"] if loose else None
     else:
         values["price"] = find_price(norm)
-    if intent in _SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE:
-        values["service"] = None
+    if intent == Intent.ADD_SERVICE:
+        values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
     if expecting == Expecting.MINUTES and values["minutes"] is None:
         values["minutes"] = bare_number(norm)
