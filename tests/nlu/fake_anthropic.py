@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,3 +79,45 @@ class FakeAnthropic:
 
 
 _ids = itertools.count(1)
+
+
+class ThreadedFakeServer:
+    """The fake API served from a background thread, for code that runs its own event loop (the CLI)."""
+
+    def __init__(self, fake: FakeAnthropic) -> None:
+        self.fake = fake
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def __enter__(self) -> ThreadedFakeServer:
+        self._thread.start()
+        if not self._ready.wait(timeout=10):
+            raise RuntimeError("the fake Anthropic server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._start())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self.fake.app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def _stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -12,6 +12,7 @@ import pytest
 from bot.commands import nlu as nlu_command
 from nlu.catalog import demo_catalog
 from nlu.rules import RuleEngine
+from tests.nlu.fake_anthropic import FakeAnthropic, ThreadedFakeServer, tool_use
 from tests.nlu.helpers import CORPUS, DON_CARLOS
 
 
@@ -86,3 +87,28 @@ def test_bad_business_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Captu
 def test_the_command_is_registered_in_the_yume_cli() -> None:
     cli = (Path(nlu_command.__file__).parents[1] / "cli.py").read_text()
     assert '"bot.commands.nlu"' in cli
+
+
+def test_claude_engine_single_and_batch_through_the_fake_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    reading = {"intent": "book", "service": "Corte de cabello", "when": {"day": {"relative": "tomorrow"}, "time": {"hour": 4}}}
+    with ThreadedFakeServer(FakeAnthropic([tool_use(reading)])) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("YUME_NLU_MODEL", "claude-test-model")
+
+        assert yume_nlu("mañana a las 4 para un corte", "--engine", "claude", "--now", "2026-01-14T12:00") == 0
+        single = json.loads(capsys.readouterr().out)
+        assert single == {"intent": "book", "slots": {"service": "Corte de cabello", "date": "2026-01-15", "time": "16:00"},
+                          "engine": "claude"}
+
+        cases = tmp_path / "cases.jsonl"
+        cases.write_text("\n".join(json.dumps({"id": i, "text": "quiero un corte mañana a las 4", "now": "2026-01-14T12:00"})
+                                   for i in range(5)))
+        assert yume_nlu("--batch", str(cases), "--engine", "claude") == 0
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert [line["id"] for line in lines] == [0, 1, 2, 3, 4]
+        assert all(line["intent"] == "book" for line in lines)
+    assert len(server.fake.requests) == 6
+    assert server.fake.last["model"] == "claude-test-model"
