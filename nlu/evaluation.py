@@ -124,7 +124,8 @@ def _load_file(file: Path, catalogs: dict[Path | None, Catalog]) -> list[Case]:
         defaults: Mapping[str, Any] = {}
         raw_cases = [json.loads(line) for line in text.splitlines() if line.strip()]
     else:
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
         if not isinstance(data, Mapping) or "cases" not in data:
             return []  # a business file, or anything else that is not a corpus
         defaults = data.get("defaults") or {}
