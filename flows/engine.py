@@ -19,7 +19,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +35,8 @@ from flows.options import Option
 from flows.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
 from nlu.context import Expecting, NluContext
-from nlu.understanding import Intent, Role, Understanding
+from nlu.engine import Understander
+from nlu.understanding import Intent, Role
 from scheduler.clock import Clock, SystemClock
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.database import Database
@@ -47,12 +47,6 @@ log = logging.getLogger("yume.flows.engine")
 MAX_ATTEMPTS = 3
 # Option ids the flows understand when tapped (anything else is read by the NLU from its title).
 KNOWN_OPTION_KINDS = {"slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday"}
-
-
-class Understander(Protocol):
-    """The NLU: one message and its context in, one Understanding out (nlu/ provides them)."""
-
-    async def understand(self, text: str, context: NluContext) -> Understanding: ...
 
 
 @dataclass

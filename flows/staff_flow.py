@@ -28,7 +28,6 @@ class StaffFlow(StateMachine):
         ready.to.itself(internal=True, cond="may_see_business_schedule", on="show_business_schedule")
         | ready.to.itself(internal=True, on="say_not_allowed")
     )
-    asked_question = ready.to.itself(internal=True, on="answer_question")
     asked_for_later_action = ready.to.itself(internal=True, on="say_not_available_yet")
     # The owner says "listo" after talking to a customer: Yume takes that chat back.
     finished_with_customer = ready.to.itself(internal=True, on="hand_back_customer")

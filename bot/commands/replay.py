@@ -12,6 +12,8 @@ from flows.coverage import TransitionCoverage
 from flows.fixture_file import FixtureError
 from flows.replay import replay_paths
 from flows.roles import machines
+from nlu.engine import NluSettings, Understander, build_understander
+from nlu.rules import RuleEngine
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,11 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        understander = _understander(args.nlu)
-    except RuntimeError as error:
-        print(f"yume replay: {error}", file=sys.stderr)
-        return 2
+    understander = _understander(args.nlu)
     coverage = TransitionCoverage() if args.coverage else None
     try:
         summary = asyncio.run(
@@ -49,18 +47,8 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if summary.failed == 0 and summary.results else 1
 
 
-def _understander(engine: str):  # type: ignore[no-untyped-def]
-    """The NLU for the whole run: the offline rules, or Claude (which falls back to the rules)."""
+def _understander(engine: str) -> Understander:
+    """The NLU for the whole run: the offline rules, or Claude (falling back to the rules)."""
     if engine == "rules":
-        from nlu.rules import RuleEngine
-
         return RuleEngine()
-    try:
-        from nlu.engine import build_understander
-    except ImportError as error:
-        raise RuntimeError(f"the Claude engine is not available: {error}") from error
-    return build_understander(
-        api_key=os.environ.get("ANTHROPIC_API_KEY"),
-        model=os.environ.get("YUME_NLU_MODEL"),
-        base_url=os.environ.get("ANTHROPIC_BASE_URL"),
-    )
+    return build_understander(**NluSettings.from_env().as_kwargs())
