@@ -58,6 +58,7 @@ class _Snapshot:
     version: int
     context: NluContext
     duplicate: bool = False
+    business: BusinessFacts | None = None  # reused by the turn: the catalog does not change in between
 
 
 class _ConversationMoved(Exception):
@@ -149,6 +150,7 @@ class Engine:
                 role=role,
                 version=conversation.version if conversation else 0,
                 context=self._nlu_context(business, role, conversation, now),
+                business=business,
             )
 
     def _nlu_context(
@@ -186,7 +188,7 @@ class Engine:
         self, session: AsyncSession, event: InboundEvent, snapshot: _Snapshot, heard: Heard, last_attempt: bool
     ) -> list[OutboundMessage]:
         now = self.clock.now()
-        business = await load_facts(session, event.organization_id)
+        business = snapshot.business or await load_facts(session, event.organization_id)
         sender = await sender_for(
             session,
             event.organization_id,
@@ -315,10 +317,14 @@ class Engine:
         self, session: AsyncSession, business: BusinessFacts, outgoing: list[_Outgoing], now: datetime
     ) -> None:
         """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
+        conversations: dict[object, Conversation] = {}
+        rows: list[tuple[Message, OutboxMessage]] = []
         for item in outgoing:
-            conversation = item.conversation or await conversation_of(
-                session, business.id, item.person, lock=False, now=now
-            )
+            conversation = item.conversation or conversations.get(item.person.id)
+            if conversation is None:
+                conversation = await conversation_of(session, business.id, item.person, lock=False, now=now)
+                conversations[item.person.id] = conversation
+                conversation.last_outbound_at = now
             body = item.message.model_dump(mode="json")
             message = Message(
                 organization_id=business.id,
@@ -332,21 +338,20 @@ class Engine:
                 sent_at=now,
                 created_at=now,
             )
-            session.add(message)
-            await session.flush()
-            session.add(
-                OutboxMessage(
-                    organization_id=business.id,
-                    conversation_id=conversation.id,
-                    message_id=message.id,
-                    to_wa_id=item.message.to,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            outbox = OutboxMessage(
+                organization_id=business.id,
+                conversation_id=conversation.id,
+                message_id=message.id,
+                to_wa_id=item.message.to,
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
             )
-            if conversation is not item.conversation:
-                conversation.last_outbound_at = now
+            rows.append((message, outbox))
+        # Messages before their outbox rows: without ORM relationships the flush does not order them.
+        session.add_all([message for message, _ in rows])
+        await session.flush()
+        session.add_all([outbox for _, outbox in rows])
 
     @staticmethod
     def _touch(conversation: Conversation, now: datetime, inbound: bool = False, outbound: bool = False) -> None:
