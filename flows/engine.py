@@ -29,7 +29,14 @@ from flows.business import BusinessFacts, load_facts
 from flows.chat import Heard, Turn
 from flows.events import InboundEvent, OwnerEcho
 from flows.handoff import hand_back, hand_off, quiet_period_over
-from flows.identity import Sender, address_of, conversation_of, find_conversation, find_sender, sender_for
+from flows.identity import (
+    Sender,
+    address_of,
+    conversation_of,
+    find_conversation,
+    find_sender,
+    sender_for,
+)
 from flows.messages import OutboundMessage
 from flows.options import Option
 from flows.replies import Reply
@@ -38,7 +45,13 @@ from nlu.context import Expecting, NluContext
 from nlu.engine import Understander
 from nlu.understanding import Intent, Role
 from scheduler.clock import Clock, SystemClock
-from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
+from store.conversations import (
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    SenderType,
+)
 from store.database import Database
 from store.models import Customer, OutboxMessage, Staff
 

@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
 from store.models import Customer, NameSource, Staff, StaffRole
-from store.phones import InvalidPhone, canonical_from_whatsapp_id, canonical_phone, whatsapp_id
+from store.phones import (
+    InvalidPhone,
+    canonical_from_whatsapp_id,
+    canonical_phone,
+    whatsapp_id,
+)
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,43 @@ from sqlalchemy.engine import make_url
 from flows.coverage import TransitionCoverage
 from flows.engine import Engine, Understander
 from flows.events import InboundEvent, OwnerEcho
-from flows.fixture_file import Fixture, FixtureError, MessageExpectation, TurnSpec, fixture_paths, load_fixture, wait_delta
+from flows.fixture_file import (
+    Fixture,
+    FixtureError,
+    MessageExpectation,
+    TurnSpec,
+    fixture_paths,
+    load_fixture,
+    wait_delta,
+)
 from flows.jobs import run_due_jobs
 from flows.messages import OutboundMessage
 from scheduler.clock import FrozenClock
-from store.business_file import BusinessSpec, LoadedBusiness, add_appointments, add_blocks, load_business
+from store.business_file import (
+    BusinessSpec,
+    LoadedBusiness,
+    add_appointments,
+    add_blocks,
+    load_business,
+)
 from store.conversations import Conversation, ConversationStatus
 from store.database import Database, create_all, normalize_database_url
-from store.models import Appointment, Customer, Location, ServiceType, Staff, StaffRole, TimeBlock, metadata
-from store.phones import InvalidPhone, canonical_from_whatsapp_id, canonical_phone, whatsapp_id
-
+from store.models import (
+    Appointment,
+    Customer,
+    Location,
+    ServiceType,
+    Staff,
+    StaffRole,
+    TimeBlock,
+    metadata,
+)
+from store.phones import (
+    InvalidPhone,
+    canonical_from_whatsapp_id,
+    canonical_phone,
+    whatsapp_id,
+)
 
 # =============================================================================================
 # Results

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from flows import formatting as fmt
 from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage

@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as yume
-from flows.fixture_file import FixtureError, fixture_paths, load_fixture, wait_delta
+from flows.fixture_file import (
+    FixtureError,
+    MessageExpectation,
+    fixture_paths,
+    load_fixture,
+    wait_delta,
+)
 from flows.messages import OutboundMessage
 from flows.replay import check_messages, comparable, replay_fixture
-from flows.fixture_file import MessageExpectation
 from nlu.rules import RuleEngine
 from store.database import Database
 
