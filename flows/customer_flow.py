@@ -190,10 +190,3 @@ class CustomerFlow(StateMachine):
         choosing_appointment_to_cancel, confirming_cancel,
     )
     handed_off.to(chatting)
-
-    # Steps where the customer is in the middle of something (stale after a long pause).
-    COLLECTING = (
-        "choosing_service", "choosing_day", "choosing_slot", "asking_name", "deciding_another_or_change",
-        "choosing_appointment_to_move", "choosing_new_day", "choosing_new_slot",
-        "choosing_appointment_to_cancel", "confirming_cancel",
-    )

@@ -252,7 +252,7 @@ class Engine:
         said = list(chat.replies)
         if welcome_back and said:
             said.insert(0, Reply(text=replies.welcome_back()))
-        reply_to = event.wa_id or address_of(sender.person)
+        reply_to = event.wa_id or address_of(sender.person)  # exactly the id they wrote from
         outgoing += [_Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
             outgoing.append(_Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
@@ -377,9 +377,10 @@ class Engine:
 
     async def _apologize(self, event: InboundEvent) -> list[OutboundMessage]:
         """After a failed turn (rolled back): record the message and a short apology, if we can."""
-        if not event.wa_id:
+        to = event.wa_id or event.bsuid
+        if not to:
             return []
-        apology = replies.sorry_something_failed().addressed(event.wa_id)
+        apology = replies.sorry_something_failed().addressed(to)
         try:
             async with self.database.transaction() as session:
                 if await _already_processed(session, event.message_id):

@@ -167,9 +167,11 @@ async def find_conversation(session: AsyncSession, organization_id: uuid.UUID, p
 
 
 def address_of(person: Customer | Staff) -> str:
-    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits."""
+    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits, else their BSUID."""
     if person.wa_id:
         return person.wa_id
     if person.phone:
         return whatsapp_id(person.phone)
+    if isinstance(person, Customer) and person.bsuid:
+        return person.bsuid  # a user known only by Meta's business-scoped id
     raise ValueError(f"no WhatsApp address for {party_key(person)}")

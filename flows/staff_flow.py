@@ -58,5 +58,3 @@ class StaffFlow(StateMachine):
         | confirming_block.to(ready, cond="already_helped", on="show_help")
         | confirming_block.to.itself(internal=True, on="help_and_reask")
     )
-
-    COLLECTING = ("asking_block_hours", "confirming_block")

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from flows.engine import Engine
+from flows.events import InboundEvent
 from flows.jobs import run_due_jobs
 from nlu.context import NluContext
 from nlu.rules import RuleEngine
@@ -260,3 +261,14 @@ async def test_two_customers_moving_their_appointments_to_the_same_last_slot(db:
     assert len(moved) == 1
     loser = out_ana if moved[0] is out_juan else out_juan
     assert "11:00 AM" in texts(loser) and ("ocupadas" in texts(loser) or "ganarte" in texts(loser))
+
+
+async def test_someone_known_only_by_a_business_scoped_id_is_answered_at_that_id(db: Database) -> None:
+    chat = await open_chat(db)
+    event = InboundEvent(
+        organization_id=chat.loaded.organization_id, bsuid="MX.9f8e7d", timestamp=chat.clock.now(), text="Hola"
+    )
+    out = await chat.engine.handle(event)
+    assert [m.to for m in out] == ["MX.9f8e7d"] and "Barbería El Centro" in texts(out)
+    [customer] = await chat.rows(Customer, Customer.bsuid == "MX.9f8e7d")
+    assert customer.phone is None
