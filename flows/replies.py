@@ -53,9 +53,9 @@ class Reply(BaseModel):
         """The choices this message offers, in order (buttons or list rows)."""
         return [Option(id=item.id, title=item.title) for item in (*self.buttons, *self.rows)]
 
-    def prefixed(self, line: str) -> Reply:
+    def prefixed(self, line: str | None, separator: str = "\n\n") -> Reply:
         """The same message with a line before it ("Perdón, no te entendí. …")."""
-        return self.model_copy(update={"text": f"{line}\n\n{self.text}" if line else self.text})
+        return self.model_copy(update={"text": f"{line}{separator}{self.text}" if line else self.text})
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,10 @@ class AgendaLine:
 # ---------------------------------------------------------------------------------------------
 # Greetings and small talk
 # ---------------------------------------------------------------------------------------------
+
+
+# Said before a request's first question ("¡Claro! ¿Para qué día…?"), not when it is asked again.
+SURE = "¡Claro!"
 
 
 def greeting(business: str, name: str | None) -> Reply:
@@ -260,7 +264,7 @@ def forwarded_to_owner(owner: str | None, known: str | None = None) -> Reply:
 
 
 def ask_service(services: Sequence[ServiceInfo], day_hint: str | None = None) -> Reply:
-    question = "¡Claro! ¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
+    question = "¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
     choices = [
         Choice(f"svc:{s.id}", s.name, f"{fmt.price(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
     ]
@@ -272,8 +276,6 @@ def ask_day(service: str, offers: Sequence[DayOffer], today: date, problem: str 
     question = f"¿Para qué día te gustaría agendar tu {service.lower()}?"
     if problem:
         question = f"{problem} ¿Qué otro día te acomoda?"
-    else:
-        question = f"¡Claro! {question}"
     return _offer(question, _day_choices(offers, today), list_button="Ver días")
 
 
@@ -531,8 +533,8 @@ def notice_question(name: str | None, phone: str | None, message: str) -> Reply:
 
 
 def notice_handoff(name: str | None, phone: str | None, reason: str, last_message: str | None, context: str | None) -> Reply:
-    why = "pidió hablar con una persona" if reason == "asked" else "no logré entenderle"
-    lines = [f"🙋 {_who(name, phone)} {why}."]
+    who = _who(name, phone)
+    lines = [f"🙋 {who} pidió hablar con una persona." if reason == "asked" else f"🙋 No logré entenderle a {who}."]
     if last_message:
         lines.append(f"Último mensaje: «{last_message}».")
     if context:
@@ -587,8 +589,9 @@ def agenda_heading(name: str, day: date, today: date, whole_business: bool = Fal
     return f"Hola {fmt.first_name(name)}, esta es {whose} del {fmt.long_date(day)}:"
 
 
-def not_allowed() -> Reply:
-    return Reply(text="Perdón, eso solo lo puede ver o hacer el dueño. Si lo necesitas, pídeselo a él. 🙏")
+def not_allowed(owner: str | None) -> Reply:
+    who = fmt.first_name(owner) or "quien administra el negocio"
+    return Reply(text=f"Perdón, eso solo lo puede ver quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏")
 
 
 def not_available_yet() -> Reply:
@@ -614,7 +617,8 @@ def confirm_block(block: BlockInfo, colliding: Sequence[AppointmentInfo], today:
     text = (
         f"Ojo: {fmt.day_phrase(block.start.date(), today)} de {fmt.time_range(block.start, block.end)} "
         f"{'tienes estas citas' if many else 'tienes esta cita'}:\n{fmt.bullet_list(lines)}\n"
-        f"Si bloqueo, {'se cancelan' if many else 'se cancela'} y le aviso al cliente. ¿Bloqueo de todos modos?"
+        f"Si bloqueo, {'se cancelan y les aviso a los clientes' if many else 'se cancela y le aviso al cliente'}. "
+        "¿Bloqueo de todos modos?"
     )
     return _offer(text, [Choice("yes", "Sí, bloquear"), Choice("no", "No bloquear")])
 
