@@ -49,6 +49,7 @@ class SlotScore:
 
     @property
     def accuracy(self) -> float:
+        """Share right, 1.0 when the slot never came up."""
         return self.correct / self.total if self.total else 1.0
 
 
@@ -72,10 +73,12 @@ class EvalReport:
 
     @property
     def intent_accuracy(self) -> float:
+        """Share of messages with the expected intent."""
         return self.intent_correct / self.cases if self.cases else 1.0
 
     @property
     def datetime_accuracy(self) -> float:
+        """Accuracy pooled over date, date_end, time, time_end and part_of_day."""
         correct = sum(self.slots[s].correct for s in DATETIME_SLOTS if s in self.slots)
         total = sum(self.slots[s].total for s in DATETIME_SLOTS if s in self.slots)
         return correct / total if total else 1.0

@@ -135,6 +135,7 @@ def read_message(text: str, context: NluContext) -> Reading:
     reading = _read(raw, context)
     understanding = reading.understanding
     understanding.intent = coerce_intent(understanding.intent, context.role)
+    understanding.fast_path = reading.certain
     return reading
 
 

@@ -184,3 +184,10 @@ def test_settings_come_from_the_environment() -> None:
     defaults = NluSettings.from_env({})
     assert defaults.api_key is None and defaults.model == "claude-haiku-4-5" and defaults.timeout_s == 6.0
     assert isinstance(build_understander(**settings.as_kwargs()), ClaudeEngine)
+
+
+async def test_an_unreachable_api_falls_back_as_connection(unused_tcp_port: int) -> None:
+    engine = ClaudeEngine(api_key="sk-ant-test", base_url=f"http://127.0.0.1:{unused_tcp_port}", timeout_s=3.0)
+    understanding = await engine.understand("quiero una cita para un corte", context())
+    assert understanding.engine == "rules" and understanding.fallback_reason == "connection"
+    assert engine.stats.calls == 2  # the call and one retry
