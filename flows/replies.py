@@ -210,7 +210,7 @@ def media_not_supported(kind: str) -> str:
 
 
 def services_menu(services: Sequence[ServiceInfo], intro: str = "Estos son nuestros servicios:") -> str:
-    lines = [f"{s.name} – {fmt.price(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
+    lines = [f"{s.name} – {fmt.money(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
     return f"{intro}\n{fmt.bullet_list(lines)}"
 
 
@@ -220,7 +220,7 @@ def services_answer(services: Sequence[ServiceInfo]) -> Reply:
 
 def service_price(service: ServiceInfo) -> Reply:
     return Reply(
-        text=f"{service.name} cuesta {fmt.price(service.price_cents)} y dura {fmt.duration(service.minutes)}."
+        text=f"{service.name} cuesta {fmt.money(service.price_cents)} y dura {fmt.duration(service.minutes)}."
     )
 
 
@@ -266,9 +266,9 @@ def forwarded_to_owner(owner: str | None, known: str | None = None) -> Reply:
 def ask_service(services: Sequence[ServiceInfo], day_hint: str | None = None) -> Reply:
     question = "¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
     choices = [
-        Choice(f"svc:{s.id}", s.name, f"{fmt.price(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
+        Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
     ]
-    menu = fmt.bullet_list([f"{s.name} – {fmt.price(s.price_cents)}" for s in services])
+    menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)}" for s in services])
     return _offer(f"{question}\n{menu}", choices, list_button="Ver servicios")
 
 
@@ -330,7 +330,7 @@ def offer_slots(
     times = [fmt.clock_time(start) for start in starts]
     lead = f"{note}\n" if note else ""
     text = (
-        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.price(service.price_cents)}):\n"
+        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.money(service.price_cents)}):\n"
         f"{fmt.bullet_list(times)}\n"
     )
     text += "Si prefieres otra hora, escríbela. ¿Cuál te funciona mejor?" if more else "¿Cuál te funciona mejor?"
@@ -389,7 +389,7 @@ def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
             f"¡Listo{who}! Tu cita quedó confirmada:\n"
             f"📅 {fmt.long_date(appointment.start.date())}\n"
             f"⏰ {fmt.clock_time(appointment.start)}\n"
-            f"💇 {appointment.service} – {fmt.price(appointment.price_cents)}\n"
+            f"💇 {appointment.service} – {fmt.money(appointment.price_cents)}\n"
             f"Te atiende {fmt.first_name(appointment.staff_name)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
