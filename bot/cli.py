@@ -11,6 +11,9 @@ from collections.abc import Sequence
 # `run(args)` returns the process exit code.
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.db",
+    "bot.commands.demo",
+    "bot.commands.slots",
+    "bot.commands.bench",
 )
 
 
