@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # `run(args)` returns the process exit code.
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.db",
+    "bot.commands.serve",
 )
 
 
