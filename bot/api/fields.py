@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from store.hours import WEEKDAY_KEYS, InvalidHours, parse_weekly_hours, weekly_hours_to_json
-from store.phones import canonical_phone
+from store.phones import InvalidPhone, canonical_phone
 
 # Instants outside this range are typos (or attacks on date arithmetic), not bookings.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -71,7 +71,10 @@ LocalDate = Annotated[
 
 
 def _phone(value: str) -> str:
-    return canonical_phone(value)  # InvalidPhone is a ValueError: a 422 with its message
+    try:
+        return canonical_phone(value)
+    except InvalidPhone as error:
+        raise ValueError(f"not a phone number ({error}); write it like 55 1234 5678 or +52 55 1234 5678") from error
 
 
 Phone = Annotated[
