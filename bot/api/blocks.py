@@ -14,10 +14,10 @@ from bot.api.appointments import AppointmentOut, appointment_out
 from bot.api.fields import BlockReason, CancellationReason, Instant, LocalDate, RequestModel, ResponseModel
 from bot.api.routing import Call, NoQuery, RouteTable
 from bot.api.tenancy import owned
-from bot.errors import not_found
+from bot.errors import ApiError, not_found
 from scheduler import booking
 from scheduler.booking import PAST_TOLERANCE
-from scheduler.errors import InPast
+from scheduler.errors import BlockCollides, InPast
 from store.models import Staff, TimeBlock
 
 routes = RouteTable("blocks")
@@ -83,17 +83,20 @@ async def create_block(call: Call[BlockCreate, NoQuery]) -> BlockCreated:
     if body.starts_at + PAST_TOLERANCE < call.now:
         # Never rewrite the past: a block there could cancel an appointment that already happened.
         raise InPast("that time has passed", start=body.starts_at.isoformat())
-    result = await booking.block_time(
-        call.session,
-        organization_id=call.org.id,
-        staff_id=member.id,
-        start=body.starts_at,
-        end=body.ends_at,
-        now=call.now,
-        reason=body.reason,
-        cancel_colliding=body.cancel_colliding_appointments,
-        cancellation_reason=body.cancellation_reason,
-    )
+    try:
+        result = await booking.block_time(
+            call.session,
+            organization_id=call.org.id,
+            staff_id=member.id,
+            start=body.starts_at,
+            end=body.ends_at,
+            now=call.now,
+            reason=body.reason,
+            cancel_colliding=body.cancel_colliding_appointments,
+            cancellation_reason=body.cancellation_reason,
+        )
+    except BlockCollides as error:
+        raise await _collision(call, error) from error
     return BlockCreated(
         block=block_out(result.block, call),
         cancelled_appointments=[appointment_out(appointment, call.tz) for appointment in result.cancelled],
@@ -108,6 +111,18 @@ async def delete_block(call: Call[Any, NoQuery]) -> None:
     if block.staff_id != member.id:
         raise not_found("block", id=str(block.id))
     await booking.delete_block(call.session, organization_id=call.org.id, block_id=block.id)
+
+
+async def _collision(call: Call[Any, Any], error: BlockCollides) -> ApiError:
+    """The domain error with each colliding appointment in full (local times), so a client can ask and retry."""
+    appointments = [await booking.load_appointment(call.session, call.org.id, item) for item in error.appointment_ids]
+    return ApiError(
+        409,
+        error.code,
+        f"the block covers {len(appointments)} active appointment(s); "
+        "send cancel_colliding_appointments: true to cancel them, or pick other times",
+        [appointment_out(appointment, call.tz).model_dump(mode="json") for appointment in appointments],
+    )
 
 
 def _midnight(call: Call[Any, Any], day: date) -> datetime:
