@@ -1,4 +1,4 @@
-"""Declared API routes: one declaration validates the request and documents it in OpenAPI.
+'''Declared API routes: one declaration validates the request and documents it in OpenAPI.
 
 A resource module declares its routes on a `RouteTable`:
 
@@ -6,14 +6,15 @@ A resource module declares its routes on a `RouteTable`:
 
     @routes.post("/organizations/{organization_id}/services", body=ServiceCreate, response=ServiceOut, status=201)
     async def create_service(call: Call[ServiceCreate, NoQuery]) -> ServiceOut:
-        \"\"\"Add a service to the menu.\"\"\"
+        """Add a service to the menu."""
 
-Every request then goes through the same steps, in this order: bearer token (401), the
-organization in the path (404 when it is not the caller's; 403 when the caller's role may not
-use the route), the other ids in the path (404 when malformed), the JSON body (400 when not
-JSON, 422 when invalid), the query (422), the handler. It all runs in one database transaction,
-committed when the handler returns and rolled back on any error.
-"""
+Every request then goes through the same steps, in this order: the body is read (413 when too
+large); then, inside one transaction, the bearer token (401), the organization in the path (404
+when it is not the caller's; 403 when the caller's role may not use the route), the other ids
+in the path (404 when malformed), the JSON body (400 when not JSON, 422 when invalid), the query
+(422), the handler. The transaction is committed when the
+handler returns and rolled back on any error, so a refused request has written nothing.
+'''
 
 from __future__ import annotations
 
@@ -151,13 +152,16 @@ def add_routes(app: web.Application, routes: list[Route]) -> None:
 def _dispatcher(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def dispatch(request: web.Request) -> web.StreamResponse:
         settings = request.app[SETTINGS]
+        # Read the whole body before the transaction: on SQLite a transaction is the one writer,
+        # and a slow client must not hold everyone else up while it uploads.
+        raw_body = await request.read()
         async with request.app[DATABASE].transaction() as session:
             principal = await authenticate(request, session, settings)
             organization = await _organization_in_path(route, request, session, principal)
             if organization is None and principal.role not in _roles(route):
                 raise _forbidden(route, principal)
             ids = _path_ids(route, request)
-            body = _validate(route.body, _json_body(await request.read()), "body")
+            body = _validate(route.body, _json_body(raw_body), "body")
             query = _validate(route.query, _query(request), "query")
             call: Call[Any, Any] = Call(
                 request=request,
