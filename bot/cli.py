@@ -12,6 +12,7 @@ from collections.abc import Sequence
 # `yume nlu …` imports only bot.commands.nlu (the database stack stays unloaded: batch speed).
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.db",
+    "bot.commands.serve",
     "bot.commands.demo",
     "bot.commands.slots",
     "bot.commands.bench",
