@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -199,13 +199,8 @@ async def _set_hours(
         await session.execute(delete(StaffHours).where(StaffHours.staff_id == member.id))
     for weekday, ranges in weekly.items():
         for rng in ranges:
-            session.add(StaffHours(staff_id=member.id, weekday=weekday, starts=_clock(rng.start), ends=_clock(rng.end)))
+            session.add(StaffHours(staff_id=member.id, weekday=weekday, starts=rng.start_time, ends=rng.end_time))
     await session.flush()
-
-
-def _clock(minutes: int) -> time:
-    # time() cannot say 24:00; 23:59:59 reads back as the end of the day (HoursRange.from_times).
-    return time(23, 59, 59) if minutes >= 24 * 60 else time(minutes // 60, minutes % 60)
 
 
 async def staff_out(call: Call[Any, Any], members: Sequence[Staff]) -> list[StaffOut]:
