@@ -1,0 +1,1 @@
+"""Benchmarks with fixed workloads: `yume bench …` prints the numbers."""

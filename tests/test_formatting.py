@@ -1,0 +1,30 @@
+"""Dates, times and prices read the way a Mexican customer expects."""
+
+from datetime import date, time
+
+from flows.formatting import clock_time, duration, long_date, money
+
+
+def test_dates_read_weekday_day_and_month_in_spanish() -> None:
+    assert long_date(date(2027, 1, 15)) == "viernes 15 de enero"
+    assert long_date(date(2026, 1, 15)) == "jueves 15 de enero"
+    assert long_date(date(2027, 9, 1)) == "miércoles 1 de septiembre"
+
+
+def test_times_use_twelve_hour_clock_with_am_pm() -> None:
+    assert clock_time(time(16, 0)) == "4:00 PM"
+    assert clock_time(time(11, 30)) == "11:30 AM"
+    assert clock_time(time(12, 0)) == "12:00 PM"
+    assert clock_time(time(0, 15)) == "12:15 AM"
+
+
+def test_prices_are_pesos_without_decimals_unless_needed() -> None:
+    assert money(15000) == "$150"
+    assert money(125000) == "$1,250"
+    assert money(9950) == "$99.50"
+
+
+def test_durations_are_short() -> None:
+    assert duration(45) == "45 min"
+    assert duration(60) == "1 h"
+    assert duration(90) == "1 h 30 min"
