@@ -39,6 +39,7 @@ from flows.identity import (
 )
 from flows.messages import OutboundMessage
 from flows.options import Option
+from flows.outbound import Outgoing, record_outbound
 from flows.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
 from nlu.context import Expecting, NluContext
@@ -53,13 +54,15 @@ from store.conversations import (
     SenderType,
 )
 from store.database import Database
-from store.models import Customer, OutboxMessage, Staff
+from store.models import Customer
 
 log = logging.getLogger("yume.flows.engine")
 
 MAX_ATTEMPTS = 3
 # Option ids the flows understand when tapped (anything else is read by the NLU from its title).
-KNOWN_OPTION_KINDS = {"slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday"}
+KNOWN_OPTION_KINDS = {
+    "slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday", "confirm",
+}
 
 
 @dataclass
@@ -76,13 +79,6 @@ class _Snapshot:
 
 class _ConversationMoved(Exception):
     """Another process answered this conversation while we were reading the message."""
-
-
-@dataclass
-class _Outgoing:
-    person: Customer | Staff
-    message: OutboundMessage
-    conversation: Conversation | None = None
 
 
 @dataclass
@@ -221,7 +217,7 @@ class Engine:
             return []
         self._record_inbound(session, conversation, sender, event, now)
 
-        outgoing: list[_Outgoing] = []
+        outgoing: list[Outgoing] = []
         if conversation.status == ConversationStatus.handed_off:
             if not quiet_period_over(conversation, business.calendar.settings.takeover_quiet_hours, now):
                 self._touch(conversation, now, inbound=True)
@@ -251,10 +247,10 @@ class Engine:
         if welcome_back and said:
             said.insert(0, Reply(text=replies.welcome_back()))
         reply_to = event.wa_id or address_of(sender.person)  # exactly the id they wrote from
-        outgoing += [_Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
+        outgoing += [Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
-            outgoing.append(_Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
-        await self._record_outbound(session, business, outgoing, now)
+            outgoing.append(Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
+        await record_outbound(session, business.id, outgoing, now)
         self._touch(conversation, now, inbound=True, outbound=bool(said))
         return [item.message for item in outgoing]
 
@@ -324,46 +320,6 @@ class Engine:
             )
         )
 
-    async def _record_outbound(
-        self, session: AsyncSession, business: BusinessFacts, outgoing: list[_Outgoing], now: datetime
-    ) -> None:
-        """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
-        conversations: dict[object, Conversation] = {}
-        rows: list[tuple[Message, OutboxMessage]] = []
-        for item in outgoing:
-            conversation = item.conversation or conversations.get(item.person.id)
-            if conversation is None:
-                conversation = await conversation_of(session, business.id, item.person, lock=False, now=now)
-                conversations[item.person.id] = conversation
-                conversation.last_outbound_at = now
-            body = item.message.model_dump(mode="json")
-            message = Message(
-                organization_id=business.id,
-                conversation_id=conversation.id,
-                direction=Direction.outbound,
-                sender_type=SenderType.ai,
-                content_type="interactive" if item.message.kind != "text" else "text",
-                text=item.message.text,
-                payload=body,
-                status="pending",
-                sent_at=now,
-                created_at=now,
-            )
-            outbox = OutboxMessage(
-                organization_id=business.id,
-                conversation_id=conversation.id,
-                message_id=message.id,
-                to_wa_id=item.message.to,
-                body=body,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            rows.append((message, outbox))
-        # Messages before their outbox rows: without ORM relationships the flush does not order them.
-        session.add_all([message for message, _ in rows])
-        await session.flush()
-        session.add_all([outbox for _, outbox in rows])
-
     @staticmethod
     def _touch(conversation: Conversation, now: datetime, inbound: bool = False, outbound: bool = False) -> None:
         if inbound:
@@ -390,9 +346,7 @@ class Engine:
                 )
                 conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
                 self._record_inbound(session, conversation, sender, event, now)
-                await self._record_outbound(
-                    session, await load_facts(session, event.organization_id), [_Outgoing(sender.person, apology, conversation)], now
-                )
+                await record_outbound(session, event.organization_id, [Outgoing(sender.person, apology, conversation)], now)
                 self._touch(conversation, now, inbound=True, outbound=True)
         except Exception:
             log.exception("could not even record the apology for message %s", event.message_id)

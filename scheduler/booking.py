@@ -126,6 +126,7 @@ async def book(
         price_cents=service.price_cents,
         notes=notes,
         status_changed_at=now,
+        scheduled_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -170,6 +171,7 @@ async def reschedule(
             appointment.ends_at = new_start + timedelta(minutes=service.duration_minutes)
             appointment.busy_until = new_start + need
             appointment.confirmed_by_customer_at = None
+            appointment.scheduled_at = now
             appointment.updated_at = now
             await session.flush()
     except IntegrityError as error:

@@ -46,6 +46,9 @@ class Appointment(SQLModel, table=True):
         CheckConstraint("ends_at <= busy_until", name="ck_appointment_buffer_after_end"),
         Index("ix_appointment_organization_starts", "organization_id", "starts_at"),
         Index("ix_appointment_staff_starts", "staff_id", "starts_at"),
+        # The background sweeps: reminders by start time, review requests by completion time.
+        Index("ix_appointment_status_starts", "status", "starts_at"),
+        Index("ix_appointment_status_changed", "status", "status_changed_at"),
         ExcludeConstraint(
             (literal_column("staff_id"), "="),
             (func.tstzrange(literal_column("starts_at"), literal_column("busy_until")), "&&"),
@@ -72,6 +75,9 @@ class Appointment(SQLModel, table=True):
     cancellation_reason: str | None = Field(default=None, sa_type=String(500))
     confirmed_by_customer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When it got its current time (booked or last moved): a reminder whose time had already passed
+    # then is not sent late. None (history loaded from a file): reminded as usual.
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

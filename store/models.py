@@ -8,6 +8,7 @@ from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.organizations import BusinessSettings, Location, Organization, OrganizationStatus
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
+from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.tokens import ApiToken
 
 metadata = SQLModel.metadata
@@ -26,12 +27,16 @@ __all__ = [
     "InboxEvent",
     "Location",
     "Message",
+    "MorningAgenda",
     "NameSource",
     "Organization",
     "OrganizationStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Permission",
+    "Reminder",
+    "ReminderOutcome",
+    "ReviewRequest",
     "SenderType",
     "ServiceType",
     "Staff",
