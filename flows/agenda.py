@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -35,6 +36,21 @@ class DayAgenda:
     closed: bool
 
 
+@dataclass(frozen=True)
+class DayRows:
+    """A local day as stored, for some staff members: appointments, blocks and working hours."""
+
+    day: date
+    appointments: list[tuple[Appointment, str, str | None, str | None]]  # with service, customer name, phone
+    blocks: list[TimeBlock]
+    windows: dict[uuid.UUID, list[Busy]]  # each staff member's working ranges that day
+
+    def is_working(self, staff_id: uuid.UUID) -> bool:
+        """Has working hours that day that are not all blocked (a day off, vacation)."""
+        busy = merge_busy([Busy(b.starts_at, b.ends_at) for b in self.blocks if b.staff_id == staff_id])
+        return any(free_windows(window, busy) for window in self.windows.get(staff_id, []))
+
+
 async def staff_agenda(
     session: AsyncSession, business: BusinessFacts, staff: list[Staff], day: date, now: datetime
 ) -> DayAgenda:
@@ -43,9 +59,13 @@ async def staff_agenda(
     Free gaps are shown for a single person only (for the whole business they would be noise),
     and today's gaps start from now.
     """
+    return compose_agenda(business, await load_day(session, business, staff, day), staff, now)
+
+
+async def load_day(session: AsyncSession, business: BusinessFacts, staff: list[Staff], day: date) -> DayRows:
+    """One read of a local day for these staff members (agendas for each are composed from it)."""
     start, end = business.calendar.local_day_bounds(day, day)
     ids = [member.id for member in staff]
-    names = {member.id: member.name for member in staff}
     appointments = (
         await session.execute(
             select(Appointment, ServiceType.name, Customer.name, Customer.phone)
@@ -69,6 +89,18 @@ async def staff_agenda(
     ).scalars().all()
     own_hours = await staff_hours(session, ids)
     windows = {member.id: working_windows(day, business.tz, business.calendar.hours, own_hours.get(member.id)) for member in staff}
+    rows = [(appointment, service, name, phone) for appointment, service, name, phone in appointments]
+    return DayRows(day=day, appointments=rows, blocks=list(blocks), windows=windows)
+
+
+def compose_agenda(business: BusinessFacts, rows: DayRows, staff: list[Staff], now: datetime) -> DayAgenda:
+    """The agenda of some of the staff members `rows` was loaded for (free gaps for a single person)."""
+    day = rows.day
+    ids = {member.id for member in staff}
+    names = {member.id: member.name for member in staff}
+    appointments = [row for row in rows.appointments if row[0].staff_id in ids]
+    blocks = [block for block in rows.blocks if block.staff_id in ids]
+    windows = {member.id: rows.windows.get(member.id, []) for member in staff}
     closed = not any(windows.values())
 
     lines: list[AgendaLine] = []

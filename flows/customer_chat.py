@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flows import formatting as fmt
 from flows import replies
 from flows.chat import Heard
-from flows.customer_facts import REQUEST_KEYS, Opening
+from flows.customer_facts import REMINDED_KEY, REQUEST_KEYS, Opening
 from flows.customer_flow import CustomerFlow
 from flows.customer_listening import QUESTIONS, CustomerListening
 from flows.describe import part_of_day, service_info, week_hours
@@ -89,6 +89,19 @@ class CustomerChat(CustomerListening):
         for owner in self.owners:
             self.notify(owner, notice)
 
+    async def confirm_attendance(self) -> None:
+        """The customer confirmed a reminded appointment: mark it confirmed by them, thank them."""
+        wanted = self.data.pop(REMINDED_KEY, None)
+        self.forget_question()
+        appointment = next((a for a in await self.upcoming() if str(a.id) == wanted), None)
+        if appointment is None:
+            self.say(replies.reminded_appointment_gone())
+            return
+        await booking.confirm_by_customer(
+            self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now
+        )
+        self.say(replies.attendance_confirmed(self.customer.name, await self.info(appointment), self.today))
+
     def say_no_appointments(self) -> None:
         self.say(replies.no_upcoming_appointments())
         self._start("book")
@@ -102,7 +115,7 @@ class CustomerChat(CustomerListening):
 
     def on_enter_chatting(self) -> None:
         """Back at rest: forget the half-collected request (keep what "gracias" may refer to)."""
-        for key in REQUEST_KEYS:
+        for key in (*REQUEST_KEYS, REMINDED_KEY):
             self.data.pop(key, None)
         self.forget_question()
 

@@ -20,6 +20,8 @@ from scheduler.calendar import find_slots
 from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, ServiceType
 
 # What a half-collected request keeps in `flow_data` (forgotten when the chat is back at rest).
+# The appointment a reminder just asked about: "sí" or "cancelar" at rest refer to it.
+REMINDED_KEY = "reminded"
 REQUEST_KEYS = ("service_id", "date", "time", "part_of_day", "staff_id", "mode", "appointment_id",
                 "existing_id", "lost", "slot_note")
 

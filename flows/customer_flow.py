@@ -43,6 +43,8 @@ class CustomerFlow(StateMachine):
     thanked = chatting.to.itself(internal=True, on="say_you_are_welcome")
     asked_question = chatting.to.itself(internal=True, on="answer_question")
     needs_the_owner = chatting.to.itself(internal=True, on="forward_to_owner")
+    # A reminder's "Confirmo" (tapped, typed back, or a "sí" right after it).
+    confirmed_attendance = chatting.to.itself(internal=True, on="confirm_attendance")
 
     # --- booking: each answer leads to the first thing still missing ------------------------
     wants_to_book = (

@@ -9,8 +9,8 @@ old one quietly and is heard again at rest.
 from __future__ import annotations
 
 from flows.chat import Heard
-from flows.customer_facts import REQUEST_KEYS, CustomerFacts
-from flows.options import option_day, option_slot
+from flows.customer_facts import REMINDED_KEY, REQUEST_KEYS, CustomerFacts
+from flows.options import option_day, option_slot, reminder_answer
 from nlu.free_text import name_answer
 from nlu.normalize import normalize
 from nlu.understanding import Intent
@@ -42,6 +42,11 @@ class CustomerListening(CustomerFacts):
             return await self._at_rest(heard)
         if intent == Intent.STOP:
             return ["gave_up"]
+        if reminder_answer(heard.option) is not None:
+            # A reminder answered in the middle of something else: drop that quietly, answer the reminder.
+            self.quiet_stop = True
+            self.listen_again = True
+            return ["gave_up"]
         if intent in REQUESTS and not self._answers_this_step(heard):
             # A new request in the middle of another: drop the old one quietly, then hear it at rest.
             self.quiet_stop = True
@@ -66,13 +71,19 @@ class CustomerListening(CustomerFacts):
 
     async def _at_rest(self, heard: Heard) -> list[str]:
         intent = heard.intent
+        answer = reminder_answer(heard.option)
+        if answer is not None:
+            return await self._answered_reminder(*answer)
+        if intent == Intent.AFFIRM and self.data.get(REMINDED_KEY):
+            return ["confirmed_attendance"]  # "sí" right after a reminder
         if intent == Intent.BOOK or (intent in (Intent.INFORM, Intent.OTHER) and self._asks_for_a_time(heard)):
             self._start("book")
             self._remember_booking(heard)
             return ["wants_to_book"]
         if intent in (Intent.RESCHEDULE, Intent.CANCEL):
             self._start("move" if intent == Intent.RESCHEDULE else "cancel")
-            await self._identify_appointment(heard)
+            if not await self._identify_appointment(heard):
+                await self._pick_upcoming(self.data.get(REMINDED_KEY))  # "cancelar" right after a reminder
             self._remember_booking(heard)
             return [REQUESTS[intent]]
         if self._asks_what_we_do_not_offer(heard):
@@ -86,6 +97,22 @@ class CustomerListening(CustomerFacts):
         if self._sounds_like_a_request(heard):
             return ["needs_the_owner"]
         return ["was_not_understood"]
+
+    async def _answered_reminder(self, kind: str, appointment_id: str) -> list[str]:
+        """A reminder's Confirmo / Cancelar / Cambiar: about THAT appointment, through the usual flows."""
+        self.data[REMINDED_KEY] = appointment_id
+        if kind == "confirm":
+            return ["confirmed_attendance"]
+        self._start("cancel" if kind == "cancel" else "move")
+        await self._pick_upcoming(appointment_id)  # gone (cancelled, past): the flows ask which one, or say none
+        return ["wants_to_cancel" if kind == "cancel" else "wants_to_reschedule"]
+
+    async def _pick_upcoming(self, appointment_id: str | None) -> bool:
+        """Take this appointment as the one to change, if it is still one of the customer's upcoming ones."""
+        if appointment_id and any(str(a.id) == appointment_id for a in await self.upcoming()):
+            self.data["appointment_id"] = appointment_id
+            return True
+        return False
 
     def _answers_this_step(self, heard: Heard) -> bool:
         """A request that belongs to what we are doing is an answer, not a new request.

@@ -4,15 +4,17 @@ A job is `async def job(database, clock) -> list[OutboundMessage]`: it looks at 
 `clock.now()`, does it in its own transaction(s), and returns what it sent (also written to the
 outbox). Jobs must be idempotent: running one twice, or in two processes, changes nothing more.
 
-Hook for other modules (reminders, morning agendas, review requests):
+Registered here, in this order: `expire_stale_flows`, `expire_takeovers` (housekeeping),
+`reminders` (flows/reminders.py), `morning_agenda` (flows/morning_agenda.py) and
+`review_requests` (flows/review_requests.py). Another module can add one:
 
     from flows.jobs import register_job
 
-    @register_job("reminders")
-    async def send_reminders(database: Database, clock: Clock) -> list[OutboundMessage]: ...
+    @register_job("name")
+    async def job(database: Database, clock: Clock) -> list[OutboundMessage]: ...
 
 `run_due_jobs` runs every registered job in registration order; fixture replay calls it on each
-`wait:` turn, and the APScheduler wiring calls it (or single jobs by name) on an interval.
+`wait:` turn, and the APScheduler feature (bot/jobs.py) runs each job by name on an interval.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from sqlalchemy import select
 
 from flows.handoff import expire_takeovers
 from flows.messages import OutboundMessage
+from flows.morning_agenda import send_morning_agendas
+from flows.reminders import send_due_reminders
+from flows.review_requests import send_review_requests
 from flows.roles import flow_is_stale, restart_flow
 from scheduler.clock import Clock
 from store.conversations import Conversation, ConversationStatus
@@ -85,3 +90,9 @@ async def end_quiet_takeovers(database: Database, clock: Clock) -> list[Outbound
     async with database.transaction() as session:
         await expire_takeovers(session, clock.now())
     return []
+
+
+# After the housekeeping: a chat put to rest just now can take a reminder's answers as its options.
+register_job("reminders")(send_due_reminders)
+register_job("morning_agenda")(send_morning_agendas)
+register_job("review_requests")(send_review_requests)

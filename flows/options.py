@@ -77,3 +77,13 @@ def option_typed(text: str | None, offered: list[Option]) -> Option | None:
     pattern = re.compile(rf"(^|\s){re.escape(typed)}(\s|$)")
     partial = [option for option in offered if pattern.search(fold(option.title))]
     return partial[0] if len(partial) == 1 else None
+
+
+REMINDER_ANSWER_KINDS = ("confirm", "cancel", "move")
+
+
+def reminder_answer(option: Option | None) -> tuple[str, str] | None:
+    """ "confirm" / "cancel" / "move" and the appointment id, for a reminder's answer ("cancel:<uuid>")."""
+    if option is None or option.kind not in REMINDER_ANSWER_KINDS or not option.value:
+        return None
+    return option.kind, option.value

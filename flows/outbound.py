@@ -117,7 +117,7 @@ async def free_conversations(
                     customer_id=person.id if isinstance(person, Customer) else None,
                     staff_id=person.id if isinstance(person, Staff) else None,
                     role=role_of(person),
-                    wa_id=_address(person),
+                    wa_id=address_or_none(person),
                     created_at=now,
                     updated_at=now,
                 )
@@ -129,7 +129,8 @@ async def free_conversations(
     return {by_key[key].id: conversation for key, conversation in held.items()}
 
 
-def _address(person: Customer | Staff) -> str | None:
+def address_or_none(person: Customer | Staff) -> str | None:
+    """The WhatsApp id to write to, or None for someone we have no way to reach."""
     try:
         return address_of(person)
     except ValueError:

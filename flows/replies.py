@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from flows import formatting as fmt
-from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage
+from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage, TemplateCall
 from flows.options import Option
 
 BUTTON_TITLE_MAX = 20
@@ -34,6 +34,7 @@ class Reply(BaseModel):
     rows: tuple[ListRow, ...] = ()
     list_button: str | None = None
     purpose: str | None = None
+    template: TemplateCall | None = None  # what to send instead when the 24-hour window is closed
 
     def addressed(self, to: str) -> OutboundMessage:
         """The outbound message for one WhatsApp id."""
@@ -46,6 +47,7 @@ class Reply(BaseModel):
             rows=list(self.rows),
             list_button=self.list_button if self.rows else None,
             purpose=self.purpose,
+            template=self.template,
         )
 
     @property
@@ -563,21 +565,28 @@ def agenda(
     """A day's agenda: appointments, blocks and free gaps, in time order."""
     if closed and not lines:
         return Reply(text=f"{heading}\nEse día no trabajas. 🙌")
-    rendered = []
-    for line in lines:
-        if line.kind == "appointment":
-            staff = f" ({fmt.first_name(line.staff)})" if show_staff and line.staff else ""
-            rendered.append(f"🗓️ {fmt.clock_time(line.start)} – {line.service} – {line.customer or 'Cliente'}{staff}")
-        elif line.kind == "block":
-            reason = f" ({line.reason})" if line.reason else ""
-            staff = f" – {fmt.first_name(line.staff)}" if show_staff and line.staff else ""
-            rendered.append(f"⛔ {fmt.time_range(line.start, line.end)} – Bloqueado{reason}{staff}")
-        else:
-            rendered.append(f"🟢 {fmt.time_range(line.start, line.end)} – Libre")
+    rendered = [agenda_line(line, show_staff) for line in lines]
+    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{appointment_count(appointments, show_staff)}")
+
+
+def agenda_line(line: AgendaLine, show_staff: bool = False) -> str:
+    """One line of an agenda: "🗓️ 4:00 PM – Corte de cabello – Juan Pérez (Pedro)"."""
+    if line.kind == "appointment":
+        staff = f" ({fmt.first_name(line.staff)})" if show_staff and line.staff else ""
+        return f"🗓️ {fmt.clock_time(line.start)} – {line.service} – {line.customer or 'Cliente'}{staff}"
+    if line.kind == "block":
+        reason = f" ({line.reason})" if line.reason else ""
+        staff = f" – {fmt.first_name(line.staff)}" if show_staff and line.staff else ""
+        return f"⛔ {fmt.time_range(line.start, line.end)} – Bloqueado{reason}{staff}"
+    return f"🟢 {fmt.time_range(line.start, line.end)} – Libre"
+
+
+def appointment_count(appointments: int, whole_business: bool = False) -> str:
+    """ "Tienes 3 citas." (or "Hay 3 citas." for the whole business)."""
     count = "No tienes citas." if appointments == 0 else "Tienes 1 cita." if appointments == 1 else f"Tienes {appointments} citas."
-    if show_staff:
+    if whole_business:
         count = count.replace("Tienes", "Hay").replace("No tienes", "No hay")
-    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{count}")
+    return count
 
 
 def agenda_heading(name: str, day: date, today: date, whole_business: bool = False) -> str:
@@ -671,4 +680,135 @@ def staff_help() -> Reply:
             "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado») "
             "o bloquear tiempo («bloquea de 2 a 3 para mi comida»)."
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Background jobs: reminders, morning agendas, review requests
+# ---------------------------------------------------------------------------------------------
+
+# The reminder's quick replies: ids carry the appointment ("confirm:<uuid>"), titles work typed back.
+REMINDER_ANSWERS: tuple[tuple[str, str], ...] = (("confirm", "Confirmo"), ("cancel", "Cancelar"), ("move", "Cambiar"))
+# Meta refuses empty template parameters: a greeting without a name still reads well.
+NO_NAME = "👋"
+TEMPLATE_AGENDA_ITEMS = 12
+
+
+@dataclass(frozen=True)
+class StaffGaps:
+    """A staff member's free stretches of the day (local times)."""
+
+    staff: str
+    gaps: tuple[tuple[datetime, datetime], ...]
+
+
+def reminder(customer: str | None, business: str, appointment: AppointmentInfo, today: date, address: str | None) -> Reply:
+    """The appointment reminder, with Confirmo / Cancelar / Cambiar (also as the approved template)."""
+    when = fmt.day_phrase(appointment.start.date(), today)
+    at = fmt.clock_time(appointment.start)
+    with_staff = f"{appointment.service} con {fmt.first_name(appointment.staff_name)}" if appointment.staff_name else appointment.service
+    who = f" {fmt.first_name(customer)}" if customer else ""
+    lines = [f"¡Hola{who}! 👋 Te recuerdo tu cita en {business}:", f"📅 {when}", f"⏰ {at}", f"💇 {with_staff}"]
+    if address:
+        lines.append(f"📍 {address}")
+    lines.append("¿Nos confirmas que vienes?")
+    ids = [f"{kind}:{appointment.id}" for kind, _ in REMINDER_ANSWERS]
+    details = f"{with_staff} ({address})" if address else with_staff
+    return Reply(
+        text="\n".join(lines),
+        buttons=tuple(Button(id=id_, title=title) for id_, (_, title) in zip(ids, REMINDER_ANSWERS)),
+        purpose="reminder",
+        template=TemplateCall(
+            name="appointment_reminder",
+            body_params=[fmt.first_name(customer) or NO_NAME, business, when, at, details],
+            quick_replies=ids,
+        ),
+    )
+
+
+def attendance_confirmed(customer: str | None, appointment: AppointmentInfo, today: date) -> Reply:
+    who = f", {fmt.first_name(customer)}" if customer else ""
+    return Reply(
+        text=(
+            f"¡Gracias{who}! Te esperamos {fmt.day_phrase(appointment.start.date(), today)} a las "
+            f"{fmt.clock_time(appointment.start)} para tu {appointment.service.lower()}. 😊"
+        )
+    )
+
+
+def reminded_appointment_gone() -> Reply:
+    return Reply(text="Esa cita ya no está en la agenda. Si quieres, te ayudo a agendar otra. 🙂")
+
+
+def morning_agenda(name: str, day: date, today: date, lines: Sequence[AgendaLine], appointments: int) -> Reply:
+    """A staff member's day, sent in the morning: appointments, blocks and free gaps."""
+    heading = f"¡Buenos días, {fmt.first_name(name)}! ☀️ Tu agenda de {fmt.day_phrase(day, today)}:"
+    body = [agenda_line(line) for line in lines] or ["Hoy no tienes citas agendadas."]
+    summary = [_template_item(line, show_staff=False) for line in lines if line.kind == "appointment"]
+    return Reply(
+        text=f"{heading}\n" + "\n".join(body) + (f"\n\n{appointment_count(appointments)}" if appointments else ""),
+        purpose="daily_agenda",
+        template=_agenda_template(name, fmt.day_phrase(day, today), appointments, summary),
+    )
+
+
+def morning_agenda_for_owner(
+    name: str,
+    day: date,
+    today: date,
+    lines: Sequence[AgendaLine],
+    appointments: int,
+    gaps: Sequence[StaffGaps],
+    needing_attention: Sequence[AgendaLine],
+) -> Reply:
+    """The whole business's day for the owner: every appointment, the count, free gaps, and what is still open."""
+    heading = f"¡Buenos días, {fmt.first_name(name)}! ☀️ La agenda del negocio de {fmt.day_phrase(day, today)}:"
+    parts = [heading + "\n" + "\n".join([agenda_line(line, show_staff=True) for line in lines] or ["Hoy no hay citas agendadas."])]
+    if appointments:
+        parts.append(appointment_count(appointments, whole_business=True))
+    free = [f"{fmt.first_name(item.staff)}: {fmt.join_words([fmt.time_range(s, e) for s, e in item.gaps])}" for item in gaps if item.gaps]
+    if free:
+        parts.append("Huecos libres:\n" + fmt.bullet_list(free))
+    if needing_attention:
+        pending = [
+            f"{fmt.long_date(line.start.date())}, {fmt.clock_time(line.start)} – {line.service} – "
+            f"{line.customer or 'Cliente'} ({fmt.first_name(line.staff)})"
+            for line in needing_attention
+        ]
+        parts.append(
+            "Estas citas ya pasaron y siguen abiertas:\n" + fmt.bullet_list(pending)
+            + "\n¿Me dices cuáles se atendieron y cuáles no llegaron?"
+        )
+    summary = [_template_item(line, show_staff=True) for line in lines if line.kind == "appointment"]
+    if needing_attention:
+        summary.append(f"{len(needing_attention)} cita{'s' if len(needing_attention) != 1 else ''} pasada{'s' if len(needing_attention) != 1 else ''} sin cerrar")
+    return Reply(
+        text="\n\n".join(parts),
+        purpose="daily_agenda",
+        template=_agenda_template(name, f"{fmt.day_phrase(day, today)} (todo el negocio)", appointments, summary),
+    )
+
+
+def _template_item(line: AgendaLine, show_staff: bool) -> str:
+    staff = f", con {fmt.first_name(line.staff)}" if show_staff and line.staff else ""
+    return f"{fmt.clock_time(line.start)} {line.service} ({line.customer or 'Cliente'}{staff})"
+
+
+def _agenda_template(name: str, when: str, appointments: int, items: list[str]) -> TemplateCall:
+    """staff_daily_agenda: "Buenos días {{1}}, esta es tu agenda de {{2}}: {{3}}" on one line."""
+    shown = items[:TEMPLATE_AGENDA_ITEMS]
+    if len(items) > len(shown):
+        shown.append(f"y {len(items) - len(shown)} más")
+    count = "sin citas" if appointments == 0 else "1 cita" if appointments == 1 else f"{appointments} citas"
+    listing = f"{count}: " + " · ".join(shown) if shown else count
+    return TemplateCall(name="staff_daily_agenda", body_params=[fmt.first_name(name), when, listing])
+
+
+def review_request(customer: str | None, business: str, link: str) -> Reply:
+    """A short thank-you after a completed appointment, with the business's review link."""
+    who = f", {fmt.first_name(customer)}" if customer else ""
+    return Reply(
+        text=f"¡Gracias por venir a {business}{who}! 💈 Si te gustó, ¿nos dejas una reseña? Nos ayuda muchísimo:\n{link}",
+        purpose="review_request",
+        template=TemplateCall(name="review_request", body_params=[fmt.first_name(customer) or NO_NAME, business, link]),
     )

@@ -3,8 +3,9 @@
 The agenda of a local day goes out at the business's `daily_agenda_time` (default 8:00) on that
 day, on the wall clock of its timezone: 8:00 in Tijuana is 16:00 UTC in winter and 15:00 UTC in
 summer. A time the clock skips on the day it springs forward happens an hour later on the wall
-clock; a time it repeats when it falls back happens the first time. A day whose agenda time
-passed while the server was down is still sent that day, never the next.
+clock; a time it repeats when it falls back happens the first time. An agenda whose time passed
+while the server was down still goes out within LATE_LIMIT; later the day is well underway (and a
+"buenos días" at 3 PM reads odd), so it is skipped, never sent the next day.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+LATE_LIMIT = timedelta(hours=4)
 # Appointments that ended up to this long before the day began and are still open (neither
 # completed nor no-show) are listed for the owner to settle.
 ATTENTION_LOOKBACK = timedelta(days=7)
@@ -36,11 +38,12 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def agenda_day_due(agenda_time: str | None, tz: ZoneInfo, now: datetime) -> date | None:
-    """The local day whose morning agenda is due at `now` (today, once its time has come), or None."""
+    """The local day whose morning agenda is due at `now` (today, from its time until LATE_LIMIT after), or None."""
     if agenda_time is None:
         return None
     today = now.astimezone(tz).date()
-    return today if now >= local_moment(today, clock_time(agenda_time), tz) else None
+    moment = local_moment(today, clock_time(agenda_time), tz)
+    return today if moment <= now < moment + LATE_LIMIT else None
 
 
 def attention_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ def offsets_in_minutes(hours_before: Iterable[int]) -> list[int]:
 
 
 def reminder_moment(starts_at: datetime, offset_minutes: int) -> datetime:
-    """When the reminder `offset_minutes` before `starts_at` is due."""
-    return starts_at - timedelta(minutes=offset_minutes)
+    """When the reminder `offset_minutes` before `starts_at` is due (in UTC)."""
+    # In UTC: arithmetic on a local datetime would count wall-clock hours, not real ones.
+    return starts_at.astimezone(timezone.utc) - timedelta(minutes=offset_minutes)
 
 
 def booked_too_late(scheduled_at: datetime | None, starts_at: datetime, offset_minutes: int) -> bool:
@@ -53,4 +54,5 @@ def due_reminder(
 
 def due_starts(now: datetime, offset_minutes: int) -> tuple[datetime, datetime]:
     """The starts whose `offset_minutes` reminder may be due now: after `now`, up to `now + offset`."""
+    now = now.astimezone(timezone.utc)
     return now, now + timedelta(minutes=offset_minutes)

@@ -7,14 +7,14 @@ turned reviews on), it is not sent at all: a late "how was it?" reads odd.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 LATE_LIMIT = timedelta(hours=24)
 
 
 def review_moment(completed_at: datetime, hours_after: int) -> datetime:
-    """When the review request for an appointment completed at `completed_at` is due."""
-    return completed_at + timedelta(hours=hours_after)
+    """When the review request for an appointment completed at `completed_at` is due (in UTC)."""
+    return completed_at.astimezone(timezone.utc) + timedelta(hours=hours_after)
 
 
 def review_due(completed_at: datetime, hours_after: int, now: datetime) -> bool:
@@ -25,5 +25,5 @@ def review_due(completed_at: datetime, hours_after: int, now: datetime) -> bool:
 
 def completed_between(now: datetime, hours_after: int) -> tuple[datetime, datetime]:
     """Completion times whose review request is due now: (after, up to and including)."""
-    latest = now - timedelta(hours=hours_after)
+    latest = now.astimezone(timezone.utc) - timedelta(hours=hours_after)
     return latest - LATE_LIMIT, latest

@@ -35,6 +35,7 @@ class BusinessSettings(BaseModel):
         default_factory=lambda: [24], max_length=4
     )
     daily_agenda_time: Annotated[str, PydanticField(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = "08:00"
+    daily_agenda_when_empty: bool = False  # also to working staff with nothing scheduled (and the owner)
     stale_flow_minutes: int = PydanticField(default=120, ge=5, le=7 * 24 * 60)
     takeover_quiet_hours: int = PydanticField(default=12, ge=1, le=7 * 24)
     review_request_hours: int | None = PydanticField(default=None, ge=1, le=7 * 24)

@@ -25,6 +25,7 @@ from store.types import UTCDateTime, utcnow
 class ReminderOutcome(StrEnum):
     sent = "sent"
     too_late = "too_late"  # booked or moved after this reminder's time: nothing was sent
+    unreachable = "unreachable"  # the customer has no WhatsApp address: nothing could be sent
 
 
 class Reminder(SQLModel, table=True):
@@ -51,6 +52,7 @@ class MorningAgenda(SQLModel, table=True):
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     staff_id: uuid.UUID = Field(foreign_key="staff.id", ondelete="CASCADE")
     day: date = Field(sa_type=Date)
+    sent: bool = True  # False: handled, with nothing to send (nothing scheduled, not working)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -60,6 +62,7 @@ class ReviewRequest(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     appointment_id: uuid.UUID = Field(foreign_key="appointment.id", ondelete="CASCADE", unique=True)
+    sent: bool = True  # False: handled without a message (a person has the chat, or one went already)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
