@@ -216,6 +216,9 @@ def _offer_answers(conversation: Conversation, reply: Reply, appointment_id: uui
     """At rest, the reminder's answers become the chat's offered options ("Confirmo" typed works too)."""
     if conversation.status != ConversationStatus.active or not at_rest(CustomerFlow, conversation.flow_state):
         return  # in the middle of something (or with a person): taps still work, their ids say it all
+    if conversation.flow_state is None:
+        # Settled at rest now: starting the machine later would enter its first state and forget the options.
+        conversation.flow_state = CustomerFlow.initial_state.id
     data = dict(conversation.flow_data or {})
     data.pop("expired", None)  # their next message answers the reminder: no "let's start again"
     data["offered"] = [option.model_dump() for option in reply.options]

@@ -746,7 +746,7 @@ def morning_agenda(name: str, day: date, today: date, lines: Sequence[AgendaLine
     body = [agenda_line(line) for line in lines] or ["Hoy no tienes citas agendadas."]
     summary = [_template_item(line, show_staff=False) for line in lines if line.kind == "appointment"]
     return Reply(
-        text=f"{heading}\n" + "\n".join(body) + (f"\n\n{appointment_count(appointments)}" if appointments else ""),
+        text=f"{heading}\n" + "\n".join(body) + (f"\n\n{appointment_count(appointments)}" if lines else ""),
         purpose="daily_agenda",
         template=_agenda_template(name, fmt.day_phrase(day, today), appointments, summary),
     )
@@ -764,7 +764,7 @@ def morning_agenda_for_owner(
     """The whole business's day for the owner: every appointment, the count, free gaps, and what is still open."""
     heading = f"¡Buenos días, {fmt.first_name(name)}! ☀️ La agenda del negocio de {fmt.day_phrase(day, today)}:"
     parts = [heading + "\n" + "\n".join([agenda_line(line, show_staff=True) for line in lines] or ["Hoy no hay citas agendadas."])]
-    if appointments:
+    if lines:
         parts.append(appointment_count(appointments, whole_business=True))
     free = [f"{fmt.first_name(item.staff)}: {fmt.join_words([fmt.time_range(s, e) for s, e in item.gaps])}" for item in gaps if item.gaps]
     if free:

@@ -261,6 +261,7 @@ async def add_appointments(
         if staff_handle not in loaded.staff:
             raise ValueError(f"appointment names unknown staff {staff_handle!r}")
         start = local_to_utc(item.start, loaded.tz)
+        end = start + timedelta(minutes=service.minutes)
         appointment = Appointment(
             organization_id=loaded.organization_id,
             location_id=location_id,
@@ -268,9 +269,11 @@ async def add_appointments(
             staff_id=loaded.staff[staff_handle],
             service_id=loaded.services[item.service],
             starts_at=start,
-            ends_at=start + timedelta(minutes=service.minutes),
+            ends_at=end,
             busy_until=start + timedelta(minutes=service.minutes + service.buffer_minutes),
             status=item.status,
+            # History: a finished appointment was marked so when it ended (review requests count from then).
+            status_changed_at=end if item.status in ("completed", "no_show") else None,
             source=item.source,
             price_cents=int(service.price * 100),
             notes=item.notes,
