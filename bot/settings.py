@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from store.database import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_database_url
 
@@ -49,6 +49,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "operator_token": "YUME_OPERATOR_TOKEN",
     "secret_key": "YUME_SECRET_KEY",
     "base_url": "YUME_BASE_URL",
+    "jobs_interval_seconds": "YUME_JOBS_INTERVAL_SECONDS",
 }
 
 # What production cannot run without (the rest have safe defaults or are optional features).
@@ -82,6 +83,8 @@ class Settings(BaseModel):
     secret_key: SecretStr | None = None
     base_url: str | None = None
     max_request_bytes: int = 1024 * 1024  # admin API bodies are small; this bounds abuse
+    # How often the background jobs (reminders, agendas, …) look for due work; 0: not in this process.
+    jobs_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @property
     def is_production(self) -> bool:

@@ -22,7 +22,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(operator_token=OPERATOR_TOKEN)
+    # No background jobs: they would write to the database while the API tests assert on it
+    # (tests/bot/test_jobs.py starts them on purpose).
+    return Settings(operator_token=OPERATOR_TOKEN, jobs_interval_seconds=0)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ async def test_ready_is_503_and_health_says_unreachable_while_the_database_is_do
 ) -> None:
     missing = Database(f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'yume.db'}")
     try:
-        client = Api(await aiohttp_client(create_app(Settings(), database=missing)))
+        client = Api(await aiohttp_client(create_app(Settings(jobs_interval_seconds=0), database=missing)))
         ready = await client.call("GET", "/ready", token=None)
         health = await client.call("GET", "/health", token=None)
     finally:
@@ -51,7 +51,7 @@ def test_the_app_holds_settings_database_and_clock_under_typed_keys(db: Database
     clock = FrozenClock(NOW)
     app = create_app(settings, database=db, clock=clock)
     assert app[SETTINGS] is settings and app[DATABASE] is db and app[CLOCK] is clock
-    assert len(FEATURES) >= 2  # health and the API; later issues append theirs
+    assert len(FEATURES) >= 3  # health, the API and the background jobs; later issues append theirs
 
 
 async def test_an_unknown_route_is_a_json_404(api: Api) -> None:
@@ -85,7 +85,7 @@ async def test_json_oddities_are_400_not_500(api: Api, carlos: Tenant, body: byt
 
 
 async def test_a_body_over_the_limit_is_a_json_413(aiohttp_client: Any, db: Database, carlos: Tenant) -> None:
-    client = Api(await aiohttp_client(create_app(Settings(max_request_bytes=2048), database=db)))
+    client = Api(await aiohttp_client(create_app(Settings(max_request_bytes=2048, jobs_interval_seconds=0), database=db)))
     reply = await client.call("POST", f"{carlos.path}/services", token=carlos.token, json={"name": "x" * 5000})
     assert reply.status == 413 and reply.code == "body_too_large"
 
@@ -99,7 +99,7 @@ async def test_a_bug_is_a_logged_json_500_without_internals(
 
         app.router.add_get("/explode", explode)
 
-    app = create_app(Settings())
+    app = create_app(Settings(jobs_interval_seconds=0))
     broken_feature(app)
     client = Api(await aiohttp_client(app))
     with caplog.at_level(logging.ERROR, logger="yume.http"):
@@ -112,7 +112,7 @@ async def test_a_bug_is_a_logged_json_500_without_internals(
 
 async def test_the_openapi_document_is_served_and_is_valid_openapi_3(aiohttp_client: Any, tmp_path: Path) -> None:
     # Served without a token; the document does not depend on the database, so SQLite alone is enough.
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'yume.db'}"))
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'yume.db'}", jobs_interval_seconds=0))
     reply = await Api(await aiohttp_client(app)).call("GET", "/api/v1/openapi.json", token=None)
     assert reply.status == 200
     validate(reply.json)

@@ -92,6 +92,6 @@ async def test_without_an_operator_token_configured_nobody_is_the_operator(aioht
     from bot.app import create_app
     from bot.settings import Settings
 
-    client = Api(await aiohttp_client(create_app(Settings(), database=db)))
+    client = Api(await aiohttp_client(create_app(Settings(jobs_interval_seconds=0), database=db)))
     reply = await client.call("POST", "/api/v1/organizations", token=OPERATOR_TOKEN, json={"name": "X"})
     assert reply.status == 401
