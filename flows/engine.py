@@ -250,7 +250,7 @@ class Engine:
         outgoing += [Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
             outgoing.append(Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
-        await record_outbound(session, business.id, outgoing, now)
+        await record_outbound(session, outgoing, now)
         self._touch(conversation, now, inbound=True, outbound=bool(said))
         return [item.message for item in outgoing]
 
@@ -346,7 +346,7 @@ class Engine:
                 )
                 conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
                 self._record_inbound(session, conversation, sender, event, now)
-                await record_outbound(session, event.organization_id, [Outgoing(sender.person, apology, conversation)], now)
+                await record_outbound(session, [Outgoing(sender.person, apology, conversation)], now)
                 self._touch(conversation, now, inbound=True, outbound=True)
         except Exception:
             log.exception("could not even record the apology for message %s", event.message_id)

@@ -15,9 +15,11 @@ written with the outbox rows of the messages. People with nothing to receive get
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -50,16 +52,31 @@ from store.models import (
 from store.phones import display_phone
 from store.sent import claim
 
+log = logging.getLogger("yume.flows.morning_agenda")
+
 ATTENTION_SHOWN = 10
+CONCURRENT_BUSINESSES = 4
 
 
 async def send_morning_agendas(database: Database, clock: Clock) -> list[OutboundMessage]:
     """Send every morning agenda due now, once; returns what was sent."""
     now = clock.now()
-    sent: list[OutboundMessage] = []
-    for organization_id, day in await _businesses_due(database, now):
-        sent.extend(await _send_for_business(database, organization_id, day, now))
-    return sent
+    due = await _businesses_due(database, now)
+    # A few businesses at a time on PostgreSQL (one waits on the database while another composes);
+    # SQLite has one writer, so one at a time. Each business is its own transaction either way.
+    lanes = asyncio.Semaphore(CONCURRENT_BUSINESSES if database.dialect == "postgresql" else 1)
+
+    async def one(organization_id: uuid.UUID, day: date) -> list[OutboundMessage]:
+        async with lanes:
+            try:
+                return await _send_for_business(database, organization_id, day, now)
+            except Exception:
+                # One business's bad data must not hold back everyone's morning: the others go on.
+                log.exception("morning agenda of business %s failed; retried next run", organization_id)
+                return []
+
+    results = await asyncio.gather(*(one(organization_id, day) for organization_id, day in due))
+    return [message for messages in results for message in messages]
 
 
 async def _businesses_due(database: Database, now: datetime) -> list[tuple[uuid.UUID, date]]:
@@ -77,9 +94,14 @@ async def _businesses_due(database: Database, now: datetime) -> list[tuple[uuid.
             if organization_id in seen:
                 continue  # its primary location came first
             seen.add(organization_id)
-            agenda_time = BusinessSettings.model_validate(settings or {}).daily_agenda_time
-            day = agenda_day_due(agenda_time, ZoneInfo(timezone), now)
-            if day is not None and parse_weekly_hours(hours or {}).get(day.weekday()):
+            try:
+                agenda_time = BusinessSettings.model_validate(settings or {}).daily_agenda_time
+                day = agenda_day_due(agenda_time, ZoneInfo(timezone), now)
+                open_that_day = day is not None and bool(parse_weekly_hours(hours or {}).get(day.weekday()))
+            except (ValueError, KeyError):  # KeyError: an unknown timezone
+                log.warning("business %s has unreadable settings, timezone or hours: no agenda", organization_id)
+                continue
+            if day is not None and open_that_day:
                 by_day.setdefault(day, []).append(organization_id)
         due: list[tuple[uuid.UUID, date]] = []
         for day, organization_ids in sorted(by_day.items()):
@@ -100,29 +122,25 @@ async def _send_for_business(database: Database, organization_id: uuid.UUID, day
     async with database.transaction() as session:
         business = await load_facts(session, organization_id)
         staff = list(business.staff)
-        # Skip people whose agenda a booking (or another sweep) is writing right now: next minute.
-        free_ids = set(
+        # Still to receive today's agenda; a booking (or another sweep) holding someone: next minute.
+        waiting = set(
             (
                 await session.execute(
-                    select(Staff.id).where(Staff.id.in_([m.id for m in staff])).with_for_update(skip_locked=True)
-                )
-            ).scalars()
-        )
-        done = set(
-            (
-                await session.execute(
-                    select(MorningAgenda.staff_id).where(
-                        MorningAgenda.organization_id == organization_id, MorningAgenda.day == day
+                    select(Staff.id)
+                    .where(
+                        Staff.id.in_([member.id for member in staff]),
+                        ~exists().where(MorningAgenda.staff_id == Staff.id, MorningAgenda.day == day),
                     )
+                    .with_for_update(skip_locked=True)
                 )
             ).scalars()
         )
-        pending = [member for member in staff if member.id in free_ids and member.id not in done]
+        pending = [member for member in staff if member.id in waiting]
         if not pending:
             return []
         rows = await load_day(session, business, staff, day)
         messages = await _messages(session, business, rows, staff, pending, day, now)
-        conversations = await free_conversations(session, organization_id, [m for m in pending if messages.get(m.id)], now)
+        conversations = await free_conversations(session, [m for m in pending if messages.get(m.id)], now)
         ready = [member for member in pending if not messages.get(member.id) or member.id in conversations]
         claimed = await claim(
             session,
@@ -145,7 +163,7 @@ async def _send_for_business(database: Database, organization_id: uuid.UUID, day
             if member.id in claimed and (reply := messages.get(member.id)) is not None
         ]
         if outgoing:
-            await record_outbound(session, organization_id, outgoing, now)
+            await record_outbound(session, outgoing, now)
         return [item.message for item in outgoing]
 
 
@@ -187,8 +205,11 @@ async def _gaps(
     session: AsyncSession, business: BusinessFacts, rows: DayRows, staff: Sequence[Staff], now: datetime
 ) -> list[StaffGaps]:
     """Each bookable, working person's free stretches (people who perform no service have none to offer)."""
+    chosen = [member.id for member in staff if not member.offers_all_services]
     with_services = set(
-        (await session.execute(select(StaffService.staff_id).where(StaffService.staff_id.in_([m.id for m in staff])))).scalars()
+        (await session.execute(select(StaffService.staff_id).where(StaffService.staff_id.in_(chosen)))).scalars()
+        if chosen
+        else ()
     )
     gaps = []
     for member in staff:
@@ -212,6 +233,9 @@ async def _needing_attention(session: AsyncSession, business: BusinessFacts, day
             Appointment.status.in_(ACTIVE_STATUSES),
             Appointment.ends_at > since,
             Appointment.ends_at <= until,
+            # The same span by start (an appointment lasts under a day): reads by (organization, starts_at).
+            Appointment.starts_at > since - timedelta(days=1),
+            Appointment.starts_at < until,
         )
         .order_by(Appointment.starts_at)
         .limit(ATTENTION_SHOWN)

@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.identity import address_of, conversation_of, party_key, role_of
 from flows.messages import OutboundMessage
-from store.conversations import Conversation, Direction, Message, SenderType
+from store.channel import OutboxStatus
+from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.models import Customer, OutboxMessage, Staff
 
 
@@ -32,50 +34,59 @@ class Outgoing:
     conversation: Conversation | None = None
 
 
-async def record_outbound(
-    session: AsyncSession, organization_id: uuid.UUID, outgoing: Sequence[Outgoing], now: datetime
-) -> list[Message]:
+async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], now: datetime) -> None:
     """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
     conversations: dict[uuid.UUID, Conversation] = {}
-    rows: list[tuple[Message, OutboxMessage]] = []
+    messages: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
     for item in outgoing:
+        organization_id = item.person.organization_id
         conversation = item.conversation or conversations.get(item.person.id)
         if conversation is None:
             conversation = await conversation_of(session, organization_id, item.person, lock=False, now=now)
             conversations[item.person.id] = conversation
         conversation.last_outbound_at = now
         body = item.message.model_dump(mode="json")
-        message = Message(
-            organization_id=organization_id,
-            conversation_id=conversation.id,
-            direction=Direction.outbound,
-            sender_type=SenderType.ai,
-            content_type="interactive" if item.message.kind != "text" else "text",
-            text=item.message.text,
-            payload=body,
-            status="pending",
-            sent_at=now,
-            created_at=now,
+        message_id = uuid.uuid4()
+        messages.append(
+            {
+                "id": message_id,
+                "organization_id": organization_id,
+                "conversation_id": conversation.id,
+                "direction": Direction.outbound,
+                "sender_type": SenderType.ai,
+                "content_type": "interactive" if item.message.kind != "text" else "text",
+                "text": item.message.text,
+                "payload": body,
+                "status": "pending",
+                "sent_at": now,
+                "created_at": now,
+            }
         )
-        outbox = OutboxMessage(
-            organization_id=organization_id,
-            conversation_id=conversation.id,
-            message_id=message.id,
-            to_wa_id=item.message.to,
-            body=body,
-            next_attempt_at=now,
-            created_at=now,
+        outbox.append(
+            {
+                "id": uuid.uuid4(),
+                "organization_id": organization_id,
+                "conversation_id": conversation.id,
+                "message_id": message_id,
+                "to_wa_id": item.message.to,
+                "body": body,
+                "status": OutboxStatus.pending,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
-        rows.append((message, outbox))
-    # Messages before their outbox rows: without ORM relationships the flush does not order them.
-    session.add_all([message for message, _ in rows])
-    await session.flush()
-    session.add_all([outbox for _, outbox in rows])
-    return [message for message, _ in rows]
+    if not messages:
+        return
+    await session.flush()  # conversations created above exist before their messages
+    # Core inserts, many rows per statement: the reminder sweep writes thousands after an outage.
+    await session.execute(insert(Message.__table__), messages)  # type: ignore[attr-defined]
+    await session.execute(insert(OutboxMessage.__table__), outbox)  # type: ignore[attr-defined]
 
 
 async def free_conversations(
-    session: AsyncSession, organization_id: uuid.UUID, people: Sequence[Customer | Staff], now: datetime
+    session: AsyncSession, people: Sequence[Customer | Staff], now: datetime
 ) -> dict[uuid.UUID, Conversation]:
     """The recipients' conversations, locked, by person id; created for people who never wrote.
 
@@ -83,50 +94,39 @@ async def free_conversations(
     is left out instead of waited for: a background job sends to them on its next round. Waiting
     could deadlock with a turn that locked the conversation first and now waits for a row the job holds.
     """
-    by_key = {party_key(person): person for person in people}
+    by_key = {(person.organization_id, party_key(person)): person for person in people}
     if not by_key:
         return {}
-    found = (
-        await session.execute(
-            select(Conversation)
-            .where(Conversation.organization_id == organization_id, Conversation.party_key.in_(sorted(by_key)))
-            .with_for_update(skip_locked=True)
-        )
-    ).scalars().all()
-    held = {conversation.party_key: conversation for conversation in found}
-    missing = [key for key in by_key if key not in held]
-    existing: set[str] = set()
+    keys = sorted(by_key, key=lambda key: (str(key[0]), key[1]))
+    where_key = tuple_(Conversation.organization_id, Conversation.party_key).in_(keys)
+    found_keys = await session.execute(select(Conversation.organization_id, Conversation.party_key).where(where_key))
+    existing = {(organization_id, key) for organization_id, key in found_keys.all()}
+    missing = [key for key in keys if key not in existing]
     if missing:
-        existing = set(
-            (
-                await session.execute(
-                    select(Conversation.party_key).where(
-                        Conversation.organization_id == organization_id, Conversation.party_key.in_(missing)
-                    )
-                )
-            ).scalars()
-        )
-    for key, person in by_key.items():
-        if key in held or key in existing:
-            continue  # locked by someone else right now (existing but not returned)
-        try:
-            async with session.begin_nested():
-                conversation = Conversation(
-                    organization_id=organization_id,
-                    party_key=key,
-                    customer_id=person.id if isinstance(person, Customer) else None,
-                    staff_id=person.id if isinstance(person, Staff) else None,
-                    role=role_of(person),
-                    wa_id=address_or_none(person),
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(conversation)
-                await session.flush()
-        except IntegrityError:
-            continue  # they wrote for the first time this very moment: next round
-        held[key] = conversation
-    return {by_key[key].id: conversation for key, conversation in held.items()}
+        # All at once; one that appeared meanwhile (their first message, this very moment) is kept as it is.
+        rows = [_new_conversation(by_key[key], now) for key in missing]
+        dialect = session.get_bind().dialect.name
+        insert_new = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await session.execute(insert_new(Conversation.__table__).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
+    found = (await session.execute(select(Conversation).where(where_key).with_for_update(skip_locked=True))).scalars().all()
+    return {by_key[(conversation.organization_id, conversation.party_key)].id: conversation for conversation in found}
+
+
+def _new_conversation(person: Customer | Staff, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "organization_id": person.organization_id,
+        "party_key": party_key(person),
+        "customer_id": person.id if isinstance(person, Customer) else None,
+        "staff_id": person.id if isinstance(person, Staff) else None,
+        "role": role_of(person),
+        "wa_id": address_or_none(person),
+        "flow_data": {},
+        "status": ConversationStatus.active,
+        "version": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def address_or_none(person: Customer | Staff) -> str | None:

@@ -14,13 +14,15 @@ their titles are remembered as its offered options so typing them back works lik
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
@@ -50,6 +52,8 @@ from store.models import (
 )
 from store.phones import display_phone
 from store.sent import claim
+
+log = logging.getLogger("yume.flows.reminders")
 
 BATCH = 200
 
@@ -99,42 +103,57 @@ async def _reminding_businesses(database: Database) -> dict[uuid.UUID, _Business
         )
         businesses = {}
         for org_id, name, timezone, settings in rows.all():
-            offsets = offsets_in_minutes(BusinessSettings.model_validate(settings or {}).reminder_hours_before)
+            try:
+                offsets = offsets_in_minutes(BusinessSettings.model_validate(settings or {}).reminder_hours_before)
+                tz = ZoneInfo(timezone)
+            except (ValueError, KeyError):  # KeyError: an unknown timezone
+                # One business's bad data must not stop everyone's reminders.
+                log.warning("business %s has unreadable settings or timezone: no reminders", org_id)
+                continue
             if offsets:
-                businesses[org_id] = _Business(org_id, name, ZoneInfo(timezone), offsets)
+                businesses[org_id] = _Business(org_id, name, tz, offsets)
         return businesses
+
+
+def due_appointments(offset: int, now: datetime, lacking: Sequence[uuid.UUID] = ()) -> Select[Any]:
+    """Active appointments whose `offset` reminder may be due now, not yet handled, locked for this sweep.
+
+    Reads by `ix_appointment_status_starts` (status, starts_at) and checks `uq_reminder_once`.
+    """
+    after, until = due_starts(now, offset)
+    query = (
+        select(Appointment, Customer, ServiceType.name, Staff.name)
+        .join(Organization, Organization.id == Appointment.organization_id)
+        .join(Customer, Customer.id == Appointment.customer_id)
+        .join(ServiceType, ServiceType.id == Appointment.service_id)
+        .join(Staff, Staff.id == Appointment.staff_id)
+        .where(
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.starts_at > after,
+            Appointment.starts_at <= until,
+            Organization.status == OrganizationStatus.active,
+            # Reminded already at this offset or a smaller one (a later moment) for this start time.
+            ~exists().where(
+                Reminder.appointment_id == Appointment.id,
+                Reminder.starts_at == Appointment.starts_at,
+                Reminder.offset_minutes <= offset,
+            ),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(BATCH)
+        .with_for_update(of=Appointment, skip_locked=True)
+    )
+    if lacking:
+        query = query.where(Appointment.organization_id.not_in(lacking))
+    return query
 
 
 async def _sweep(
     database: Database, businesses: dict[uuid.UUID, _Business], lacking: list[uuid.UUID], offset: int, now: datetime
 ) -> tuple[list[OutboundMessage], int, int]:
     """One batch in one transaction: (messages sent, appointments fetched, reminders claimed)."""
-    after, until = due_starts(now, offset)
     async with database.transaction() as session:
-        query = (
-            select(Appointment, Customer, ServiceType.name, Staff.name)
-            .join(Organization, Organization.id == Appointment.organization_id)
-            .join(Customer, Customer.id == Appointment.customer_id)
-            .join(ServiceType, ServiceType.id == Appointment.service_id)
-            .join(Staff, Staff.id == Appointment.staff_id)
-            .where(
-                Appointment.status.in_(ACTIVE_STATUSES),
-                Appointment.starts_at > after,
-                Appointment.starts_at <= until,
-                Organization.status == OrganizationStatus.active,
-                # Reminded already at this offset or a smaller one (a later moment) for this start time.
-                ~exists().where(
-                    Reminder.appointment_id == Appointment.id,
-                    Reminder.starts_at == Appointment.starts_at,
-                    Reminder.offset_minutes <= offset,
-                ),
-            )
-            .order_by(Appointment.starts_at, Appointment.id)
-            .limit(BATCH)
-            .with_for_update(of=Appointment, skip_locked=True)
-        )
-        if lacking:
-            query = query.where(Appointment.organization_id.not_in(lacking))
+        query = due_appointments(offset, now, lacking)
         rows = (await session.execute(query)).all()
         due: list[_Due] = []
         for appointment, customer, service, staff in rows:
@@ -155,46 +174,39 @@ async def _sweep(
 async def _remind(
     session: AsyncSession, businesses: dict[uuid.UUID, _Business], due: Sequence[_Due], offset: int, now: datetime
 ) -> tuple[list[OutboundMessage], int]:
-    """Claim the reminders and queue the messages, per business; (messages, claimed)."""
-    addresses = await _addresses(session, {item.appointment.organization_id for item in due})
-    sent: list[OutboundMessage] = []
-    claimed_total = 0
-    for business_id in sorted({item.appointment.organization_id for item in due}):
-        business = businesses[business_id]
-        mine = [item for item in due if item.appointment.organization_id == business_id]
-        to_send = [item for item in mine if item.outcome == ReminderOutcome.sent]
-        conversations = await free_conversations(session, business_id, [item.customer for item in to_send], now)
-        # Someone answering that customer right now holds their chat: leave it for the next sweep.
-        ready = [item for item in mine if item.outcome != ReminderOutcome.sent or item.customer.id in conversations]
-        claimed = await claim(
-            session,
-            Reminder,
-            [
-                {
-                    "organization_id": business_id,
-                    "appointment_id": item.appointment.id,
-                    "starts_at": item.appointment.starts_at,
-                    "offset_minutes": offset,
-                    "outcome": item.outcome,
-                    "handled_at": now,
-                }
-                for item in ready
-            ],
-            key="appointment_id",
-        )
-        claimed_total += len(claimed)
-        outgoing: list[Outgoing] = []
-        for item in ready:
-            if item.appointment.id not in claimed or item.outcome != ReminderOutcome.sent:
-                continue
-            reply = _reminder(business, addresses.get(business_id), item, now)
-            conversation = conversations[item.customer.id]
-            _offer_answers(conversation, reply, item.appointment.id, now)
-            outgoing.append(Outgoing(item.customer, reply.addressed(address_of(item.customer)), conversation))
-        if outgoing:
-            await record_outbound(session, business_id, outgoing, now)
-            sent.extend(item.message for item in outgoing)
-    return sent, claimed_total
+    """Claim the batch's reminders and queue their messages; (messages, reminders claimed)."""
+    to_send = [item for item in due if item.outcome == ReminderOutcome.sent]
+    conversations = await free_conversations(session, [item.customer for item in to_send], now)
+    # Someone answering that customer right now holds their chat: leave it for the next sweep.
+    ready = [item for item in due if item.outcome != ReminderOutcome.sent or item.customer.id in conversations]
+    claimed = await claim(
+        session,
+        Reminder,
+        [
+            {
+                "organization_id": item.appointment.organization_id,
+                "appointment_id": item.appointment.id,
+                "starts_at": item.appointment.starts_at,
+                "offset_minutes": offset,
+                "outcome": item.outcome,
+                "handled_at": now,
+            }
+            for item in ready
+        ],
+        key="appointment_id",
+    )
+    addresses = await _addresses(session, {item.appointment.organization_id for item in to_send})
+    outgoing: list[Outgoing] = []
+    for item in ready:
+        if item.appointment.id not in claimed or item.outcome != ReminderOutcome.sent:
+            continue
+        business_id = item.appointment.organization_id
+        reply = _reminder(businesses[business_id], addresses.get(business_id), item, now)
+        conversation = conversations[item.customer.id]
+        _offer_answers(conversation, reply, item.appointment.id, now)
+        outgoing.append(Outgoing(item.customer, reply.addressed(address_of(item.customer)), conversation))
+    await record_outbound(session, outgoing, now)
+    return [item.message for item in outgoing], len(claimed)
 
 
 def _reminder(business: _Business, address: str | None, item: _Due, now: datetime) -> Reply:

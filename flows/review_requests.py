@@ -9,6 +9,7 @@ appointment) in the same transaction as the outbox row.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,8 @@ from store.models import (
     ReviewRequest,
 )
 from store.sent import claim
+
+log = logging.getLogger("yume.flows.review_requests")
 
 BATCH = 200
 
@@ -69,7 +72,11 @@ async def _asking_businesses(database: Database) -> dict[uuid.UUID, _Business]:
         )
         businesses = {}
         for organization_id, name, settings in rows.all():
-            chosen = BusinessSettings.model_validate(settings or {})
+            try:
+                chosen = BusinessSettings.model_validate(settings or {})
+            except ValueError:
+                log.warning("business %s has unreadable settings: no review requests", organization_id)
+                continue
             if chosen.review_request_hours and chosen.review_link:
                 businesses[organization_id] = _Business(organization_id, name, chosen.review_request_hours, chosen.review_link)
         return businesses
@@ -108,7 +115,7 @@ async def _sweep(
                 and appointment.status_changed_at is not None
                 and review_due(appointment.status_changed_at, hours, now)
             ]
-            conversations = await free_conversations(session, business_id, [customer for _, customer in mine], now)
+            conversations = await free_conversations(session, [customer for _, customer in mine], now)
             asked: set[uuid.UUID] = set()
             decided: list[tuple[Appointment, Customer, bool]] = []
             for appointment, customer in mine:
@@ -142,6 +149,6 @@ async def _sweep(
                 if ask and appointment.id in claimed
             ]
             if outgoing:
-                await record_outbound(session, business_id, outgoing, now)
+                await record_outbound(session, outgoing, now)
                 sent.extend(item.message for item in outgoing)
         return sent, len(rows), claimed_total

@@ -79,6 +79,6 @@ async def claim(
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values([{"id": uuid.uuid4(), **row} for row in rows])
-    result = await session.execute(statement.on_conflict_do_nothing().returning(table.c[key]))
+    statement = insert(table).on_conflict_do_nothing().returning(table.c[key])
+    result = await session.execute(statement, [{"id": uuid.uuid4(), **row} for row in rows])
     return set(result.scalars().all())

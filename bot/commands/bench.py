@@ -18,6 +18,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     slots.add_argument("--workload", type=Path, default=DEFAULT_WORKLOAD, help="a shared/bench/*.json file")
     slots.add_argument("--runs", type=int, default=50, help="computation runs for median/p95 (default 50)")
     slots.set_defaults(run=_run_slots)
+    reminders = benches.add_parser(
+        "reminders", help="due-reminder sweep over 100,000 appointments and the morning agendas of 500 businesses (PostgreSQL)"
+    )
+    reminders.add_argument("--businesses", type=int, default=500, help="businesses (default 500)")
+    reminders.add_argument("--appointments", type=int, default=100_000, help="appointments over 30 days (default 100,000)")
+    reminders.add_argument("--time-limit", type=float, default=600.0, help="give up after this many seconds (default 600)")
+    reminders.set_defaults(run=_run_reminders)
 
 
 def _run_slots(args: argparse.Namespace) -> int:
@@ -28,3 +35,22 @@ def _run_slots(args: argparse.Namespace) -> int:
     report = asyncio.run(run_slots_bench(args.workload, normalize_database_url(url) if url else None, args.runs))
     print("\n".join(report.lines()))
     return 0 if report.mismatches == 0 else 1
+
+
+def _run_reminders(args: argparse.Namespace) -> int:
+    from bot.bench.reminders import BenchError, run_reminders_bench
+
+    # DATABASE_URL's server, else the local test server; either way a scratch database, dropped at the end.
+    url = os.environ.get("DATABASE_URL")
+    try:
+        report = asyncio.run(
+            asyncio.wait_for(run_reminders_bench(url, args.businesses, args.appointments), timeout=args.time_limit)
+        )
+    except BenchError as error:
+        print(error)
+        return 1
+    except TimeoutError:
+        print(f"yume bench reminders did not finish in {args.time_limit:.0f} s")
+        return 1
+    print("\n".join(report.lines()))
+    return 0 if report.plan_uses_index else 1
