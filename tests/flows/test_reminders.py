@@ -239,3 +239,26 @@ async def test_mexico_city_reminders_keep_the_wall_clock_all_year(db: Database) 
     chat.clock.set(local("2026-11-04T16:00"))
     sent = await send_due_reminders(db, chat.clock)
     assert "mañana jueves 5 de noviembre" in texts(sent) and "4:00 PM" in texts(sent)
+
+
+async def test_cancelar_after_a_reminder_means_that_appointment_even_with_others_booked(db: Database) -> None:
+    chat = await open_chat(db)
+    await book(chat, "2026-03-12T16:00")
+    await book(chat, "2026-03-20T11:00")
+    chat.clock.set(local("2026-03-11T16:00"))
+    await send_due_reminders(db, chat.clock)
+    reply = await chat.says("juan", "Cancelar")
+    assert "¿Cancelo tu cita de corte de cabello mañana jueves 12 de marzo a las 4:00 PM?" in texts(reply)
+
+
+async def test_cambiar_tapped_in_the_middle_of_another_request_moves_the_reminded_appointment(db: Database) -> None:
+    chat = await open_chat(db)
+    appointment_id = await book(chat, "2026-03-12T16:00")
+    chat.clock.set(local("2026-03-11T15:55"))
+    await chat.says("juan", "quiero un arreglo de barba el sábado")
+    chat.later(minutes=5)
+    await send_due_reminders(db, chat.clock)
+    [conversation] = await chat.rows(Conversation)
+    assert conversation.flow_state == "deciding_another_or_change"  # busy: the reminder leaves the chat alone
+    reply = await chat.taps("juan", f"move:{appointment_id}", "Cambiar")
+    assert "Veo que tienes tu cita de corte de cabello mañana jueves 12 de marzo a las 4:00 PM" in texts(reply)
