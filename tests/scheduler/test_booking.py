@@ -144,6 +144,20 @@ async def test_reschedule_moves_the_same_appointment_and_can_overlap_its_old_tim
     assert moved.staff_id == loaded.staff["pedro"]  # kept with the same person
 
 
+async def test_an_appointment_remembers_when_it_got_its_time_booked_then_moved(db: Database) -> None:
+    loaded = await seed(db, DON_CARLOS)
+    appointment = await book(db, loaded, "2027-01-15T16:00", staff="pedro")
+    assert appointment.scheduled_at == NOW  # reminders whose moment had passed by then are not sent late
+    later = NOW + timedelta(hours=3)
+    async with db.transaction() as session:
+        await booking.reschedule(
+            session, organization_id=loaded.organization_id, appointment_id=appointment.id,
+            new_start=local("2027-01-16T11:00"), now=later,
+        )
+    [stored] = await appointments(db)
+    assert stored.scheduled_at == later and stored.created_at == NOW
+
+
 async def test_a_failed_reschedule_leaves_the_original_untouched(db: Database) -> None:
     loaded = await seed(db, DON_CARLOS)
     mine = await book(db, loaded, "2027-01-15T16:00", staff="pedro")
@@ -158,6 +172,7 @@ async def test_a_failed_reschedule_leaves_the_original_untouched(db: Database) -
     stored = {a.id: a for a in await appointments(db)}
     assert stored[mine.id].starts_at == local("2027-01-15T16:00")
     assert stored[mine.id].status == AppointmentStatus.confirmed
+    assert stored[mine.id].scheduled_at == NOW
 
 
 async def test_reschedule_goes_to_another_eligible_person_when_the_usual_one_is_busy(db: Database) -> None:
