@@ -1,14 +1,16 @@
-"""How Yume writes dates, times and money for Mexican readers: "jueves 15 de enero", "4:00 PM", "$150"."""
+"""How Yume writes dates, times, prices and agendas in Mexican Spanish. Pure: values in, text out."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
 WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 MONTHS = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
 )
+SHORT_WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 
 
 def weekday_name(day: date) -> str:
@@ -17,28 +19,77 @@ def weekday_name(day: date) -> str:
 
 
 def long_date(day: date) -> str:
-    """ "jueves 15 de enero" (the year only matters when it is not obvious; callers add it)."""
+    """ "jueves 15 de enero"."""
     return f"{WEEKDAYS[day.weekday()]} {day.day} de {MONTHS[day.month - 1]}"
 
 
+def short_date(day: date) -> str:
+    """A date that fits a list row title (≤ 24): "jueves 15 de enero", or "mié 30 de septiembre"."""
+    text = long_date(day)
+    if len(text) <= 24:
+        return text
+    return f"{SHORT_WEEKDAYS[day.weekday()]} {day.day} de {MONTHS[day.month - 1]}"
+
+
+def day_phrase(day: date, today: date) -> str:
+    """How a person says a day: "hoy jueves 15 de enero", "mañana viernes 16 de enero", "el sábado 17 de enero"."""
+    if day == today:
+        return f"hoy {long_date(day)}"
+    if (day - today).days == 1:
+        return f"mañana {long_date(day)}"
+    return f"el {long_date(day)}"
+
+
 def clock_time(moment: time | datetime) -> str:
-    """ "4:00 PM", "11:30 AM", "12:00 PM" (noon)."""
+    """ "4:00 PM", "10:30 AM", "12:00 PM" (noon)."""
     hour, minute = moment.hour, moment.minute
     suffix = "AM" if hour < 12 else "PM"
-    hour12 = hour % 12 or 12
-    return f"{hour12}:{minute:02d} {suffix}"
+    twelve = hour % 12 or 12
+    return f"{twelve}:{minute:02d} {suffix}"
 
 
-def money(cents: int) -> str:
-    """ "$150", "$1,250", "$99.50" (MXN, no currency code: it is always pesos)."""
-    pesos, centavos = divmod(cents, 100)
-    whole = f"${pesos:,}"
-    return whole if centavos == 0 else f"{whole}.{centavos:02d}"
+def time_range(start: time | datetime, end: time | datetime) -> str:
+    """ "2:00 PM a 3:00 PM"."""
+    return f"{clock_time(start)} a {clock_time(end)}"
+
+
+def price(cents: int) -> str:
+    """ "$150", "$1,200", "$99.50" (MXN)."""
+    pesos = Decimal(cents) / 100
+    if pesos == pesos.to_integral_value():
+        return f"${int(pesos):,}"
+    return f"${pesos:,.2f}"
 
 
 def duration(minutes: int) -> str:
     """ "45 min", "1 h", "1 h 30 min"."""
     hours, rest = divmod(minutes, 60)
-    if hours == 0:
+    if not hours:
         return f"{rest} min"
-    return f"{hours} h" if rest == 0 else f"{hours} h {rest} min"
+    if not rest:
+        return f"{hours} h"
+    return f"{hours} h {rest} min"
+
+
+def first_name(name: str | None) -> str:
+    """ "Juan" for "Juan Pérez"; empty for an unknown name."""
+    return (name or "").strip().split(" ")[0] if name else ""
+
+
+def bullet_list(lines: list[str]) -> str:
+    """One "• " line per item."""
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def join_words(items: list[str]) -> str:
+    """ "corte, barba y tinte" (Spanish list with "y")."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " y " + items[-1]
+
+
+def money(cents: int) -> str:
+    """ "$150", "$1,250", "$99.50": the name main's CLI uses for `price` (kept when merging flows)."""
+    return price(cents)

@@ -1,0 +1,144 @@
+"""The business as a conversation needs it: name, address, hours, services, people, settings.
+
+Loaded once per turn from the database (never from YAML), and turned into the NLU catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nlu.catalog import Catalog, Service as CatalogService, StaffMember as CatalogStaff
+from scheduler.calendar import Business, load_business
+from store.hours import WEEKDAY_KEYS, HoursRange
+from store.models import ServiceType, Staff, StaffRole
+
+
+@dataclass(frozen=True)
+class BusinessFacts:
+    """One business at the start of a turn: what it sells, who works there, when it opens."""
+
+    calendar: Business
+    services: tuple[ServiceType, ...]  # active, by name
+    staff: tuple[Staff, ...]  # active, by name
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.calendar.id
+
+    @property
+    def name(self) -> str:
+        return self.calendar.organization.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.calendar.tz
+
+    @property
+    def address(self) -> str | None:
+        return self.calendar.location.address if self.calendar.location else None
+
+    @property
+    def owner(self) -> Staff | None:
+        """The first owner (by name): who questions and hand-offs go to."""
+        return next((member for member in self.staff if member.role == StaffRole.owner), None)
+
+    def service(self, service_id: uuid.UUID | str | None) -> ServiceType | None:
+        """An active service by id."""
+        if service_id is None:
+            return None
+        wanted = uuid.UUID(str(service_id))
+        return next((service for service in self.services if service.id == wanted), None)
+
+    def service_named(self, name: str | None) -> ServiceType | None:
+        """An active service by its catalog name (the NLU returns names exactly as in the catalog)."""
+        if not name:
+            return None
+        folded = name.casefold()
+        return next((service for service in self.services if service.name.casefold() == folded), None)
+
+    def staff_member(self, staff_id: uuid.UUID | str | None) -> Staff | None:
+        """An active staff member by id."""
+        if staff_id is None:
+            return None
+        wanted = uuid.UUID(str(staff_id))
+        return next((member for member in self.staff if member.id == wanted), None)
+
+    def staff_named(self, name: str | None) -> Staff | None:
+        """A staff member by catalog name, or by first name ("con Pedro")."""
+        if not name:
+            return None
+        folded = name.casefold().strip()
+        for member in self.staff:
+            if member.name.casefold() == folded:
+                return member
+        matches = [member for member in self.staff if member.name.casefold().split(" ")[0] == folded.split(" ")[0]]
+        return matches[0] if len(matches) == 1 else None
+
+    def day_hours(self, day: dt.date) -> tuple[HoursRange, ...]:
+        """The business's opening ranges on a local day (empty: closed)."""
+        return tuple(self.calendar.hours.get(day.weekday(), ()))
+
+    def is_open_on(self, day: dt.date) -> bool:
+        return bool(self.day_hours(day))
+
+    def today(self, now: dt.datetime) -> dt.date:
+        """The local date at `now`."""
+        return now.astimezone(self.tz).date()
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.tz)
+
+    def at(self, day: dt.date, clock: dt.time) -> dt.datetime:
+        """A local wall-clock time as an aware datetime."""
+        return dt.datetime.combine(day, clock, tzinfo=self.tz)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """What the NLU may know: services, staff names, hours, timezone (never customers)."""
+        hours: dict[str, list[tuple[dt.time, dt.time]]] = {}
+        for index, key in enumerate(WEEKDAY_KEYS):
+            ranges = self.calendar.hours.get(index, ())
+            hours[key] = [(_minutes_to_time(rng.start), _minutes_to_time(rng.end)) for rng in ranges]
+        return Catalog(
+            name=self.name,
+            timezone=self.calendar.organization.timezone,
+            address=self.address,
+            services=[
+                CatalogService(name=s.name, minutes=s.duration_minutes, price=Decimal(s.price_cents) / 100)
+                for s in self.services
+            ],
+            staff=[
+                CatalogStaff(name=m.name, role="owner" if m.role == StaffRole.owner else "staff") for m in self.staff
+            ],
+            hours=hours,
+        )
+
+
+async def load_facts(session: AsyncSession, organization_id: uuid.UUID) -> BusinessFacts:
+    """The business's facts as they are now."""
+    calendar = await load_business(session, organization_id)
+    services = (
+        await session.execute(
+            select(ServiceType)
+            .where(ServiceType.organization_id == organization_id, ServiceType.active.is_(True))
+            .order_by(ServiceType.created_at, ServiceType.name)
+        )
+    ).scalars().all()
+    staff = (
+        await session.execute(
+            select(Staff).where(Staff.organization_id == organization_id, Staff.active.is_(True)).order_by(Staff.name)
+        )
+    ).scalars().all()
+    return BusinessFacts(calendar=calendar, services=tuple(services), staff=tuple(staff))
+
+
+def _minutes_to_time(minutes: int) -> dt.time:
+    return dt.time(23, 59) if minutes >= 24 * 60 else dt.time(minutes // 60, minutes % 60)

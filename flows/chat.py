@@ -1,0 +1,217 @@
+"""The model behind every role machine: the facts of one turn, and what Yume will say.
+
+A role is a pair: a `StateMachine` declaring the allowed moves (states, events, guards) and a
+`Chat` subclass holding the facts the guards read and the actions the states run. The machine is
+bound to the chat (`state_field="flow_state"`), and the chat to the conversation row, so a turn
+is: restore → pick events from what was heard → send them → persist state and collected data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from statemachine import StateMachine
+
+from flows import replies
+from flows.business import BusinessFacts
+from flows.options import Option, option_typed
+from flows.replies import Reply
+from nlu.context import Expecting
+from nlu.understanding import Intent, Slots
+from store.models import Conversation, Customer, Staff
+
+
+@dataclass
+class Heard:
+    """One message as the flows read it: the NLU's intent and slots, plus a picked option."""
+
+    intent: Intent
+    slots: Slots = field(default_factory=Slots)
+    text: str | None = None
+    option: Option | None = None  # a tapped button/row, "la segunda", or a typed option title
+    media: str | None = None  # audio, image, sticker, … (no text to understand)
+    engine: str = "rules"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for someone other than the sender: the owner, a staff member, a customer."""
+
+    to: Staff | Customer
+    reply: Reply
+
+
+@dataclass
+class Turn:
+    """Everything a chat needs for one inbound message, loaded by the engine."""
+
+    session: AsyncSession
+    business: BusinessFacts
+    conversation: Conversation
+    person: Customer | Staff
+    now: datetime
+    heard: Heard
+
+
+class Chat:
+    """Base model of a role's machine: facts, speech, and the repair every step shares."""
+
+    #: The role's machine; set by each subclass.
+    flow: ClassVar[type[StateMachine]]
+    #: Events a chat may fall back to when the event it picked is not allowed in the current state.
+    fallback_event: ClassVar[str] = "was_not_understood"
+
+    def __init__(self, turn: Turn) -> None:
+        self.turn = turn
+        self.session = turn.session
+        self.business = turn.business
+        self.conversation = turn.conversation
+        self.now = turn.now
+        self.heard = turn.heard
+        self.flow_state: str | None = turn.conversation.flow_state
+        self.data: dict[str, Any] = dict(turn.conversation.flow_data or {})
+        self.replies: list[Reply] = []
+        self.notices: list[Notice] = []
+        self.events: list[str] = []
+        # Set while listening when the message must be heard again after the first event
+        # (a new request in the middle of another: drop the old one, then hear the new one at rest).
+        self.listen_again = False
+
+    # -- running a turn ---------------------------------------------------------------------
+
+    async def run(self, listeners: Sequence[object] = ()) -> None:
+        """Restore the machine at the conversation's state and feed it what was heard."""
+        machine = self.flow(self, state_field="flow_state", listeners=list(listeners))
+        if self.flow_state is None:
+            await machine.activate_initial_state()
+        self.heard = self.with_offered_option(self.heard)
+        pending = await self.events_for(self.heard)
+        while pending:
+            event = pending.pop(0)
+            if event not in {e.id for e in machine.allowed_events}:
+                event = self.fallback_event
+            if event != "was_not_understood":
+                self.data["misunderstood"] = 0
+            self.events.append(event)
+            await machine.send(event)
+            if self.listen_again and not pending:
+                self.listen_again = False
+                pending = await self.events_for(self.heard)
+
+    async def events_for(self, heard: Heard) -> list[str]:
+        """The machine events this message means in the current state (each role decides).
+
+        Listening may also remember what the message carries (a day, a time, a name) in `data`,
+        because the guards of the transitions it triggers read those facts.
+        """
+        raise NotImplementedError
+
+    def with_offered_option(self, heard: Heard) -> Heard:
+        """Resolve "la segunda" or a typed option title to the option offered last."""
+        if heard.option is not None:
+            return heard
+        offered = self.offered
+        if heard.slots.choice and 1 <= heard.slots.choice <= len(offered):
+            heard.option = offered[heard.slots.choice - 1]
+        elif offered:
+            heard.option = option_typed(heard.text, offered)
+        return heard
+
+    # -- what we asked last -----------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self.flow_state or ""
+
+    @property
+    def offered(self) -> list[Option]:
+        return [Option.model_validate(item) for item in self.data.get("offered", [])]
+
+    @property
+    def expecting(self) -> Expecting | None:
+        value = self.data.get("expecting")
+        return Expecting(value) if value else None
+
+    def ask(self, reply: Reply, expecting: Expecting | None) -> None:
+        """Say a question and remember it: its options, what it expects, how to ask it again."""
+        self.say(reply)
+        self.data["question"] = reply.model_dump(mode="json")
+        self.data["offered"] = [option.model_dump() for option in reply.options]
+        self.data["expecting"] = expecting.value if expecting else None
+
+    def reask(self, lead: str | None = None) -> None:
+        """Ask the pending question again, optionally after a line of help."""
+        question = self.data.get("question")
+        if not question:
+            if lead:
+                self.say(Reply(text=lead))
+            return
+        reply = Reply.model_validate(question)
+        self.say(reply.prefixed(lead) if lead else reply)
+
+    def forget_question(self) -> None:
+        for key in ("question", "offered", "expecting"):
+            self.data.pop(key, None)
+
+    # -- speech ----------------------------------------------------------------------------
+
+    def say(self, reply: Reply) -> None:
+        """Send a message to the person writing."""
+        self.replies.append(reply)
+
+    def notify(self, person: Staff | Customer | None, reply: Reply) -> None:
+        """Send a message to someone else (never the sender, never twice to the same person)."""
+        if person is None or person.id == self.turn.person.id:
+            return
+        if any(notice.to.id == person.id and notice.reply == reply for notice in self.notices):
+            return
+        self.notices.append(Notice(to=person, reply=reply))
+
+    def notify_owner_and_staff(self, staff_id: uuid.UUID, owner_reply: Reply, staff_reply: Reply) -> None:
+        """Tell the owner(s) and the staff member concerned; one message when they are the same person."""
+        staff = self.business.staff_member(staff_id)
+        for owner in self.owners:
+            self.notify(owner, staff_reply if staff is not None and owner.id == staff.id else owner_reply)
+        if staff is not None and all(staff.id != owner.id for owner in self.owners):
+            self.notify(staff, staff_reply)
+
+    @property
+    def owners(self) -> list[Staff]:
+        return [member for member in self.business.staff if member.is_owner]
+
+    # -- repair shared by every step ----------------------------------------------------------
+
+    def already_helped(self) -> bool:
+        """Guard: we already re-asked this step once after a message we did not understand."""
+        return int(self.data.get("misunderstood", 0)) >= 1
+
+    def help_and_reask(self) -> None:
+        """Say what we expected, then ask the same question again."""
+        self.data["misunderstood"] = int(self.data.get("misunderstood", 0)) + 1
+        self.reask(replies.not_understood(self.help_line()))
+
+    def help_line(self) -> str:
+        """A short hint for the pending question (each role refines it per step)."""
+        return ""
+
+    def media_received(self, kind: str) -> None:
+        """A message without text: say so kindly and ask the pending question again."""
+        if kind in ("sticker", "reaction"):
+            return  # a deliberate silence: nothing to answer
+        self.say(Reply(text=replies.media_not_supported(kind)))
+        if self.data.get("question"):
+            self.reask()
+
+    # -- local time helpers -------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.business.today(self.now)
+
+    def local_moment(self, day: date, clock: time) -> datetime:
+        return self.business.at(day, clock)

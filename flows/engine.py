@@ -1,0 +1,395 @@
+"""The conversation engine: one inbound event in, the replies and notifications out.
+
+    engine = Engine(database, understander, clock)
+    outbound = await engine.handle(event)      # InboundEvent → list[OutboundMessage]
+    await engine.handle_echo(echo)             # the owner wrote from the phone app: hand off
+
+A turn: look at the conversation without locking it (who writes, where the flow stands), let the
+NLU read the message (the slow, network-bound part, outside any write lock), then in ONE
+transaction: identify or create the sender, lock the conversation (FOR UPDATE on PostgreSQL;
+SQLite write transactions are already serialized), re-check that nobody moved it meanwhile
+(otherwise read again), drive the role's machine, apply the scheduling operations, and persist the
+flow state, the Message rows (in and out) and the OutboxMessage rows. Anything unexpected rolls
+the whole turn back and the person gets a short apology instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import replies
+from flows.business import BusinessFacts, load_facts
+from flows.chat import Heard, Turn
+from flows.events import InboundEvent, OwnerEcho
+from flows.handoff import hand_back, hand_off, quiet_period_over
+from flows.identity import Sender, address_of, conversation_of, find_conversation, find_sender, sender_for
+from flows.messages import OutboundMessage
+from flows.options import Option
+from flows.replies import Reply
+from flows.roles import chat_for, flow_is_stale, restart_flow
+from nlu.context import Expecting, NluContext
+from nlu.understanding import Intent, Role, Understanding
+from scheduler.clock import Clock, SystemClock
+from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
+from store.database import Database
+from store.models import Customer, OutboxMessage, Staff
+
+log = logging.getLogger("yume.flows.engine")
+
+MAX_ATTEMPTS = 3
+# Option ids the flows understand when tapped (anything else is read by the NLU from its title).
+KNOWN_OPTION_KINDS = {"slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday"}
+
+
+class Understander(Protocol):
+    """The NLU: one message and its context in, one Understanding out (nlu/ provides them)."""
+
+    async def understand(self, text: str, context: NluContext) -> Understanding: ...
+
+
+@dataclass
+class _Snapshot:
+    """What the turn looked like before the NLU read the message."""
+
+    known: bool
+    role: str
+    version: int
+    context: NluContext
+    duplicate: bool = False
+
+
+class _ConversationMoved(Exception):
+    """Another process answered this conversation while we were reading the message."""
+
+
+@dataclass
+class _Outgoing:
+    person: Customer | Staff
+    message: OutboundMessage
+    conversation: Conversation | None = None
+
+
+@dataclass
+class EngineStats:
+    """Counters for replay summaries and health checks."""
+
+    inbound: int = 0
+    outbound: int = 0
+    failures: int = 0
+    events: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Turns inbound WhatsApp events into replies, bookings and notifications."""
+
+    def __init__(
+        self,
+        database: Database,
+        understander: Understander,
+        clock: Clock | None = None,
+        listeners: Sequence[object] = (),
+    ) -> None:
+        self.database = database
+        self.understander = understander
+        self.clock: Clock = clock or SystemClock()
+        self.listeners = list(listeners)
+        self.stats = EngineStats()
+
+    # =========================================================================================
+    # Inbound messages
+    # =========================================================================================
+
+    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
+        """Answer one inbound event; returns every message to send (to the sender and to others)."""
+        self.stats.inbound += 1
+        try:
+            outbound = await self._handle(event)
+        except Exception:
+            self.stats.failures += 1
+            log.exception("turn failed for %s (message %s)", event.wa_id or event.bsuid, event.message_id)
+            outbound = await self._apologize(event)
+        self.stats.outbound += len(outbound)
+        return outbound
+
+    async def _handle(self, event: InboundEvent) -> list[OutboundMessage]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            snapshot = await self._snapshot(event)
+            if snapshot.duplicate:
+                return []
+            heard = await self._hear(event, snapshot.context)
+            last = attempt == MAX_ATTEMPTS
+            try:
+                async with self.database.transaction() as session:
+                    return await self._turn(session, event, snapshot, heard, last_attempt=last)
+            except _ConversationMoved:
+                continue
+            except IntegrityError:
+                # Two first messages from the same new person raced to create them: read again.
+                if last:
+                    raise
+                continue
+        raise RuntimeError("unreachable: the last attempt never raises _ConversationMoved")
+
+    async def _snapshot(self, event: InboundEvent) -> _Snapshot:
+        """Who writes and where their flow stands, read without locks."""
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            if await _already_processed(session, event.message_id):
+                return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
+            business = await load_facts(session, event.organization_id)
+            sender = await find_sender(
+                session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
+            )
+            conversation = await find_conversation(session, event.organization_id, sender.person) if sender else None
+            role = sender.role if sender else "customer"
+            return _Snapshot(
+                known=sender is not None,
+                role=role,
+                version=conversation.version if conversation else 0,
+                context=self._nlu_context(business, role, conversation, now),
+            )
+
+    def _nlu_context(
+        self, business: BusinessFacts, role: str, conversation: Conversation | None, now: datetime
+    ) -> NluContext:
+        step, expecting, options = None, None, []
+        settings = business.calendar.settings
+        if conversation is not None and not flow_is_stale(conversation, settings.stale_flow_minutes, now):
+            data = conversation.flow_data or {}
+            step = conversation.flow_state
+            expecting = Expecting(data["expecting"]) if data.get("expecting") else None
+            options = [item["title"] for item in data.get("offered", [])]
+        return NluContext(
+            now=now, catalog=business.catalog, role=Role(role), step=step, expecting=expecting, options=options
+        )
+
+    async def _hear(self, event: InboundEvent, context: NluContext) -> Heard:
+        """What the message says: a tapped option as it is, text through the NLU, media as media."""
+        if event.kind == "reply" and event.reply_id:
+            option = Option(id=event.reply_id, title=event.reply_title or "")
+            if option.kind in KNOWN_OPTION_KINDS:
+                intent = Intent.AFFIRM if option.id == "yes" else Intent.DENY if option.id == "no" else Intent.INFORM
+                return Heard(intent=intent, text=event.reply_title, option=option)
+            text = event.reply_title or ""
+            understood = await self.understander.understand(text, context.model_copy(update={"interactive": True}))
+            return Heard(intent=understood.intent, slots=understood.slots, text=text, engine=understood.engine)
+        if event.kind == "text" and event.text and event.text.strip():
+            understood = await self.understander.understand(event.text, context)
+            return Heard(intent=understood.intent, slots=understood.slots, text=event.text, engine=understood.engine)
+        # Audio, images, stickers, locations, reactions… (or an empty text): nothing to read.
+        media = "unsupported" if event.kind == "text" else (event.media_type or event.kind)
+        return Heard(intent=Intent.OTHER, text=event.text, media=media)
+
+    async def _turn(
+        self, session: AsyncSession, event: InboundEvent, snapshot: _Snapshot, heard: Heard, last_attempt: bool
+    ) -> list[OutboundMessage]:
+        now = self.clock.now()
+        business = await load_facts(session, event.organization_id)
+        sender = await sender_for(
+            session,
+            event.organization_id,
+            wa_id=event.wa_id,
+            phone=event.phone,
+            bsuid=event.bsuid,
+            profile_name=event.profile_name,
+            now=now,
+        )
+        conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
+        if conversation.version != snapshot.version or sender.role != snapshot.role:
+            if not last_attempt:
+                raise _ConversationMoved
+            # Out of retries: read the message again while holding the lock.
+            context = self._nlu_context(business, sender.role, conversation, now)
+            heard = await self._hear(event, context)
+        if await _already_processed(session, event.message_id):
+            return []
+        self._record_inbound(session, conversation, sender, event, now)
+
+        outgoing: list[_Outgoing] = []
+        if conversation.status == ConversationStatus.handed_off:
+            if not quiet_period_over(conversation, business.calendar.settings.takeover_quiet_hours, now):
+                self._touch(conversation, now, inbound=True)
+                return []  # a person has this chat: Yume stays silent
+            hand_back(conversation, now)
+
+        conversation.role = sender.role
+        conversation.wa_id = event.wa_id or conversation.wa_id
+        chat_class = chat_for(sender.role)
+        if conversation.flow_state not in (None, *chat_class.flow.states_map):
+            restart_flow(conversation, expired=False)  # the person's role changed since
+        welcome_back = bool((conversation.flow_data or {}).get("expired"))
+        if flow_is_stale(conversation, business.calendar.settings.stale_flow_minutes, now):
+            welcome_back = True
+        if welcome_back:
+            restart_flow(conversation, expired=False)
+
+        chat = chat_class(Turn(session, business, conversation, sender.person, now, heard))
+        if heard.media:
+            chat.media_received(heard.media)
+        else:
+            await chat.run(self.listeners)
+        self.stats.events.extend(chat.events)
+
+        conversation.flow_state = chat.flow_state
+        conversation.flow_data = chat.data
+        said = list(chat.replies)
+        if welcome_back and said:
+            said.insert(0, Reply(text=replies.welcome_back()))
+        reply_to = event.wa_id or address_of(sender.person)
+        outgoing += [_Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
+        for notice in chat.notices:
+            outgoing.append(_Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
+        await self._record_outbound(session, business, outgoing, now)
+        self._touch(conversation, now, inbound=True, outbound=bool(said))
+        return [item.message for item in outgoing]
+
+    # =========================================================================================
+    # The owner writes from the phone app
+    # =========================================================================================
+
+    async def handle_echo(self, echo: OwnerEcho) -> bool:
+        """Record the owner's message and hand that customer's chat to the owner; True when done."""
+        try:
+            async with self.database.transaction() as session:
+                return await self._echo(session, echo)
+        except Exception:
+            self.stats.failures += 1
+            log.exception("owner echo failed (message %s)", echo.message_id)
+            return False
+
+    async def _echo(self, session: AsyncSession, echo: OwnerEcho) -> bool:
+        now = self.clock.now()
+        if await _already_processed(session, echo.message_id):
+            return True
+        sender = await sender_for(
+            session, echo.organization_id, wa_id=echo.to_wa_id, phone=echo.to_phone, bsuid=None, profile_name=None, now=now
+        )
+        conversation = await conversation_of(session, echo.organization_id, sender.person, lock=True, now=now)
+        session.add(
+            Message(
+                organization_id=echo.organization_id,
+                conversation_id=conversation.id,
+                direction=Direction.outbound,
+                sender_type=SenderType.owner_app,
+                content_type=echo.kind,
+                text=echo.text,
+                wa_message_id=echo.message_id,
+                sent_at=echo.timestamp,
+                created_at=now,
+            )
+        )
+        if isinstance(sender.person, Customer):
+            # The owner is talking to this customer: Yume steps back (the quiet period restarts).
+            hand_off(conversation, now, "owner_echo")
+            restart_flow(conversation, expired=False)
+        self._touch(conversation, now, outbound=True)
+        return True
+
+    # =========================================================================================
+    # Persistence
+    # =========================================================================================
+
+    @staticmethod
+    def _record_inbound(
+        session: AsyncSession, conversation: Conversation, sender: Sender, event: InboundEvent, now: datetime
+    ) -> None:
+        payload = {"reply_id": event.reply_id, "reply_title": event.reply_title} if event.kind == "reply" else None
+        session.add(
+            Message(
+                organization_id=conversation.organization_id,
+                conversation_id=conversation.id,
+                direction=Direction.inbound,
+                sender_type=SenderType.customer if sender.role == "customer" else SenderType.staff,
+                content_type=event.media_type or event.kind,
+                text=event.text if event.kind != "reply" else event.reply_title,
+                payload=payload,
+                wa_message_id=event.message_id,
+                sent_at=event.timestamp,
+                created_at=now,
+            )
+        )
+
+    async def _record_outbound(
+        self, session: AsyncSession, business: BusinessFacts, outgoing: list[_Outgoing], now: datetime
+    ) -> None:
+        """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
+        for item in outgoing:
+            conversation = item.conversation or await conversation_of(
+                session, business.id, item.person, lock=False, now=now
+            )
+            body = item.message.model_dump(mode="json")
+            message = Message(
+                organization_id=business.id,
+                conversation_id=conversation.id,
+                direction=Direction.outbound,
+                sender_type=SenderType.ai,
+                content_type="interactive" if item.message.kind != "text" else "text",
+                text=item.message.text,
+                payload=body,
+                status="pending",
+                sent_at=now,
+                created_at=now,
+            )
+            session.add(message)
+            await session.flush()
+            session.add(
+                OutboxMessage(
+                    organization_id=business.id,
+                    conversation_id=conversation.id,
+                    message_id=message.id,
+                    to_wa_id=item.message.to,
+                    body=body,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            if conversation is not item.conversation:
+                conversation.last_outbound_at = now
+
+    @staticmethod
+    def _touch(conversation: Conversation, now: datetime, inbound: bool = False, outbound: bool = False) -> None:
+        if inbound:
+            conversation.last_inbound_at = now
+        if outbound:
+            conversation.last_outbound_at = now
+        conversation.updated_at = now
+        conversation.version += 1
+
+    async def _apologize(self, event: InboundEvent) -> list[OutboundMessage]:
+        """After a failed turn (rolled back): record the message and a short apology, if we can."""
+        if not event.wa_id:
+            return []
+        apology = replies.sorry_something_failed().addressed(event.wa_id)
+        try:
+            async with self.database.transaction() as session:
+                if await _already_processed(session, event.message_id):
+                    return []
+                now = self.clock.now()
+                sender = await sender_for(
+                    session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid,
+                    profile_name=None, now=now,
+                )
+                conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
+                self._record_inbound(session, conversation, sender, event, now)
+                await self._record_outbound(
+                    session, await load_facts(session, event.organization_id), [_Outgoing(sender.person, apology, conversation)], now
+                )
+                self._touch(conversation, now, inbound=True, outbound=True)
+        except Exception:
+            log.exception("could not even record the apology for message %s", event.message_id)
+        return [apology]
+
+
+async def _already_processed(session: AsyncSession, message_id: str) -> bool:
+    """A WhatsApp message id we already stored (a duplicate delivery): never answer twice."""
+    found = await session.execute(select(Message.id).where(Message.wa_message_id == message_id).limit(1))
+    return found.scalar_one_or_none() is not None
+

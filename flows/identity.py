@@ -1,0 +1,170 @@
+"""Who is writing: a staff member or the owner (by canonical phone), else a customer.
+
+Staff are recognised by the number they write from ("5215520203030" is "+525520203030"),
+never by what they say. Anyone else is a customer, created on first contact with the phone,
+the raw WhatsApp id and Meta's business-scoped id. A name the customer gave is never overwritten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.conversations import Conversation
+from store.models import Customer, NameSource, Staff, StaffRole
+from store.phones import InvalidPhone, canonical_from_whatsapp_id, canonical_phone, whatsapp_id
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind a message and the role they chat in."""
+
+    role: str  # customer | staff | owner
+    person: Customer | Staff
+
+    @property
+    def party_key(self) -> str:
+        return party_key(self.person)
+
+
+def party_key(person: Customer | Staff) -> str:
+    """The conversation key of a person: one conversation per person per business."""
+    kind = "staff" if isinstance(person, Staff) else "customer"
+    return f"{kind}:{person.id}"
+
+
+def role_of(person: Customer | Staff) -> str:
+    if isinstance(person, Staff):
+        return "owner" if person.role == StaffRole.owner else "staff"
+    return "customer"
+
+
+def phone_of(wa_id: str | None, phone: str | None) -> str | None:
+    """The canonical phone of a sender, from the channel's canonical phone or the raw WhatsApp id."""
+    for candidate, reader in ((phone, canonical_phone), (wa_id, canonical_from_whatsapp_id)):
+        if candidate:
+            try:
+                return reader(candidate)
+            except InvalidPhone:
+                continue
+    return None
+
+
+async def find_sender(
+    session: AsyncSession, organization_id: uuid.UUID, *, wa_id: str | None, phone: str | None, bsuid: str | None
+) -> Sender | None:
+    """The known staff member or customer writing, or None for someone new."""
+    canonical = phone_of(wa_id, phone)
+    if canonical:
+        staff = (
+            await session.execute(
+                select(Staff).where(
+                    Staff.organization_id == organization_id, Staff.phone == canonical, Staff.active.is_(True)
+                )
+            )
+        ).scalar_one_or_none()
+        if staff is not None:
+            return Sender(role=role_of(staff), person=staff)
+        customer = (
+            await session.execute(
+                select(Customer).where(Customer.organization_id == organization_id, Customer.phone == canonical)
+            )
+        ).scalar_one_or_none()
+        if customer is not None:
+            return Sender(role="customer", person=customer)
+    if bsuid:
+        customer = (
+            await session.execute(
+                select(Customer).where(Customer.organization_id == organization_id, Customer.bsuid == bsuid)
+            )
+        ).scalar_one_or_none()
+        if customer is not None:
+            return Sender(role="customer", person=customer)
+    return None
+
+
+async def sender_for(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    wa_id: str | None,
+    phone: str | None,
+    bsuid: str | None,
+    profile_name: str | None,
+    now: datetime,
+) -> Sender:
+    """The person writing, creating the customer on first contact and filling in ids we lacked."""
+    sender = await find_sender(session, organization_id, wa_id=wa_id, phone=phone, bsuid=bsuid)
+    if sender is None:
+        customer = Customer(
+            organization_id=organization_id,
+            phone=phone_of(wa_id, phone),
+            wa_id=wa_id,
+            bsuid=bsuid,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(customer)
+        sender = Sender(role="customer", person=customer)
+    person = sender.person
+    if isinstance(person, Customer):
+        if wa_id and not person.wa_id:
+            person.wa_id = wa_id
+        if bsuid and not person.bsuid:
+            person.bsuid = bsuid
+        if profile_name and not person.name:
+            person.name = profile_name.strip()[:200]
+            person.name_source = NameSource.whatsapp_profile
+    elif wa_id and person.wa_id != wa_id:
+        person.wa_id = wa_id
+    await session.flush()
+    return sender
+
+
+async def conversation_of(
+    session: AsyncSession, organization_id: uuid.UUID, person: Customer | Staff, *, lock: bool, now: datetime
+) -> Conversation:
+    """The person's conversation with the business (created on first contact), locked when asked."""
+    key = party_key(person)
+    query = select(Conversation).where(Conversation.organization_id == organization_id, Conversation.party_key == key)
+    if lock:
+        query = query.with_for_update()
+    conversation = (await session.execute(query)).scalar_one_or_none()
+    if conversation is None:
+        conversation = Conversation(
+            organization_id=organization_id,
+            party_key=key,
+            customer_id=person.id if isinstance(person, Customer) else None,
+            staff_id=person.id if isinstance(person, Staff) else None,
+            role=role_of(person),
+            wa_id=address_of(person),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(conversation)
+        await session.flush()
+    return conversation
+
+
+async def find_conversation(session: AsyncSession, organization_id: uuid.UUID, person: Customer | Staff) -> Conversation | None:
+    """The person's conversation, if there is one (no lock, no creation)."""
+    return (
+        await session.execute(
+            select(Conversation).where(
+                Conversation.organization_id == organization_id, Conversation.party_key == party_key(person)
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def address_of(person: Customer | Staff) -> str:
+    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits."""
+    if person.wa_id:
+        return person.wa_id
+    if person.phone:
+        return whatsapp_id(person.phone)
+    raise ValueError(f"no WhatsApp address for {party_key(person)}")

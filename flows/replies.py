@@ -1,0 +1,657 @@
+"""Everything Yume says, in one place: Mexican Spanish, "tú", warm, short, one question at a time.
+
+Each function takes values and returns a `Reply` (text, plus reply buttons or a list where a
+choice is offered). Option ids are values the engine understands when tapped (`flows/options.py`),
+and every option's title also works typed back. Logic never parses these texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flows import formatting as fmt
+from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage
+from flows.options import Option
+
+BUTTON_TITLE_MAX = 20
+ROW_TITLE_MAX = 24
+ROW_DESCRIPTION_MAX = 72
+
+
+class Reply(BaseModel):
+    """A message before it is addressed: what it says and which options it offers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    header: str | None = None
+    footer: str | None = None
+    buttons: tuple[Button, ...] = ()
+    rows: tuple[ListRow, ...] = ()
+    list_button: str | None = None
+    purpose: str | None = None
+
+    def addressed(self, to: str) -> OutboundMessage:
+        """The outbound message for one WhatsApp id."""
+        return OutboundMessage(
+            to=to,
+            text=self.text,
+            header=self.header,
+            footer=self.footer,
+            buttons=list(self.buttons),
+            rows=list(self.rows),
+            list_button=self.list_button if self.rows else None,
+            purpose=self.purpose,
+        )
+
+    @property
+    def options(self) -> list[Option]:
+        """The choices this message offers, in order (buttons or list rows)."""
+        return [Option(id=item.id, title=item.title) for item in (*self.buttons, *self.rows)]
+
+    def prefixed(self, line: str) -> Reply:
+        """The same message with a line before it ("Perdón, no te entendí. …")."""
+        return self.model_copy(update={"text": f"{line}\n\n{self.text}" if line else self.text})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option to offer: an id the engine understands, a title, an optional description."""
+
+    id: str
+    title: str
+    description: str | None = None
+
+
+def _offer(text: str, choices: Sequence[Choice], list_button: str = "Ver opciones", purpose: str | None = None) -> Reply:
+    """Buttons for up to three short choices, else a list of up to ten rows."""
+    choices = list(choices)[:MAX_LIST_ROWS]
+    if choices and len(choices) <= MAX_BUTTONS and all(len(c.title) <= BUTTON_TITLE_MAX for c in choices):
+        return Reply(text=text, buttons=tuple(Button(id=c.id, title=c.title) for c in choices), purpose=purpose)
+    if choices:
+        rows = tuple(
+            ListRow(
+                id=c.id,
+                title=c.title[:ROW_TITLE_MAX],
+                description=c.description[:ROW_DESCRIPTION_MAX] if c.description else None,
+            )
+            for c in choices
+        )
+        return Reply(text=text, rows=rows, list_button=list_button, purpose=purpose)
+    return Reply(text=text, purpose=purpose)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values the templates talk about
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: str
+    name: str
+    minutes: int
+    price_cents: int
+
+
+@dataclass(frozen=True)
+class AppointmentInfo:
+    """An appointment as a person reads it (local times)."""
+
+    id: str
+    service: str
+    price_cents: int
+    start: datetime
+    end: datetime
+    staff_name: str
+    customer_name: str | None = None
+    customer_phone: str | None = None  # display form
+
+
+@dataclass(frozen=True)
+class DayOffer:
+    day: date
+    first: datetime  # first opening, local
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    start: datetime
+    end: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    """One line of an agenda: an appointment, a block or a free gap (local times)."""
+
+    kind: str  # appointment | block | free
+    start: datetime
+    end: datetime
+    service: str | None = None
+    customer: str | None = None
+    staff: str | None = None
+    reason: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Greetings and small talk
+# ---------------------------------------------------------------------------------------------
+
+
+def greeting(business: str, name: str | None) -> Reply:
+    who = f" {fmt.first_name(name)}" if name else ""
+    return Reply(text=f"¡Hola{who}! Bienvenido a {business}. ¿En qué puedo ayudarte?")
+
+
+def staff_greeting(name: str) -> Reply:
+    return Reply(
+        text=(
+            f"¡Hola {fmt.first_name(name)}! Puedo mostrarte tu agenda («¿qué tengo hoy?») "
+            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»). ¿Qué necesitas?"
+        )
+    )
+
+
+def you_are_welcome(booked_day: str | None = None) -> Reply:
+    if booked_day:
+        return Reply(text=f"¡Con gusto! Nos vemos {booked_day}. 😊")
+    return Reply(text="¡Con gusto! Aquí estoy si necesitas algo más. 😊")
+
+
+def welcome_back() -> str:
+    return "¡Hola de nuevo! Como pasó un rato, empecemos otra vez."
+
+
+def dropped() -> Reply:
+    return Reply(text="Va, lo dejamos ahí. Si necesitas algo más, aquí estoy.")
+
+
+def not_understood(help_line: str) -> str:
+    return f"Perdón, no te entendí. {help_line}".strip()
+
+
+def general_help() -> Reply:
+    return Reply(
+        text=(
+            "Perdón, no te entendí. Puedo ayudarte a agendar, cambiar o cancelar una cita, "
+            "o darte precios, horario y dirección. ¿Qué necesitas?"
+        )
+    )
+
+
+def sorry_something_failed() -> Reply:
+    return Reply(text="Perdón, tuve un problema para procesar tu mensaje. ¿Me lo puedes enviar otra vez en un momento? 🙏")
+
+
+def media_not_supported(kind: str) -> str:
+    if kind in ("audio", "voice"):
+        return "Perdón, todavía no puedo escuchar audios. ¿Me lo escribes, por favor?"
+    if kind in ("image", "video", "document", "sticker"):
+        return "Perdón, todavía no puedo ver imágenes ni archivos. ¿Me lo escribes, por favor?"
+    if kind == "location":
+        return "¡Gracias por la ubicación! Por ahora solo puedo leer mensajes de texto."
+    if kind == "contacts":
+        return "¡Gracias! Por ahora no puedo leer contactos; ¿me escribes el dato que necesitas?"
+    return "Perdón, no pude leer ese mensaje. ¿Me lo escribes, por favor?"
+
+
+# ---------------------------------------------------------------------------------------------
+# Business information
+# ---------------------------------------------------------------------------------------------
+
+
+def services_menu(services: Sequence[ServiceInfo], intro: str = "Estos son nuestros servicios:") -> str:
+    lines = [f"{s.name} – {fmt.price(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
+    return f"{intro}\n{fmt.bullet_list(lines)}"
+
+
+def services_answer(services: Sequence[ServiceInfo]) -> Reply:
+    return Reply(text=f"{services_menu(services)}\n¿Te agendo alguno?")
+
+
+def service_price(service: ServiceInfo) -> Reply:
+    return Reply(
+        text=f"{service.name} cuesta {fmt.price(service.price_cents)} y dura {fmt.duration(service.minutes)}."
+    )
+
+
+def hours_answer(week: Sequence[tuple[str, str]]) -> Reply:
+    """`week`: (days, hours) pairs already grouped, e.g. ("Lunes a viernes", "10:00 AM a 8:00 PM")."""
+    lines = [f"{days}: {hours}" for days, hours in week]
+    return Reply(text="Nuestro horario:\n" + "\n".join(lines))
+
+
+def address_answer(business: str, address: str | None) -> Reply:
+    if not address:
+        return Reply(text=f"Todavía no tengo la dirección de {business}; ya le pregunté al dueño para que te la mande.")
+    return Reply(text=f"Estamos en {address}. ¡Te esperamos!")
+
+
+def appointments_answer(appointments: Sequence[AppointmentInfo], today: date) -> Reply:
+    if not appointments:
+        return Reply(text="No tienes citas próximas. ¿Quieres agendar una?")
+    lines = [
+        f"{fmt.day_phrase(a.start.date(), today)}, {fmt.clock_time(a.start)} – {a.service} con {fmt.first_name(a.staff_name)}"
+        for a in appointments
+    ]
+    heading = "Tu próxima cita:" if len(appointments) == 1 else "Tus próximas citas:"
+    return Reply(text=f"{heading}\n{fmt.bullet_list(lines)}")
+
+
+def forwarded_to_owner(owner: str | None, known: str | None = None) -> Reply:
+    who = fmt.first_name(owner) or "el dueño"
+    lead = f"{known}\n\n" if known else ""
+    return Reply(
+        text=(
+            f"{lead}Eso se lo tiene que responder {who}; ya le pasé tu mensaje con tu número "
+            "para que te contacte pronto. ¿Te ayudo con algo más mientras tanto?"
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Booking
+# ---------------------------------------------------------------------------------------------
+
+
+def ask_service(services: Sequence[ServiceInfo], day_hint: str | None = None) -> Reply:
+    question = "¡Claro! ¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
+    choices = [
+        Choice(f"svc:{s.id}", s.name, f"{fmt.price(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
+    ]
+    menu = fmt.bullet_list([f"{s.name} – {fmt.price(s.price_cents)}" for s in services])
+    return _offer(f"{question}\n{menu}", choices, list_button="Ver servicios")
+
+
+def ask_day(service: str, offers: Sequence[DayOffer], today: date, problem: str | None = None) -> Reply:
+    question = f"¿Para qué día te gustaría agendar tu {service.lower()}?"
+    if problem:
+        question = f"{problem} ¿Qué otro día te acomoda?"
+    else:
+        question = f"¡Claro! {question}"
+    return _offer(question, _day_choices(offers, today), list_button="Ver días")
+
+
+def ask_new_day(appointment: AppointmentInfo, offers: Sequence[DayOffer], today: date, problem: str | None = None) -> Reply:
+    if problem:
+        text = f"{problem} ¿Qué otro día te acomoda?"
+    else:
+        text = (
+            f"Veo que tienes tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
+            f"a las {fmt.clock_time(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
+        )
+    return _offer(text, _day_choices(offers, today), list_button="Ver días")
+
+
+def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
+    choices = []
+    for offer in offers:
+        when = "Hoy" if offer.day == today else "Mañana" if (offer.day - today).days == 1 else None
+        since = f"desde {fmt.clock_time(offer.first)}"
+        choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), f"{when}, {since}" if when else since.capitalize()))
+    return choices
+
+
+def day_problem(kind: str, day: date, today: date, horizon_days: int | None = None) -> str:
+    """Why a day cannot be offered ("closed", "full", "past", "too_far")."""
+    when = fmt.day_phrase(day, today)
+    if kind == "closed":
+        return f"Ese día no abrimos ({fmt.long_date(day)})."
+    if kind == "past":
+        return f"El {fmt.long_date(day)} ya pasó."
+    if kind == "too_far":
+        return f"Solo agendamos con {horizon_days} días de anticipación como máximo."
+    return f"Ya no me quedan horarios {when}."
+
+
+def offer_slots(
+    day: date,
+    today: date,
+    service: ServiceInfo,
+    starts: Sequence[datetime],
+    more: bool,
+    note: str | None = None,
+) -> Reply:
+    """The day's openings as a list (≤ 10 rows) and as text that works typed back."""
+    when = fmt.day_phrase(day, today)
+    when = when[0].upper() + when[1:]
+    times = [fmt.clock_time(start) for start in starts]
+    lead = f"{note}\n" if note else ""
+    text = (
+        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.price(service.price_cents)}):\n"
+        f"{fmt.bullet_list(times)}\n"
+    )
+    text += "Si prefieres otra hora, escríbela. ¿Cuál te funciona mejor?" if more else "¿Cuál te funciona mejor?"
+    choices = [Choice(f"slot:{start.strftime('%Y-%m-%dT%H:%M')}", time) for start, time in zip(starts, times)]
+    reply = _offer(text, choices, list_button="Ver horarios")
+    if reply.buttons:  # a list reads better for times, even when there are only a few
+        rows = tuple(ListRow(id=c.id, title=c.title) for c in choices)
+        reply = reply.model_copy(update={"buttons": (), "rows": rows, "list_button": "Ver horarios"})
+    return reply
+
+
+def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 60) -> str:
+    """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far")."""
+    at = fmt.clock_time(start)
+    when = fmt.day_phrase(start.date(), today)
+    if kind == "past":
+        return f"Las {at} de {when} ya pasaron."
+    if kind == "too_soon":
+        hours = fmt.duration(notice_minutes)
+        return f"Para las {at} ya no alcanzo: necesitamos al menos {hours} de anticipación."
+    if kind == "closed":
+        return f"A las {at} no estamos abiertos {when}."
+    if kind == "too_far":
+        return "Esa fecha todavía no está abierta para citas."
+    return f"Las {at} de {when} ya están ocupadas."
+
+
+def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) -> Reply:
+    """The nearest free times after a time that cannot be booked."""
+    times = [fmt.clock_time(start) for start in starts]
+    when = fmt.day_phrase(starts[0].date(), today)
+    text = f"{problem} Lo más cercano que tengo {when}: {fmt.join_words(times)}. ¿Te sirve alguno?"
+    choices = [Choice(f"slot:{start.strftime('%Y-%m-%dT%H:%M')}", time) for start, time in zip(starts, times)]
+    return _offer(text, choices, list_button="Ver horarios")
+
+
+def ask_name(suggested: str | None = None) -> Reply:
+    text = "¿Me confirmas tu nombre para la cita?"
+    if suggested and len(suggested) <= BUTTON_TITLE_MAX:
+        return Reply(text=text, buttons=(Button(id=f"name:{suggested}", title=suggested),))
+    return Reply(text=text)
+
+
+def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
+    who = f", {fmt.first_name(name)}" if name else ""
+    return Reply(
+        text=(
+            f"¡Listo{who}! Tu cita quedó confirmada:\n"
+            f"📅 {fmt.long_date(appointment.start.date())}\n"
+            f"⏰ {fmt.clock_time(appointment.start)}\n"
+            f"💇 {appointment.service} – {fmt.price(appointment.price_cents)}\n"
+            f"Te atiende {fmt.first_name(appointment.staff_name)}. ¡Nos vemos!"
+        ),
+        purpose="confirmation",
+    )
+
+
+def already_has_appointment(appointment: AppointmentInfo, today: date, more: int) -> Reply:
+    extra = f" (y {more} más)" if more else ""
+    text = (
+        f"Ya tienes una cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
+        f"a las {fmt.clock_time(appointment.start)}{extra}. ¿Quieres agendar otra o cambiar esa?"
+    )
+    return _offer(
+        text,
+        [Choice("another", "Agendar otra"), Choice("move", "Cambiar esa cita"), Choice("cancel", "Cancelar esa cita")],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rescheduling and cancelling
+# ---------------------------------------------------------------------------------------------
+
+
+def no_upcoming_appointments() -> Reply:
+    return Reply(text="No encuentro citas próximas a tu nombre. ¿Quieres agendar una?")
+
+
+def ask_which_appointment(appointments: Sequence[AppointmentInfo], today: date, purpose: str) -> Reply:
+    verb = "cambiar" if purpose == "move" else "cancelar"
+    choices = [
+        Choice(
+            f"appt:{a.id}",
+            f"{fmt.short_date(a.start.date())}"[:ROW_TITLE_MAX],
+            f"{fmt.clock_time(a.start)} · {a.service}",
+        )
+        for a in appointments
+    ]
+    lines = [f"{fmt.day_phrase(a.start.date(), today)} a las {fmt.clock_time(a.start)} – {a.service}" for a in appointments]
+    text = f"Tienes estas citas:\n{fmt.bullet_list(lines)}\n¿Cuál quieres {verb}?"
+    reply = _offer(text, choices, list_button="Ver citas")
+    if reply.buttons:
+        rows = tuple(ListRow(id=c.id, title=c.title, description=c.description) for c in choices)
+        reply = reply.model_copy(update={"buttons": (), "rows": rows, "list_button": "Ver citas"})
+    return reply
+
+
+def moved(appointment: AppointmentInfo, today: date) -> Reply:
+    return Reply(
+        text=(
+            f"Listo, cambié tu cita de {appointment.service.lower()} para {fmt.day_phrase(appointment.start.date(), today)} "
+            f"a las {fmt.clock_time(appointment.start)}. ¡Nos vemos!"
+        ),
+        purpose="confirmation",
+    )
+
+
+def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
+    text = (
+        f"¿Cancelo tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
+        f"a las {fmt.clock_time(appointment.start)}?"
+    )
+    return _offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, la mantengo")])
+
+
+def cancelled(appointment: AppointmentInfo, today: date) -> Reply:
+    return Reply(
+        text=(
+            f"Listo, cancelé tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
+            f"a las {fmt.clock_time(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
+        ),
+        purpose="confirmation",
+    )
+
+
+def kept_appointment() -> Reply:
+    return Reply(text="Va, tu cita sigue en pie. ¿Te ayudo con algo más?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-off to a person
+# ---------------------------------------------------------------------------------------------
+
+
+def handed_off(owner: str | None, reason: str) -> Reply:
+    who = fmt.first_name(owner) or "alguien del equipo"
+    if reason == "misunderstood":
+        return Reply(text=f"Perdón, no logro entenderte. Ya le avisé a {who} para que te atienda personalmente.")
+    return Reply(text=f"Claro, ya le avisé a {who} para que te atienda personalmente. Te escribirá en cuanto pueda.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications to the owner and staff
+# ---------------------------------------------------------------------------------------------
+
+
+def _who(name: str | None, phone: str | None) -> str:
+    if name and phone:
+        return f"{name} ({phone})"
+    return name or phone or "Un cliente"
+
+
+def notice_new_booking(appointment: AppointmentInfo, for_staff: bool) -> Reply:
+    target = "contigo" if for_staff else f"con {fmt.first_name(appointment.staff_name)}"
+    return Reply(
+        text=(
+            f"📅 Nueva cita {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+        ),
+        purpose="notice",
+    )
+
+
+def notice_moved(appointment: AppointmentInfo, before: datetime, for_staff: bool) -> Reply:
+    target = "contigo" if for_staff else f"con {fmt.first_name(appointment.staff_name)}"
+    return Reply(
+        text=(
+            f"🔁 Cita cambiada {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
+            f"{appointment.service}. Antes: {fmt.long_date(before.date())} {fmt.clock_time(before)}. "
+            f"Ahora: {fmt.long_date(appointment.start.date())} {fmt.clock_time(appointment.start)}."
+        ),
+        purpose="notice",
+    )
+
+
+def notice_cancelled(appointment: AppointmentInfo, for_staff: bool) -> Reply:
+    target = "contigo" if for_staff else f"con {fmt.first_name(appointment.staff_name)}"
+    return Reply(
+        text=(
+            f"❌ Cita cancelada {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+        ),
+        purpose="notice",
+    )
+
+
+def notice_question(name: str | None, phone: str | None, message: str) -> Reply:
+    return Reply(
+        text=f"❓ {_who(name, phone)} pregunta: «{message}». No supe responderle; ¿le escribes tú?",
+        purpose="notice",
+    )
+
+
+def notice_handoff(name: str | None, phone: str | None, reason: str, last_message: str | None, context: str | None) -> Reply:
+    why = "pidió hablar con una persona" if reason == "asked" else "no logré entenderle"
+    lines = [f"🙋 {_who(name, phone)} {why}."]
+    if last_message:
+        lines.append(f"Último mensaje: «{last_message}».")
+    if context:
+        lines.append(context)
+    lines.append("No le contestaré hasta que me escribas «listo» (o en unas horas).")
+    return Reply(text="\n".join(lines), purpose="notice")
+
+
+def handoff_context_booking(service: str | None, when: str | None) -> str | None:
+    parts = [part for part in (service, when) if part]
+    return f"Estaba agendando: {', '.join(parts)}." if parts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: agenda and blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def agenda(
+    heading: str,
+    lines: Sequence[AgendaLine],
+    appointments: int,
+    closed: bool,
+    show_staff: bool = False,
+) -> Reply:
+    """A day's agenda: appointments, blocks and free gaps, in time order."""
+    if closed and not lines:
+        return Reply(text=f"{heading}\nEse día no trabajas. 🙌")
+    rendered = []
+    for line in lines:
+        if line.kind == "appointment":
+            staff = f" ({fmt.first_name(line.staff)})" if show_staff and line.staff else ""
+            rendered.append(f"🗓️ {fmt.clock_time(line.start)} – {line.service} – {line.customer or 'Cliente'}{staff}")
+        elif line.kind == "block":
+            reason = f" ({line.reason})" if line.reason else ""
+            staff = f" – {fmt.first_name(line.staff)}" if show_staff and line.staff else ""
+            rendered.append(f"⛔ {fmt.time_range(line.start, line.end)} – Bloqueado{reason}{staff}")
+        else:
+            rendered.append(f"🟢 {fmt.time_range(line.start, line.end)} – Libre")
+    count = "No tienes citas." if appointments == 0 else "Tienes 1 cita." if appointments == 1 else f"Tienes {appointments} citas."
+    if show_staff:
+        count = count.replace("Tienes", "Hay").replace("No tienes", "No hay")
+    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{count}")
+
+
+def agenda_heading(name: str, day: date, today: date, whole_business: bool = False) -> str:
+    whose = "la agenda del negocio" if whole_business else "tu agenda"
+    if day == today:
+        return f"Hola {fmt.first_name(name)}, esta es {whose} de hoy {fmt.long_date(day)}:"
+    if (day - today).days == 1:
+        return f"Hola {fmt.first_name(name)}, esta es {whose} de mañana {fmt.long_date(day)}:"
+    return f"Hola {fmt.first_name(name)}, esta es {whose} del {fmt.long_date(day)}:"
+
+
+def not_allowed() -> Reply:
+    return Reply(text="Perdón, eso solo lo puede ver o hacer el dueño. Si lo necesitas, pídeselo a él. 🙏")
+
+
+def not_available_yet() -> Reply:
+    return Reply(
+        text="Eso todavía no lo puedo hacer por aquí. Por ahora puedo mostrarte tu agenda y bloquear tiempo."
+    )
+
+
+def ask_block_hours(day: date, today: date) -> Reply:
+    return _offer(
+        f"¿De qué hora a qué hora bloqueo {fmt.day_phrase(day, today)}? Por ejemplo: «de 2 a 4».",
+        [Choice("allday", "Todo el día")],
+    )
+
+
+def block_in_past() -> Reply:
+    return Reply(text="Esa hora ya pasó. Dime el día y la hora, por ejemplo: «bloquea mañana de 4 a 5».")
+
+
+def confirm_block(block: BlockInfo, colliding: Sequence[AppointmentInfo], today: date) -> Reply:
+    lines = [f"{fmt.clock_time(a.start)} – {a.service} – {a.customer_name or a.customer_phone}" for a in colliding]
+    many = len(colliding) > 1
+    text = (
+        f"Ojo: {fmt.day_phrase(block.start.date(), today)} de {fmt.time_range(block.start, block.end)} "
+        f"{'tienes estas citas' if many else 'tienes esta cita'}:\n{fmt.bullet_list(lines)}\n"
+        f"Si bloqueo, {'se cancelan' if many else 'se cancela'} y le aviso al cliente. ¿Bloqueo de todos modos?"
+    )
+    return _offer(text, [Choice("yes", "Sí, bloquear"), Choice("no", "No bloquear")])
+
+
+def blocked(block: BlockInfo, today: date, all_day: bool, cancelled: int) -> Reply:
+    when = fmt.day_phrase(block.start.date(), today)
+    span = "todo el día" if all_day else f"de {fmt.time_range(block.start, block.end)}"
+    reason = f" ({block.reason})" if block.reason else ""
+    extra = ""
+    if cancelled:
+        extra = " Cancelé la cita y le avisé al cliente." if cancelled == 1 else f" Cancelé {cancelled} citas y les avisé."
+    return Reply(text=f"Listo, bloqueé {when} {span}{reason} ✓{extra}")
+
+
+def block_not_made() -> Reply:
+    return Reply(text="Va, no bloqueé nada. Tu agenda sigue igual.")
+
+
+def customer_told_cancelled_by_business(customer: str | None, staff: str, appointment: AppointmentInfo, business: str) -> Reply:
+    who = f" {fmt.first_name(customer)}" if customer else ""
+    return Reply(
+        text=(
+            f"Hola{who}, te escribimos de {business}. Una disculpa: {fmt.first_name(staff)} no podrá atenderte "
+            f"el {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}, así que tu cita de "
+            f"{appointment.service.lower()} quedó cancelada. Si quieres, dime qué día te acomoda y te busco otro horario."
+        ),
+        purpose="appointment_cancelled",
+    )
+
+
+def notice_block_cancelled(staff: str, cancelled: Sequence[AppointmentInfo]) -> Reply:
+    lines = [
+        f"{fmt.long_date(a.start.date())} {fmt.clock_time(a.start)} – {a.service} – {a.customer_name or a.customer_phone}"
+        for a in cancelled
+    ]
+    return Reply(
+        text=f"⛔ {fmt.first_name(staff)} bloqueó su agenda y se cancelaron estas citas (ya les avisé):\n{fmt.bullet_list(lines)}",
+        purpose="notice",
+    )
+
+
+def handed_back(customer: str, remaining: int) -> Reply:
+    more = f" Sigues atendiendo {remaining} conversación{'es' if remaining != 1 else ''} más." if remaining else ""
+    return Reply(text=f"Listo, vuelvo a atender a {customer}.{more}")
+
+
+def staff_help() -> Reply:
+    return Reply(
+        text=(
+            "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado») "
+            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»)."
+        )
+    )

@@ -1,0 +1,56 @@
+"""Which machine runs a conversation: one chat model (and its machine) per role.
+
+To add a role (the owner machine, onboarding): write `<role>_flow.py` (the `StateMachine`) and
+`<role>_chat.py` (a `Chat` subclass with `flow = <Role>Flow`, `events_for`, guards and actions),
+then map the role here. See flows/README.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from statemachine import StateMachine
+
+from flows.chat import Chat
+from flows.customer_chat import CustomerChat
+from flows.staff_chat import StaffChat
+from store.conversations import Conversation
+
+ROLE_CHATS: dict[str, type[Chat]] = {
+    "customer": CustomerChat,
+    "staff": StaffChat,
+    "owner": StaffChat,  # until the owner machine exists: everything staff can do
+}
+
+
+def chat_for(role: str) -> type[Chat]:
+    """The chat model (and so the machine) of a role."""
+    return ROLE_CHATS[role]
+
+
+def machines() -> dict[str, type[StateMachine]]:
+    """Every distinct role machine, by class name (diagrams and coverage)."""
+    found: dict[str, type[StateMachine]] = {}
+    for chat in ROLE_CHATS.values():
+        found.setdefault(chat.flow.__name__, chat.flow)
+    return found
+
+
+def at_rest(flow: type[StateMachine], state: str | None) -> bool:
+    """True when nothing is pending: no state yet, the initial state, or a state this machine lacks."""
+    initial = flow.initial_state
+    return state is None or state not in flow.states_map or (initial is not None and state == initial.id)
+
+
+def flow_is_stale(conversation: Conversation, stale_minutes: int, now: datetime) -> bool:
+    """A request left half-way longer than the business's `stale_flow_minutes` ago."""
+    flow = chat_for(conversation.role).flow
+    if at_rest(flow, conversation.flow_state) or conversation.last_inbound_at is None:
+        return False
+    return now - conversation.last_inbound_at >= timedelta(minutes=stale_minutes)
+
+
+def restart_flow(conversation: Conversation, expired: bool) -> None:
+    """Back to rest, forgetting the half-collected request (remembering it expired, to say so)."""
+    conversation.flow_state = None
+    conversation.flow_data = {"expired": True} if expired else {}

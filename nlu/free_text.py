@@ -1,0 +1,217 @@
+"""Text slots cut out of the message as written: person names, messages to pass on, reasons.
+
+Patterns run on `fold(text)` (same length as the text), so each span cuts the original and
+"Juan Pérez" keeps its accent and capitals.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.normalize import fold
+
+# Words that are not names (folded). A message made of them is not an answer to "¿tu nombre?".
+NOT_NAME_WORDS: frozenset[str] = frozenset(
+    """
+    si no ok va sale nel simon claro listo perfecto gracias hola buenas buenos buen dias tardes
+    noches adios bye ya nada olvidalo cancela cancelar cancelo cita citas quiero quisiera necesito
+    ocupo puedo puedes podria me te se le lo la las los el un una unos unas mi mis tu su sus es soy
+    eres son esta estoy estas como cuando donde que quien cual cuanto cuanta porque por para con sin
+    sobre entre hasta desde hoy mañana manana pasado ayer ahorita luego rato tarde noche temprano
+    lunes martes miercoles jueves viernes sabado domingo semana mes enero febrero marzo abril mayo
+    junio julio agosto septiembre octubre noviembre diciembre corte cortes cabello pelo barba
+    manicure pedicure mani pedi uñas tinte servicio servicios precio precios horario direccion
+    ubicacion agenda agendar agendame reservar bloquea bloquear dile avisale mandale escribele
+    oye mira bueno bien mal muy mas menos tambien tampoco aqui alli alla ahi hay tengo tiene tienen
+    tienes hacen hace haces cuesta cobran abren cierran favor porfa xfa mejor otro otra otros otras
+    primera segunda tercera ultima opcion numero telefono celular whatsapp nombre llamo cliente
+    clienta señor señora senor senora don doña dona joven chavo chava niño nino niña nina alguien
+    nadie todo todos todas nuevo nueva empleado empleada barbero estilista manicurista a y o u e
+    de del en al pues ps este esta eso esto ese esa hora horas minutos am pm dia
+    """.split()
+)
+# Words allowed inside a name but not at its start or end ("María de la Luz").
+_NAME_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y"})
+_NAME_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿÑñ][A-Za-zÀ-ÖØ-öø-ÿÑñ'\-.]*$")
+_ANSWER_PREFIX = re.compile(
+    r"^(?:(?:hola|si|ok|claro|va|sale|listo)\s*[,.!]?\s+)?"
+    r"(?:(?:me llamo|mi nombre es|soy|es para|para|es|se llama|a nombre de|ponlo a nombre de|ponla a nombre de|ponle|pon|"
+    r"nombre|de parte de|seria|sería|el nombre es|su nombre es)\s*:?\s+)",
+)
+_ANSWER_SUFFIX = re.compile(r"[\s,.!¡?¿:;]*(?:gracias|por favor|porfa|xfa|\W)*\s*$")
+
+
+def _clean_words(text: str) -> list[str]:
+    return [w.strip(",.;:!¡?¿\"'()") for w in text.split() if w.strip(",.;:!¡?¿\"'()")]
+
+
+def is_name_word(word: str) -> bool:
+    """True when a written word can be part of a person's name."""
+    return bool(_NAME_WORD.match(word)) and fold(word) not in NOT_NAME_WORDS
+
+
+def looks_like_name(words: list[str]) -> bool:
+    """1–4 name words, particles only inside ("María de la Luz")."""
+    if not 1 <= len(words) <= 5:
+        return False
+    if fold(words[0]) in _NAME_PARTICLES or fold(words[-1]) in _NAME_PARTICLES:
+        return False
+    real = [w for w in words if fold(w) not in _NAME_PARTICLES]
+    return 1 <= len(real) <= 4 and all(is_name_word(w) for w in real) and all(
+        _NAME_WORD.match(w) for w in words
+    )
+
+
+def name_answer(text: str) -> str | None:
+    """The name in an answer to "¿tu nombre?": "Juan Pérez", "soy Ana", "a nombre de Luis"."""
+    folded = fold(text.strip())
+    body = text.strip()
+    prefix = _ANSWER_PREFIX.match(folded)
+    if prefix:
+        body = body[prefix.end() :]
+    suffix = _ANSWER_SUFFIX.search(fold(body))
+    if suffix:
+        body = body[: suffix.start()]
+    words = _clean_words(body)
+    return " ".join(words) if looks_like_name(words) else None
+
+
+_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy)\s+")
+
+
+def introduced_name(text: str) -> str | None:
+    """A name the writer gives in passing: "soy Ana y quiero una cita", "a nombre de Luis"."""
+    folded = fold(text)
+    for match in _INTRO.finditer(folded):
+        words = _name_words_from(text, match.end())
+        if words and (not match.group(0).startswith("soy") or words[0][:1].isupper()):
+            return " ".join(words)
+    return None
+
+
+def _name_words_from(text: str, start: int, *, need_capital: bool = False) -> list[str]:
+    """Up to 4 name words starting at `start` (particles inside allowed), as written."""
+    words: list[str] = []
+    for raw in text[start:].split():
+        word = raw.strip(",.;:!¡?¿\"'()")
+        if not word:
+            break
+        folded = fold(word)
+        if folded in _NAME_PARTICLES and words:
+            words.append(word)
+        elif is_name_word(word) and (not need_capital or word[:1].isupper()):
+            words.append(word)
+        else:
+            break
+        if raw[-1:] in ",.;:!?":
+            break
+        if len([w for w in words if fold(w) not in _NAME_PARTICLES]) == 4:
+            break
+    while words and fold(words[-1]) in _NAME_PARTICLES:
+        words.pop()
+    return words
+
+
+_RELAY = re.compile(
+    r"\b(?:dile|digale|avisale|avisa|mandale|manda|envia|enviale|escribele|recuerdale|comentale|"
+    r"informale|notificale|preguntale|pregunta|dejale)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?"
+    r"(?:\s+(?:a|al|para)\s+(?P<who>(?!que\b)[^,:]+?))?"
+    r"\s*(?:,\s*)?(?:que|:|diciendo que|diciendole que|diciendo:)\s*(?P<msg>\S.*)$",
+    re.DOTALL,
+)
+_WHO_PREFIX = re.compile(r"^(?:(?:el|la)\s+)?(?:cliente|clienta|señor|señora|senor|senora|sr\.?|sra\.?|don|doña|dona|joven|chavo)\s+")
+
+
+def relayed_message(text: str) -> tuple[str | None, str | None]:
+    """(person, message) of "dile a Roberto que lo esperamos mañana" → ("Roberto", "lo esperamos mañana")."""
+    folded = fold(text)
+    match = _RELAY.search(folded)
+    if not match:
+        return None, None
+    message = text[match.start("msg") :].strip().strip("\"'“”").rstrip(" .")
+    person = None
+    if match.group("who"):
+        who_start = match.start("who")
+        who_folded = folded[who_start : match.end("who")]
+        prefix = _WHO_PREFIX.match(who_folded)
+        if prefix:
+            who_start += prefix.end()
+        words = _name_words_from(text[: match.end("who")], who_start)
+        person = " ".join(words) or None
+    return person, message or None
+
+
+_REASON_AFTER = re.compile(
+    r"\b(?:para|por)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
+    r"\s*(?=$|[,.;!?]|\s(?:de|del|desde|hasta|a las?|mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|"
+    r"gracias|entre|y bloquea)\b)"
+)
+_REASON_CLAUSE = re.compile(
+    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
+)
+_VACATIONS = re.compile(r"\b(?:de|por|mis|unas|en)\s+vacaciones\b")
+_NOT_A_REASON = frozenset(
+    {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
+     "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso"}
+)
+
+
+def reason_of(text: str) -> str | None:
+    """Why a time is blocked: "para mi comida" → "comida", ", tengo que salir temprano" → that clause."""
+    folded = fold(text)
+    if _VACATIONS.search(folded):
+        return "vacaciones"
+    for match in _REASON_AFTER.finditer(folded):
+        reason = text[match.start("r") : match.end("r")].strip()
+        first = fold(reason).split()[0] if reason else ""
+        if reason and fold(reason) not in _NOT_A_REASON and not first.isdigit() and first not in _DATE_WORDS:
+            return reason
+    match = _REASON_CLAUSE.search(folded)
+    if match:
+        return text[match.start("r") : match.end("r")].strip().rstrip(" .")
+    return None
+
+
+_DATE_WORDS = frozenset(
+    {"lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "mañana", "manana", "hoy",
+     "semana", "dia", "tarde", "noche", "mediodia", "rato", "ahorita", "las", "la"}
+)
+
+
+_CAPITALIZED_RUN = re.compile(r"(?<![\wÀ-ÿ])([A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})")
+
+
+def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
+    """Runs of capitalized words that can be names ("Juan Pérez"), skipping known non-names."""
+    names = []
+    for match in _CAPITALIZED_RUN.finditer(text):
+        words = [w for w in match.group(1).split() if fold(w) not in exclude]
+        words = [w for w in words if is_name_word(w) or fold(w) in _NAME_PARTICLES]
+        while words and fold(words[0]) in _NAME_PARTICLES:
+            words.pop(0)
+        while words and fold(words[-1]) in _NAME_PARTICLES:
+            words.pop()
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+_REFERENCED = re.compile(
+    r"\b(?:cita|citas|turno|historial|cliente|clienta|agenda|agendale|agendame|anota|apunta|registra|"
+    r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:(?:a|de|del|para|con)\s+)?"
+    r"(?:(?:el|la)\s+)?(?:(?:señor|señora|senor|senora|don|doña|dona|cliente|clienta)\s+)?"
+)
+
+
+def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str | None:
+    """A customer a staff member refers to: "la cita de Juan", "agenda a Ana Ruiz", "Juan no vino"."""
+    folded = fold(text)
+    for match in _REFERENCED.finditer(folded):
+        words = _name_words_from(text, match.end())
+        words = [w for w in words if fold(w) not in exclude]
+        # Lower-case words after "cliente" are usually the sentence going on, not a name.
+        if words and words[0][:1].isupper():
+            return " ".join(words)
+    names = capitalized_names(text, exclude)
+    return names[0] if names else None

@@ -1,0 +1,373 @@
+"""Which intent a normalized message expresses: cue patterns per intent, in priority order.
+
+Patterns match `nlu.normalize.normalize` output (lower case, no accents but ñ, WhatsApp spelling
+expanded, numbers as digits). Only the intents of the writer's role are tried, so a customer who
+writes "bloquea mañana" is never read as blocking time. Slots are not read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nlu.understanding import Intent, Role, intents_for
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
+_STAFF_NOUN = r"emplead[oa]s?|barber[oa]s?|estilistas?|manicuristas?|colaborador(?:a|es)?|trabajador(?:a|es)?|compañer[oa]s?|companer[oa]s?|staff|chalan|peluquer[oa]s?|ayudante|pedicurista"
+_PERSON_NOUN = r"alguien|(?:un |una )?(?:cliente|clienta|señor|señora|senor|senora|persona|chavo|chava|niño|niña|nino|nina|joven|muchacho|muchacha|caballero|dama|chico|chica|morro|morra|cuate|señorita)"
+
+INJECTION = _rx(
+    r"\b(?:ignora|ignore|olvida|olvidate de|omite|salta)\b.{0,30}\b(?:instrucciones|reglas|indicaciones|prompt|anteriores|anterior)\b",
+    r"\b(?:nuevo rol|rol|role)\s*:?\s*(?:de )?(?:admin\w*|dueño|dueno|owner|sistema|root|desarrollador)\b",
+    r"\bsystem\b\s*:",
+    r"\bsystem prompt\b",
+    r"\b(?:actua|actuar|haz de cuenta que eres|finge que eres|finge ser|ahora eres|eres ahora)\b.{0,30}\b(?:admin\w*|dueño|dueno|desarrollador|sistema|owner|root)\b",
+    r"\bmodo (?:desarrollador|admin|dios|debug)\b",
+    r"\bjailbreak\b",
+    r"\b(?:lista|datos|telefonos|numeros) de (?:todos )?(?:los |tus )?(?:otros )?clientes\b",
+)
+_HUMAN_NOUN = (
+    r"(?:(?:el|la|un|una|al)\s+)?(?:alguien|persona|humano|humana|dueño|dueña|dueno|duena|encargad[oa]|asesor|asesora|agente|"
+    r"jefe|jefa|gerente|responsable|patron|patrona|señorita|empleado)(?:\s+(?:real|de verdad))?"
+)
+HUMAN = _rx(
+    r"\b(?:hablar|platicar|comunicarme|comunicame|contactar|pasame|pasas|pasarme|pasan|comuniqueme|conectame|contactame|"
+    rf"comunicas|comunica)\s+(?:con|a|al)\s+{_HUMAN_NOUN}\b",
+    rf"\b(?:me )?(?:puede|pueden|podria|podrian|quiero que me) (?:atender|atienda|llamar|llame|contestar|conteste)\s+{_HUMAN_NOUN}\b",
+    rf"\bpasame al?\s+{_HUMAN_NOUN}\b",
+    r"\b(?:atencion|persona) (?:humana|real)\b",
+    r"\bquiero (?:un|una) (?:humano|persona)\b",
+    r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
+    r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
+)
+# Phrases that, with nothing else of substance, abandon what is going on.
+STOP_PHRASE = re.compile(
+    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
+    r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
+    r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
+    r"mejor otro dia|basta|stop|alto)\b"
+)
+STOP_WHOLE = re.compile(
+    r"^(?:(?:no|nel|ya|mejor|entonces|pues|ok|bueno)\s*,?\s*)*"
+    r"(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo|dejalo asi|dejalo ahi|ahi muere|ahi lo dejamos|ya no|"
+    r"mejor no|ya no quiero|ya no quiero nada|no importa|cancela eso|cancelalo|cancela|cancelar|salir|"
+    r"ya no es necesario|mejor luego|mejor despues|luego te escribo|despues te escribo|dejame pensarlo|"
+    r"lo pienso|nada|no nada|mejor otro dia|ya no gracias|basta|stop|alto)"
+    r"(?:\s*,?\s*(?:mejor|gracias|por favor|entonces|asi|ya|pues|bye|adios))*\s*$"
+)
+STOP_ANYWHERE = _rx(r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b")
+
+RESCHEDULE = _rx(
+    r"\b(?:reagend\w*|reprogram\w*|pospon\w*|recalendariz\w*)\b",
+    r"\b(?:cambi\w*|mover|mueve\w*|muev\w*|moverla|moverlo|recorr\w*|adelant\w*|atras\w*|pasar|pasa|pasarla|pasamela|pasen)\b"
+    r"(?:\s+\w+){0,3}?\s+(?:(?:mi|la|su|esa|esta|el|de) )?(?:cita|citas|turno|fecha|reservacion)\b",
+    r"\b(?:cambiar|cambia|cambiame|cambio|cambiamos) (?:la |el )?(?:hora|dia|fecha) de (?:mi|la|su) cita\b",
+    r"\b(?:me la|me lo|la|lo|nos la)\s+(?:cambias|cambian|puedes cambiar|pueden cambiar|podrias cambiar|mueves|puedes mover|recorres|"
+    r"pasas|puedes pasar|adelantas|atrasas|cambiarias|recorren)\b",
+    r"\b(?:moverla|moverlo|cambiarla|cambiarlo|recorrerla|pasarla|adelantarla|atrasarla)\b",
+    r"\b(?:cambiar|cambia|cambiarla|mover|moverla|recorrer|recorrerla|pasar|pasarla)(?:la|lo)? (?:a|para) "
+    r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
+    r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
+)
+CANCEL = _rx(
+    r"\bcancel\w*\b",
+    r"\banul(?:ar|a|en)\b",
+    r"\b(?:no|ya no) (?:voy|vamos|va) a (?:poder )?(?:ir|llegar|asistir|acudir)\b",
+    r"\b(?:no|ya no) (?:podre|podremos|puedo|podemos|puede) (?:ir|llegar|asistir|acudir)\b",
+    r"\bya no (?:quiero|necesito|voy a querer) (?:la|mi|el) (?:cita|turno|corte|reservacion)\b",
+    r"\b(?:quita|quitar|borra|borrar|elimina|eliminar)(?:me|r|le)? (?:la|mi|su) cita\b",
+)
+MY_APPOINTMENTS = _rx(
+    r"\b(?:cuando|a que hora|que dia|que hora|para cuando|para que dia|para que hora) (?:es|era|tengo|fue|quedo|seria|sera) (?:mi|la|mis) citas?\b",
+    r"\bmis citas\b",
+    r"\b(?:tengo|tendre|tenia) (?:alguna |una )?citas?\b",
+    r"\b(?:a que hora|que dia|para cuando|cuando|para que dia) (?:quede|quedo mi|quedamos|me toca)\b",
+    r"\b(?:que|cuantas|cuales) citas tengo\b",
+    r"\bmi cita (?:sigue|esta|quedo|es|de)\b",
+    r"\b(?:si|ya) quedo (?:mi|la) cita\b",
+    r"\b(?:me )?(?:recuerdas|confirmas|recuerda|confirma|dime|repites) (?:a que hora|cuando|que dia)?\s?(?:es|era)? ?(?:mi|la hora de mi|el dia de mi) cita\b",
+    r"\bestoy agendad[oa]\b|\bquede agendad[oa]\b",
+    r"\bque tengo agendado\b",
+)
+MY_SCHEDULE = _rx(
+    r"\bque tengo\b",
+    r"\btengo algo\b",
+    r"\btengo (?:libre|espacio|hueco|chance)\b",
+    r"\b(?:que|a quien|quien) (?:me toca|tengo|sigue)\b",
+    r"\bmi agenda\b",
+    r"\bmis (?:citas|clientes|pendientes)\b",
+    r"\bque sigue\b",
+    r"\bcual es (?:mi )?siguiente\b",
+    r"\bcuant[oa]s (?:citas|clientes) tengo\b",
+    r"\bmi (?:siguiente|proxima) cita\b",
+    r"\bestoy (?:libre|desocupad[oa])\b",
+    r"\bcomo (?:estoy|tengo (?:el dia|la agenda))\b",
+    r"^agenda (?:de |del |para )?(?:hoy|mañana|pasado mañana|el|la)\b",
+    r"\bque tengo agendado\b",
+)
+BUSINESS_SCHEDULE = _rx(
+    r"\b(?:agenda|citas|calendario) (?:del negocio|de todos|general|completa|del salon|de la barberia|del local|del equipo|de la estetica|de todo el equipo)\b",
+    r"\bcomo esta (?:el dia|la agenda|el negocio)\b",
+    r"\bquien (?:esta libre|tiene espacio|tiene lugar|puede atender|esta disponible|esta desocupad[oa])\b",
+    r"\b(?:cuantas|que) citas (?:hay|tenemos)\b",
+    r"\bque hay (?:para )?(?:hoy|mañana)\b",
+    r"\btodas las citas\b",
+)
+BLOCK_TIME = _rx(
+    r"\bbloque\w*\b",
+    r"\bcierra(?:me)? (?:mi agenda|la agenda|el dia|mi dia|mi horario|de)\b",
+    r"\bcerrar mi agenda\b",
+    r"\bno (?:me )?(?:agendes|agenden|pongas|pongan|des|den) (?:a nadie|nada|citas|clientes)\b",
+    r"\bno voy a (?:estar|venir|trabajar)\b",
+    r"\bno (?:vengo|estare|trabajo)\b",
+    r"\bvoy a salir (?:de|a las|temprano|el|un rato)\b",
+    r"\bme voy a tomar\b|\bme tomo (?:el|la)\b",
+    r"\b(?:dame|quiero) (?:el dia|la tarde|la mañana) libre\b",
+    r"\bapartame (?:de|las|el|la)\b",
+    r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b",
+    r"\bno estoy disponible\b",
+)
+MARK_NO_SHOW = _rx(
+    r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
+    r"\bnunca (?:llego|vino|aparecio)\b",
+    r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
+    r"\bnoshow\b",
+    r"\bfalto a su cita\b",
+)
+MARK_COMPLETED = _rx(
+    r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
+    r"\b(?:termine|acabe) (?:con|el|la|de)\b",
+    r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
+    r"\bmarca(?:lo|la)? como (?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
+    r"\bcomplet(?:e|ada|ado)\b",
+)
+WALK_IN = _rx(
+    rf"\b(?:acaba de llegar|acaban de llegar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso) (?:a )?(?:{_PERSON_NOUN})\b",
+    r"\bsin cita\b",
+    r"\bwalkin\b",
+    r"\bde pasada\b",
+)
+CUSTOMER_HISTORY = _rx(
+    r"\b(?:ha|habia|ya habia|ya ha) (?:venido|estado)\b",
+    r"\bya vino antes\b|\bvino antes\b|\bha venido antes\b",
+    r"\bes (?:cliente|clienta) (?:nuev[oa]|frecuente|de aqui)\b",
+    r"\bhistorial\b",
+    r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
+    r"\bque se ha hecho\b",
+    r"\bya es cliente\b",
+    r"\bultima vez que vino\b",
+)
+ADD_STAFF = _rx(
+    rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
+    rf"\b(?:nuev[oa]) (?:{_STAFF_NOUN})\b|\b(?:{_STAFF_NOUN}) nuev[oa]\b",
+)
+REMOVE_STAFF_VERB = re.compile(
+    r"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|corri|corre|desactiv\w*)\b"
+)
+REMOVE_STAFF = _rx(
+    rf"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|desactiv\w*)\b.{{0,20}}\b(?:al |a la )?(?:{_STAFF_NOUN})\b",
+    r"\bya no (?:trabaja|va a trabajar|labora|forma parte|esta con nosotros)\b",
+    r"\bse (?:fue|salio|va) del (?:equipo|negocio|salon)\b|\brenuncio\b",
+)
+SET_HOURS = _rx(
+    r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
+    r"\bhorarios? (?:nuevo|de (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|entre semana|los|fin))\b",
+    r"(?<!que hora )\b(?:abrimos|abriremos|abro|abrire|cerramos|cerraremos|cierro|cerrare|descansamos|vamos a abrir|vamos a cerrar|no trabajamos|trabajamos|vamos a trabajar)\b",
+)
+ADD_SERVICE = _rx(
+    r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
+    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
+    r"\b(?:ofreceremos|ahora ofrecemos)\b",
+    r"\b(?:servicio nuevo|nuevo servicio)\b",
+)
+UPDATE_SERVICE = _rx(
+    r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
+    r"\bahora (?:cuesta|cobra|cobramos|vale|dura|sale|es de|tarda)\b",
+    r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
+    r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
+    r"\bque (?:dure|cueste|salga|valga)\b",
+    r"\b\$ ?\d+|\d+ pesos\b",
+)
+STATS = _rx(
+    r"\bcomo nos (?:fue|va|ha ido)\b",
+    r"\bcomo (?:va|fue|estuvo|vamos|van|les fue)(?: (?:el negocio|la semana|el mes|hoy|las ventas))?\b",
+    r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano)\b",
+    r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
+    r"\bcuantas citas (?:tuvimos|hubo|hicimos|llevamos|se hicieron|tenemos en|van)\b",
+    r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
+    r"\bcuantos no (?:vinieron|llegaron)\b",
+)
+ASK_LOCATION = _rx(
+    r"\b(?:direccion|ubicacion|maps|google maps)\b",
+    r"\bdonde (?:estan|esta|queda|quedan|se ubican|los encuentro|se encuentran|es|los veo|estan ubicados|andan)\b",
+    r"\bcomo (?:llego|le llego|les llego|llegar)\b",
+    r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
+    r"\bpor donde (?:estan|queda|quedan)\b",
+    r"\bubicados\b",
+)
+ASK_HOURS = _rx(
+    r"\bhorarios?\b",
+    r"\ba que hora (?:abren|cierran|abre|cierra|habren|empiezan|terminan|inician|estan|trabajan|atienden)\b",
+    r"\bhasta que hora\b|\bdesde que hora\b",
+    r"\b(?:abren|abre|cierran|cierra|trabajan|atienden|estan abiertos|esta abierto|hay servicio|dan servicio)\b.{0,25}"
+    r"\b(?:hoy|mañana|domingos?|sabados?|lunes|martes|miercoles|jueves|viernes|festivos?|fin de semana|fines de semana|el \d+|ahorita|todavia|aun|entre semana)\b",
+    r"\b(?:estan|esta) abiert[oa]s?\b",
+    r"\bque dias (?:abren|trabajan|atienden|estan)\b",
+    r"^(?:abren|trabajan|atienden)\b",
+    r"\b(?:abren|cierran)\b",
+)
+ASK_SERVICES = _rx(
+    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
+    r"\b(?:que incluye|que trae|en que consiste|que lleva)\b",
+    r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
+    r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
+    r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
+    r"\b(?:catalogo|menu)\b",
+)
+ASKS_ABOUT_SERVICE = re.compile(
+    r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican)\b"
+)
+COMPLAINT = _rx(
+    r"\b(?:venden|vendes|productos?|shampoo|champu|pomada)\b",
+    r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
+    r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas)\b",
+)
+BOOK_NOUN = re.compile(r"\b(?:cita|citas|turno|reservacion|reserva|espacio|lugar|chance|hueco|cupo|disponibilidad|disponible|disponibles|libre|libres)\b")
+BOOK_VERB = _rx(
+    r"\b(?:agendar|(?<!la )(?<!tu )(?<!su )(?<!mi )agenda|agendame|agendarme|agende|agendas|agendan|agendo|agendarte|agendale|reservar|reservame|reservo|reserva|"
+    r"apartar|aparta|apartame|apartarme|aparto|anotar|anota|anotame|anotarme|anotas|apuntar|apunta|apuntame|apuntarme|apuntas|"
+    r"sacar cita|hacer (?:una )?cita)\b",
+    r"\b(?:me|nos) (?:puedes|pueden|podrias|podrian|podras|podran) (?:atender|recibir|dar cita|agendar|apartar)\b",
+    r"\b(?:me|nos) (?:atienden|atiendes|recibes|reciben)\b",
+    r"\b(?:puedo|podemos|podria|quiero|quisiera|queria|quisieramos) (?:ir|pasar|llegar|caer|ir a)\b",
+    r"\b(?:tienes|tienen|tendras|tendran|hay) algo\b",
+    r"\b(?:tienes|tienen|tendras|tendran|hay|se puede|puedes|pueden|podras)\s*\?",
+    r"\b(?:me|nos) (?:das|dan|darias|puedes dar|podras dar|podrás dar) (?:chance|lugar|espacio|cita|un espacio|un lugar)\b",
+    r"\bme (?:podras|podrias|puedes) dar cita\b",
+)
+WANT = re.compile(
+    r"\b(?:quiero|quisiera|queria|me gustaria|necesito|ocupo|busco|me urge|me hace falta|me quiero|quiero hacerme|"
+    r"me puedes hacer|me haces|me hace|hacerme|me hago|me haria|me gustaria hacerme|vengo a|voy por|para)\b"
+)
+GREETING = re.compile(
+    r"^(?:hola|buenas|buenos dias|buen dia|buenas tardes|buenas noches|que tal|hey|que onda|saludos|quiubo|que hubo|ey|alo|bueno)\b"
+)
+THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
+GOODBYE = _rx(
+    r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia)\b"
+)
+AFFIRM = re.compile(
+    r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
+    r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya|bueno|"
+    r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
+)
+DENY = re.compile(
+    r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
+    r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"
+)
+CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no)\b")
+COURTESY_WORDS = frozenset(
+    {",", "?", "por", "favor", "gracias", "muchas", "mil", "pues", "entonces", "ok", "bueno", "hola", "y", "oye",
+     "porfa", "amigo", "amiga", "joven", "señorita", "jeje", "jaja", "jajaja", "xd", "ya", "eh", "mmm", "ah", "este",
+     "sale", "va", "si", "asi", "bien", "esta", "perfecto", "excelente", "super", "muy", "todo", "mejor", "buenas",
+     "buenos", "dias", "tardes", "noches", "que", "tal", "de", "nada", "claro", "esa", "ese", "eso", "mero", "orale",
+     "andale", "simon", "dale", "vale", "listo", "okey", "joven", "amigo", "hermano", "carnal", "compa"}
+)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What else is known about the message when its intent is decided."""
+
+    role: Role
+    has_service: bool = False
+    has_staff: bool = False
+
+
+@dataclass(frozen=True)
+class IntentRule:
+    """An intent and the test that detects it in a normalized text."""
+
+    intent: Intent
+    detect: Callable[[str, Cues], bool]
+
+
+def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
+    return lambda text, cues: pattern.search(text) is not None
+
+
+def _set_hours(text: str, cues: Cues) -> bool:
+    # "¿a qué hora cierran?" is a question about hours, not the owner setting them.
+    return SET_HOURS.search(text) is not None and not re.search(r"\b(?:a que hora|hasta que hora)\b", text)
+
+
+def _update_service(text: str, cues: Cues) -> bool:
+    # A price or duration alone is not enough: the service being changed must be named.
+    return cues.has_service and UPDATE_SERVICE.search(text) is not None
+
+
+def _remove_staff(text: str, cues: Cues) -> bool:
+    if REMOVE_STAFF.search(text):
+        return True
+    return cues.has_staff and REMOVE_STAFF_VERB.search(text) is not None and "cita" not in text
+
+
+_STAFF_AGENDA = re.compile(r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas))\b")
+
+
+def _business_schedule(text: str, cues: Cues) -> bool:
+    if BUSINESS_SCHEDULE.search(text):
+        return True
+    # "qué tiene María hoy", "agenda de Pedro": a colleague's agenda (a customer asking is booking).
+    return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
+
+
+# Priority order: the first rule (allowed for the role) that fires wins.
+RULES: tuple[IntentRule, ...] = (
+    IntentRule(Intent.HUMAN, _search(HUMAN)),
+    IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
+    IntentRule(Intent.REMOVE_STAFF, _remove_staff),
+    IntentRule(Intent.ADD_SERVICE, _search(ADD_SERVICE)),
+    IntentRule(Intent.STATS, _search(STATS)),
+    IntentRule(Intent.MARK_NO_SHOW, _search(MARK_NO_SHOW)),
+    IntentRule(Intent.MARK_COMPLETED, _search(MARK_COMPLETED)),
+    IntentRule(Intent.WALK_IN, _search(WALK_IN)),
+    IntentRule(Intent.CUSTOMER_HISTORY, _search(CUSTOMER_HISTORY)),
+    IntentRule(Intent.BLOCK_TIME, _search(BLOCK_TIME)),
+    IntentRule(Intent.RESCHEDULE, _search(RESCHEDULE)),
+    IntentRule(Intent.CANCEL, _search(CANCEL)),
+    IntentRule(Intent.SET_HOURS, _set_hours),
+    IntentRule(Intent.BUSINESS_SCHEDULE, _business_schedule),
+    IntentRule(Intent.MY_APPOINTMENTS, _search(MY_APPOINTMENTS)),
+    IntentRule(Intent.MY_SCHEDULE, _search(MY_SCHEDULE)),
+    IntentRule(Intent.ASK_LOCATION, _search(ASK_LOCATION)),
+    IntentRule(Intent.ASK_HOURS, _search(ASK_HOURS)),
+    IntentRule(Intent.UPDATE_SERVICE, _update_service),
+    IntentRule(Intent.ASK_SERVICES, _search(ASK_SERVICES)),
+)
+
+
+def first_rule_intent(text: str, cues: Cues) -> tuple[Intent | None, Intent | None]:
+    """(the highest-priority intent of the role whose cues appear, the first one of another role).
+
+    A message that only carries cues of another role ("bloquea mañana" from a customer) is then
+    read as that intent coerced to the role (see `coerce_intent`), never as the wider intent.
+    """
+    allowed = intents_for(cues.role)
+    foreign: Intent | None = None
+    for rule in RULES:
+        if rule.detect(text, cues):
+            if rule.intent in allowed:
+                return rule.intent, foreign
+            foreign = foreign or rule.intent
+    return None, foreign
+
+
+def is_only_courtesy(tokens: list[str]) -> bool:
+    """True when nothing but filler and courtesy words remain."""
+    return all(token in COURTESY_WORDS for token in tokens)

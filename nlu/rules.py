@@ -1,0 +1,629 @@
+"""The offline rule engine: the default without an Anthropic key, and the fallback when Claude fails.
+
+Reading one message:
+1. find what it carries: a phone, a duration, date/time parts, a catalog service or staff name,
+   an option picked, names and free text;
+2. decide the intent: prompt injection → other; a person asked for → human; giving up → stop;
+   an answer to what was just asked (yes/no, a name, a phone, an option, a day…); the role's
+   command cues in priority order; booking cues; greetings and courtesies; data → inform;
+3. resolve the date/time parts with `nlu.resolver` and fill the slots the intent uses.
+
+Some readings are *certain* (a tapped button, "sí" to a yes/no question, a bare time or option
+when one was asked, a phone number): the Claude engine does not call Claude for those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from nlu import free_text, intent_rules as ir
+from nlu.context import Expecting, NluContext
+from nlu.matching import CatalogMatcher, Found
+from nlu.normalize import fold, normalize
+from nlu.phones import find_phone
+from nlu.quantities import bare_number, find_minutes, find_price
+from nlu.resolver import ClockParts, DateTimeParts, DayParts, ResolvedDateTime, resolve
+from nlu.spanish_dates import WEEKDAY_WORDS, DateTimeFound, extract_datetime
+from nlu.stats import NluStats
+from nlu.understanding import WEEKDAYS, Intent, Role, Slots, Understanding, coerce_intent, intents_for
+
+_ANSWER_EXPECTATIONS = frozenset(
+    {Expecting.DATE, Expecting.TIME, Expecting.SLOT, Expecting.CHOICE, Expecting.SERVICE, Expecting.SERVICES,
+     Expecting.HOURS, Expecting.STAFF}
+)
+_TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
+_OPTION_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s?m\.?)?", re.IGNORECASE)
+_ORDINAL_CHOICE = re.compile(
+    r"\b(?:(?:la|el|lo)\s+)?(?P<ord>primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|sext[oa]|ultim[oa]|1r[oa]|2d[oa]|3r[oa]|"
+    r"de en medio|del medio)\b(?:\s+(?:opcion|hora|horario))?"
+)
+_NUMBERED_CHOICE = re.compile(r"\b(?:opcion|numero|num|la|el|#)\s?(?P<n>\d{1,2})\b")
+_ORDINALS = {"primer": 1, "primero": 1, "primera": 1, "1ro": 1, "1ra": 1, "segundo": 2, "segunda": 2, "2do": 2, "2da": 2,
+             "tercer": 3, "tercero": 3, "tercera": 3, "3ro": 3, "3ra": 3, "cuarto": 4, "cuarta": 4, "quinto": 5,
+             "quinta": 5, "sexto": 6, "sexta": 6}
+_ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
+_CLOSED = re.compile(r"\b(?:no abrimos|no vamos a abrir|cerrado|cerramos todo el dia|descansamos|no trabajamos|no se trabaja)\b")
+_CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
+_LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
+_FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|reservacion)\s+(?:de|del)\s+")
+_HUMAN_WITH = re.compile(r"\b(?:hablar|platicar|comunicarme|comunicame|pasame|pasas|pasarme|contactar) con\b")
+_COST_OF = re.compile(r"\bcuanto (?:cuesta|cuestan|sale|salen|vale|valen|es|cobran)\s+(?:el|la|los|las|un|una|unos|unas)\s+(?P<w>[a-zñ]+)")
+_PERSON_AT_START = re.compile(
+    r"^\s*(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,2})\s+(?:no|ya|nunca)\s"
+)
+_PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)?)")
+_STAFF_INTRO = re.compile(
+    r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
+)
+_NEW_SERVICE = re.compile(
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien)\s*:?\s+"
+)
+_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
+_LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+_EXCEPT = re.compile(r"\b(?:aparte de|ademas de|fuera de|que no sea|otra cosa que)\b")
+_SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE = frozenset({Intent.ADD_SERVICE})
+_STAFF_PERSON_INTENTS = frozenset(
+    {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
+     Intent.CUSTOMER_HISTORY}
+)
+_DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE})
+
+
+@dataclass
+class Reading:
+    """One message read by the rules: the understanding and whether it is certain."""
+
+    understanding: Understanding
+    certain: bool = False
+
+
+@dataclass
+class _Message:
+    """What one message carries, before its intent is decided."""
+
+    text: str
+    context: NluContext
+    normalized: str
+    phone: str | None
+    minutes: int | None
+    found: DateTimeFound
+    service: Found | None
+    staff: Found | None
+    matcher: CatalogMatcher
+    option_times: list[dt.time | None] = field(default_factory=list)
+
+    @property
+    def has_datetime(self) -> bool:
+        return not self.found.parts.is_empty()
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.has_datetime or self.service or self.phone or self.staff or self.minutes)
+
+    def rest_tokens(self) -> list[str]:
+        """Tokens left once dates, times, the service and the staff name are taken out."""
+        taken = set(self.service.words if self.service else ()) | set(self.staff.words if self.staff else ())
+        return [t for t in self.found.rest.split() if t not in taken]
+
+
+class RuleEngine:
+    """Offline understanding with rules; also the fallback of the Claude engine."""
+
+    name = "rules"
+
+    def __init__(self) -> None:
+        self.stats = NluStats()
+
+    def read(self, text: str, context: NluContext) -> Understanding:
+        """Understand one message (synchronous, pure apart from the counters)."""
+        self.stats.messages += 1
+        return read_message(text, context).understanding
+
+    async def understand(self, text: str, context: NluContext) -> Understanding:
+        """The `Understander` interface."""
+        return self.read(text, context)
+
+    def certain(self, text: str, context: NluContext) -> Understanding | None:
+        """The reading when the rules are certain of it, else None (then Claude may be asked)."""
+        reading = read_message(text, context)
+        return reading.understanding if reading.certain else None
+
+
+def read_message(text: str, context: NluContext) -> Reading:
+    """Read one message with the rules (see the module docstring)."""
+    raw = text.strip()
+    if not raw:
+        return Reading(Understanding(intent=Intent.OTHER))
+    reading = _read(raw, context)
+    understanding = reading.understanding
+    understanding.intent = coerce_intent(understanding.intent, context.role)
+    return reading
+
+
+def _analyse(text: str, context: NluContext) -> _Message:
+    phone_match = find_phone(text)
+    masked = text if phone_match is None else text[: phone_match.start] + " " + text[phone_match.end :]
+    normalized = normalize(masked)
+    minutes, without_durations = find_minutes(normalized)
+    option_times = [_option_time(option) for option in context.options]
+    time_options = any(t is not None for t in option_times)
+    bare_time = (
+        context.expecting in (Expecting.TIME, Expecting.SLOT, Expecting.HOURS) and (time_options or not context.options)
+    ) or time_options
+    found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
+    matcher = context.catalog.matcher()
+    return _Message(
+        text=text, context=context, normalized=normalized, phone=phone_match.e164 if phone_match else None,
+        minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
+        matcher=matcher, option_times=option_times,
+    )
+
+
+def _read(text: str, context: NluContext) -> Reading:
+    message = _analyse(text, context)
+    norm = message.normalized
+    expecting = context.expecting
+
+    if context.interactive and context.options:
+        tapped = _tapped_option(text, context.options)
+        if tapped is not None:
+            return Reading(_build(Intent.INFORM, message, choice=tapped), certain=True)
+    if ir.INJECTION.search(norm):
+        # An ordinary out-of-scope message: nothing in it is taken as an instruction or as data.
+        return Reading(Understanding(intent=Intent.OTHER))
+    if ir.HUMAN.search(norm) or (message.staff and _HUMAN_WITH.search(norm)):
+        return Reading(_build(Intent.HUMAN, message))
+    if ir.STOP_ANYWHERE.search(norm) or (expecting != Expecting.YES_NO and _only_giving_up(norm)):
+        if context.step is None and re.match(r"cancel\w*\b", norm):  # no flow to abandon: cancel the appointment
+            return Reading(_build(Intent.CANCEL, message))
+        return Reading(_build(Intent.STOP, message))
+
+    answer = _answer_to_question(message)
+    if answer is not None:
+        return answer
+
+    cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
+    person, relayed = free_text.relayed_message(text)
+    if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
+        return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=person, message_text=relayed))
+    intent, foreign = ir.first_rule_intent(norm, cues)
+    if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
+        intent = Intent.OTHER
+    if intent is None and foreign is not None:
+        return Reading(_build(coerce_intent(foreign, context.role), message))
+    if intent is None:
+        intent = _booking_or_question(message)
+    if intent is None:
+        intent = _social(message)
+    if intent is None:
+        # Data alone ("mañana a las 4") informs; data inside an unrelated question does not.
+        only_data = ir.is_only_courtesy(message.rest_tokens()) or context.expecting is not None
+        intent = Intent.INFORM if (message.has_data and only_data) or _named_only(message) else Intent.OTHER
+    return Reading(_build(intent, message))
+
+
+def _only_giving_up(norm: str) -> bool:
+    """ "ya no", "déjalo, luego te escribo": nothing but giving-up phrases and courtesy."""
+    remaining, count = ir.STOP_PHRASE.subn(" ", norm)
+    return count > 0 and ir.is_only_courtesy([t for t in remaining.split() if t not in ("no", "nel", "luego", "mejor")])
+
+
+def _answer_to_question(message: _Message) -> Reading | None:
+    """The reading of a reply to what was just asked, or None when it is not such a reply."""
+    context, norm = message.context, message.normalized
+    expecting = context.expecting
+    if expecting is None and not context.options:
+        if message.phone and ir.is_only_courtesy(message.rest_tokens()):
+            return Reading(_build(Intent.INFORM, message), certain=True)
+        return None
+
+    if expecting == Expecting.YES_NO:
+        person, relayed = free_text.relayed_message(message.text)
+        extra = {"message_text": relayed} if relayed else {}
+        deny = ir.DENY.match(norm)
+        affirm = None if deny else ir.AFFIRM.match(norm)
+        rest = message.rest_tokens()
+        if (affirm or deny) and ir.CORRECTION.search(norm) and message.has_data:
+            return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
+        if affirm or deny:
+            intent = Intent.AFFIRM if affirm else Intent.DENY
+            words = rest[1:] if rest else []
+            return Reading(_build(intent, message, **extra), certain=ir.is_only_courtesy(words) and not relayed)
+        if ir.CORRECTION.match(norm) and message.has_data:
+            return Reading(_build(Intent.INFORM, message))
+        return None
+
+    cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
+    rule_intent, _ = ir.first_rule_intent(norm, cues)
+    digression = rule_intent is not None and rule_intent in _DIGRESSIONS_WHEN_ANSWERING
+
+    if expecting in _TEXT_EXPECTATIONS:
+        return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
+    if expecting == Expecting.NAME:
+        name = free_text.name_answer(message.text)
+        if name and not digression:
+            return Reading(_build(Intent.INFORM, message, person_name=name))
+        return None
+    if expecting == Expecting.PHONE:
+        if message.phone:
+            return Reading(_build(Intent.INFORM, message), certain=ir.is_only_courtesy(message.rest_tokens()))
+        if ir.DENY.match(norm):
+            return Reading(_build(Intent.DENY, message))
+        return None
+    if expecting == Expecting.PRICE:
+        price = find_price(norm, in_context=True)
+        return Reading(_build(Intent.INFORM, message)) if price is not None and not digression else None
+    if expecting == Expecting.MINUTES:
+        if (message.minutes or bare_number(norm)) and not digression:
+            return Reading(_build(Intent.INFORM, message))
+        return None
+    if expecting == Expecting.SERVICES and _ALL_SERVICES.match(norm):
+        return Reading(_build(Intent.INFORM, message))
+
+    choice = _choice(message)
+    if digression:
+        return None
+    if choice is not None or message.has_data:
+        rest = [t for t in message.rest_tokens() if not _is_choice_word(t)]
+        certain = ir.is_only_courtesy(rest) and (choice is not None or expecting in (Expecting.TIME, Expecting.SLOT))
+        return Reading(_build(Intent.INFORM, message, choice=choice), certain=certain)
+    if ir.DENY.match(norm) and expecting in _ANSWER_EXPECTATIONS:
+        return Reading(_build(Intent.DENY, message))
+    return None
+
+
+def _booking_or_question(message: _Message) -> Intent | None:
+    """Booking cues, or a question about whether a service is offered."""
+    norm, matcher = message.normalized, message.matcher
+    if ir.COMPLAINT.search(norm):
+        return Intent.OTHER
+    wants_service = message.service is not None or matcher.unknown_service_word(norm) is not None
+    if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
+        return Intent.BOOK
+    # "quiero saber si hacen tintes" asks; "quiero unas uñas acrílicas" books.
+    if wants_service and ir.ASKS_ABOUT_SERVICE.search(norm) and not message.has_datetime:
+        return Intent.ASK_SERVICES
+    if wants_service and ir.WANT.search(norm):
+        return Intent.BOOK
+    if message.service and message.context.expecting is None and not _social_start(norm):
+        return Intent.BOOK  # "un corte", "corte mañana a las 4": naming a service asks for it
+    return None
+
+
+def _social(message: _Message) -> Intent | None:
+    norm = message.normalized
+    rest = message.rest_tokens()
+    if ir.DENY.match(norm):
+        return Intent.DENY
+    if ir.GOODBYE.search(norm):
+        return Intent.GOODBYE
+    if ir.THANKS.search(norm) and ir.is_only_courtesy([t for t in rest if t != "te"] ):
+        return Intent.THANKS
+    if ir.THANKS.search(norm) and not message.has_data:
+        return Intent.THANKS
+    if ir.AFFIRM.match(norm) and ir.is_only_courtesy(rest[1:]):
+        return Intent.AFFIRM
+    if ir.GREETING.match(norm) and ir.is_only_courtesy(rest):
+        return Intent.GREET
+    if ir.GREETING.match(norm) and not message.has_data:
+        return Intent.GREET
+    return None
+
+
+def _social_start(norm: str) -> bool:
+    return bool(ir.THANKS.search(norm) or ir.GOODBYE.search(norm))
+
+
+def _named_only(message: _Message) -> bool:
+    return bool(free_text.introduced_name(message.text))
+
+
+def _asks_price_of_something_else(norm: str, matcher: CatalogMatcher) -> bool:
+    """ "¿cuánto cuesta un coche?" is not a question about the salon's services."""
+    match = _COST_OF.search(norm)
+    if not match:
+        return False
+    word = matcher.canonical_tokens(match["w"])[0]
+    return not (word in matcher.vocabulary or word.startswith("servicio") or matcher.find_service(norm))
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def _option_time(option: str) -> dt.time | None:
+    match = _OPTION_TIME.search(option)
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    meridiem = (match.group(3) or "").lower()
+    if meridiem == "p" and hour < 12:
+        hour += 12
+    elif meridiem == "a" and hour == 12:
+        hour = 0
+    return dt.time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _tapped_option(text: str, options: list[str]) -> int | None:
+    folded = " ".join(fold(text).split())
+    for index, option in enumerate(options, start=1):
+        if " ".join(fold(option).split()) == folded:
+            return index
+    return None
+
+
+def _is_choice_word(token: str) -> bool:
+    return token in _ORDINALS or token in ("opcion", "la", "el", "de", "ultima", "ultimo", "numero", "las", "a", "mejor", "esa", "ese")
+
+
+def _choice(message: _Message) -> int | None:
+    """Which offered option the message picks: ordinal, number, time, service or title."""
+    options = message.context.options
+    if not options:
+        return None
+    count = len(options)
+    norm, rest = message.normalized, message.found.rest
+    ordinal = _ORDINAL_CHOICE.search(norm)
+    if ordinal:
+        word = ordinal["ord"]
+        if word.startswith("ultim"):
+            return count
+        if word in ("de en medio", "del medio"):
+            return (count + 1) // 2 if count % 2 else None
+        value = _ORDINALS.get(word)
+        if value and value <= count and not (word == "cuarto" and "para" in norm):
+            return value
+    numbered = _NUMBERED_CHOICE.search(rest)
+    if numbered and 1 <= int(numbered["n"]) <= count:
+        return int(numbered["n"])
+    if message.found.clocks and any(message.option_times):
+        resolved = _resolved(message, Intent.INFORM)
+        if resolved.time in message.option_times:
+            return message.option_times.index(resolved.time) + 1
+        return None
+    bare = bare_number(rest) if not any(message.option_times) else None
+    if bare is not None and 1 <= bare <= count:
+        return bare
+    if message.service:
+        for index, option in enumerate(options, start=1):
+            if option == message.service.name:
+                return index
+    folded = " ".join(fold(message.text).split()).strip(" .!?¿¡")
+    for index, option in enumerate(options, start=1):
+        title = " ".join(fold(option).split())
+        if folded == title or (len(title) >= 4 and title in folded):
+            return index
+    return None
+
+
+# --- slots -----------------------------------------------------------------------------------
+
+
+def _resolved(message: _Message, intent: Intent, found: DateTimeFound | None = None) -> ResolvedDateTime:
+    found = found or message.found
+    parts = found.parts
+    context = message.context
+    if intent == Intent.SET_HOURS:
+        parts = _hours_parts(message, found)
+    return resolve(
+        parts,
+        context.local_now,
+        context.catalog.week_hours(),
+        direction="past" if intent == Intent.STATS else "future",
+        time_use="opening" if intent == Intent.SET_HOURS else "appointment",
+    )
+
+
+def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
+    """Parts for an owner setting hours: weekdays are recurring, a lone closing time is an end."""
+    parts = found.parts.model_copy()
+    weekdays = list(parts.weekdays or [])
+    if found.weekday_range:
+        weekdays += found.weekday_range
+    day = parts.day
+    if day is not None and day.weekday is not None and day.day is None and day.relative is None:
+        weekdays.append(day.weekday)
+        parts.day = None
+        parts.day_end = None
+    parts.weekdays = [d for d in WEEKDAYS if d in weekdays] or None
+    if parts.time is None:
+        loose = _LOOSE_RANGE.search(found.rest)
+        if loose:
+            parts.time = ClockParts(hour=int(loose["a"]), minute=int(loose["am"] or 0))
+            parts.time_end = ClockParts(hour=int(loose["b"]), minute=int(loose["bm"] or 0))
+    if parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
+        parts.time_end, parts.time = parts.time, None
+    return parts
+
+
+def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str, object]:
+    """Split "de mañana para el viernes" into the appointment's day and the new one."""
+    found, context = message.found, message.context
+    values: dict[str, object] = {}
+    cue_ends = [m.end() for m in _FROM_CUE.finditer(found.text)]
+
+    def after_cue(position: int) -> bool:
+        return any(end - 5 <= position <= end + 1 for end in cue_ends)
+
+    days = found.days
+    if len(days) >= 2 or (len(days) == 1 and after_cue(days[0][0])):
+        first = _resolve_one_day(days[0][1], message)
+        values["from_date"] = first
+        values["date"] = _resolve_one_day(days[1][1], message) if len(days) >= 2 else None
+        if len(days) == 1:
+            values["date_end"] = None
+    clocks = found.clocks
+    hours = context.catalog.week_hours()
+    if clocks and clocks[0][2] is not None:
+        values["from_time"], values["time"] = resolved.time, resolved.time_end
+        values["time_end"] = None
+    elif len(clocks) >= 2 or (len(clocks) == 1 and after_cue(clocks[0][0])):
+        day = values.get("from_date") or resolved.date
+        single = DateTimeParts(time=clocks[0][1], part_of_day=found.parts.part_of_day)
+        values["from_time"] = resolve(single, context.local_now, hours).time
+        if len(clocks) >= 2:
+            target = DateTimeParts(time=clocks[1][1], part_of_day=found.parts.part_of_day)
+            values["time"] = resolve(target, context.local_now, hours).time
+        else:
+            values["time"] = None
+        del day
+    return values
+
+
+def _resolve_one_day(day: DayParts, message: _Message) -> dt.date | None:
+    return resolve(DateTimeParts(day=day), message.context.local_now, message.context.catalog.week_hours()).date
+
+
+def _free_answer(text: str) -> str:
+    return re.sub(r"^\s*(?:que|dile que|:)\s+", "", text.strip(), flags=re.IGNORECASE).strip().rstrip(".")
+
+
+def _new_service_name(text: str) -> str | None:
+    folded = fold(text)
+    match = _NEW_SERVICE.search(folded)
+    if not match:
+        return None
+    start = match.end()
+    stop = _NEW_SERVICE_STOP.search(folded, start)
+    end = stop.start() if stop else len(text)
+    name = text[start:end].strip(" :,.")
+    name = re.sub(r"^(?:el|la|un|una)\s+", "", name, flags=re.IGNORECASE)
+    return name or None
+
+
+def _build(
+    intent: Intent,
+    message: _Message,
+    *,
+    choice: int | None = None,
+    person_name: str | None = None,
+    message_text: str | None = None,
+    free: str | None = None,
+) -> Understanding:
+    """The understanding of `message` as `intent`, with the slots that intent uses."""
+    context, norm, text = message.context, message.normalized, message.text
+    expecting = context.expecting
+    found = message.found
+    if message_text:
+        # Dates inside a message to pass on belong to that message, not to the command.
+        cut = fold(text).find(fold(message_text)[:20])
+        found = extract_datetime(normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options)
+    resolved = _resolved(message, intent, found)
+    values: dict[str, object] = {
+        "date": resolved.date, "date_end": resolved.date_end, "time": resolved.time,
+        "time_end": resolved.time_end, "part_of_day": resolved.part_of_day,
+        "weekdays": list(resolved.weekdays) or None,
+        "phone": message.phone, "minutes": message.minutes, "choice": choice,
+        "staff": message.staff.name if message.staff else None,
+        "service": message.service.name if message.service else None,
+        "person_name": person_name, "message": message_text,
+    }
+    if message.found.weekday_range and intent in (Intent.ASK_HOURS, Intent.SET_HOURS):
+        values["weekdays"] = [d for d in WEEKDAYS if d in message.found.weekday_range or d in (values["weekdays"] or [])]
+        if intent == Intent.ASK_HOURS:
+            values["date"] = values["date_end"] = None
+
+    if intent == Intent.RESCHEDULE:
+        values.update(_reschedule_dates(message, resolved))
+    if intent == Intent.SET_HOURS and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
+        values["closed"] = True
+    if intent in (Intent.BLOCK_TIME, Intent.CANCEL):
+        values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
+    if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE:
+        values["price"] = find_price(norm, in_context=True)
+        if values["price"] is None and intent == Intent.ADD_SERVICE:
+            loose = _LOOSE_PRICE.search(norm)
+            values["price"] = loose["n"] if loose else None
+    else:
+        values["price"] = find_price(norm)
+    if intent in _SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE:
+        values["service"] = None
+        values["new_service"] = _new_service_name(text)
+    if expecting == Expecting.MINUTES and values["minutes"] is None:
+        values["minutes"] = bare_number(norm)
+    if intent == Intent.INFORM and free is not None:
+        key = {Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service"}.get(
+            expecting, "message"  # type: ignore[arg-type]
+        )
+        values[key] = free
+        for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes"):
+            values[slot] = None if key != "message" or slot not in ("date",) else None
+    if expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF:
+        if _ALL_SERVICES.match(norm):
+            values["all_services"] = True
+        else:
+            names = message.matcher.find_services(norm)
+            if expecting == Expecting.SERVICES and names:
+                values["services"], values["service"] = names, None
+
+    values["person_name"] = values["person_name"] or _person_for(intent, message)
+    if intent == Intent.REMOVE_STAFF and values["staff"] is None:
+        values["person_name"] = values["person_name"] or free_text.referenced_person(text)
+    if intent in (Intent.ADD_STAFF, Intent.MESSAGE_CUSTOMER, Intent.CUSTOMER_HISTORY) or (
+        intent in _STAFF_PERSON_INTENTS and context.role != Role.CUSTOMER
+    ):
+        if values["staff"] and values["person_name"] and values["person_name"] in values["staff"]:
+            values["staff"] = None
+    if intent == Intent.ADD_STAFF:
+        values["staff"] = None
+    if values["staff"] and values["person_name"] and message.staff:
+        # "Pedro Hernández" as a new name is not Pedro Ruiz of the catalog.
+        if set(message.staff.words) & set(fold(str(values["person_name"])).split()):
+            values["staff"] = None
+    if values["service"] and message.service and _EXCEPT.search(norm):
+        # "¿qué más hacen aparte de cortar el pelo?" names the service it is not asking about.
+        first_word = message.service.words[0] if message.service.words else ""
+        if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
+            values["service"] = None
+    if message_text is not None and intent == Intent.AFFIRM:
+        values["person_name"] = person_name
+    if intent == Intent.OTHER and not message.has_data:
+        values = {"choice": choice}
+    slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
+    return Understanding(intent=intent, slots=slots, engine="rules")
+
+
+def _person_for(intent: Intent, message: _Message) -> str | None:
+    """The customer or new colleague a message names, for the intents that take one."""
+    text, context = message.text, message.context
+    exclude = message.matcher.staff_words | message.matcher.service_vocabulary | frozenset(WEEKDAY_WORDS)
+    if intent == Intent.ADD_STAFF:
+        introduced = free_text.introduced_name(text)
+        if introduced:
+            return introduced
+        match = _STAFF_INTRO.search(fold(text))
+        if match:
+            words = free_text.capitalized_names(text[match.end():], exclude) or []
+            candidate = text[match.end():].split()
+            if candidate and free_text.is_name_word(candidate[0].strip(",.")):
+                return free_text.name_answer(" ".join(_take_name_words(candidate))) or (words[0] if words else None)
+        return None
+    introduced = free_text.introduced_name(text)
+    if introduced and fold(introduced) not in exclude:
+        return introduced
+    if context.role == Role.CUSTOMER:
+        if intent == Intent.BOOK:
+            match = _PARA_NAME.search(text)
+            if match and fold(match["name"]).split()[0] not in exclude and free_text.is_name_word(match["name"].split()[0]):
+                return match["name"]
+        return None
+    if intent in (Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED):
+        match = _PERSON_AT_START.match(text)
+        if match and all(free_text.is_name_word(w) for w in match["name"].split()):
+            return match["name"]
+    if intent in _STAFF_PERSON_INTENTS:
+        return free_text.referenced_person(text, exclude)
+    return None
+
+
+def _take_name_words(words: list[str]) -> list[str]:
+    taken: list[str] = []
+    for word in words:
+        clean = word.strip(",.;:")
+        if not free_text.is_name_word(clean) and fold(clean) not in ("de", "del", "la"):
+            break
+        taken.append(clean)
+        if word.endswith((",", ".", ";")):
+            break
+    return taken

@@ -1,0 +1,359 @@
+"""Find the date and time expressions of a normalized Mexican-Spanish message, as parts.
+
+Works on `nlu.normalize.normalize` output (lower case, no accents but ñ, numbers as digits).
+Nothing here knows the calendar: "el viernes" becomes `DayParts(weekday="fri")` and the resolver
+decides which Friday. Each expression found is blanked out of `rest`, so the rule engine can see
+what else the message says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from nlu.resolver import ClockParts, DateTimeParts, DayParts, Period
+from nlu.understanding import WEEKDAYS, PartOfDay, Weekday
+
+WEEKDAY_WORDS: dict[str, Weekday] = {
+    "lunes": "mon", "martes": "tue", "miercoles": "wed", "jueves": "thu", "viernes": "fri",
+    "sabado": "sat", "domingo": "sun",
+}
+_WEEKDAY_PLURALS: dict[str, Weekday] = {"sabados": "sat", "domingos": "sun"}
+MONTH_WORDS: dict[str, int] = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+    "ene": 1, "feb": 2, "abr": 4, "jun": 6, "jul": 7, "ago": 8, "sep": 9, "sept": 9, "oct": 10,
+    "nov": 11, "dic": 12,
+}
+# Common words one typo away from a weekday name; never "corrected".
+_NOT_WEEKDAY_TYPOS = frozenset(
+    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos"}
+)
+
+_WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
+_WD2 = r"(?P<wd2>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
+_MONTH = r"(?P<mon>" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")"
+_MONTH2 = _MONTH.replace("?P<mon>", "?P<mon2>")
+_NEXT_WEEK = r"de la (?:proxima|otra|siguiente) semana|de la semana que (?:viene|entra)"
+
+_MERIDIEMS: dict[str, str] = {
+    "am": "am", "de la mañana": "am", "de la madrugada": "am",
+    "pm": "pm", "de la tarde": "pm", "de la noche": "pm", "del dia": "pm",
+}
+
+
+def _clock_pattern(prefix: str) -> str:
+    """One clock expression; group names carry `prefix` so a range can hold two."""
+    p = prefix
+    return (
+        rf"(?:(?P<{p}mb>cuarto|\d{{1,2}}) (?:minutos )?para (?:las? )?(?P<{p}hb>\d{{1,2}})"
+        rf"|(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d))?"
+        rf"(?: (?:y (?P<{p}frac>media|cuarto|[0-5]?\d)(?! horas| minutos| pesos)(?: minutos)?"
+        rf"|menos (?P<{p}less>cuarto|[0-5]?\d)))?)"
+        rf"(?: (?P<{p}mer>am|pm|de la mañana|de la tarde|de la noche|del dia|de la madrugada))?"
+        rf"(?: en punto| horas)?"
+    )
+
+
+_CLOCK = _clock_pattern("a_")
+_CLOCK_B = _clock_pattern("b_")
+_NOT_A_CLOCK_AFTER = r"(?! ?(?:horas|hora|minutos|pesos|dias|semanas|meses|personas|años|\$|%))"
+_LAS = r"(?:(?:a|para|desde|hasta|como a|tipo|de|a eso de|antes de|despues de|sobre) )?las "
+_LA = r"(?:a|para|desde|hasta|como a|de|a eso de|antes de|despues de) la "
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "greeting": re.compile(r"\b(?:buenos dias|buen dia|buenas tardes|buenas noches|buenas)\b"),
+    "farewell": re.compile(r"\bhasta (?:mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b(?! (?:a las|en la|temprano))"),
+    "clock_range": re.compile(
+        rf"\b(?:de|desde|entre)(?: las?)? {_CLOCK} (?:a|hasta|y)(?: las?)? {_CLOCK_B}{_NOT_A_CLOCK_AFTER}"
+    ),
+    "clock_before": re.compile(
+        rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
+    ),
+    "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
+    "clock_explicit": re.compile(
+        rf"\b(?:a |para |tipo |como a )?(?=\d{{1,2}}[:.]\d\d|\d{{1,2}} (?:am|pm|y media|y cuarto|de la tarde|de la mañana|de la noche)|cuarto para|\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}\b"
+    ),
+    "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
+    "day_range": re.compile(
+        rf"\bdel? (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+    ),
+    "day_month": re.compile(
+        rf"\b(?:el )?(?:dia )?(?P<d>\d{{1,2}}|primero|1ro|1o) (?:de )?{_MONTH}(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
+    ),
+    "month_day": re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}})\b(?! (?:am|pm|:))"),
+    "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
+    "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
+    "weekday_plural": re.compile(r"\blos (?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
+    "weekday_next_week": re.compile(rf"\b(?:el )?(?:otro )?{_WD} {_NEXT_WEEK}\b|\bel otro {_WD2}\b"),
+    "weekday_last": re.compile(rf"\b(?:el )?{_WD} pasado\b"),
+    "weekday_with_day": re.compile(rf"\b(?:el |este |para el )?{_WD} (?P<d>\d{{1,2}})(?: de {_MONTH})?\b(?! ?(?::|am|pm|horas|y media))"),
+    "weekday_today": re.compile(rf"\b(?:hoy {_WD}|{_WD2} (?:de )?hoy)\b"),
+    "weekday_tomorrow": re.compile(rf"\bmañana {_WD}\b"),
+    "weekday": re.compile(
+        rf"\b(?P<q1>este |esta |el proximo |el siguiente |proximo |el |para el |del |al )?{_WD}(?P<q2> que viene| que entra| proximo)?\b"
+    ),
+    "entre_semana": re.compile(r"\bentre semana\b"),
+    "weekends_recurring": re.compile(r"\b(?:los )?fines de semana\b"),
+    "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b"),
+    "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
+    "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
+    "period_this_week": re.compile(r"\besta semana\b"),
+    "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
+    "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
+    "period_this_month": re.compile(r"\beste mes\b"),
+    "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
+    "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
+    "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
+    "pasado_mañana": re.compile(r"\bpasado mañana\b"),
+    "pod_morning": re.compile(
+        r"\b(?:(?:en|por|a|de|para) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano)\b"
+    ),
+    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) tardes?|tardecita|despues de comer)\b"),
+    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) noches?|nochecita)\b"),
+    "mañana": re.compile(r"\bmañana\b"),
+    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
+    "yesterday": re.compile(r"\bayer\b"),
+    "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
+    "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
+    "el_n": re.compile(
+        r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|primero|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
+    ),
+    "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las? )?{_CLOCK}$"),
+}
+
+
+@dataclass
+class DateTimeFound:
+    """The parts found, every day/time expression by position, and the text left over."""
+
+    parts: DateTimeParts
+    rest: str
+    # The text that was scanned (weekday typos fixed); positions below index into it.
+    text: str = ""
+    days: list[tuple[int, DayParts]] = field(default_factory=list)
+    clocks: list[tuple[int, ClockParts, ClockParts | None]] = field(default_factory=list)
+    weekday_range: list[Weekday] | None = None
+
+
+def fix_weekday_typos(tokens: list[str]) -> list[str]:
+    """'sabdo' → 'sabado', 'miercole' → 'miercoles': one typo away from a weekday name."""
+    fixed = []
+    for token in tokens:
+        if len(token) >= 5 and token not in WEEKDAY_WORDS and token not in _NOT_WEEKDAY_TYPOS and token.isalpha():
+            for word in WEEKDAY_WORDS:
+                if abs(len(word) - len(token)) <= 1 and Levenshtein.distance(token, word, score_cutoff=1) <= 1:
+                    token = word
+                    break
+        fixed.append(token)
+    return fixed
+
+
+def _clock_from(match: re.Match[str], prefix: str) -> ClockParts | None:
+    g = match.groupdict()
+    meridiem = _MERIDIEMS.get(g.get(f"{prefix}mer") or "")
+    if g.get(f"{prefix}hb"):
+        hour = int(g[f"{prefix}hb"])
+        before_text = g[f"{prefix}mb"]
+        before = 15 if before_text == "cuarto" else int(before_text)
+        if not (1 <= hour <= 24 and 1 <= before <= 30):
+            return None
+        return ClockParts(hour=hour, minutes_before=before, meridiem=meridiem)  # type: ignore[arg-type]
+    if g.get(f"{prefix}h") is None:
+        return None
+    hour = int(g[f"{prefix}h"])
+    minute = int(g[f"{prefix}m"]) if g.get(f"{prefix}m") else 0
+    minutes_before = 0
+    frac = g.get(f"{prefix}frac")
+    if frac:
+        minute = 30 if frac == "media" else 15 if frac == "cuarto" else int(frac)
+    less = g.get(f"{prefix}less")
+    if less:
+        minutes_before = 15 if less == "cuarto" else int(less)
+    if hour > 24 or minute > 59 or (meridiem and hour > 12):
+        return None
+    return ClockParts(hour=hour, minute=minute, minutes_before=minutes_before, meridiem=meridiem)  # type: ignore[arg-type]
+
+
+class _Scanner:
+    """Blanks each expression out of the text as it is read, so nothing is read twice."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def take(self, name: str, accept: Callable[[re.Match[str]], bool] | None = None) -> list[re.Match[str]]:
+        found = [m for m in _PATTERNS[name].finditer(self.text) if accept is None or accept(m)]
+        for match in found:
+            start, end = match.span()
+            self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+        return found
+
+
+def _day_number(text: str) -> int | None:
+    if text in ("primero", "1ro", "1o"):
+        return 1
+    value = int(text)
+    return value if 1 <= value <= 31 else None
+
+
+def _safe_day(day: int | None, month: int | None = None, year: int | None = None) -> DayParts | None:
+    if day is None or not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
+        return None
+    return DayParts(day=day, month=month, year=year)
+
+
+def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: bool = True) -> DateTimeFound:
+    """All date/time expressions of a normalized message.
+
+    `bare_time`: a message that is only a number ("4", "11:30") is a time (one was asked for).
+    `day_numbers`: "el 3" is a day of the month (False when options were listed: it is a choice).
+    """
+    text = " ".join(fix_weekday_typos(normalized.split()))
+    scan = _Scanner(text)
+    days: list[tuple[int, DayParts]] = []
+    clocks: list[tuple[int, ClockParts, ClockParts | None]] = []
+    period: Period | None = None
+    part_of_day: PartOfDay | None = None
+    weekdays: list[Weekday] | None = None
+    weekday_range: list[Weekday] | None = None
+    day_end: DayParts | None = None
+
+    scan.take("greeting")
+    scan.take("farewell")
+
+    # Times first: "de 2 a 3", "a las 4 y media", "cuarto para las 5", "11:30", "mediodía".
+    # "de 2 a 3 horas" is a duration, not a range of clock times.
+    for match in scan.take("clock_range", lambda m: not (m.group(0).endswith("horas") and " las " not in m.group(0))):
+        start, end = _clock_from(match, "a_"), _clock_from(match, "b_")
+        if start and end:
+            clocks.append((match.start(), start, end))
+    for name in ("clock_before", "clock_las", "clock_explicit"):
+        for match in scan.take(name):
+            clock = _clock_from(match, "a_")
+            if clock:
+                clocks.append((match.start(), clock, None))
+    for match in scan.take("clock_12"):
+        clocks.append((match.start(), ClockParts(hour=12), None))
+
+    # Calendar dates: "del 20 al 23 de enero", "15 de enero", "15/01", "enero 15".
+    for match in scan.take("day_range"):
+        month = MONTH_WORDS[match["mon"]] if match["mon"] else None
+        first, last = _safe_day(int(match["d1"]), month), _safe_day(int(match["d2"]), month)
+        if first and last:
+            days.append((match.start(), first))
+            day_end = last
+    for name in ("day_month", "month_day"):
+        for match in scan.take(name):
+            year = int(match["y"]) if match.groupdict().get("y") else None
+            parts = _safe_day(_day_number(match["d"]), MONTH_WORDS[match["mon"]], year)
+            if parts:
+                days.append((match.start(), parts))
+    for match in scan.take("slash_date"):
+        year = int(match["y"]) if match["y"] else None
+        if year is not None and year < 100:
+            year += 2000
+        parts = _safe_day(int(match["d"]), int(match["m"]), year)
+        if parts:
+            days.append((match.start(), parts))
+
+    # Weekdays: ranges and plurals are recurring; "el otro viernes", "hoy viernes", "el viernes 16".
+    for match in scan.take("weekday_range"):
+        first, last = WEEKDAYS.index(WEEKDAY_WORDS[match["wd"]]), WEEKDAYS.index(WEEKDAY_WORDS[match["wd2"]])
+        weekday_range = list(WEEKDAYS[first : last + 1]) if first <= last else list(WEEKDAYS[first:] + WEEKDAYS[: last + 1])
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]])))
+        day_end = DayParts(weekday=WEEKDAY_WORDS[match["wd2"]])
+    for match in scan.take("weekday_plural"):
+        word = match["wd"]
+        weekdays = (weekdays or []) + [_WEEKDAY_PLURALS.get(word) or WEEKDAY_WORDS[word]]
+    for match in scan.take("entre_semana"):
+        weekdays = (weekdays or []) + ["mon", "tue", "wed", "thu", "fri"]
+    for match in scan.take("weekends_recurring"):
+        weekdays = (weekdays or []) + ["sat", "sun"]
+    for match in scan.take("every_day"):
+        weekdays = list(WEEKDAYS)
+    for match in scan.take("weekday_next_week"):
+        word = match["wd"] or match["wd2"]
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[word], qualifier="next_week")))
+    for match in scan.take("weekday_last"):
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier="last")))
+    for match in scan.take("weekday_with_day"):
+        month = MONTH_WORDS[match["mon"]] if match["mon"] else None
+        parts = _safe_day(int(match["d"]), month)
+        if parts:
+            days.append((match.start(), parts))
+    for match in scan.take("weekday_today"):
+        days.append((match.start(), DayParts(relative="today")))
+    for match in scan.take("weekday_tomorrow"):
+        days.append((match.start(), DayParts(relative="tomorrow")))
+    for match in scan.take("weekday"):
+        qualifier_text = (match["q1"] or "").strip() + (match["q2"] or "")
+        qualifier = None
+        if qualifier_text.startswith(("este", "esta")):
+            qualifier = "this"
+        elif "proximo" in qualifier_text or "siguiente" in qualifier_text or "que viene" in qualifier_text or "que entra" in qualifier_text:
+            qualifier = "next"
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier=qualifier)))
+
+    # Spans of days.
+    for name, value in (
+        ("period_next_weekend", "next_weekend"), ("period_weekend", "weekend"),
+        ("period_this_week", "this_week"), ("period_next_week", "next_week"),
+        ("period_last_week", "last_week"), ("period_this_month", "this_month"),
+        ("period_next_month", "next_month"), ("period_last_month", "last_month"),
+    ):
+        if scan.take(name) and period is None:
+            period = value  # type: ignore[assignment]
+
+    # "esta tarde" is today in the afternoon; "pasado mañana" before "mañana"; "en la mañana" is a part of day.
+    for match in scan.take("esta_pod"):
+        days.append((match.start(), DayParts(relative="today")))
+        part_of_day = {"mañana": "morning", "tarde": "afternoon", "noche": "evening"}[match["pod"]]  # type: ignore[assignment]
+    for match in scan.take("pasado_mañana"):
+        days.append((match.start(), DayParts(relative="day_after_tomorrow")))
+    for name, value in (("pod_morning", "morning"), ("pod_afternoon", "afternoon"), ("pod_evening", "evening")):
+        if scan.take(name) and part_of_day is None:
+            part_of_day = value  # type: ignore[assignment]
+    for name, relative in (
+        ("mañana", "tomorrow"), ("today", "today"), ("day_before_yesterday", "day_before_yesterday"),
+        ("yesterday", "yesterday"),
+    ):
+        for match in scan.take(name):
+            days.append((match.start(), DayParts(relative=relative)))  # type: ignore[arg-type]
+
+    # Bare day numbers last: "el día 20" always, "el 20" unless it picks an option.
+    for match in scan.take("dia_n"):
+        parts = _safe_day(_day_number(match["d"]))
+        if parts:
+            days.append((match.start(), parts))
+    if day_numbers:
+        for match in scan.take("el_n"):
+            parts = _safe_day(_day_number(match["d"]))
+            if parts:
+                days.append((match.start(), parts))
+
+    if bare_time and not clocks:
+        stripped = " ".join(scan.text.replace(",", " ").replace("?", " ").split())
+        match = _PATTERNS["bare_clock"].match(stripped)
+        if match:
+            clock = _clock_from(match, "a_")
+            if clock and clock.hour <= 24:
+                clocks.append((0, clock, None))
+                scan.text = ""
+
+    days.sort(key=lambda item: item[0])
+    clocks.sort(key=lambda item: item[0])
+    parts = DateTimeParts(
+        day=days[0][1] if days else None,
+        day_end=day_end if days else None,
+        period=period,
+        time=clocks[0][1] if clocks else None,
+        time_end=clocks[0][2] if clocks else None,
+        part_of_day=part_of_day,
+        weekdays=weekdays,
+    )
+    return DateTimeFound(parts=parts, rest=" ".join(scan.text.split()), text=text, days=days, clocks=clocks,
+                         weekday_range=weekday_range)
