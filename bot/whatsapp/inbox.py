@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.whatsapp import coexistence, statuses
 from bot.whatsapp.lanes import Lane, LaneLocks, lane_locks_for
+from bot.whatsapp.outcome import Outcome
 from bot.whatsapp.payloads import ORDER_FREE_KINDS, WaContact, WaEcho, WaMessage, WebhookEvent
 from bot.whatsapp.transport import BusinessNumber, Transport
 from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound, to_owner_echo
@@ -102,16 +103,6 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
         statement = dialect.insert(InboxEvent).values(list(values.values())).on_conflict_do_nothing(index_elements=["event_key"])
         await session.execute(statement)
     return StoreResult(len(values), {Lane(event.phone_number_id, event.sender) for event in events})
-
-
-@dataclass
-class Outcome:
-    """How processing one event ended."""
-
-    done: bool  # mark processed
-    note: str | None = None  # why it was skipped (kept in last_error, prefixed "skipped:")
-    error: str | None = None  # it failed; retried later
-    order_free: bool = False  # a failure does not hold up the rest of the lane
 
 
 @dataclass
@@ -301,7 +292,7 @@ class InboxProcessor:
         else:
             attempts = row.attempts + 1
             values = {"attempts": attempts, "last_error": outcome.error}
-            if attempts >= MAX_ATTEMPTS:
+            if attempts >= MAX_ATTEMPTS and not outcome.deferred:
                 values["processed_at"] = now
                 values["last_error"] = f"gave up after {attempts} attempts: {outcome.error}"
                 log.error("inbox event %s set aside after %d attempts: %s", row.event_key, attempts, outcome.error)

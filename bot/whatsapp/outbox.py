@@ -41,14 +41,15 @@ from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
 from store.organizations import Organization, OrganizationStatus
 from store.people import Customer, Staff, StaffRole
-from store.phones import canonical_from_whatsapp_id, display_phone, whatsapp_id
-from store.phones import InvalidPhone
+from store.phones import InvalidPhone, canonical_from_whatsapp_id, display_phone, whatsapp_id
 
 log = logging.getLogger("yume.whatsapp.outbox")
 
 WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # a message sent at 23:59 may arrive after the window closed
 DELIVERY_PROBLEM = "delivery_problem"
+# Purposes whose failure the owner need not hear about (notices to staff, courtesy messages).
+NOT_WORTH_TELLING = frozenset({"notice", "review_request", "daily_agenda", DELIVERY_PROBLEM})
 CHANNEL_KEY = "channel"  # channel-only hints stored beside the OutboundMessage in the row's body
 
 
@@ -304,7 +305,7 @@ class OutboxSender:
         async with self.database.transaction() as session:
             await mark_failed(session, row, reason, error.as_dict() if error else {"message": reason}, self.clock.now())
             if message is not None and (error is None or not error.is_account_problem):
-                await tell_owner_once(session, row, message, reason, self.clock.now())
+                await tell_owner_once(session, row, message, error.code if error else None, self.clock.now())
 
     def _alert_operator(self, organization_id: uuid.UUID, error: GraphApiError) -> None:
         key = (organization_id, error.code)
@@ -328,14 +329,16 @@ async def mark_failed(session: AsyncSession, row: OutboxMessage, reason: str, er
             message.status, message.status_at, message.error = "failed", now, error
 
 
-async def tell_owner_once(session: AsyncSession, row: OutboxMessage, message: OutboundMessage, reason: str, now: datetime) -> bool:
+async def tell_owner_once(
+    session: AsyncSession, row: OutboxMessage, message: OutboundMessage, error_code: int | None, now: datetime
+) -> bool:
     """Queue one notice to the owner that a message that mattered did not arrive.
 
     Only messages with a purpose (a confirmation, a reminder, a cancellation…) are worth it; never
     a notice about a notice, never one to the owner about themselves, and at most one a day per
     person. Returns whether a notice was queued.
     """
-    if not message.purpose or message.purpose == DELIVERY_PROBLEM:
+    if not message.purpose or message.purpose in NOT_WORTH_TELLING:
         return False
     owner = (
         await session.execute(
@@ -362,7 +365,7 @@ async def tell_owner_once(session: AsyncSession, row: OutboxMessage, message: Ou
         if body.get("purpose") == DELIVERY_PROBLEM and isinstance(hints, dict) and hints.get("about") == row.to_wa_id:
             return False
     name, phone = await _who(session, row)
-    notice = delivery_problem_notice(owner_wa_id, message.purpose, name, phone, reason)
+    notice = delivery_problem_notice(owner_wa_id, message.purpose, name, phone, error_code)
     owner_conversation = (
         await session.execute(
             select(Conversation).where(Conversation.organization_id == row.organization_id, Conversation.staff_id == owner.id).limit(1)

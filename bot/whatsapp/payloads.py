@@ -25,6 +25,8 @@ EventKind = Literal["message", "status", "echo", "state_sync", "history", "accou
 
 MAX_EVENT_KEY = 300
 MAX_SENDER = 128
+MAX_PHONE_NUMBER_ID = 64
+MAX_DEPTH = 64  # Meta's payloads nest about 10 deep; deeper is not a webhook
 # Kinds whose order does not matter: they never wait behind (or hold up) a person's messages.
 ORDER_FREE_KINDS: frozenset[str] = frozenset({"status", "state_sync", "history", "account_update", "error", "unknown"})
 
@@ -114,6 +116,50 @@ def _list(value: Any) -> list[Any]:
 # --- the envelope -------------------------------------------------------------------------------
 
 
+class NotAWebhook(ValueError):
+    """The body cannot be a webhook delivery (not JSON, or absurdly nested); answered with 400."""
+
+
+def decode_body(body: bytes) -> Any:
+    """The JSON document in a webhook body, made safe to store on both databases.
+
+    PostgreSQL's JSONB refuses NUL characters and lone surrogates; they are replaced rather than
+    refused, so a strange but real message is still stored. NaN/Infinity are not JSON.
+    """
+    try:
+        document = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise NotAWebhook(f"not JSON: {type(error).__name__}") from error
+    return _clean(document, 0)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _clean(value: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise NotAWebhook("nested too deeply")
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, list):
+        return [_clean(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {_clean_text(key): _clean(item, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _clean_text(text: str) -> str:
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+
 def split_envelope(document: Any) -> list[WebhookEvent]:
     """Every event in one webhook body; never raises, whatever the body holds."""
     if not isinstance(document, dict):
@@ -145,6 +191,8 @@ def _split_change(change: dict[str, Any], waba_id: str | None, entry_time: Any) 
     value = _dict(change.get("value"))
     metadata = _dict(value.get("metadata"))
     phone_number_id = _str(metadata.get("phone_number_id"))
+    if phone_number_id is not None:
+        phone_number_id = _clip(phone_number_id, MAX_PHONE_NUMBER_ID)
     context = {"field": field_name, "waba_id": waba_id, "metadata": metadata}
     events: list[WebhookEvent] = []
 
