@@ -156,3 +156,52 @@ async def _conversation(session: Any, organization_id: uuid.UUID, wa_id: str) ->
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+async def connect_business(db: Database, organization_id: uuid.UUID, token: str = "EAAG-test-token") -> None:
+    """Give the business a stored (encrypted) Meta token, as Embedded Signup would."""
+    from bot.whatsapp.tokens import encrypt_token
+
+    async with db.transaction() as session:
+        organization = await session.get(Organization, organization_id)
+        organization.access_token_encrypted = encrypt_token(token, SECRET_KEY)
+
+
+async def customer_conversation(
+    db: Database, organization_id: uuid.UUID, wa_id: str, *, last_inbound_at: datetime | None, name: str | None = "Juan Pérez"
+) -> Conversation:
+    """A customer and their conversation, with the 24-hour window opened at `last_inbound_at`."""
+    from store.people import Customer, NameSource
+    from store.phones import canonical_from_whatsapp_id
+
+    async with db.transaction() as session:
+        customer = Customer(organization_id=organization_id, phone=canonical_from_whatsapp_id(wa_id), wa_id=wa_id, name=name,
+                            name_source=NameSource.customer if name else None)
+        session.add(customer)
+        await session.flush()
+        conversation = Conversation(organization_id=organization_id, party_key=f"customer:{customer.id}", customer_id=customer.id,
+                                    role="customer", wa_id=wa_id, last_inbound_at=last_inbound_at)
+        session.add(conversation)
+    return conversation
+
+
+async def queue_message(
+    db: Database, organization_id: uuid.UUID, message: OutboundMessage, *, conversation_id: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """An outbox row (and its Message when there is a conversation), as the engine writes them."""
+    from store.channel import OutboxMessage
+
+    now = created_at or datetime.now(timezone.utc)
+    async with db.transaction() as session:
+        message_id = None
+        if conversation_id is not None:
+            record = Message(organization_id=organization_id, conversation_id=conversation_id, direction=Direction.outbound,
+                             sender_type=SenderType.ai, text=message.text, status="pending", created_at=now)
+            session.add(record)
+            await session.flush()
+            message_id = record.id
+        row = OutboxMessage(organization_id=organization_id, conversation_id=conversation_id, message_id=message_id,
+                            to_wa_id=message.to, body=message.model_dump(mode="json"), created_at=now, next_attempt_at=now)
+        session.add(row)
+    return row.id, message_id
