@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.demo",
     "bot.commands.slots",
     "bot.commands.bench",
+    "bot.commands.serve",
 )
 
 

@@ -8,11 +8,13 @@ from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.organizations import BusinessSettings, Location, Organization, OrganizationStatus
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
+from store.tokens import ApiToken
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ApiToken",
     "Appointment",
     "AppointmentSource",
     "AppointmentStatus",

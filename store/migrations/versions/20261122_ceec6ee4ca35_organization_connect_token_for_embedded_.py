@@ -1,7 +1,7 @@
 """organization connect token for embedded signup
 
 Revision ID: ceec6ee4ca35
-Revises: 7f3430922e99
+Revises: 196c51a1e791
 Create Date: 2026-11-22 02:14:37.904541
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'ceec6ee4ca35'
-down_revision: str | None = '7f3430922e99'
+down_revision: str | None = '196c51a1e791'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

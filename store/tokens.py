@@ -1,0 +1,27 @@
+"""Admin API tokens: one organization's bearer tokens, stored only as hashes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utcnow
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token scoped to one organization; the clear text is shown once and never stored."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    name: str = Field(sa_type=String(100))  # who holds it ("panel", "integración Zapier")
+    # sha256 of the token, hex. Tokens are 256 random bits, so a fast hash is enough (no salt).
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
