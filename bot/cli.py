@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.slots",
     "bot.commands.bench",
     "bot.commands.serve",
+    "bot.commands.nlu",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from nlu.understanding import WEEKDAYS, Weekday
 DEFAULT_TIMEZONE = "America/Mexico_City"
 
 TimeRange = tuple[dt.time, dt.time]
+_RANGE = re.compile(r"(?P<start>\d{2}:\d{2})\s*-\s*(?P<end>\d{2}:\d{2})")
 WeekHours = Mapping[Weekday, list[TimeRange]]
 
 
@@ -142,9 +144,11 @@ class Catalog(BaseModel):
 
 def parse_time_range(text: str) -> TimeRange:
     """'10:00-20:00' → (10:00, 20:00); the end must come after the start."""
+    match = _RANGE.fullmatch(str(text).strip())
     try:
-        start_text, end_text = (part.strip() for part in str(text).split("-"))
-        start, end = dt.time.fromisoformat(start_text), dt.time.fromisoformat(end_text)
+        if match is None:
+            raise ValueError(text)
+        start, end = dt.time.fromisoformat(match["start"]), dt.time.fromisoformat(match["end"])
     except ValueError as exc:
         raise CatalogError(f"bad hours range {text!r}, expected 'HH:MM-HH:MM'") from exc
     if end <= start:

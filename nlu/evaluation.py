@@ -49,6 +49,7 @@ class SlotScore:
 
     @property
     def accuracy(self) -> float:
+        """Share right, 1.0 when the slot never came up."""
         return self.correct / self.total if self.total else 1.0
 
 
@@ -72,10 +73,12 @@ class EvalReport:
 
     @property
     def intent_accuracy(self) -> float:
+        """Share of messages with the expected intent."""
         return self.intent_correct / self.cases if self.cases else 1.0
 
     @property
     def datetime_accuracy(self) -> float:
+        """Accuracy pooled over date, date_end, time, time_end and part_of_day."""
         correct = sum(self.slots[s].correct for s in DATETIME_SLOTS if s in self.slots)
         total = sum(self.slots[s].total for s in DATETIME_SLOTS if s in self.slots)
         return correct / total if total else 1.0
@@ -124,7 +127,8 @@ def _load_file(file: Path, catalogs: dict[Path | None, Catalog]) -> list[Case]:
         defaults: Mapping[str, Any] = {}
         raw_cases = [json.loads(line) for line in text.splitlines() if line.strip()]
     else:
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
         if not isinstance(data, Mapping) or "cases" not in data:
             return []  # a business file, or anything else that is not a corpus
         defaults = data.get("defaults") or {}

@@ -45,20 +45,12 @@ HUMAN = _rx(
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
 )
-# Phrases that, with nothing else of substance, abandon what is going on.
+# Phrases that abandon what is going on; alone (with courtesy words) they are `stop`.
 STOP_PHRASE = re.compile(
     r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
     r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|basta|stop|alto)\b"
-)
-STOP_WHOLE = re.compile(
-    r"^(?:(?:no|nel|ya|mejor|entonces|pues|ok|bueno)\s*,?\s*)*"
-    r"(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo|dejalo asi|dejalo ahi|ahi muere|ahi lo dejamos|ya no|"
-    r"mejor no|ya no quiero|ya no quiero nada|no importa|cancela eso|cancelalo|cancela|cancelar|salir|"
-    r"ya no es necesario|mejor luego|mejor despues|luego te escribo|despues te escribo|dejame pensarlo|"
-    r"lo pienso|nada|no nada|mejor otro dia|ya no gracias|basta|stop|alto)"
-    r"(?:\s*,?\s*(?:mejor|gracias|por favor|entonces|asi|ya|pues|bye|adios))*\s*$"
 )
 STOP_ANYWHERE = _rx(r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b")
 
@@ -104,6 +96,7 @@ MY_SCHEDULE = _rx(
     r"\bque sigue\b",
     r"\bcual es (?:mi )?siguiente\b",
     r"\bcuant[oa]s (?:citas|clientes) tengo\b",
+    r"\bcuant[oa]s \w+ (?:hice|he hecho|llevo|atendi|he atendido)\b",
     r"\bmi (?:siguiente|proxima) cita\b",
     r"\bestoy (?:libre|desocupad[oa])\b",
     r"\bcomo (?:estoy|tengo (?:el dia|la agenda))\b",
@@ -209,6 +202,7 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
+    r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en) (?:el|la|los)\b",
 )
 ASK_HOURS = _rx(
     r"\bhorarios?\b",
@@ -223,7 +217,7 @@ ASK_HOURS = _rx(
 )
 ASK_SERVICES = _rx(
     r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
-    r"\b(?:que incluye|que trae|en que consiste|que lleva)\b",
+    r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
     r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
@@ -237,6 +231,8 @@ COMPLAINT = _rx(
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
     r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas)\b",
 )
+# With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
+ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
 BOOK_NOUN = re.compile(r"\b(?:cita|citas|turno|reservacion|reserva|espacio|lugar|chance|hueco|cupo|disponibilidad|disponible|disponibles|libre|libres)\b")
 BOOK_VERB = _rx(
     r"\b(?:agendar|(?<!la )(?<!tu )(?<!su )(?<!mi )agenda|agendame|agendarme|agende|agendas|agendan|agendo|agendarte|agendale|reservar|reservame|reservo|reserva|"
@@ -266,11 +262,12 @@ AFFIRM = re.compile(
     r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya|bueno|"
     r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
 )
+FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(
     r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
     r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"
 )
-CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no)\b")
+CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no|pero|me equivoque|era)\b")
 COURTESY_WORDS = frozenset(
     {",", "?", "por", "favor", "gracias", "muchas", "mil", "pues", "entonces", "ok", "bueno", "hola", "y", "oye",
      "porfa", "amigo", "amiga", "joven", "señorita", "jeje", "jaja", "jajaja", "xd", "ya", "eh", "mmm", "ah", "este",

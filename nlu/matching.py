@@ -84,6 +84,14 @@ def canonical_word(word: str, vocabulary: frozenset[str] = frozenset()) -> str:
     return word
 
 
+def _looks_like_surname(token: str, staff_words: frozenset[str]) -> bool:
+    from nlu.free_text import NOT_NAME_WORDS
+
+    return token.isalpha() and len(token) > 2 and token not in NOT_NAME_WORDS and token not in staff_words and (
+        token not in SYNONYMS and token not in SERVICE_WORDS
+    )
+
+
 class CatalogMatcher:
     """Finds catalog services and staff in normalized text (built once per catalog)."""
 
@@ -176,6 +184,8 @@ class CatalogMatcher:
                     continue
                 if size == 1 and key[0] in _COMMON_WORD_NAMES and (i == 0 or tokens[i - 1] != "con"):
                     continue
+                if size == 1 and i + 1 < len(tokens) and _looks_like_surname(tokens[i + 1], self.staff_words):
+                    continue  # "Pedro Pérez" is another Pedro
                 found[name] = key
         if len(found) != 1:
             return None

@@ -44,8 +44,11 @@ def ordinal_value(token: str) -> int | None:
 
 def _is_word_number(tokens: list[str], i: int) -> bool:
     token = tokens[i]
-    if token in _UNITS or token in _TEENS or token in _TENS or token in _HUNDREDS or token == "mil":
+    if token in _UNITS or token in _TEENS or token in _TENS or token in _HUNDREDS:
         return True
+    if token == "mil":  # "mil pesos" counts; "mil gracias" does not
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        return following in ("pesos", "varos") or following in _HUNDREDS or following in _TENS or following in _UNITS
     if token in ("una", "un"):
         previous = tokens[i - 1] if i > 0 else ""
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nlu import free_text, intent_rules as ir
+from nlu.choices import is_choice_word, option_time, pick_option, tapped_option
 from nlu.context import Expecting, NluContext
 from nlu.matching import CatalogMatcher, Found
 from nlu.normalize import fold, normalize
@@ -34,21 +35,14 @@ _ANSWER_EXPECTATIONS = frozenset(
      Expecting.HOURS, Expecting.STAFF}
 )
 _TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
-_OPTION_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s?m\.?)?", re.IGNORECASE)
-_ORDINAL_CHOICE = re.compile(
-    r"\b(?:(?:la|el|lo)\s+)?(?P<ord>primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|sext[oa]|ultim[oa]|1r[oa]|2d[oa]|3r[oa]|"
-    r"de en medio|del medio)\b(?:\s+(?:opcion|hora|horario))?"
-)
-_NUMBERED_CHOICE = re.compile(r"\b(?:opcion|numero|num|la|el|#)\s?(?P<n>\d{1,2})\b")
-_ORDINALS = {"primer": 1, "primero": 1, "primera": 1, "1ro": 1, "1ra": 1, "segundo": 2, "segunda": 2, "2do": 2, "2da": 2,
-             "tercer": 3, "tercero": 3, "tercera": 3, "3ro": 3, "3ra": 3, "cuarto": 4, "cuarta": 4, "quinto": 5,
-             "quinta": 5, "sexto": 6, "sexta": 6}
 _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
 _CLOSED = re.compile(r"\b(?:no abrimos|no vamos a abrir|cerrado|cerramos todo el dia|descansamos|no trabajamos|no se trabaja)\b")
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
 _FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|reservacion)\s+(?:de|del)\s+")
-_HUMAN_WITH = re.compile(r"\b(?:hablar|platicar|comunicarme|comunicame|pasame|pasas|pasarme|contactar) con\b")
+_HUMAN_WITH = re.compile(
+    r"\b(?:hablar|platicar|comunicarme|comunicame|comunicas|comunica|pasame|pasas|pasarme|contactar|conectame) con\b"
+)
 _COST_OF = re.compile(r"\bcuanto (?:cuesta|cuestan|sale|salen|vale|valen|es|cobran)\s+(?:el|la|los|las|un|una|unos|unas)\s+(?P<w>[a-zñ]+)")
 _PERSON_AT_START = re.compile(
     r"^\s*(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,2})\s+(?:no|ya|nunca)\s"
@@ -62,8 +56,11 @@ _NEW_SERVICE = re.compile(
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+_FREE_TEXT_SLOT: dict[Expecting, str] = {
+    Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service",
+    Expecting.FREE_TEXT: "message",
+}
 _EXCEPT = re.compile(r"\b(?:aparte de|ademas de|fuera de|que no sea|otra cosa que)\b")
-_SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE = frozenset({Intent.ADD_SERVICE})
 _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
      Intent.CUSTOMER_HISTORY}
@@ -92,7 +89,6 @@ class _Message:
     service: Found | None
     staff: Found | None
     matcher: CatalogMatcher
-    option_times: list[dt.time | None] = field(default_factory=list)
 
     @property
     def has_datetime(self) -> bool:
@@ -139,6 +135,7 @@ def read_message(text: str, context: NluContext) -> Reading:
     reading = _read(raw, context)
     understanding = reading.understanding
     understanding.intent = coerce_intent(understanding.intent, context.role)
+    understanding.fast_path = reading.certain
     return reading
 
 
@@ -147,8 +144,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     masked = text if phone_match is None else text[: phone_match.start] + " " + text[phone_match.end :]
     normalized = normalize(masked)
     minutes, without_durations = find_minutes(normalized)
-    option_times = [_option_time(option) for option in context.options]
-    time_options = any(t is not None for t in option_times)
+    time_options = any(option_time(option) for option in context.options)
     bare_time = (
         context.expecting in (Expecting.TIME, Expecting.SLOT, Expecting.HOURS) and (time_options or not context.options)
     ) or time_options
@@ -157,7 +153,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     return _Message(
         text=text, context=context, normalized=normalized, phone=phone_match.e164 if phone_match else None,
         minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
-        matcher=matcher, option_times=option_times,
+        matcher=matcher,
     )
 
 
@@ -167,7 +163,7 @@ def _read(text: str, context: NluContext) -> Reading:
     expecting = context.expecting
 
     if context.interactive and context.options:
-        tapped = _tapped_option(text, context.options)
+        tapped = tapped_option(text, context.options)
         if tapped is not None:
             return Reading(_build(Intent.INFORM, message, choice=tapped), certain=True)
     if ir.INJECTION.search(norm):
@@ -195,6 +191,8 @@ def _read(text: str, context: NluContext) -> Reading:
         return Reading(_build(coerce_intent(foreign, context.role), message))
     if intent is None:
         intent = _booking_or_question(message)
+    if intent is None and ir.CORRECTION.search(norm) and message.has_data and ir.DENY.match(norm):
+        intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
         intent = _social(message)
     if intent is None:
@@ -222,8 +220,9 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting == Expecting.YES_NO:
         person, relayed = free_text.relayed_message(message.text)
         extra = {"message_text": relayed} if relayed else {}
-        deny = ir.DENY.match(norm)
-        affirm = None if deny else ir.AFFIRM.match(norm)
+        answer = ir.FILLER_START.sub("", norm)
+        deny = ir.DENY.match(answer)
+        affirm = None if deny else ir.AFFIRM.match(answer)
         rest = message.rest_tokens()
         if (affirm or deny) and ir.CORRECTION.search(norm) and message.has_data:
             return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
@@ -266,12 +265,23 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if digression:
         return None
     if choice is not None or message.has_data:
-        rest = [t for t in message.rest_tokens() if not _is_choice_word(t)]
+        rest = [t for t in message.rest_tokens() if not is_choice_word(t)]
         certain = ir.is_only_courtesy(rest) and (choice is not None or expecting in (Expecting.TIME, Expecting.SLOT))
         return Reading(_build(Intent.INFORM, message, choice=choice), certain=certain)
     if ir.DENY.match(norm) and expecting in _ANSWER_EXPECTATIONS:
         return Reading(_build(Intent.DENY, message))
     return None
+
+
+def _choice(message: _Message) -> int | None:
+    """Which offered option the message picks, if options were offered."""
+    if not message.context.options:
+        return None
+    said_time = _resolved(message, Intent.INFORM).time if message.found.clocks else None
+    return pick_option(
+        text=message.text, normalized=message.normalized, rest=message.found.rest, options=message.context.options,
+        said_time=said_time, said_service=message.service.name if message.service else None,
+    )
 
 
 def _booking_or_question(message: _Message) -> Intent | None:
@@ -281,6 +291,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
         return Intent.OTHER
     wants_service = message.service is not None or matcher.unknown_service_word(norm) is not None
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
+        return Intent.BOOK
+    if message.has_datetime and message.context.expecting is None and ir.ASKS_FOR_SLOT.search(norm):
         return Intent.BOOK
     # "quiero saber si hacen tintes" asks; "quiero unas uñas acrílicas" books.
     if wants_service and ir.ASKS_ABOUT_SERVICE.search(norm) and not message.has_datetime:
@@ -293,8 +305,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
 
 
 def _social(message: _Message) -> Intent | None:
-    norm = message.normalized
-    rest = message.rest_tokens()
+    norm = ir.FILLER_START.sub("", message.normalized)
+    rest = norm.split() if not message.has_data else message.rest_tokens()
     if ir.DENY.match(norm):
         return Intent.DENY
     if ir.GOODBYE.search(norm):
@@ -327,74 +339,6 @@ def _asks_price_of_something_else(norm: str, matcher: CatalogMatcher) -> bool:
         return False
     word = matcher.canonical_tokens(match["w"])[0]
     return not (word in matcher.vocabulary or word.startswith("servicio") or matcher.find_service(norm))
-
-
-# --- options ---------------------------------------------------------------------------------
-
-
-def _option_time(option: str) -> dt.time | None:
-    match = _OPTION_TIME.search(option)
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    meridiem = (match.group(3) or "").lower()
-    if meridiem == "p" and hour < 12:
-        hour += 12
-    elif meridiem == "a" and hour == 12:
-        hour = 0
-    return dt.time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def _tapped_option(text: str, options: list[str]) -> int | None:
-    folded = " ".join(fold(text).split())
-    for index, option in enumerate(options, start=1):
-        if " ".join(fold(option).split()) == folded:
-            return index
-    return None
-
-
-def _is_choice_word(token: str) -> bool:
-    return token in _ORDINALS or token in ("opcion", "la", "el", "de", "ultima", "ultimo", "numero", "las", "a", "mejor", "esa", "ese")
-
-
-def _choice(message: _Message) -> int | None:
-    """Which offered option the message picks: ordinal, number, time, service or title."""
-    options = message.context.options
-    if not options:
-        return None
-    count = len(options)
-    norm, rest = message.normalized, message.found.rest
-    ordinal = _ORDINAL_CHOICE.search(norm)
-    if ordinal:
-        word = ordinal["ord"]
-        if word.startswith("ultim"):
-            return count
-        if word in ("de en medio", "del medio"):
-            return (count + 1) // 2 if count % 2 else None
-        value = _ORDINALS.get(word)
-        if value and value <= count and not (word == "cuarto" and "para" in norm):
-            return value
-    numbered = _NUMBERED_CHOICE.search(rest)
-    if numbered and 1 <= int(numbered["n"]) <= count:
-        return int(numbered["n"])
-    if message.found.clocks and any(message.option_times):
-        resolved = _resolved(message, Intent.INFORM)
-        if resolved.time in message.option_times:
-            return message.option_times.index(resolved.time) + 1
-        return None
-    bare = bare_number(rest) if not any(message.option_times) else None
-    if bare is not None and 1 <= bare <= count:
-        return bare
-    if message.service:
-        for index, option in enumerate(options, start=1):
-            if option == message.service.name:
-                return index
-    folded = " ".join(fold(message.text).split()).strip(" .!?¿¡")
-    for index, option in enumerate(options, start=1):
-        title = " ".join(fold(option).split())
-        if folded == title or (len(title) >= 4 and title in folded):
-            return index
-    return None
 
 
 # --- slots -----------------------------------------------------------------------------------
@@ -459,15 +403,12 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
         values["from_time"], values["time"] = resolved.time, resolved.time_end
         values["time_end"] = None
     elif len(clocks) >= 2 or (len(clocks) == 1 and after_cue(clocks[0][0])):
-        day = values.get("from_date") or resolved.date
         single = DateTimeParts(time=clocks[0][1], part_of_day=found.parts.part_of_day)
         values["from_time"] = resolve(single, context.local_now, hours).time
+        values["time"] = None
         if len(clocks) >= 2:
             target = DateTimeParts(time=clocks[1][1], part_of_day=found.parts.part_of_day)
             values["time"] = resolve(target, context.local_now, hours).time
-        else:
-            values["time"] = None
-        del day
     return values
 
 
@@ -528,8 +469,8 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if intent == Intent.SET_HOURS and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
-    if intent in (Intent.BLOCK_TIME, Intent.CANCEL):
-        values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
+    if intent == Intent.BLOCK_TIME:
+        values["reason"] = free_text.reason_of(text)
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE:
         values["price"] = find_price(norm, in_context=True)
         if values["price"] is None and intent == Intent.ADD_SERVICE:
@@ -537,18 +478,17 @@ def _build(
             values["price"] = loose["n"] if loose else None
     else:
         values["price"] = find_price(norm)
-    if intent in _SERVICE_INTENTS_WITHOUT_CATALOG_SERVICE:
-        values["service"] = None
+    if intent == Intent.ADD_SERVICE:
+        values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
     if expecting == Expecting.MINUTES and values["minutes"] is None:
         values["minutes"] = bare_number(norm)
     if intent == Intent.INFORM and free is not None:
-        key = {Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service"}.get(
-            expecting, "message"  # type: ignore[arg-type]
-        )
+        # A free-text answer is taken whole; its words are not read as dates or services.
+        key = _FREE_TEXT_SLOT.get(expecting, "message") if expecting else "message"
+        for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes", "staff"):
+            values[slot] = None
         values[key] = free
-        for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes"):
-            values[slot] = None if key != "message" or slot not in ("date",) else None
     if expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF:
         if _ALL_SERVICES.match(norm):
             values["all_services"] = True
@@ -560,11 +500,6 @@ def _build(
     values["person_name"] = values["person_name"] or _person_for(intent, message)
     if intent == Intent.REMOVE_STAFF and values["staff"] is None:
         values["person_name"] = values["person_name"] or free_text.referenced_person(text)
-    if intent in (Intent.ADD_STAFF, Intent.MESSAGE_CUSTOMER, Intent.CUSTOMER_HISTORY) or (
-        intent in _STAFF_PERSON_INTENTS and context.role != Role.CUSTOMER
-    ):
-        if values["staff"] and values["person_name"] and values["person_name"] in values["staff"]:
-            values["staff"] = None
     if intent == Intent.ADD_STAFF:
         values["staff"] = None
     if values["staff"] and values["person_name"] and message.staff:
@@ -576,48 +511,41 @@ def _build(
         first_word = message.service.words[0] if message.service.words else ""
         if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
             values["service"] = None
-    if message_text is not None and intent == Intent.AFFIRM:
-        values["person_name"] = person_name
     if intent == Intent.OTHER and not message.has_data:
-        values = {"choice": choice}
+        values = {}
     slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
     return Understanding(intent=intent, slots=slots, engine="rules")
 
 
 def _person_for(intent: Intent, message: _Message) -> str | None:
     """The customer or new colleague a message names, for the intents that take one."""
-    text, context = message.text, message.context
-    exclude = message.matcher.staff_words | message.matcher.service_vocabulary | frozenset(WEEKDAY_WORDS)
+    text, role = message.text, message.context.role
+    not_names = message.matcher.service_vocabulary | frozenset(WEEKDAY_WORDS)
+    name = free_text.introduced_name(text)  # "soy Ana", "se llama Sofía"
+    if name is not None:
+        return name  # introduced: even "soy Pedro" is a customer called Pedro
     if intent == Intent.ADD_STAFF:
-        introduced = free_text.introduced_name(text)
-        if introduced:
-            return introduced
         match = _STAFF_INTRO.search(fold(text))
-        if match:
-            words = free_text.capitalized_names(text[match.end():], exclude) or []
-            candidate = text[match.end():].split()
-            if candidate and free_text.is_name_word(candidate[0].strip(",.")):
-                return free_text.name_answer(" ".join(_take_name_words(candidate))) or (words[0] if words else None)
-        return None
-    introduced = free_text.introduced_name(text)
-    if introduced and fold(introduced) not in exclude:
-        return introduced
-    if context.role == Role.CUSTOMER:
-        if intent == Intent.BOOK:
-            match = _PARA_NAME.search(text)
-            if match and fold(match["name"]).split()[0] not in exclude and free_text.is_name_word(match["name"].split()[0]):
-                return match["name"]
-        return None
-    if intent in (Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED):
-        match = _PERSON_AT_START.match(text)
-        if match and all(free_text.is_name_word(w) for w in match["name"].split()):
-            return match["name"]
-    if intent in _STAFF_PERSON_INTENTS:
-        return free_text.referenced_person(text, exclude)
-    return None
+        words = _take_name_words(text[match.end() :].split()) if match else []
+        name = " ".join(words) or None
+    elif role == Role.CUSTOMER and intent == Intent.BOOK:
+        match = _PARA_NAME.search(text)  # "un corte para Luis"
+        if match and not set(fold(match["name"]).split()) & not_names:
+            name = match["name"]
+    elif role != Role.CUSTOMER:
+        if intent in (Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED):
+            match = _PERSON_AT_START.match(text)  # "Juan no vino"
+            if match and all(free_text.is_name_word(w) for w in match["name"].split()):
+                name = match["name"]
+        if name is None and intent in _STAFF_PERSON_INTENTS:
+            name = free_text.referenced_person(text, not_names)
+    if name and intent != Intent.ADD_STAFF and set(fold(name).split()) <= message.matcher.staff_words:
+        return None  # a colleague, named in the staff slot
+    return name
 
 
 def _take_name_words(words: list[str]) -> list[str]:
+    """The leading words that can be a name ("Luis Gómez como barbero" → Luis, Gómez)."""
     taken: list[str] = []
     for word in words:
         clean = word.strip(",.;:")
@@ -626,4 +554,6 @@ def _take_name_words(words: list[str]) -> list[str]:
         taken.append(clean)
         if word.endswith((",", ".", ";")):
             break
+    while taken and fold(taken[-1]) in ("de", "del", "la"):
+        taken.pop()
     return taken

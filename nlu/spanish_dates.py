@@ -79,7 +79,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\bdel? (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     "day_month": re.compile(
         rf"\b(?:el )?(?:dia )?(?P<d>\d{{1,2}}|primero|1ro|1o) (?:de )?{_MONTH}(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
@@ -123,7 +123,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "el_n": re.compile(
         r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|primero|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
     ),
-    "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las? )?{_CLOCK}$"),
+    # "la 3" alone picks the third option; only "las 3"/"a la 1" name an hour.
+    "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las |(?<=a )la )?{_CLOCK}$"),
 }
 
 

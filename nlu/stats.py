@@ -15,7 +15,8 @@ class NluStats:
     - `claude_answers`: messages Claude answered.
     - `fast_path`: messages the rule engine read with certainty, so Claude was not called.
     - `fallbacks`: messages the rule engine answered because Claude could not, by reason
-      (`no_key`, `timeout`, `rate_limited`, `overloaded`, `api_error`, `connection`, `invalid_output`).
+      (`no_key`, `timeout`, `rate_limited`, `overloaded`, `api_error`, `connection`, `rejected`,
+      `invalid_output`, `internal_error`).
     """
 
     messages: int = 0
