@@ -10,7 +10,6 @@ starts the background loops (outbox sender, periodic inbox sweep), and on shutdo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +18,10 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
+from pydantic import SecretStr
+
+from bot.settings import Settings
+from bot.state import CLOCK, DATABASE, SETTINGS
 from bot.whatsapp.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL, CloudApiClient
 from bot.whatsapp.inbox import ConversationEngine, InboxProcessor, StoreResult, store_events
 from bot.whatsapp.outbox import OutboxSender
@@ -49,6 +52,20 @@ class ChannelConfig:
     rate_per_second: float = 20.0  # coexistence numbers: 20 messages/second
     inbox_sweep_seconds: float = 10.0
     outbox_poll_seconds: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChannelConfig:
+        """The channel's part of Yume's settings (environment variables, read once at start-up)."""
+        return cls(
+            app_secret=_secret(settings.meta_app_secret),
+            verify_token=_secret(settings.meta_webhook_verify_token),
+            app_id=settings.meta_app_id,
+            graph_url=settings.meta_graph_url,
+            api_version=settings.meta_api_version,
+            secret_key=_secret(settings.secret_key),
+            signup_config_id=settings.meta_signup_config_id,
+            base_url=settings.base_url,
+        )
 
     @property
     def uses_meta(self) -> bool:
@@ -110,7 +127,9 @@ class WhatsAppChannel:
         self.inbox = InboxProcessor(self.database, self._engine, self._transport, self.clock, on_outbound=self.outbox.kick)
         log.info("WhatsApp channel started (transport: %s)", self._transport.name)
         if background:
-            await self.inbox.sweep()  # start-up: whatever was stored but not processed
+            # The sweep's first round runs at once: whatever was stored but not processed before a
+            # crash or restart is processed now (in the background: a database that is down at
+            # start-up must not keep the app, and its /ready answer, from starting).
             loop = asyncio.get_running_loop()
             self._tasks = [
                 loop.create_task(self.outbox.run(), name="outbox sender"),
@@ -145,12 +164,28 @@ class WhatsAppChannel:
         await self.outbox.drain()
 
 
-def default_engine(database: Database, clock: Clock) -> ConversationEngine:
-    """The conversation engine with the NLU the environment allows (the offline rules by default)."""
+def default_engine(database: Database, clock: Clock, settings: Settings | None = None) -> ConversationEngine:
+    """The conversation engine with the NLU the settings allow (the offline rules without a key)."""
     from flows.engine import Engine
-    from nlu.rules import RuleEngine
+    from nlu.engine import build_understander
 
-    return Engine(database, RuleEngine(), clock)
+    if settings is None:
+        return Engine(database, build_understander(api_key=None), clock)
+    understander = build_understander(
+        api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url
+    )
+    return Engine(database, understander, clock)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def register(app: web.Application) -> None:
+    """The app feature (`bot/app.py` FEATURES): the channel configured from the app's settings."""
+    settings = app[SETTINGS]
+    database, clock = app[DATABASE], app[CLOCK]
+    setup_whatsapp(app, ChannelConfig.from_settings(settings), database, clock, engine=default_engine(database, clock, settings))
 
 
 def setup_whatsapp(
@@ -178,8 +213,10 @@ def setup_whatsapp(
         try:
             yield
         finally:
-            with contextlib.suppress(Exception):
+            try:
                 await channel.stop()
+            except Exception:
+                log.exception("the WhatsApp channel did not stop cleanly")
 
     app.cleanup_ctx.append(lifecycle)
     return channel

@@ -1,7 +1,8 @@
 """The dev transport's window: `GET /api/v1/dev/messages` lists what Yume would have sent.
 
 Only there when the dev transport is in use (no Meta credentials); with Meta configured the
-route answers 404, so production never exposes it.
+route answers 404, so production never exposes it. Same bearer tokens as the admin API: the
+operator sees every business, an organization token only its own messages.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import uuid
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+from bot.api.auth import Role, authenticate
+from bot.errors import ApiError
+from bot.state import SETTINGS
 
 if TYPE_CHECKING:
     from bot.whatsapp.channel import WhatsAppChannel
@@ -33,6 +38,14 @@ def add_dev_routes(app: web.Application, channel: WhatsAppChannel) -> None:
                 {"error": {"code": "bad_request", "message": "limit is a number, organization_id a UUID", "details": []}},
                 status=400,
             )
+        settings = request.app.get(SETTINGS)
+        if settings is not None:  # inside Yume's app: the admin API's authentication
+            async with channel.database.transaction() as session:
+                principal = await authenticate(request, session, settings)
+            if principal.role == Role.organization:
+                if organization is not None and organization != principal.organization_id:
+                    raise ApiError(404, "not_found", "organization not found")
+                organization = principal.organization_id
         recorded = transport.recent(limit, organization)
         return web.json_response({"transport": "dev", "messages": [message.as_json() for message in recorded]})
 
