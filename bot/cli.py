@@ -16,6 +16,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.bench",
     "bot.commands.serve",
     "bot.commands.nlu",
+    "bot.commands.chat",
+    "bot.commands.templates",
 )
 
 
