@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.nlu",
     "bot.commands.chat",
     "bot.commands.templates",
+    "bot.commands.connect",
 )
 
 

@@ -162,9 +162,11 @@ async def find_conversation(session: AsyncSession, organization_id: uuid.UUID, p
 
 
 def address_of(person: Customer | Staff) -> str:
-    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits."""
+    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits, else the BSUID."""
     if person.wa_id:
         return person.wa_id
     if person.phone:
         return whatsapp_id(person.phone)
+    if isinstance(person, Customer) and person.bsuid:
+        return person.bsuid  # a WhatsApp user with a username and no phone: the channel sends to the BSUID
     raise ValueError(f"no WhatsApp address for {party_key(person)}")

@@ -120,3 +120,15 @@ async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, m
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None))
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
     assert answer.status == 503
+
+
+async def test_yume_connect_issues_a_fresh_one_time_link(db, make_channel) -> None:
+    from bot.commands.connect import _issue
+
+    organization, old_token = await _onboarding_business(db)
+    link = await _issue(db.url, "https://yume.example", "Barbería Don Carlos")
+    assert link is not None and link.startswith("https://yume.example/connect/")
+    client, _ = await make_channel(engine=RecordingEngine(db))
+    assert (await client.get(link.removeprefix("https://yume.example"))).status == 200
+    assert (await client.get(f"/connect/{old_token}")).status == 404, "the earlier link stopped working"
+    assert await _issue(db.url, None, "No existe") is None

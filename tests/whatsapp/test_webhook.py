@@ -195,3 +195,23 @@ async def test_the_channel_is_reachable_from_the_app(db, make_channel) -> None:
     assert channel.transport.name == "cloud"
     async with db.transaction() as session:
         assert (await session.execute(select(func.count()).select_from(InboxEvent))).scalar() == 0
+
+
+async def test_a_user_known_only_by_bsuid_is_answered_through_the_bsuid(db, make_channel) -> None:
+    await seed_business(db)
+    transport = DevTransport()
+    client, channel = await make_channel(transport=transport)
+    payload = text_message("Hola, ¿qué servicios tienen?", message_id="wamid.bsuid-1")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Vero"}, "user_id": "MX.1349120865530274"}]
+    del value["messages"][0]["from"]
+    value["messages"][0]["from_user_id"] = "MX.1349120865530274"
+    assert (await post_webhook(client, payload)).status == 200
+    await channel.settle()
+    [reply] = transport.messages
+    assert reply.payload["recipient"] == "MX.1349120865530274" and "to" not in reply.payload
+    from store.models import Customer
+
+    async with db.transaction() as session:
+        customer = (await session.execute(select(Customer).where(Customer.bsuid == "MX.1349120865530274"))).scalar_one()
+    assert (customer.phone, customer.name) == (None, "Vero")
