@@ -94,14 +94,19 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as error:
         if error.status < 400:
             raise  # redirects and the like are not errors
-        return error_response(error.status, _CODES_BY_STATUS.get(error.status, "http_error"), _http_message(request, error))
+        return error_response(
+            error.status, _CODES_BY_STATUS.get(error.status, "http_error"), _http_message(request, error)
+        )
     except asyncio.CancelledError:
         raise
     except Exception:
         reference = uuid.uuid4().hex[:12]
         log.exception("unhandled error %s on %s %s", reference, request.method, request.path)
         return error_response(
-            500, "internal_error", f"internal error; it was logged with reference {reference}", [{"reference": reference}]
+            500,
+            "internal_error",
+            f"internal error; it was logged with reference {reference}",
+            [{"reference": reference}],
         )
 
 

@@ -169,5 +169,7 @@ def _production_problems(settings: Settings, given: Mapping[str, Any]) -> list[s
     if "database_url" in given and not settings.database_url.startswith("postgresql"):
         problems.append("DATABASE_URL: production runs on PostgreSQL (postgresql://user:password@host/db)")
     if settings.base_url and not settings.base_url.startswith("https://"):
-        problems.append(f"YUME_BASE_URL: must be https in production (Meta only calls https), got {settings.base_url!r}")
+        problems.append(
+            f"YUME_BASE_URL: must be https in production (Meta only calls https), got {settings.base_url!r}"
+        )
     return problems

@@ -1,14 +1,15 @@
 """Phone numbers as people write them → E.164 ("55 9876 5432" → "+525598765432").
 
-Mexico is the default country. Mexican numbers are "+52" and 10 digits: the legacy mobile "1"
-after 52 (WhatsApp ids such as 5215598765432) and the old 044/045/01 prefixes are dropped.
-Other countries need their "+" and go through `phonenumbers`.
+Finding a number inside a message is NLU's job; what the number canonically is belongs to
+store.phones (Mexico by default: "+52" and 10 digits, legacy 1/044/045/01 prefixes dropped).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from store.phones import InvalidPhone, canonical_phone
 
 # Digit runs with the separators people type: spaces, dashes, dots, parentheses.
 _CANDIDATE = re.compile(r"(?<![\w$])\+?\(?\d[\d\s().\-]{7,22}\d(?!\w)")
@@ -24,46 +25,27 @@ class PhoneMatch:
 
 
 def to_e164(raw: str) -> str | None:
-    """The E.164 form of one written number, or None when it is not a plausible phone number."""
-    digits = re.sub(r"\D", "", raw)
-    international = raw.strip().startswith("+") or raw.strip().startswith("00")
-    if raw.strip().startswith("00"):
-        digits = digits[2:]
-    mexican = _mexican_national(digits, international)
-    if mexican is not None:
-        return "+52" + mexican
-    if not international and len(digits) != 11:
+    """The E.164 form of one written number, or None when it is not a plausible phone number.
+
+    The canonical identity rules live in store.phones; a message is stricter than a form field,
+    so numbers outside Mexico must also be valid (not just possible) to count.
+    """
+    try:
+        e164 = canonical_phone(raw)
+    except InvalidPhone:
         return None
-    return _foreign(digits)
+    if e164.startswith("+52"):
+        return e164
+    return e164 if _valid(e164) else None
 
 
-def _mexican_national(digits: str, international: bool) -> str | None:
-    """The 10 national digits of a Mexican number, or None."""
-    if international:
-        if digits.startswith("521") and len(digits) == 13:
-            return digits[3:]
-        if digits.startswith("52") and len(digits) == 12:
-            return digits[2:]
-        return None
-    if len(digits) == 10:
-        return digits
-    if len(digits) == 13 and digits.startswith(("521", "044", "045")):
-        return digits[3:]
-    if len(digits) == 12 and digits.startswith(("52", "01")):
-        return digits[2:]
-    return None
-
-
-def _foreign(digits: str) -> str | None:
+def _valid(e164: str) -> bool:
     import phonenumbers
 
     try:
-        number = phonenumbers.parse("+" + digits, None)
+        return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return False
 
 
 def find_phone(text: str) -> PhoneMatch | None:

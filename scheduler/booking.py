@@ -378,7 +378,7 @@ def _check_time_rules(business: Business, start: datetime, now: datetime, policy
         raise InPast("that time has passed", start=start.isoformat())
     notice = timedelta(minutes=business.settings.min_notice_minutes)
     if policy.enforce_notice and start < now + notice:
-        raise TooSoon("inside the minimum notice", start=start.isoformat(), minimum_minutes=notice.seconds // 60)
+        raise TooSoon("inside the minimum notice", start=start.isoformat(), minimum_minutes=int(notice.total_seconds() // 60))
     if policy.enforce_horizon:
         last_day = now.astimezone(business.tz).date() + timedelta(days=business.settings.max_days_ahead)
         if start.astimezone(business.tz).date() > last_day:

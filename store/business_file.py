@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -232,8 +232,8 @@ async def load_business(
                     StaffHours(
                         staff_id=staff.id,
                         weekday=weekday,
-                        starts=_minutes_to_time(rng.start),
-                        ends=_minutes_to_time(rng.end),
+                        starts=rng.start_time,
+                        ends=rng.end_time,
                     )
                 )
     await session.flush()
@@ -318,11 +318,6 @@ def _first_staff_for(spec: BusinessSpec, service: str) -> str:
         if person.role != "customer" and (person.services is None or service in person.services):
             return handle
     raise ValueError(f"nobody offers {service!r}")
-
-
-def _minutes_to_time(minutes: int) -> time:
-    # time() cannot say 24:00; 23:59:59 reads back as the end of the day (HoursRange.from_times).
-    return time(23, 59, 59) if minutes >= 24 * 60 else time(minutes // 60, minutes % 60)
 
 
 __all__ = [

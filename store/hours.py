@@ -37,6 +37,14 @@ class HoursRange:
             raise InvalidHours(f"not a time of day: {text!r}")
         return cls(h1 * 60 + m1, h2 * 60 + m2)
 
+    @property
+    def start_time(self) -> time:
+        return minutes_to_time(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return minutes_to_time(self.end)
+
     @classmethod
     def from_times(cls, start: time, end: time) -> HoursRange:
         end_minutes = 24 * 60 if end == time(0) or end >= time(23, 59, 59) else end.hour * 60 + end.minute
@@ -48,6 +56,11 @@ class HoursRange:
     def intersect(self, other: HoursRange) -> HoursRange | None:
         start, end = max(self.start, other.start), min(self.end, other.end)
         return HoursRange(start, end) if start < end else None
+
+
+def minutes_to_time(minutes: int) -> time:
+    """A time of day from minutes since midnight; 24:00 becomes 23:59:59 (time() cannot say 24:00)."""
+    return time(23, 59, 59) if minutes >= 24 * 60 else time(minutes // 60, minutes % 60)
 
 
 # weekday (0 = Monday) → sorted, non-overlapping ranges; a missing or empty day is closed.

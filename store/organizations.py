@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field as PydanticField
 from sqlalchemy import String
@@ -32,13 +32,15 @@ class BusinessSettings(BaseModel):
     slot_step_minutes: int = PydanticField(default=15, ge=5, le=240)
     min_notice_minutes: int = PydanticField(default=60, ge=0, le=7 * 24 * 60)
     max_days_ahead: int = PydanticField(default=30, ge=1, le=365)
-    reminder_hours_before: list[int] = PydanticField(default_factory=lambda: [24])
-    daily_agenda_time: str | None = "08:00"
-    stale_flow_minutes: int = PydanticField(default=120, ge=5)
-    takeover_quiet_hours: int = PydanticField(default=12, ge=1)
-    review_request_hours: int | None = None
-    review_link: str | None = None
-    monthly_free_bookings: int = 50
+    reminder_hours_before: list[Annotated[int, PydanticField(ge=1, le=7 * 24)]] = PydanticField(
+        default_factory=lambda: [24], max_length=4
+    )
+    daily_agenda_time: Annotated[str, PydanticField(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = "08:00"
+    stale_flow_minutes: int = PydanticField(default=120, ge=5, le=7 * 24 * 60)
+    takeover_quiet_hours: int = PydanticField(default=12, ge=1, le=7 * 24)
+    review_request_hours: int | None = PydanticField(default=None, ge=1, le=7 * 24)
+    review_link: str | None = PydanticField(default=None, max_length=500)
+    monthly_free_bookings: int = PydanticField(default=50, ge=0)
 
 
 class Organization(SQLModel, table=True):

@@ -38,7 +38,10 @@ def canonical_phone(raw: str, default_region: str = MEXICO) -> str:
     if mexican is not None:
         return "+52" + mexican
 
-    candidate = "+" + digits if has_plus or len(digits) > 10 else digits
+    if not has_plus and default_region == MEXICO and not (len(digits) == 11 and digits.startswith("1")):
+        # Without a country code, a number in Mexico is 10 digits (after the prefixes above).
+        raise InvalidPhone(f"{raw!r} is not a Mexican number (10 digits) and has no country code")
+    candidate = "+" + digits if has_plus or default_region == MEXICO else digits
     try:
         parsed = phonenumbers.parse(candidate, None if candidate.startswith("+") else default_region)
     except phonenumbers.NumberParseException as error:

@@ -36,6 +36,15 @@ def _asyncpg_dsn(url: str, database: str | None = None) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+async def _admin(statement: str) -> None:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 class PostgresServer:
     """A throwaway database on the test server, created once per test session."""
 
@@ -47,38 +56,20 @@ class PostgresServer:
         self.extra: list[str] = []
 
     def create(self) -> None:
-        async def go() -> None:
-            connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
-            try:
-                await connection.execute(f'CREATE DATABASE "{self.database}"')
-            finally:
-                await connection.close()
-
         try:
-            asyncio.run(go())
+            asyncio.run(_admin(f'CREATE DATABASE "{self.database}"'))
         except Exception as error:  # unreachable server, refused auth, …
             self.error = f"PostgreSQL not reachable at {POSTGRES_URL}: {error}"
 
     def drop(self) -> None:
         if self.error:
             return
-
-        async def go() -> None:
-            connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
-            try:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-            finally:
-                await connection.close()
-
-        asyncio.run(go())
+        for name in [self.database, *self.extra]:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     async def new_database_url(self, name: str) -> str:
         """Create one more empty database on the server (migration tests need a blank one)."""
-        connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
+        await _admin(f'CREATE DATABASE "{name}"')
         self.extra.append(name)
         return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -89,15 +80,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.create()
     yield server
     server.drop()
-    for name in server.extra:
-        async def drop(name: str = name) -> None:
-            connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
-            try:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await connection.close()
-
-        asyncio.run(drop())
 
 
 def require_postgres(server: PostgresServer) -> None:

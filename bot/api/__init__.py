@@ -49,4 +49,3 @@ def register(app: web.Application) -> None:
         return web.json_response(document)
 
     app.router.add_get(OPENAPI_PATH, serve_openapi, name="openapi")
-

@@ -17,7 +17,18 @@ from pydantic import BeforeValidator, Field, model_validator
 from sqlalchemy import select
 
 from bot.api.customers import CustomerOut, customer_by_phone, customer_out, new_customer
-from bot.api.fields import CancellationReason, Instant, LocalDate, Name, Notes, Page, Phone, RequestModel, ResponseModel, unchanged
+from bot.api.fields import (
+    CancellationReason,
+    Instant,
+    LocalDate,
+    Name,
+    Notes,
+    Page,
+    Phone,
+    RequestModel,
+    ResponseModel,
+    unchanged,
+)
 from bot.api.routing import Call, NoBody, NoQuery, RouteTable
 from bot.api.tenancy import owned
 from scheduler import booking
@@ -63,7 +74,9 @@ class AppointmentCreate(RequestModel):
 
     service_id: uuid.UUID
     starts_at: Instant
-    staff_id: uuid.UUID | None = Field(default=None, description="null: any eligible staff member (fewest appointments that day)")
+    staff_id: uuid.UUID | None = Field(
+        default=None, description="null: any eligible staff member (fewest appointments that day)"
+    )
     customer_id: uuid.UUID | None = None
     customer: NewCustomer | None = None
     notes: Notes | None = None
@@ -146,10 +159,14 @@ async def list_appointments(call: Call[Any, AppointmentFilter]) -> AppointmentLi
         query = query.where(Appointment.customer_id == search.customer)
     query = query.order_by(Appointment.starts_at, Appointment.id).limit(search.limit).offset(search.offset)
     rows = (await call.session.execute(query)).scalars()
-    return AppointmentList(items=[appointment_out(row, call.tz) for row in rows], limit=search.limit, offset=search.offset)
+    return AppointmentList(
+        items=[appointment_out(row, call.tz) for row in rows], limit=search.limit, offset=search.offset
+    )
 
 
-@routes.post("/organizations/{organization_id}/appointments", body=AppointmentCreate, response=AppointmentOut, status=201)
+@routes.post(
+    "/organizations/{organization_id}/appointments", body=AppointmentCreate, response=AppointmentOut, status=201
+)
 async def create_appointment(call: Call[AppointmentCreate, NoQuery]) -> AppointmentOut:
     """Book an appointment by the chat's rules: a taken time is a 409 slot_taken, a closed one outside_hours."""
     body = call.body
@@ -181,10 +198,14 @@ async def create_appointment(call: Call[AppointmentCreate, NoQuery]) -> Appointm
 @routes.get("/organizations/{organization_id}/appointments/{appointment_id}", response=AppointmentOut)
 async def get_appointment(call: Call[Any, NoQuery]) -> AppointmentOut:
     """One appointment."""
-    return appointment_out(await booking.load_appointment(call.session, call.org.id, call.ids["appointment_id"]), call.tz)
+    return appointment_out(
+        await booking.load_appointment(call.session, call.org.id, call.ids["appointment_id"]), call.tz
+    )
 
 
-@routes.patch("/organizations/{organization_id}/appointments/{appointment_id}", body=AppointmentChanges, response=AppointmentOut)
+@routes.patch(
+    "/organizations/{organization_id}/appointments/{appointment_id}", body=AppointmentChanges, response=AppointmentOut
+)
 async def update_appointment(call: Call[AppointmentChanges, NoQuery]) -> AppointmentOut:
     """Change the notes of an appointment."""
     appointment = await booking.load_appointment(call.session, call.org.id, call.ids["appointment_id"])
@@ -195,7 +216,9 @@ async def update_appointment(call: Call[AppointmentChanges, NoQuery]) -> Appoint
 
 
 @routes.post(
-    "/organizations/{organization_id}/appointments/{appointment_id}/reschedule", body=Reschedule, response=AppointmentOut
+    "/organizations/{organization_id}/appointments/{appointment_id}/reschedule",
+    body=Reschedule,
+    response=AppointmentOut,
 )
 async def reschedule_appointment(call: Call[Reschedule, NoQuery]) -> AppointmentOut:
     """Move the same appointment; if the new time is refused, the appointment stays as it was."""
@@ -213,16 +236,24 @@ async def reschedule_appointment(call: Call[Reschedule, NoQuery]) -> Appointment
     return appointment_out(appointment, call.tz)
 
 
-@routes.post("/organizations/{organization_id}/appointments/{appointment_id}/cancel", body=Cancellation, response=AppointmentOut)
+@routes.post(
+    "/organizations/{organization_id}/appointments/{appointment_id}/cancel", body=Cancellation, response=AppointmentOut
+)
 async def cancel_appointment(call: Call[Cancellation, NoQuery]) -> AppointmentOut:
     """Cancel an active appointment, with an optional reason; its time is free again at once."""
     appointment = await booking.cancel(
-        call.session, organization_id=call.org.id, appointment_id=call.ids["appointment_id"], now=call.now, reason=call.body.reason
+        call.session,
+        organization_id=call.org.id,
+        appointment_id=call.ids["appointment_id"],
+        now=call.now,
+        reason=call.body.reason,
     )
     return appointment_out(appointment, call.tz)
 
 
-@routes.post("/organizations/{organization_id}/appointments/{appointment_id}/complete", body=NoBody, response=AppointmentOut)
+@routes.post(
+    "/organizations/{organization_id}/appointments/{appointment_id}/complete", body=NoBody, response=AppointmentOut
+)
 async def complete_appointment(call: Call[NoBody, NoQuery]) -> AppointmentOut:
     """Mark an appointment that has started as completed."""
     appointment = await booking.complete(
@@ -231,7 +262,9 @@ async def complete_appointment(call: Call[NoBody, NoQuery]) -> AppointmentOut:
     return appointment_out(appointment, call.tz)
 
 
-@routes.post("/organizations/{organization_id}/appointments/{appointment_id}/no-show", body=NoBody, response=AppointmentOut)
+@routes.post(
+    "/organizations/{organization_id}/appointments/{appointment_id}/no-show", body=NoBody, response=AppointmentOut
+)
 async def mark_no_show(call: Call[NoBody, NoQuery]) -> AppointmentOut:
     """Mark an appointment whose time has come as a no-show."""
     appointment = await booking.mark_no_show(
@@ -240,7 +273,9 @@ async def mark_no_show(call: Call[NoBody, NoQuery]) -> AppointmentOut:
     return appointment_out(appointment, call.tz)
 
 
-@routes.get("/organizations/{organization_id}/customers/{customer_id}/history", response=CustomerHistory, tag="customers")
+@routes.get(
+    "/organizations/{organization_id}/customers/{customer_id}/history", response=CustomerHistory, tag="customers"
+)
 async def customer_history(call: Call[Any, NoQuery]) -> CustomerHistory:
     """A customer's appointments, newest first, with counts ("has this customer come before?")."""
     customer = await owned(call.session, Customer, call.ids["customer_id"], call.org.id, "customer")
@@ -286,7 +321,9 @@ def appointment_out(appointment: Appointment, tz: ZoneInfo) -> AppointmentOut:
         price_cents=appointment.price_cents,
         notes=appointment.notes,
         cancellation_reason=appointment.cancellation_reason,
-        confirmed_by_customer_at=appointment.confirmed_by_customer_at.astimezone(tz) if appointment.confirmed_by_customer_at else None,
+        confirmed_by_customer_at=appointment.confirmed_by_customer_at.astimezone(tz)
+        if appointment.confirmed_by_customer_at
+        else None,
         created_at=appointment.created_at.astimezone(tz),
         updated_at=appointment.updated_at.astimezone(tz),
     )

@@ -43,7 +43,9 @@ class DayRange(RequestModel):
         first = self.date_from or today
         last = self.date_to or first
         if (last - first).days >= MAX_DAYS:
-            raise InvalidRequest(f"at most {MAX_DAYS} days per request", date_from=first.isoformat(), date_to=last.isoformat())
+            raise InvalidRequest(
+                f"at most {MAX_DAYS} days per request", date_from=first.isoformat(), date_to=last.isoformat()
+            )
         return first, last
 
 
@@ -100,13 +102,19 @@ async def open_slots(call: Call[Any, SlotQuery]) -> SlotList:
         date_from=first,
         date_to=last,
         items=[
-            SlotOut(starts_at=slot.start.astimezone(business.tz), ends_at=slot.end.astimezone(business.tz), staff_id=slot.staff_id)
+            SlotOut(
+                starts_at=slot.start.astimezone(business.tz),
+                ends_at=slot.end.astimezone(business.tz),
+                staff_id=slot.staff_id,
+            )
             for slot in slots
         ],
     )
 
 
-@routes.get("/organizations/{organization_id}/staff/{staff_id}/availability", query=DayRange, response=StaffAvailability)
+@routes.get(
+    "/organizations/{organization_id}/staff/{staff_id}/availability", query=DayRange, response=StaffAvailability
+)
 async def staff_availability(call: Call[Any, DayRange]) -> StaffAvailability:
     """A staff member's recurring hours and, per day, their working windows and free gaps."""
     member = await owned(call.session, Staff, call.ids["staff_id"], call.org.id, "staff member")

@@ -75,9 +75,11 @@ async def list_blocks(call: Call[Any, BlockRange]) -> BlockList:
     return BlockList(items=[block_out(row, call) for row in rows])
 
 
-@routes.post("/organizations/{organization_id}/staff/{staff_id}/blocks", body=BlockCreate, response=BlockCreated, status=201)
+@routes.post(
+    "/organizations/{organization_id}/staff/{staff_id}/blocks", body=BlockCreate, response=BlockCreated, status=201
+)
 async def create_block(call: Call[BlockCreate, NoQuery]) -> BlockCreated:
-    """Block time; over active appointments it is a 409 block_collides listing them, unless cancel_colliding_appointments."""
+    """Block time; over active appointments a 409 block_collides lists them (unless told to cancel them)."""
     member = await owned(call.session, Staff, call.ids["staff_id"], call.org.id, "staff member")
     body = call.body
     if body.starts_at + PAST_TOLERANCE < call.now:

@@ -78,7 +78,9 @@ async def list_conversations(call: Call[Any, ConversationFilter]) -> Conversatio
         query = query.where(Conversation.staff_id == search.staff)
     query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(search.limit).offset(search.offset)
     rows = (await call.session.execute(query)).scalars()
-    return ConversationList(items=[conversation_out(row, call) for row in rows], limit=search.limit, offset=search.offset)
+    return ConversationList(
+        items=[conversation_out(row, call) for row in rows], limit=search.limit, offset=search.offset
+    )
 
 
 @routes.get("/organizations/{organization_id}/conversations/{conversation_id}", response=ConversationOut)
@@ -87,7 +89,9 @@ async def get_conversation(call: Call[Any, NoQuery]) -> ConversationOut:
     return conversation_out(await _conversation(call), call)
 
 
-@routes.get("/organizations/{organization_id}/conversations/{conversation_id}/messages", query=Page, response=MessageList)
+@routes.get(
+    "/organizations/{organization_id}/conversations/{conversation_id}/messages", query=Page, response=MessageList
+)
 async def list_messages(call: Call[Any, Page]) -> MessageList:
     """The conversation's messages, oldest first."""
     conversation = await _conversation(call)

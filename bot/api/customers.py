@@ -74,7 +74,10 @@ async def create_customer(call: Call[CustomerCreate, NoQuery]) -> CustomerOut:
     existing = await customer_by_phone(call.session, call.org.id, call.body.phone)
     if existing is not None:
         raise ApiError(
-            409, "customer_exists", f"a customer already has the phone {call.body.phone}", [{"customer_id": str(existing.id)}]
+            409,
+            "customer_exists",
+            f"a customer already has the phone {call.body.phone}",
+            [{"customer_id": str(existing.id)}],
         )
     customer = new_customer(call, call.body.phone, call.body.name, call.body.notes)
     await call.session.flush()
@@ -105,7 +108,9 @@ async def update_customer(call: Call[CustomerChanges, NoQuery]) -> CustomerOut:
 async def customer_by_phone(session: AsyncSession, organization_id: uuid.UUID, phone: str) -> Customer | None:
     """The business's customer with this canonical phone, if any."""
     return (
-        await session.execute(select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone))
+        await session.execute(
+            select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone)
+        )
     ).scalar_one_or_none()
 
 

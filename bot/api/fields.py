@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -18,8 +18,8 @@ from store.hours import WEEKDAY_KEYS, InvalidHours, parse_weekly_hours, weekly_h
 from store.phones import InvalidPhone, canonical_phone
 
 # Instants outside this range are typos (or attacks on date arithmetic), not bookings.
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_PRICE_CENTS = 100_000_000  # one million pesos
 
 
@@ -113,7 +113,9 @@ TimeZoneName = Annotated[
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-HoursRangeText = Annotated[str, StringConstraints(max_length=11), Field(description='"HH:MM-HH:MM", e.g. "10:00-14:00"')]
+HoursRangeText = Annotated[
+    str, StringConstraints(max_length=11), Field(description='"HH:MM-HH:MM", e.g. "10:00-14:00"')
+]
 
 
 def _weekly_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -127,7 +129,7 @@ WeeklyHoursIn = Annotated[
     dict[Weekday, Annotated[list[HoursRangeText], Field(max_length=6)]],
     AfterValidator(_weekly_hours),
     Field(
-        description='Opening ranges per weekday; split shifts allowed, a missing or empty day is closed: '
+        description="Opening ranges per weekday; split shifts allowed, a missing or empty day is closed: "
         '{"mon": ["10:00-14:00", "16:00-20:00"], "sun": []}',
         examples=[{"mon": ["10:00-14:00", "16:00-20:00"], "sat": ["09:00-15:00"], "sun": []}],
     ),

@@ -60,7 +60,9 @@ def _settings_changes_model() -> type[RequestModel]:
         if annotation is None:
             annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         fields[name] = (annotation, unchanged())
-    return create_model("SettingsChanges", __base__=RequestModel, __doc__="Settings to change; omitted keys stay as they are.", **fields)
+    return create_model(
+        "SettingsChanges", __base__=RequestModel, __doc__="Settings to change; omitted keys stay as they are.", **fields
+    )
 
 
 SettingsChanges = _settings_changes_model()
@@ -111,7 +113,9 @@ class OrganizationOut(ResponseModel):
     updated_at: datetime
 
 
-@routes.post("/organizations", body=OrganizationCreate, response=OrganizationOut, status=201, operator=True, organization=False)
+@routes.post(
+    "/organizations", body=OrganizationCreate, response=OrganizationOut, status=201, operator=True, organization=False
+)
 async def create_organization(call: Call[OrganizationCreate, NoQuery]) -> OrganizationOut:
     """Create a business with its hours, address, timezone and settings (operator only)."""
     body = call.body

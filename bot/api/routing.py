@@ -195,7 +195,11 @@ def _validate(model: type[ModelT], data: Any, where: str) -> ModelT:
 def validation_error(error: ValidationError, where: str) -> ApiError:
     """A Pydantic error as a 422 whose message names the first bad field ("body.starts_at") and why."""
     details = [
-        {"field": ".".join([where, *(str(part) for part in item["loc"])]), "message": _message(item), "type": item["type"]}
+        {
+            "field": ".".join([where, *(str(part) for part in item["loc"])]),
+            "message": _message(item),
+            "type": item["type"],
+        }
         for item in error.errors(include_url=False, include_context=False, include_input=False)
     ]
     first = details[0]
@@ -214,7 +218,9 @@ def _roles(route: Route) -> set[Role]:
 def _forbidden(route: Route, principal: Principal) -> ApiError:
     if principal.role == Role.operator:
         return ApiError(
-            403, "forbidden", "the operator token manages organizations and tokens; use an organization token for its data"
+            403,
+            "forbidden",
+            "the operator token manages organizations and tokens; use an organization token for its data",
         )
     return ApiError(403, "forbidden", f"only the operator token may call {route.method} {route.full_path}")
 
@@ -293,8 +299,16 @@ def refuse_unstorable_text(data: Any, where: str) -> None:
             pending.extend(item)
         elif isinstance(item, str) and _UNSTORABLE.search(item):
             raise ApiError(
-                422, "validation_error", f"the {where} contains a NUL character or an unpaired surrogate, which cannot be stored",
-                [{"field": where, "message": "NUL characters and unpaired surrogates are not allowed", "type": "unstorable_text"}],
+                422,
+                "validation_error",
+                f"the {where} contains a NUL character or an unpaired surrogate, which cannot be stored",
+                [
+                    {
+                        "field": where,
+                        "message": "NUL characters and unpaired surrogates are not allowed",
+                        "type": "unstorable_text",
+                    }
+                ],
             )
 
 
@@ -307,5 +321,7 @@ def _respond(route: Route, result: BaseModel | None) -> web.StreamResponse:
             raise TypeError(f"{route.handler.__name__} returned a body on a 204 route")
         return web.Response(status=204)
     if not isinstance(result, route.response):
-        raise TypeError(f"{route.handler.__name__} returned {type(result).__name__}, declared {route.response.__name__}")
+        raise TypeError(
+            f"{route.handler.__name__} returned {type(result).__name__}, declared {route.response.__name__}"
+        )
     return web.json_response(text=result.model_dump_json(), status=route.status)

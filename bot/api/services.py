@@ -19,7 +19,9 @@ from store.models import ServiceType
 routes = RouteTable("services")
 
 Minutes = Annotated[int, Field(ge=1, le=12 * 60, description="Length of the service in minutes")]
-BufferMinutes = Annotated[int, Field(ge=0, le=240, description="Cleanup time after the service; the staff member is busy")]
+BufferMinutes = Annotated[
+    int, Field(ge=0, le=240, description="Cleanup time after the service; the staff member is busy")
+]
 
 
 class ServiceCreate(RequestModel):
@@ -77,7 +79,9 @@ async def list_services(call: Call[Any, ServiceFilter]) -> ServiceList:
 async def create_service(call: Call[ServiceCreate, NoQuery]) -> ServiceOut:
     """Add a service to the menu (names are unique within a business)."""
     await _refuse_duplicate_name(call.session, call.org.id, call.body.name)
-    service = ServiceType(organization_id=call.org.id, **call.body.model_dump(), created_at=call.now, updated_at=call.now)
+    service = ServiceType(
+        organization_id=call.org.id, **call.body.model_dump(), created_at=call.now, updated_at=call.now
+    )
     call.session.add(service)
     await call.session.flush()
     return service_out(service, call)
@@ -110,7 +114,9 @@ async def _refuse_duplicate_name(session: AsyncSession, organization_id: uuid.UU
         )
     ).scalar_one_or_none()
     if existing is not None:
-        raise ApiError(409, "service_exists", f"there is already a service named {name!r}", [{"service_id": str(existing)}])
+        raise ApiError(
+            409, "service_exists", f"there is already a service named {name!r}", [{"service_id": str(existing)}]
+        )
 
 
 def service_out(service: ServiceType, call: Call[Any, Any]) -> ServiceOut:

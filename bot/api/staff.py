@@ -5,14 +5,23 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.api.fields import Name, Phone, RequestModel, ResponseModel, WeeklyHoursIn, WeeklyHoursOut, unchanged, weekly_hours_text
+from bot.api.fields import (
+    Name,
+    Phone,
+    RequestModel,
+    ResponseModel,
+    WeeklyHoursIn,
+    WeeklyHoursOut,
+    unchanged,
+    weekly_hours_text,
+)
 from bot.api.routing import Call, NoQuery, RouteTable
 from bot.api.tenancy import owned
 from bot.errors import ApiError, not_found
@@ -28,7 +37,9 @@ ServiceIds = Annotated[
     Field(max_length=200, description="The services this person performs; null: every service, including future ones"),
 ]
 StaffHoursIn = Annotated[WeeklyHoursIn, Field(description="Recurring weekly hours; null: the business hours")]
-Permissions = Annotated[dict[Permission, bool], Field(description="Changes over the employee defaults; owners may do everything")]
+Permissions = Annotated[
+    dict[Permission, bool], Field(description="Changes over the employee defaults; owners may do everything")
+]
 
 
 class StaffCreate(RequestModel):
@@ -145,7 +156,9 @@ async def _refuse_duplicate_phone(session: AsyncSession, organization_id: uuid.U
         await session.execute(select(Staff.id).where(Staff.organization_id == organization_id, Staff.phone == phone))
     ).scalar_one_or_none()
     if existing is not None:
-        raise ApiError(409, "staff_exists", f"a staff member already has the phone {phone}", [{"staff_id": str(existing)}])
+        raise ApiError(
+            409, "staff_exists", f"a staff member already has the phone {phone}", [{"staff_id": str(existing)}]
+        )
 
 
 async def _set_services(
@@ -186,13 +199,8 @@ async def _set_hours(
         await session.execute(delete(StaffHours).where(StaffHours.staff_id == member.id))
     for weekday, ranges in weekly.items():
         for rng in ranges:
-            session.add(StaffHours(staff_id=member.id, weekday=weekday, starts=_clock(rng.start), ends=_clock(rng.end)))
+            session.add(StaffHours(staff_id=member.id, weekday=weekday, starts=rng.start_time, ends=rng.end_time))
     await session.flush()
-
-
-def _clock(minutes: int) -> time:
-    # time() cannot say 24:00; 23:59:59 reads back as the end of the day (HoursRange.from_times).
-    return time(23, 59, 59) if minutes >= 24 * 60 else time(minutes // 60, minutes % 60)
 
 
 async def staff_out(call: Call[Any, Any], members: Sequence[Staff]) -> list[StaffOut]:
@@ -212,9 +220,7 @@ async def staff_out(call: Call[Any, Any], members: Sequence[Staff]) -> list[Staf
             name=member.name,
             phone=member.phone,
             role=StaffRole(member.role),
-            permissions={
-                permission: member.may(permission) for permission in Permission
-            },
+            permissions={permission: member.may(permission) for permission in Permission},
             active=member.active,
             offers_all_services=member.offers_all_services,
             service_ids=[] if member.offers_all_services else sorted(services[member.id]),

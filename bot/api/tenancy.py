@@ -17,7 +17,9 @@ class _OwnedRow(Protocol):
 RowT = TypeVar("RowT", bound=_OwnedRow)
 
 
-async def owned(session: AsyncSession, model: type[RowT], row_id: uuid.UUID, organization_id: uuid.UUID, what: str) -> RowT:
+async def owned(
+    session: AsyncSession, model: type[RowT], row_id: uuid.UUID, organization_id: uuid.UUID, what: str
+) -> RowT:
     """The row `row_id` of `model` if it belongs to `organization_id`; the same 404 otherwise."""
     row = await session.get(model, row_id)
     if row is None or row.organization_id != organization_id:

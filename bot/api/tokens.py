@@ -41,7 +41,12 @@ class TokenList(ResponseModel):
 
 
 @routes.post(
-    "/organizations/{organization_id}/tokens", body=TokenCreate, response=TokenIssued, status=201, operator=True, organization=False
+    "/organizations/{organization_id}/tokens",
+    body=TokenCreate,
+    response=TokenIssued,
+    status=201,
+    operator=True,
+    organization=False,
 )
 async def issue_token(call: Call[TokenCreate, NoQuery]) -> TokenIssued:
     """Issue a bearer token for one organization (operator only); the response is the only time it is shown."""

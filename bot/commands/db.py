@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from store.database import Database, database_url_from_env
 from store.migrate import autogenerate_revision, current_revision, head_revision, upgrade_to_head
+
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,37 +26,38 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run_upgrade(args: argparse.Namespace) -> int:
-    async def go() -> str | None:
-        database = Database(database_url_from_env())
-        try:
-            await upgrade_to_head(database.engine)
-            return await current_revision(database.engine)
-        finally:
-            await database.dispose()
+    async def upgrade(database: Database) -> str | None:
+        await upgrade_to_head(database.engine)
+        return await current_revision(database.engine)
 
-    print(f"Base de datos al día (revisión {asyncio.run(go())}).")
+    print(f"Base de datos al día (revisión {_with_database(upgrade)}).")
     return 0
 
 
 def _run_current(args: argparse.Namespace) -> int:
-    async def go() -> str | None:
-        database = Database(database_url_from_env())
-        try:
-            return await current_revision(database.engine)
-        finally:
-            await database.dispose()
+    async def current(database: Database) -> str | None:
+        return await current_revision(database.engine)
 
-    print(f"actual: {asyncio.run(go())}  más reciente: {head_revision()}")
+    print(f"actual: {_with_database(current)}  más reciente: {head_revision()}")
     return 0
 
 
 def _run_revision(args: argparse.Namespace) -> int:
-    async def go() -> None:
+    async def revision(database: Database) -> None:
+        await autogenerate_revision(database.engine, args.message)
+
+    _with_database(revision)
+    return 0
+
+
+def _with_database(action: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `action` on the configured database and always release its connections."""
+
+    async def go() -> T:
         database = Database(database_url_from_env())
         try:
-            await autogenerate_revision(database.engine, args.message)
+            return await action(database)
         finally:
             await database.dispose()
 
-    asyncio.run(go())
-    return 0
+    return asyncio.run(go())

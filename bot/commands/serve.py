@@ -31,7 +31,13 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        web.run_app(_migrated_app(settings, f"http://{args.host}:{args.port}"), host=args.host, port=args.port, print=None, access_log=None)
+        web.run_app(
+            _migrated_app(settings, f"http://{args.host}:{args.port}"),
+            host=args.host,
+            port=args.port,
+            print=None,
+            access_log=None,
+        )
     except MigrationFailed as error:
         print(f"Yume cannot start: {error}", file=sys.stderr)
         return 1
@@ -51,7 +57,9 @@ async def _migrated_app(settings: Settings, address: str) -> web.Application:
         revision = await current_revision(engine)
     except Exception as error:
         await app[DATABASE].dispose()
-        raise MigrationFailed(f"could not migrate the database at {engine.url.render_as_string(hide_password=True)}: {error}") from error
+        raise MigrationFailed(
+            f"could not migrate the database at {engine.url.render_as_string(hide_password=True)}: {error}"
+        ) from error
     log.info("database at revision %s (%s)", revision, engine.url.render_as_string(hide_password=True))
     log.info("environment %s; listening on %s (Ctrl-C to stop)", settings.environment, address)
     return app

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from bot.api.auth import hash_token, new_token
-from store.database import Database
 from store.business_file import LoadedBusiness
+from store.database import Database
 from store.models import ApiToken, Conversation, ConversationStatus, Direction, Message, SenderType
 from tests.helpers import local, seed
 

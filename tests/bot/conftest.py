@@ -11,22 +11,8 @@ from bot.settings import Settings
 from scheduler.clock import FrozenClock
 from store.database import Database
 from tests.bot.api import NOW, OPERATOR_TOKEN, Api, Tenant, make_tenant
+from tests.bot.samples import LUPITA, Ids, seed_two_tenants
 from tests.helpers import DON_CARLOS
-
-# A second business, to prove one organization never sees another's data.
-LUPITA = {
-    "name": "Uñas Lupita",
-    "timezone": "America/Tijuana",
-    "address": "Av. Revolución 100, Tijuana",
-    "hours": {day: ["09:00-19:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
-    "services": [{"name": "Manicure", "minutes": 60, "price": 250}],
-    "people": {
-        "lupita": {"name": "Lupita Ortega", "phone": "664 111 2233", "role": "owner"},
-        "rosa": {"name": "Rosa Lupita-Cliente", "phone": "664 999 8877", "role": "customer"},
-    },
-    "appointments": [{"customer": "rosa", "service": "Manicure", "start": "2027-01-15T10:00", "staff": "lupita"}],
-    "blocks": [{"staff": "lupita", "start": "2027-01-15T14:00", "end": "2027-01-15T15:00", "reason": "comida Lupita"}],
-}
 
 
 @pytest.fixture
@@ -55,3 +41,9 @@ async def carlos(db: Database) -> Tenant:
 async def lupita(db: Database) -> Tenant:
     """Uñas Lupita (Tijuana): the other tenant."""
     return await make_tenant(db, LUPITA)
+
+
+@pytest.fixture
+async def two_tenants(db: Database) -> tuple[Tenant, Ids, Tenant, Ids]:
+    """Don Carlos (A) and Uñas Lupita (B), each with one of everything the API reaches."""
+    return await seed_two_tenants(db)

@@ -22,10 +22,17 @@ from bot.api.routing import NoBody, Route
 from store.database import Database
 from store.models import ACTIVE_STATUSES, Appointment, Customer, ServiceType, Staff, StaffService, TimeBlock
 from tests.bot.api import NOW, OPERATOR_TOKEN, Api, issue_token
-from tests.bot.test_tenant_isolation import SAMPLES, Ids, two_tenants  # noqa: F401  (two_tenants: a fixture)
+from tests.bot.samples import SAMPLES, Ids
 
 WRITE_ROUTES: list[Route] = [route for route in all_routes() if route.method != "GET"]
-AGENDA = {"create_appointment", "reschedule_appointment", "cancel_appointment", "create_block", "delete_block", "update_staff"}
+AGENDA = {
+    "create_appointment",
+    "reschedule_appointment",
+    "cancel_appointment",
+    "create_block",
+    "delete_block",
+    "update_staff",
+}
 # The routes that write the agenda are drawn four times as often: that is where the invariants live.
 WEIGHTED_ROUTES = [route for route in WRITE_ROUTES for _ in range(4 if route.handler.__name__ in AGENDA else 1)]
 
@@ -41,10 +48,16 @@ def _times() -> st.SearchStrategy[str]:
     offsets = st.sampled_from(["-06:00", "Z", "+00:00", "-08:00", ""])
 
     def spell(moment: Any, offset: str) -> str:
-        local = moment.astimezone(NOW.tzinfo).replace(tzinfo=None).isoformat() if offset != "Z" else moment.replace(tzinfo=None).isoformat()
+        local = (
+            moment.astimezone(NOW.tzinfo).replace(tzinfo=None).isoformat()
+            if offset != "Z"
+            else moment.replace(tzinfo=None).isoformat()
+        )
         return local + offset
 
-    return st.builds(spell, quarter_hours, offsets) | st.sampled_from(["9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00Z", "mañana"])
+    return st.builds(spell, quarter_hours, offsets) | st.sampled_from(
+        ["9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00Z", "mañana"]
+    )
 
 
 def _field_values(ids: list[str]) -> st.SearchStrategy[Any]:
@@ -55,8 +68,23 @@ def _field_values(ids: list[str]) -> st.SearchStrategy[Any]:
         st.integers(min_value=-(2**70), max_value=2**70),
         st.integers(min_value=0, max_value=300),
         st.booleans(),
-        st.sampled_from(["", "a\x00b", "\ud800", "x" * 3000, "55 1234 5678", "+52 1 55 9876 5432", "America/Tijuana", "Mars/Olympus"]),
-        st.dictionaries(st.sampled_from(["mon", "sat", "sun", "funday"]), st.lists(st.sampled_from(["10:00-14:00", "25:00-26:00", "9-5"]), max_size=2), max_size=2),
+        st.sampled_from(
+            [
+                "",
+                "a\x00b",
+                "\ud800",
+                "x" * 3000,
+                "55 1234 5678",
+                "+52 1 55 9876 5432",
+                "America/Tijuana",
+                "Mars/Olympus",
+            ]
+        ),
+        st.dictionaries(
+            st.sampled_from(["mon", "sat", "sun", "funday"]),
+            st.lists(st.sampled_from(["10:00-14:00", "25:00-26:00", "9-5"]), max_size=2),
+            max_size=2,
+        ),
         json_values,
     )
 
@@ -74,7 +102,9 @@ def _body(data: st.DataObject, route: Route, ids: list[str], own: Ids) -> Any:
     sample = SAMPLES[route.handler.__name__].body
     body = dict(sample(own) if sample else {})
     body.update({name: data.draw(_times(), label=name) for name in route.body.model_fields if name.endswith("_at")})
-    body.update(data.draw(st.dictionaries(st.sampled_from(sorted(fields)), _field_values(ids), max_size=1), label="change"))
+    body.update(
+        data.draw(st.dictionaries(st.sampled_from(sorted(fields)), _field_values(ids), max_size=1), label="change")
+    )
     return body
 
 
@@ -91,22 +121,29 @@ async def _check_invariants(db: Database) -> None:
         links = (await session.execute(select(StaffService))).scalars().all()
     for appointment in appointments:
         assert appointment.starts_at < appointment.ends_at <= appointment.busy_until
-        assert owners[appointment.staff_id] == owners[appointment.customer_id] == owners[appointment.service_id] == appointment.organization_id
+        assert (
+            owners[appointment.staff_id]
+            == owners[appointment.customer_id]
+            == owners[appointment.service_id]
+            == appointment.organization_id
+        )
     for link in links:
         assert owners[link.staff_id] == owners[link.service_id]
     active = sorted((a for a in appointments if a.status in ACTIVE_STATUSES), key=lambda a: (a.staff_id, a.starts_at))
-    for before, after in zip(active, active[1:]):
+    for before, after in zip(active, active[1:], strict=False):
         if before.staff_id == after.staff_id:
             assert before.busy_until <= after.starts_at, f"overlap: {before.id} and {after.id}"
     ordered_blocks = sorted(blocks, key=lambda b: (b.staff_id, b.starts_at))
     for block in ordered_blocks:
         assert block.starts_at < block.ends_at
-    for before, after in zip(ordered_blocks, ordered_blocks[1:]):
+    for before, after in zip(ordered_blocks, ordered_blocks[1:], strict=False):
         if before.staff_id == after.staff_id:
             assert before.ends_at <= after.starts_at
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 async def test_random_json_at_the_write_endpoints_gets_only_2xx_or_4xx_and_the_agenda_stays_valid(
     api: Api, db: Database, two_tenants: Any, data: st.DataObject
@@ -132,5 +169,10 @@ async def test_random_json_at_the_write_endpoints_gets_only_2xx_or_4xx_and_the_a
 
 def test_the_fuzzed_routes_are_every_write_route() -> None:
     assert {route.handler.__name__ for route in WRITE_ROUTES} >= {
-        "create_appointment", "reschedule_appointment", "cancel_appointment", "create_block", "create_staff", "update_organization"
+        "create_appointment",
+        "reschedule_appointment",
+        "cancel_appointment",
+        "create_block",
+        "create_staff",
+        "update_organization",
     }

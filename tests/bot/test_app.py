@@ -32,7 +32,9 @@ async def test_ready_is_200_when_the_database_answers(api: Api) -> None:
     assert (reply.status, reply.json) == (200, {"status": "ready"})
 
 
-async def test_ready_is_503_and_health_says_unreachable_while_the_database_is_down(aiohttp_client: Any, tmp_path: Path) -> None:
+async def test_ready_is_503_and_health_says_unreachable_while_the_database_is_down(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
     missing = Database(f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'yume.db'}")
     try:
         client = Api(await aiohttp_client(create_app(Settings(), database=missing)))
@@ -55,7 +57,11 @@ def test_the_app_holds_settings_database_and_clock_under_typed_keys(db: Database
 async def test_an_unknown_route_is_a_json_404(api: Api) -> None:
     reply = await api.call("GET", "/api/v1/nothing/here", token=None)
     assert reply.status == 404
-    assert reply.json["error"] == {"code": "not_found", "message": "no route for GET /api/v1/nothing/here", "details": []}
+    assert reply.json["error"] == {
+        "code": "not_found",
+        "message": "no route for GET /api/v1/nothing/here",
+        "details": [],
+    }
 
 
 async def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(api: Api, carlos: Tenant) -> None:
@@ -70,7 +76,9 @@ async def test_malformed_json_is_a_400_saying_so(api: Api, carlos: Tenant) -> No
     assert "not valid JSON" in reply.json["error"]["message"]
 
 
-@pytest.mark.parametrize("body", [b"NaN", b'{"duration_minutes": Infinity}', b"[" * 5000 + b"]" * 5000, b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "body", [b"NaN", b'{"duration_minutes": Infinity}', b"[" * 5000 + b"]" * 5000, b"\xff\xfe\x00"]
+)
 async def test_json_oddities_are_400_not_500(api: Api, carlos: Tenant, body: bytes) -> None:
     reply = await api.call("POST", f"{carlos.path}/services", token=carlos.token, data=body)
     assert reply.status == 400 and reply.code == "malformed_json"
@@ -121,7 +129,9 @@ async def test_the_openapi_document_describes_every_route_with_the_models_that_v
         if route.body.__name__ != "NoBody":
             ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-            assert schema.get("additionalProperties") is False, f"{route.handler.__name__} body must forbid unknown fields"
+            assert schema.get("additionalProperties") is False, (
+                f"{route.handler.__name__} body must forbid unknown fields"
+            )
     create = document["components"]["schemas"]["AppointmentCreate"]
     assert set(create["required"]) == {"service_id", "starts_at"}
     slots = document["paths"]["/api/v1/organizations/{organization_id}/availability/slots"]["get"]

@@ -18,7 +18,9 @@ CORTE = "Corte de cabello"
 BARBA = "Arreglo de barba"
 
 
-async def book(api: Api, tenant: Tenant, starts_at: str, *, staff: str | None = "pedro", service: str = CORTE, **extra: Any) -> Reply:
+async def book(
+    api: Api, tenant: Tenant, starts_at: str, *, staff: str | None = "pedro", service: str = CORTE, **extra: Any
+) -> Reply:
     body: dict[str, Any] = {"service_id": tenant.service(service), "starts_at": starts_at, **extra}
     if "customer" not in extra:
         body.setdefault("customer_id", tenant.customer("miguel"))
@@ -27,11 +29,16 @@ async def book(api: Api, tenant: Tenant, starts_at: str, *, staff: str | None = 
     return await api.call("POST", f"{tenant.path}/appointments", token=tenant.token, json=body)
 
 
-async def test_booking_returns_the_confirmed_appointment_in_local_time_with_price_in_cents(api: Api, carlos: Tenant) -> None:
+async def test_booking_returns_the_confirmed_appointment_in_local_time_with_price_in_cents(
+    api: Api, carlos: Tenant
+) -> None:
     reply = await book(api, carlos, "2027-01-15T16:00:00-06:00", notes="Primera vez")
     assert reply.status == 201, reply.json
     appointment = reply.json
-    assert appointment["starts_at"] == "2027-01-15T16:00:00-06:00" and appointment["ends_at"] == "2027-01-15T16:45:00-06:00"
+    assert (
+        appointment["starts_at"] == "2027-01-15T16:00:00-06:00"
+        and appointment["ends_at"] == "2027-01-15T16:45:00-06:00"
+    )
     assert (appointment["status"], appointment["source"], appointment["price_cents"]) == ("confirmed", "manual", 15000)
     assert appointment["staff_id"] == carlos.staff("pedro") and appointment["notes"] == "Primera vez"
     fetched = await api.call("GET", f"{carlos.path}/appointments/{appointment['id']}", token=carlos.token)
@@ -84,7 +91,9 @@ async def test_a_naive_time_is_a_422_saying_the_offset_is_required(api: Api, car
     assert "has no UTC offset" in detail["message"] and "-06:00" in detail["message"]
 
 
-async def test_the_api_books_for_the_business_so_notice_and_horizon_do_not_apply_but_the_past_does(api: Api, carlos: Tenant) -> None:
+async def test_the_api_books_for_the_business_so_notice_and_horizon_do_not_apply_but_the_past_does(
+    api: Api, carlos: Tenant
+) -> None:
     soon = await book(api, carlos, "2027-01-14T12:30:00-06:00")  # 30 min from now: inside the 60 min notice
     assert soon.status == 201
     far = await book(api, carlos, "2027-06-15T12:00:00-06:00")  # beyond the 30-day horizon
@@ -106,12 +115,40 @@ async def test_appointment_create_validation_errors(api: Api, carlos: Tenant) ->
     path = f"{carlos.path}/appointments"
     corte = carlos.service(CORTE)
     cases = [
-        ({"service_id": corte, "starts_at": "2027-01-15T16:00:00-06:00"}, "body", "exactly one of customer_id or customer"),
-        ({"service_id": corte, "starts_at": "mañana", "customer_id": carlos.customer("miguel")}, "body.starts_at", "datetime"),
-        ({"service_id": corte, "starts_at": 1800000000, "customer_id": carlos.customer("miguel")}, "body.starts_at", "ISO 8601"),
-        ({"service_id": corte, "starts_at": "3027-01-15T16:00:00-06:00", "customer_id": carlos.customer("miguel")}, "body.starts_at", "2099"),
-        ({"service_id": "corte", "starts_at": "2027-01-15T16:00:00-06:00", "customer_id": carlos.customer("miguel")}, "body.service_id", "UUID"),
-        ({"service_id": corte, "starts_at": "2027-01-15T16:00:00-06:00", "customer": {"phone": "55 1111 2222", "email": "a@b"}}, "body.customer.email", "Extra"),
+        (
+            {"service_id": corte, "starts_at": "2027-01-15T16:00:00-06:00"},
+            "body",
+            "exactly one of customer_id or customer",
+        ),
+        (
+            {"service_id": corte, "starts_at": "mañana", "customer_id": carlos.customer("miguel")},
+            "body.starts_at",
+            "datetime",
+        ),
+        (
+            {"service_id": corte, "starts_at": 1800000000, "customer_id": carlos.customer("miguel")},
+            "body.starts_at",
+            "ISO 8601",
+        ),
+        (
+            {"service_id": corte, "starts_at": "3027-01-15T16:00:00-06:00", "customer_id": carlos.customer("miguel")},
+            "body.starts_at",
+            "2099",
+        ),
+        (
+            {"service_id": "corte", "starts_at": "2027-01-15T16:00:00-06:00", "customer_id": carlos.customer("miguel")},
+            "body.service_id",
+            "UUID",
+        ),
+        (
+            {
+                "service_id": corte,
+                "starts_at": "2027-01-15T16:00:00-06:00",
+                "customer": {"phone": "55 1111 2222", "email": "a@b"},
+            },
+            "body.customer.email",
+            "Extra",
+        ),
     ]
     for body, field, message in cases:
         reply = await api.call("POST", path, token=carlos.token, json=body)
@@ -120,9 +157,13 @@ async def test_appointment_create_validation_errors(api: Api, carlos: Tenant) ->
         assert detail["field"] == field and message in detail["message"], (body, detail)
 
 
-async def test_list_filters_by_date_range_staff_status_and_customer(api: Api, carlos: Tenant, clock: FrozenClock) -> None:
+async def test_list_filters_by_date_range_staff_status_and_customer(
+    api: Api, carlos: Tenant, clock: FrozenClock
+) -> None:
     a = (await book(api, carlos, "2027-01-15T10:00:00-06:00", staff="pedro")).json
-    b = (await book(api, carlos, "2027-01-15T19:00:00-06:00", staff="carlos", service=BARBA)).json  # 01:00 UTC on the 16th
+    b = (
+        await book(api, carlos, "2027-01-15T19:00:00-06:00", staff="carlos", service=BARBA)
+    ).json  # 01:00 UTC on the 16th
     c = (await book(api, carlos, "2027-01-16T10:00:00-06:00", staff="carlos", customer={"phone": "55 6060 7070"})).json
     await api.call("POST", f"{carlos.path}/appointments/{c['id']}/cancel", token=carlos.token, json={})
     path = f"{carlos.path}/appointments"
@@ -141,16 +182,27 @@ async def test_list_filters_by_date_range_staff_status_and_customer(api: Api, ca
     assert await ids(limit="1", offset="1") == [b["id"]]
     bad = await api.call("GET", path, token=carlos.token, params={"status": "done"})
     assert bad.status == 422 and bad.json["error"]["details"][0]["field"] == "query.status.0"
-    backwards = await api.call("GET", path, token=carlos.token, params={"date_from": "2027-01-16", "date_to": "2027-01-15"})
+    backwards = await api.call(
+        "GET", path, token=carlos.token, params={"date_from": "2027-01-16", "date_to": "2027-01-15"}
+    )
     assert backwards.status == 422 and "date_to is before date_from" in backwards.json["error"]["message"]
 
 
 async def test_patch_changes_the_notes_only(api: Api, carlos: Tenant) -> None:
     appointment = (await book(api, carlos, "2027-01-15T16:00:00-06:00")).json
-    reply = await api.call("PATCH", f"{carlos.path}/appointments/{appointment['id']}", token=carlos.token, json={"notes": "Trae foto"})
-    assert reply.status == 200 and reply.json["notes"] == "Trae foto" and reply.json["starts_at"] == appointment["starts_at"]
+    reply = await api.call(
+        "PATCH", f"{carlos.path}/appointments/{appointment['id']}", token=carlos.token, json={"notes": "Trae foto"}
+    )
+    assert (
+        reply.status == 200
+        and reply.json["notes"] == "Trae foto"
+        and reply.json["starts_at"] == appointment["starts_at"]
+    )
     moved = await api.call(
-        "PATCH", f"{carlos.path}/appointments/{appointment['id']}", token=carlos.token, json={"starts_at": "2027-01-15T17:00:00-06:00"}
+        "PATCH",
+        f"{carlos.path}/appointments/{appointment['id']}",
+        token=carlos.token,
+        json={"starts_at": "2027-01-15T17:00:00-06:00"},
     )
     assert moved.status == 422 and moved.json["error"]["details"][0]["field"] == "body.starts_at"
 
@@ -158,7 +210,9 @@ async def test_patch_changes_the_notes_only(api: Api, carlos: Tenant) -> None:
 async def test_reschedule_moves_the_same_appointment(api: Api, db: Database, carlos: Tenant) -> None:
     appointment = (await book(api, carlos, "2027-01-15T16:00:00-06:00")).json
     reply = await api.call(
-        "POST", f"{carlos.path}/appointments/{appointment['id']}/reschedule", token=carlos.token,
+        "POST",
+        f"{carlos.path}/appointments/{appointment['id']}/reschedule",
+        token=carlos.token,
         json={"starts_at": "2027-01-15T16:30:00-06:00"},
     )
     assert reply.status == 200, reply.json
@@ -172,13 +226,19 @@ async def test_a_refused_reschedule_is_a_409_and_leaves_the_appointment_untouche
     await book(api, carlos, "2027-01-15T18:00:00-06:00", staff="pedro")
     await book(api, carlos, "2027-01-15T18:00:00-06:00", staff="carlos")
     reply = await api.call(
-        "POST", f"{carlos.path}/appointments/{mine['id']}/reschedule", token=carlos.token, json={"starts_at": "2027-01-15T18:00:00-06:00"}
+        "POST",
+        f"{carlos.path}/appointments/{mine['id']}/reschedule",
+        token=carlos.token,
+        json={"starts_at": "2027-01-15T18:00:00-06:00"},
     )
     assert reply.status == 409 and reply.code == "slot_taken"
     after = await api.call("GET", f"{carlos.path}/appointments/{mine['id']}", token=carlos.token)
     assert after.json == mine
     naive = await api.call(
-        "POST", f"{carlos.path}/appointments/{mine['id']}/reschedule", token=carlos.token, json={"starts_at": "2027-01-15T18:00"}
+        "POST",
+        f"{carlos.path}/appointments/{mine['id']}/reschedule",
+        token=carlos.token,
+        json={"starts_at": "2027-01-15T18:00"},
     )
     assert naive.status == 422
 
@@ -186,9 +246,16 @@ async def test_a_refused_reschedule_is_a_409_and_leaves_the_appointment_untouche
 async def test_cancel_with_a_reason_frees_the_time(api: Api, carlos: Tenant) -> None:
     appointment = (await book(api, carlos, "2027-01-15T16:00:00-06:00")).json
     reply = await api.call(
-        "POST", f"{carlos.path}/appointments/{appointment['id']}/cancel", token=carlos.token, json={"reason": "Se enfermó"}
+        "POST",
+        f"{carlos.path}/appointments/{appointment['id']}/cancel",
+        token=carlos.token,
+        json={"reason": "Se enfermó"},
     )
-    assert reply.status == 200 and reply.json["status"] == "cancelled" and reply.json["cancellation_reason"] == "Se enfermó"
+    assert (
+        reply.status == 200
+        and reply.json["status"] == "cancelled"
+        and reply.json["cancellation_reason"] == "Se enfermó"
+    )
     assert (await book(api, carlos, "2027-01-15T16:00:00-06:00")).status == 201
     again = await api.call("POST", f"{carlos.path}/appointments/{appointment['id']}/cancel", token=carlos.token)
     assert again.status == 409 and again.code == "invalid_transition"
@@ -198,7 +265,9 @@ async def test_cancel_with_a_reason_frees_the_time(api: Api, carlos: Tenant) -> 
     assert too_long.status == 422
 
 
-async def test_complete_and_no_show_only_once_the_appointment_has_started(api: Api, carlos: Tenant, clock: FrozenClock) -> None:
+async def test_complete_and_no_show_only_once_the_appointment_has_started(
+    api: Api, carlos: Tenant, clock: FrozenClock
+) -> None:
     first = (await book(api, carlos, "2027-01-14T13:00:00-06:00")).json
     second = (await book(api, carlos, "2027-01-14T14:00:00-06:00")).json
     early = await api.call("POST", f"{carlos.path}/appointments/{first['id']}/complete", token=carlos.token)
@@ -208,5 +277,7 @@ async def test_complete_and_no_show_only_once_the_appointment_has_started(api: A
     assert done.status == 200 and done.json["status"] == "completed"
     missed = await api.call("POST", f"{carlos.path}/appointments/{second['id']}/no-show", token=carlos.token, json={})
     assert missed.status == 200 and missed.json["status"] == "no_show"
-    extra = await api.call("POST", f"{carlos.path}/appointments/{second['id']}/no-show", token=carlos.token, json={"why": "x"})
+    extra = await api.call(
+        "POST", f"{carlos.path}/appointments/{second['id']}/no-show", token=carlos.token, json={"why": "x"}
+    )
     assert extra.status == 422 and extra.json["error"]["details"][0]["field"] == "body.why"

@@ -38,7 +38,9 @@ async def test_the_operator_issues_a_token_that_is_shown_once_and_stored_only_as
     token = issued.json["token"]
     assert token.startswith("yume_") and len(token) > 40
     async with db.transaction() as session:
-        stored = (await session.execute(select(ApiToken).where(ApiToken.id == uuid.UUID(issued.json["id"])))).scalar_one()
+        stored = (
+            await session.execute(select(ApiToken).where(ApiToken.id == uuid.UUID(issued.json["id"])))
+        ).scalar_one()
     assert stored.token_hash == hash_token(token) and token not in stored.token_hash
     # It works at once, for its organization.
     assert (await api.call("GET", carlos.path, token=token)).status == 200
@@ -46,7 +48,9 @@ async def test_the_operator_issues_a_token_that_is_shown_once_and_stored_only_as
     listed = await api.call("GET", f"{carlos.path}/tokens", token=OPERATOR_TOKEN)
     assert listed.status == 200 and "panel" in {item["name"] for item in listed.json["items"]}
     assert token not in listed.text and stored.token_hash not in listed.text
-    assert all(set(item) == {"id", "organization_id", "name", "created_at", "revoked_at"} for item in listed.json["items"])
+    assert all(
+        set(item) == {"id", "organization_id", "name", "created_at", "revoked_at"} for item in listed.json["items"]
+    )
 
 
 async def test_a_revoked_token_stops_working_at_once(api: Api, carlos: Tenant) -> None:

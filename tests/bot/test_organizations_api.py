@@ -1,4 +1,4 @@
-"""Organizations: created by the operator with hours, address, timezone and settings; read and edited by their own token."""
+"""Organizations: the operator creates them with hours, address, timezone and settings; each reads and edits its own."""
 
 from __future__ import annotations
 
@@ -24,7 +24,11 @@ async def test_the_operator_creates_an_organization_with_hours_address_timezone_
     assert org["business_hours"]["tue"] == [] and org["business_hours"]["sat"] == ["09:00-15:00"]
     assert org["settings"]["slot_step_minutes"] == 30 and org["settings"]["min_notice_minutes"] == 120
     assert org["settings"]["max_days_ahead"] == 30  # defaults filled in
-    assert org["status"] == "active" and org["whatsapp"] == {"phone_number_id": None, "waba_id": None, "connected": False}
+    assert org["status"] == "active" and org["whatsapp"] == {
+        "phone_number_id": None,
+        "waba_id": None,
+        "connected": False,
+    }
     assert org["created_at"].endswith("-06:00")  # shown in the business's timezone, with its offset
     fetched = await api.call("GET", f"/api/v1/organizations/{org['id']}", token=OPERATOR_TOKEN)
     assert fetched.json == org
@@ -42,7 +46,11 @@ async def test_patch_changes_only_what_is_given_and_merges_settings(api: Api, ca
         "PATCH",
         carlos.path,
         token=carlos.token,
-        json={"address": "Calle Hidalgo 24", "business_hours": {"sun": ["10:00-14:00"]}, "settings": {"min_notice_minutes": 30}},
+        json={
+            "address": "Calle Hidalgo 24",
+            "business_hours": {"sun": ["10:00-14:00"]},
+            "settings": {"min_notice_minutes": 30},
+        },
     )
     assert reply.status == 200, reply.json
     assert reply.json["name"] == "Barbería Don Carlos"
@@ -69,7 +77,11 @@ async def test_organization_validation_errors_name_the_field_and_the_problem(api
         ({"name": "X", "timezone": "Mars/Olympus"}, "body.timezone", "unknown IANA timezone"),
         ({"name": "X", "business_hours": {"mon": ["20:00-10:00"]}}, "body.business_hours", "run forwards"),
         ({"name": "X", "business_hours": {"funday": ["10:00-12:00"]}}, "body.business_hours.funday.[key]", "'mon'"),
-        ({"name": "X", "settings": {"slot_step_minutes": 1}}, "body.settings.slot_step_minutes", "greater than or equal to 5"),
+        (
+            {"name": "X", "settings": {"slot_step_minutes": 1}},
+            "body.settings.slot_step_minutes",
+            "greater than or equal to 5",
+        ),
         ({"name": "X", "settings": {"slot_stepz": 15}}, "body.settings.slot_stepz", "Extra inputs"),
         ({"name": "X", "phone": "hola"}, "body.phone", "phone"),
         ({"name": ""}, "body.name", "at least 1 character"),

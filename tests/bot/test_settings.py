@@ -42,7 +42,9 @@ def test_secrets_never_show_in_the_settings_repr() -> None:
     assert GOOD_SECRET not in repr(settings) and "app-secret" not in repr(settings)
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "META_APP_SECRET", "YUME_OPERATOR_TOKEN", "YUME_SECRET_KEY", "YUME_BASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DATABASE_URL", "META_APP_SECRET", "YUME_OPERATOR_TOKEN", "YUME_SECRET_KEY", "YUME_BASE_URL"]
+)
 def test_production_refuses_to_start_naming_a_missing_variable(missing: str) -> None:
     environment = {key: value for key, value in PRODUCTION.items() if key != missing}
     with pytest.raises(SettingsError) as error:
@@ -75,10 +77,14 @@ def test_every_problem_is_reported_at_once() -> None:
         ("YUME_ENV", "staging", "expected development or production"),
     ],
 )
-def test_production_refuses_a_malformed_variable_and_says_what_is_wrong(variable: str, value: str, complaint: str) -> None:
+def test_production_refuses_a_malformed_variable_and_says_what_is_wrong(
+    variable: str, value: str, complaint: str
+) -> None:
     with pytest.raises(SettingsError) as error:
         load_settings({**PRODUCTION, variable: value})
-    assert any(problem.startswith(f"{variable}:") and complaint in problem for problem in error.value.problems), error.value
+    assert any(problem.startswith(f"{variable}:") and complaint in problem for problem in error.value.problems), (
+        error.value
+    )
 
 
 def test_development_still_refuses_malformed_values_but_not_missing_ones() -> None:

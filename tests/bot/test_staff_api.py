@@ -23,7 +23,10 @@ async def test_staff_member_is_created_with_services_and_split_shift_hours(api: 
     assert ana["phone"] == "+525530304040"  # the 521… spelling normalized
     assert ana["offers_all_services"] is False and ana["service_ids"] == [carlos.service("Arreglo de barba")]
     assert ana["hours"]["fri"] == ["10:00-14:00", "16:00-20:00"] and ana["hours"]["mon"] == []
-    assert ana["permissions"]["view_business_schedule"] is True and ana["permissions"]["manage_customer_appointments"] is True
+    assert (
+        ana["permissions"]["view_business_schedule"] is True
+        and ana["permissions"]["manage_customer_appointments"] is True
+    )
     assert ana["role"] == "employee" and ana["active"] is True
     fetched = await api.call("GET", f"{carlos.path}/staff/{ana['id']}", token=carlos.token)
     assert fetched.json == ana
@@ -32,29 +35,43 @@ async def test_staff_member_is_created_with_services_and_split_shift_hours(api: 
 
 
 async def test_staff_without_hours_or_services_work_business_hours_and_do_everything(api: Api, carlos: Tenant) -> None:
-    reply = await api.call("POST", f"{carlos.path}/staff", token=carlos.token, json={"name": "Beto", "phone": "55 7000 8000"})
+    reply = await api.call(
+        "POST", f"{carlos.path}/staff", token=carlos.token, json={"name": "Beto", "phone": "55 7000 8000"}
+    )
     assert reply.status == 201
     assert reply.json["hours"] is None and reply.json["offers_all_services"] is True and reply.json["service_ids"] == []
 
 
-async def test_patch_replaces_services_and_hours_and_null_means_all_and_business_hours(api: Api, carlos: Tenant) -> None:
+async def test_patch_replaces_services_and_hours_and_null_means_all_and_business_hours(
+    api: Api, carlos: Tenant
+) -> None:
     pedro = carlos.staff("pedro")
     reply = await api.call(
-        "PATCH", f"{carlos.path}/staff/{pedro}", token=carlos.token,
+        "PATCH",
+        f"{carlos.path}/staff/{pedro}",
+        token=carlos.token,
         json={"services": [carlos.service("Corte y barba")], "hours": {"mon": ["12:00-18:00"]}},
     )
     assert reply.status == 200, reply.json
-    assert reply.json["service_ids"] == [carlos.service("Corte y barba")] and reply.json["hours"]["mon"] == ["12:00-18:00"]
-    reply = await api.call("PATCH", f"{carlos.path}/staff/{pedro}", token=carlos.token, json={"services": None, "hours": None})
+    assert reply.json["service_ids"] == [carlos.service("Corte y barba")] and reply.json["hours"]["mon"] == [
+        "12:00-18:00"
+    ]
+    reply = await api.call(
+        "PATCH", f"{carlos.path}/staff/{pedro}", token=carlos.token, json={"services": None, "hours": None}
+    )
     assert reply.json["offers_all_services"] is True and reply.json["hours"] is None
-    reply = await api.call("PATCH", f"{carlos.path}/staff/{pedro}", token=carlos.token, json={"active": False, "name": "Pedro R."})
+    reply = await api.call(
+        "PATCH", f"{carlos.path}/staff/{pedro}", token=carlos.token, json={"active": False, "name": "Pedro R."}
+    )
     assert reply.json["active"] is False and reply.json["name"] == "Pedro R."
     listed = await api.call("GET", f"{carlos.path}/staff", token=carlos.token)
     assert pedro not in {item["id"] for item in listed.json["items"]}
 
 
 async def test_a_phone_already_on_the_staff_is_a_409_whatever_its_spelling(api: Api, carlos: Tenant) -> None:
-    reply = await api.call("POST", f"{carlos.path}/staff", token=carlos.token, json={"name": "Otro", "phone": "5215520203030"})
+    reply = await api.call(
+        "POST", f"{carlos.path}/staff", token=carlos.token, json={"name": "Otro", "phone": "5215520203030"}
+    )
     assert reply.status == 409 and reply.code == "staff_exists"
     assert reply.json["error"]["details"] == [{"staff_id": carlos.staff("pedro")}]
 

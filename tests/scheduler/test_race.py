@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from scheduler import booking
-from scheduler.errors import SlotTaken
+from scheduler.errors import AgendaBusy, SlotTaken
 from store.database import Database
 from store.models import Appointment, AppointmentStatus
 from tests.helpers import local, seed
@@ -106,3 +106,21 @@ async def test_postgres_exclusion_constraint_refuses_overlaps_even_without_the_b
         cancelled.status = AppointmentStatus.cancelled
         session.add(cancelled)
     assert len(await _active(db)) == 1
+
+
+async def test_a_lock_held_too_long_becomes_a_clear_agenda_busy_error(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite waits on its busy timeout instead of row locks")
+    loaded = await seed(db, ONE_CHAIR)
+    monkeypatch.setattr(booking, "LOCK_TIMEOUT_MS", 200)
+    async with db.transaction() as holder:
+        await booking.lock_staff(holder, [loaded.staff["pedro"]])
+        with pytest.raises(AgendaBusy):
+            await _attempt(db, loaded, "c1", _open_gate())
+    assert await _active(db) == []
+
+
+def _open_gate() -> asyncio.Event:
+    gate = asyncio.Event()
+    gate.set()
+    return gate

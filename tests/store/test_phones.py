@@ -50,7 +50,7 @@ def test_non_mexican_numbers_keep_their_country(written: str, expected: str) -> 
     assert canonical_phone(written) == expected
 
 
-@pytest.mark.parametrize("garbage", ["", "hola", "55 1111 222", "123", "+52 55 11"])
+@pytest.mark.parametrize("garbage", ["", "hola", "55 1111 222", "123", "1234567", "+52 55 11"])
 def test_text_that_is_not_a_phone_is_refused_clearly(garbage: str) -> None:
     with pytest.raises(InvalidPhone):
         canonical_phone(garbage)
