@@ -17,6 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.slots",
     "bot.commands.bench",
     "bot.commands.nlu",
+    "bot.commands.replay",
+    "bot.commands.diagrams",
     "bot.commands.chat",
     "bot.commands.templates",
     "bot.commands.connect",

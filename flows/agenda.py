@@ -12,8 +12,15 @@ from flows.business import BusinessFacts
 from flows.replies import AgendaLine
 from scheduler.availability import Busy, free_windows, merge_busy, working_windows
 from scheduler.calendar import staff_hours
+from store.models import (
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    ServiceType,
+    Staff,
+    TimeBlock,
+)
 from store.phones import display_phone
-from store.models import Appointment, AppointmentStatus, Customer, ServiceType, Staff, TimeBlock
 
 SHOWN_STATUSES = (AppointmentStatus.pending, AppointmentStatus.confirmed, AppointmentStatus.completed)
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nlu.catalog import Catalog, Service as CatalogService, StaffMember as CatalogStaff
+from nlu.catalog import Catalog
+from nlu.catalog import Service as CatalogService
+from nlu.catalog import StaffMember as CatalogStaff
 from scheduler.calendar import Business, load_business
 from store.hours import WEEKDAY_KEYS, HoursRange
 from store.models import ServiceType, Staff, StaffRole

@@ -4,7 +4,8 @@ States are where the chat stands; events are what the customer did; guards are f
 the model (`flows/customer_chat.py`), which also says what each state asks. Choosing a time is
 the confirmation: once service, time and (for a new customer) a name are known, the booking is
 made in the same message. `booked`, `moved`, `cancelled` and `handed_off` are outcomes: Yume
-acts, says so, and the chat is back at rest.
+acts, says so, and the chat is back at rest. A step that goes to itself asks its question again
+(a closed day, a taken time); an internal one (`internal=True`) answers without asking again.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from statemachine import State, StateMachine
 
 class CustomerFlow(StateMachine):
     """A customer books, reschedules or cancels an appointment and asks about the business."""
-
-    # Asking a step again (a closed day, a taken time) runs its question again.
-    enable_self_transition_entries = True
 
     # Nothing pending: Yume answers questions and waits for a request.
     chatting = State(initial=True)
@@ -192,10 +190,3 @@ class CustomerFlow(StateMachine):
         choosing_appointment_to_cancel, confirming_cancel,
     )
     handed_off.to(chatting)
-
-    # Steps where the customer is in the middle of something (stale after a long pause).
-    COLLECTING = (
-        "choosing_service", "choosing_day", "choosing_slot", "asking_name", "deciding_another_or_change",
-        "choosing_appointment_to_move", "choosing_new_day", "choosing_new_slot",
-        "choosing_appointment_to_cancel", "confirming_cancel",
-    )

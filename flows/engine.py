@@ -19,7 +19,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,15 +29,29 @@ from flows.business import BusinessFacts, load_facts
 from flows.chat import Heard, Turn
 from flows.events import InboundEvent, OwnerEcho
 from flows.handoff import hand_back, hand_off, quiet_period_over
-from flows.identity import Sender, address_of, conversation_of, find_conversation, find_sender, sender_for
+from flows.identity import (
+    Sender,
+    address_of,
+    conversation_of,
+    find_conversation,
+    find_sender,
+    sender_for,
+)
 from flows.messages import OutboundMessage
 from flows.options import Option
 from flows.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
 from nlu.context import Expecting, NluContext
-from nlu.understanding import Intent, Role, Understanding
+from nlu.engine import Understander
+from nlu.understanding import Intent, Role
 from scheduler.clock import Clock, SystemClock
-from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
+from store.conversations import (
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    SenderType,
+)
 from store.database import Database
 from store.models import Customer, OutboxMessage, Staff
 
@@ -47,12 +60,6 @@ log = logging.getLogger("yume.flows.engine")
 MAX_ATTEMPTS = 3
 # Option ids the flows understand when tapped (anything else is read by the NLU from its title).
 KNOWN_OPTION_KINDS = {"slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday"}
-
-
-class Understander(Protocol):
-    """The NLU: one message and its context in, one Understanding out (nlu/ provides them)."""
-
-    async def understand(self, text: str, context: NluContext) -> Understanding: ...
 
 
 @dataclass
@@ -64,6 +71,7 @@ class _Snapshot:
     version: int
     context: NluContext
     duplicate: bool = False
+    business: BusinessFacts | None = None  # reused by the turn: the catalog does not change in between
 
 
 class _ConversationMoved(Exception):
@@ -155,6 +163,7 @@ class Engine:
                 role=role,
                 version=conversation.version if conversation else 0,
                 context=self._nlu_context(business, role, conversation, now),
+                business=business,
             )
 
     def _nlu_context(
@@ -192,7 +201,7 @@ class Engine:
         self, session: AsyncSession, event: InboundEvent, snapshot: _Snapshot, heard: Heard, last_attempt: bool
     ) -> list[OutboundMessage]:
         now = self.clock.now()
-        business = await load_facts(session, event.organization_id)
+        business = snapshot.business or await load_facts(session, event.organization_id)
         sender = await sender_for(
             session,
             event.organization_id,
@@ -243,7 +252,7 @@ class Engine:
         said = list(chat.replies)
         if welcome_back and said:
             said.insert(0, Reply(text=replies.welcome_back()))
-        reply_to = event.wa_id or address_of(sender.person)
+        reply_to = event.wa_id or address_of(sender.person)  # exactly the id they wrote from
         outgoing += [_Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
             outgoing.append(_Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
@@ -321,10 +330,14 @@ class Engine:
         self, session: AsyncSession, business: BusinessFacts, outgoing: list[_Outgoing], now: datetime
     ) -> None:
         """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
+        conversations: dict[object, Conversation] = {}
+        rows: list[tuple[Message, OutboxMessage]] = []
         for item in outgoing:
-            conversation = item.conversation or await conversation_of(
-                session, business.id, item.person, lock=False, now=now
-            )
+            conversation = item.conversation or conversations.get(item.person.id)
+            if conversation is None:
+                conversation = await conversation_of(session, business.id, item.person, lock=False, now=now)
+                conversations[item.person.id] = conversation
+                conversation.last_outbound_at = now
             body = item.message.model_dump(mode="json")
             message = Message(
                 organization_id=business.id,
@@ -338,21 +351,20 @@ class Engine:
                 sent_at=now,
                 created_at=now,
             )
-            session.add(message)
-            await session.flush()
-            session.add(
-                OutboxMessage(
-                    organization_id=business.id,
-                    conversation_id=conversation.id,
-                    message_id=message.id,
-                    to_wa_id=item.message.to,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            outbox = OutboxMessage(
+                organization_id=business.id,
+                conversation_id=conversation.id,
+                message_id=message.id,
+                to_wa_id=item.message.to,
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
             )
-            if conversation is not item.conversation:
-                conversation.last_outbound_at = now
+            rows.append((message, outbox))
+        # Messages before their outbox rows: without ORM relationships the flush does not order them.
+        session.add_all([message for message, _ in rows])
+        await session.flush()
+        session.add_all([outbox for _, outbox in rows])
 
     @staticmethod
     def _touch(conversation: Conversation, now: datetime, inbound: bool = False, outbound: bool = False) -> None:
@@ -365,9 +377,10 @@ class Engine:
 
     async def _apologize(self, event: InboundEvent) -> list[OutboundMessage]:
         """After a failed turn (rolled back): record the message and a short apology, if we can."""
-        if not event.wa_id:
+        to = event.wa_id or event.bsuid
+        if not to:
             return []
-        apology = replies.sorry_something_failed().addressed(event.wa_id)
+        apology = replies.sorry_something_failed().addressed(to)
         try:
             async with self.database.transaction() as session:
                 if await _already_processed(session, event.message_id):

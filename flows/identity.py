@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
 from store.models import Customer, NameSource, Staff, StaffRole
-from store.phones import InvalidPhone, canonical_from_whatsapp_id, canonical_phone, whatsapp_id
+from store.phones import (
+    InvalidPhone,
+    canonical_from_whatsapp_id,
+    canonical_phone,
+    whatsapp_id,
+)
 
 
 @dataclass(frozen=True)
@@ -162,11 +167,11 @@ async def find_conversation(session: AsyncSession, organization_id: uuid.UUID, p
 
 
 def address_of(person: Customer | Staff) -> str:
-    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits, else the BSUID."""
+    """The WhatsApp id to write to: the id they last wrote from, else their phone's digits, else their BSUID."""
     if person.wa_id:
         return person.wa_id
     if person.phone:
         return whatsapp_id(person.phone)
     if isinstance(person, Customer) and person.bsuid:
-        return person.bsuid  # a WhatsApp user with a username and no phone: the channel sends to the BSUID
+        return person.bsuid  # a user known only by Meta's business-scoped id
     raise ValueError(f"no WhatsApp address for {party_key(person)}")

@@ -62,9 +62,18 @@ def fold(text: str) -> str:
 
 
 def option_typed(text: str | None, offered: list[Option]) -> Option | None:
-    """The offered option whose title the person typed back exactly (ignoring case and accents)."""
+    """The offered option whose title the person typed back (ignoring case and accents).
+
+    The whole title ("Todo el día"), or words of exactly one title ("otra" for "Agendar otra").
+    """
     if not text:
         return None
     typed = fold(text)
-    matches = [option for option in offered if fold(option.title) == typed]
-    return matches[0] if len(matches) == 1 else None
+    exact = [option for option in offered if fold(option.title) == typed]
+    if len(exact) == 1:
+        return exact[0]
+    if len(typed) < 3:
+        return None
+    pattern = re.compile(rf"(^|\s){re.escape(typed)}(\s|$)")
+    partial = [option for option in offered if pattern.search(fold(option.title))]
+    return partial[0] if len(partial) == 1 else None

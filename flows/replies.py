@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from flows import formatting as fmt
 from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage, TemplateCall
@@ -293,11 +293,14 @@ def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
     for offer in offers:
         when = "Hoy" if offer.day == today else "Mañana" if (offer.day - today).days == 1 else None
         since = f"desde {fmt.clock_time(offer.first)}"
-        choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), f"{when}, {since}" if when else since.capitalize()))
+        description = f"{when}, {since}" if when else since[0].upper() + since[1:]
+        choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), description))
     return choices
 
 
-def day_problem(kind: str, day: date, today: date, horizon_days: int | None = None) -> str:
+def day_problem(
+    kind: str, day: date, today: date, horizon_days: int | None = None, taken_at: datetime | None = None
+) -> str:
     """Why a day cannot be offered ("closed", "full", "past", "too_far")."""
     when = fmt.day_phrase(day, today)
     if kind == "closed":
@@ -306,6 +309,8 @@ def day_problem(kind: str, day: date, today: date, horizon_days: int | None = No
         return f"El {fmt.long_date(day)} ya pasó."
     if kind == "too_far":
         return f"Solo agendamos con {horizon_days} días de anticipación como máximo."
+    if taken_at is not None:
+        return f"Las {fmt.clock_time(taken_at)} ya están ocupadas y ya no me quedan horarios {when}."
     return f"Ya no me quedan horarios {when}."
 
 
@@ -339,8 +344,9 @@ def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 
     """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far")."""
     at = fmt.clock_time(start)
     when = fmt.day_phrase(start.date(), today)
+    of_day = f"del {when[3:]}" if when.startswith("el ") else f"de {when}"
     if kind == "past":
-        return f"Las {at} de {when} ya pasaron."
+        return f"Las {at} {of_day} ya pasaron."
     if kind == "too_soon":
         hours = fmt.duration(notice_minutes)
         return f"Para las {at} ya no alcanzo: necesitamos al menos {hours} de anticipación."
@@ -348,7 +354,7 @@ def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 
         return f"A las {at} no estamos abiertos {when}."
     if kind == "too_far":
         return "Esa fecha todavía no está abierta para citas."
-    return f"Las {at} de {when} ya están ocupadas."
+    return f"Las {at} {of_day} ya están ocupadas."
 
 
 def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) -> Reply:
@@ -360,11 +366,18 @@ def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) ->
     return _offer(text, choices, list_button="Ver horarios")
 
 
-def ask_name(suggested: str | None = None) -> Reply:
+def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
     text = "¿Me confirmas tu nombre para la cita?"
+    if summary:
+        text = f"Casi listo: {summary}. {text}"
     if suggested and len(suggested) <= BUTTON_TITLE_MAX:
         return Reply(text=text, buttons=(Button(id=f"name:{suggested}", title=suggested),))
     return Reply(text=text)
+
+
+def slot_summary(service: str, start: datetime, today: date) -> str:
+    """ "Corte de cabello, mañana viernes 15 de enero a las 4:00 PM"."""
+    return f"{service}, {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
 
 
 def booked(name: str | None, appointment: AppointmentInfo) -> Reply:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from flows import replies
 from flows.agenda import staff_agenda
 from flows.chat import Chat, Heard
-from flows.describe import appointment_info, service_info, week_hours
+from flows.describe import appointment_info
 from flows.handoff import hand_back, handed_off_conversations
 from flows.replies import BlockInfo, Reply
 from flows.staff_flow import StaffFlow
@@ -54,7 +54,7 @@ class StaffChat(Chat):
         if self.state == "asking_block_hours":
             if self._remember_block(heard):
                 return ["gave_block_hours"]
-            if intent in (Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.GREET, Intent.THANKS):
+            if intent in (Intent.GREET, Intent.THANKS):
                 return ["digressed"]
             return ["was_not_understood"]
         if self.state == "confirming_block":
@@ -63,7 +63,7 @@ class StaffChat(Chat):
                 return ["confirmed"]
             if choice == "no" or intent == Intent.DENY:
                 return ["declined"]
-            if intent in (Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.GREET, Intent.THANKS):
+            if intent in (Intent.GREET, Intent.THANKS):
                 return ["digressed"]
         return ["was_not_understood"]
 
@@ -80,8 +80,6 @@ class StaffChat(Chat):
                 self.data.pop(key, None)
             self._remember_block(heard)
             return ["wants_to_block"]
-        if intent in (Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION):
-            return ["asked_question"]
         if intent in LATER_ACTIONS:
             return ["asked_for_later_action"]
         if intent == Intent.GREET:
@@ -187,15 +185,6 @@ class StaffChat(Chat):
     def say_not_allowed(self) -> None:
         self.say(replies.not_allowed())
 
-    def answer_question(self) -> None:
-        intent = self.heard.intent
-        if intent == Intent.ASK_HOURS:
-            self.say(replies.hours_answer(week_hours(self.business.calendar.hours)))
-        elif intent == Intent.ASK_LOCATION:
-            self.say(replies.address_answer(self.business.name, self.business.address))
-        else:
-            self.say(replies.services_answer([service_info(s) for s in self.business.services]))
-
     def say_not_available_yet(self) -> None:
         self.say(replies.not_available_yet())
 
@@ -226,8 +215,7 @@ class StaffChat(Chat):
         return ""
 
     async def on_digressed(self) -> None:
-        if self.heard.intent in (Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION):
-            self.answer_question()
+        """A greeting or thanks in the middle of a block: ask the pending question again."""
         self.reask()
 
     def on_gave_up(self) -> None:

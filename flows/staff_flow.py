@@ -13,8 +13,6 @@ from statemachine import State, StateMachine
 class StaffFlow(StateMachine):
     """A staff member checks their schedule (or the business's, if allowed) and blocks time."""
 
-    enable_self_transition_entries = True
-
     # Nothing pending: Yume answers and waits for a request.
     ready = State(initial=True)
     # Blocking time: which hours → (if appointments are in the way) yes or no → blocked.
@@ -30,7 +28,6 @@ class StaffFlow(StateMachine):
         ready.to.itself(internal=True, cond="may_see_business_schedule", on="show_business_schedule")
         | ready.to.itself(internal=True, on="say_not_allowed")
     )
-    asked_question = ready.to.itself(internal=True, on="answer_question")
     asked_for_later_action = ready.to.itself(internal=True, on="say_not_available_yet")
     # The owner says "listo" after talking to a customer: Yume takes that chat back.
     finished_with_customer = ready.to.itself(internal=True, on="hand_back_customer")
@@ -61,5 +58,3 @@ class StaffFlow(StateMachine):
         | confirming_block.to(ready, cond="already_helped", on="show_help")
         | confirming_block.to.itself(internal=True, on="help_and_reask")
     )
-
-    COLLECTING = ("asking_block_hours", "confirming_block")

@@ -259,12 +259,12 @@ GOODBYE = _rx(
 )
 AFFIRM = re.compile(
     r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
-    r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya|bueno|"
+    r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya(?!\s+no\b)|bueno|"
     r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
 )
 FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(
-    r"^(?:claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
+    r"^(?:ya no|claro que no|por supuesto que no|obvio no|pues no|la verdad no|creo que no|no|nel|nah|para nada|negativo|no gracias|mejor no|todavia no|aun no|no por ahora|ahorita no|de momento no|"
     r"ni madres|no quiero|no es necesario|no hace falta|no tengo|no tiene|no se|tampoco|ninguna|ninguno|ningun)\b"
 )
 CORRECTION = re.compile(r"\b(?:mejor|mas bien|en vez de|en lugar de|cambialo|cambiala|prefiero|siempre no|pero|me equivoque|era)\b")

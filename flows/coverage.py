@@ -1,0 +1,71 @@
+"""Which machine transitions a set of conversations exercised (a python-statemachine listener)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from statemachine import StateMachine
+from statemachine.transition import Transition
+
+
+def transition_label(transition: Transition) -> str:
+    """ "chatting -> choosing_slot : wants_to_book [not picked_free_time]" (also the diagram label)."""
+    event = " ".join(str(transition.event).split()) or "(automatic)"
+    guards = ", ".join(_guard(str(cond)) for cond in transition.cond)
+    label = f"{transition.source.id} -> {transition.target.id} : {event}"
+    return f"{label} [{guards}]" if guards else label
+
+
+def _guard(text: str) -> str:
+    return f"not {text[1:]}" if text.startswith("!") else text
+
+
+def machine_transitions(machine: type[StateMachine]) -> list[str]:
+    """Every declared transition of a machine, in declaration order."""
+    labels: list[str] = []
+    for state in machine.states:
+        for transition in state.transitions:
+            label = transition_label(transition)
+            if label not in labels:
+                labels.append(label)
+    return labels
+
+
+@dataclass(frozen=True)
+class MachineCoverage:
+    """How much of one machine ran."""
+
+    name: str
+    total: int
+    covered: int
+    missing: list[str]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.total if self.total else 100.0
+
+
+class TransitionCoverage:
+    """A listener: attach it to machines (Engine(listeners=[...])) and it records what ran."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, set[str]] = defaultdict(set)
+
+    def after_transition(self, machine: StateMachine, event: str, transition: Transition) -> None:
+        if event == "__initial__":
+            return
+        self.seen[type(machine).__name__].add(transition_label(transition))
+
+    def merge(self, other: TransitionCoverage) -> None:
+        for name, labels in other.seen.items():
+            self.seen[name] |= labels
+
+    def report(self, machines: dict[str, type[StateMachine]]) -> list[MachineCoverage]:
+        """Per machine: how many declared transitions ran, and which did not."""
+        result = []
+        for name, machine in machines.items():
+            declared = machine_transitions(machine)
+            missing = [label for label in declared if label not in self.seen.get(name, set())]
+            result.append(MachineCoverage(name, len(declared), len(declared) - len(missing), missing))
+        return result

@@ -1,0 +1,27 @@
+"""The committed flow diagrams match the machines, and every machine is in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows.coverage import machine_transitions
+from flows.diagrams import expected_files, mermaid
+from flows.roles import machines
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "flows"
+
+
+def test_the_committed_mermaid_files_are_up_to_date() -> None:
+    for name, content in expected_files().items():
+        path = DOCS / name
+        assert path.exists(), f"{path} is missing: run `yume diagrams`"
+        assert path.read_text(encoding="utf-8") == content, f"{path} is out of date: run `yume diagrams`"
+
+
+def test_a_diagram_shows_every_transition_with_its_guards() -> None:
+    for machine in machines().values():
+        diagram = mermaid(machine)
+        assert diagram.startswith("stateDiagram-v2\n")
+        assert diagram.count(" --> ") == len(machine_transitions(machine)) + 1  # plus the initial arrow
+    assert "chatting --> booked : wants_to_book" in mermaid(machines()["CustomerFlow"])
+    assert "ready --> confirming_block : wants_to_block [block_collides]" in mermaid(machines()["StaffFlow"])
