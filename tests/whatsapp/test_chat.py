@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import uuid
 
 import pytest
@@ -33,8 +34,11 @@ def _chat(monkeypatch, capsys, url: str, lines: list[str], *args: str) -> str:
 def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypatch, capsys, fresh_url: str) -> None:
     out = _chat(monkeypatch, capsys, fresh_url, ["Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "2", "Juan Pérez"])
     assert "Chateas con Barbería Don Carlos como cliente" in out
-    assert "  2) 12:30 PM" in out, "the list of times is shown as numbered options"
-    assert "Tu cita quedó confirmada" in out and "jueves 14 de enero" in out and "12:30 PM" in out
+    offered = out.split("tengo estos horarios", 1)[1]
+    chosen = re.search(r"^ +2\) (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
+    assert chosen, "the list of times is shown as numbered options"
+    confirmation = out.split("Tu cita quedó confirmada", 1)[1]
+    assert "jueves 14 de enero" in confirmation and chosen.group(1) in confirmation, "answering «2» picked the second time"
     assert "Yume → Carlos Mendoza (dueño): 📅 Nueva cita" in out, "the owner's notice is shown too"
 
     async def stored() -> tuple[list, list, list, list]:
