@@ -88,11 +88,17 @@ class ChatSession:
             message["text"] = {"body": line}
         value = {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": (self.organization.phone or "").lstrip("+"), "phone_number_id": self.organization.wa_phone_number_id},
+            "metadata": {
+                "display_phone_number": (self.organization.phone or "").lstrip("+"),
+                "phone_number_id": self.organization.wa_phone_number_id,
+            },
             "contacts": [{"wa_id": self.wa_id}],
             "messages": [message],
         }
-        return {"object": "whatsapp_business_account", "entry": [{"id": "demo-waba", "changes": [{"field": "messages", "value": value}]}]}
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "demo-waba", "changes": [{"field": "messages", "value": value}]}],
+        }
 
     def _choice(self, line: str) -> Option | None:
         if line.isdigit():
@@ -161,12 +167,22 @@ async def _who_is(database: Database, organization_id: uuid.UUID, wa_id: str) ->
     except ValueError:
         return wa_id
     async with database.transaction() as session:
-        staff = (await session.execute(select(Staff).where(Staff.organization_id == organization_id, Staff.phone == phone))).scalars().first()
+        staff = (
+            (await session.execute(select(Staff).where(Staff.organization_id == organization_id, Staff.phone == phone)))
+            .scalars()
+            .first()
+        )
         if staff is not None:
             return f"{staff.name} ({'dueño' if staff.role == StaffRole.owner else 'equipo'})"
         customer = (
-            await session.execute(select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone))
-        ).scalars().first()
+            (
+                await session.execute(
+                    select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone)
+                )
+            )
+            .scalars()
+            .first()
+        )
     if customer is not None and customer.name:
         return f"{customer.name} (cliente)"
     return display_phone(phone)
@@ -185,7 +201,9 @@ async def open_chat(database: Database, clock: Clock, *, role: str, phone: str |
     canonical = canonical_phone(phone) if phone else await _phone_for(database, organization.id, role)
     wa_id = "521" + canonical[3:] if canonical.startswith("+52") and len(canonical) == 13 else canonical.lstrip("+")
     transport = DevTransport(clock)
-    channel = WhatsAppChannel(ChannelConfig(), database, clock, engine=default_engine(database, clock), transport=transport)
+    channel = WhatsAppChannel(
+        ChannelConfig(), database, clock, engine=default_engine(database, clock), transport=transport
+    )
     await channel.start(background=False)
     return ChatSession(channel, transport, organization, wa_id, role, clock, out)
 
@@ -196,10 +214,16 @@ async def _phone_for(database: Database, organization_id: uuid.UUID, role: str) 
     wanted = StaffRole.owner if role == "owner" else StaffRole.employee
     async with database.transaction() as session:
         staff = (
-            await session.execute(
-                select(Staff).where(Staff.organization_id == organization_id, Staff.role == wanted, Staff.active.is_(True)).order_by(Staff.name)
+            (
+                await session.execute(
+                    select(Staff)
+                    .where(Staff.organization_id == organization_id, Staff.role == wanted, Staff.active.is_(True))
+                    .order_by(Staff.name)
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
     if staff is None:
         raise ChatSetupError(f"the demo business has no {role}")
     return staff.phone

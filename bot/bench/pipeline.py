@@ -36,7 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.demo import seed_demo
-from bot.whatsapp.channel import ChannelConfig, WhatsAppChannel, default_engine, setup_whatsapp
+from bot.whatsapp.channel import ChannelConfig, default_engine, setup_whatsapp
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
 from bot.whatsapp.transport import BusinessNumber, DevTransport
 from bot.whatsapp.webhook import WEBHOOK_PATH
@@ -91,9 +91,10 @@ class PipelineReport:
             f"{len(SCRIPT)} messages ({self.messages} deliveries), one process on loopback",
             f"floor (bare aiohttp handler, 1 INSERT + 1 SELECT): p50 {self.floor.p50:.1f} ms, "
             f"p99 {self.floor.percentile(99):.1f} ms, {floor_rate:.0f} requests/s",
-            f"webhook ack (verify signature, store in inbox, 200): p50 {self.ack.p50:.1f} ms, p99 {self.ack.percentile(99):.1f} ms",
-            f"end to end (inbox → engine → outbox → transport): {self.processed} messages in {self.end_to_end_seconds:.1f} s "
-            f"= {rate:.1f} messages/s ({self.replies} replies sent)",
+            f"webhook ack (verify signature, store in inbox, 200): p50 {self.ack.p50:.1f} ms, "
+            f"p99 {self.ack.percentile(99):.1f} ms",
+            f"end to end (inbox → engine → outbox → transport): {self.processed} messages in "
+            f"{self.end_to_end_seconds:.1f} s = {rate:.1f} messages/s ({self.replies} replies sent)",
         ]
         if self.timed_out:
             lines.append("(stopped at the time limit: the figures cover what finished)")
@@ -112,7 +113,9 @@ async def _scratch_database(url: str) -> tuple[str, str]:
     try:
         connection = await asyncpg.connect(admin, timeout=10)
     except Exception as error:
-        raise BenchError(f"cannot reach PostgreSQL at {parsed.render_as_string(hide_password=True)}: {error}") from error
+        raise BenchError(
+            f"cannot reach PostgreSQL at {parsed.render_as_string(hide_password=True)}: {error}"
+        ) from error
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     except Exception as error:
@@ -149,7 +152,12 @@ async def _floor(database: Database, concurrency: int, requests: int) -> tuple[L
     async def handler(request: web.Request) -> web.Response:
         body = await request.read()
         async with database.engine.begin() as connection:
-            new_id = (await connection.execute(text("INSERT INTO bench_floor (payload) VALUES (CAST(:p AS jsonb)) RETURNING id"), {"p": body.decode()})).scalar()
+            new_id = (
+                await connection.execute(
+                    text("INSERT INTO bench_floor (payload) VALUES (CAST(:p AS jsonb)) RETURNING id"),
+                    {"p": body.decode()},
+                )
+            ).scalar()
             await connection.execute(text("SELECT payload FROM bench_floor WHERE id = :id"), {"id": new_id})
         return web.Response(text="ok")
 
@@ -183,9 +191,14 @@ def _delivery(wa_id: str, message_id: str, text_body: str, timestamp: int) -> di
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "525512345678", "phone_number_id": "demo-phone-number-id"},
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": wa_id}],
-        "messages": [{"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "text", "text": {"body": text_body}}],
+        "messages": [
+            {"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "text", "text": {"body": text_body}}
+        ],
     }
-    return {"object": "whatsapp_business_account", "entry": [{"id": "demo-waba", "changes": [{"field": "messages", "value": value}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "demo-waba", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 class _ProbeEngine:
@@ -233,8 +246,13 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
         engine = _ProbeEngine(default_engine(database, clock))
         transport = _ProbeTransport(clock, keep=conversations * len(SCRIPT) * 4)
         app = web.Application()
-        channel: WhatsAppChannel = setup_whatsapp(
-            app, ChannelConfig(app_secret=SECRET, rate_per_second=10_000.0), database, clock, engine=engine, transport=transport
+        setup_whatsapp(
+            app,
+            ChannelConfig(app_secret=SECRET, rate_per_second=10_000.0),
+            database,
+            clock,
+            engine=engine,
+            transport=transport,
         )
         runner, base = await _serve(app)
         ack = Latencies()
@@ -248,9 +266,13 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
                     wa_id = f"52155{index:08d}"
                     for step, line in enumerate(SCRIPT):
                         message_id = f"wamid.BENCH{index:04d}{step}{uuid.uuid4().hex[:8]}"
-                        body = json.dumps(_delivery(wa_id, message_id, line, int(clock.now().timestamp()) + step)).encode()
+                        body = json.dumps(
+                            _delivery(wa_id, message_id, line, int(clock.now().timestamp()) + step)
+                        ).encode()
                         started = time.perf_counter()
-                        async with http.post(base + WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: sign(body, SECRET)}) as response:
+                        async with http.post(
+                            base + WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: sign(body, SECRET)}
+                        ) as response:
                             await response.read()
                             if response.status != 200:
                                 raise BenchError(f"the webhook answered {response.status}")
@@ -262,7 +284,9 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
 
                 started = time.perf_counter()
                 try:
-                    await asyncio.wait_for(asyncio.gather(*(customer(i) for i in range(conversations))), timeout=time_limit)
+                    await asyncio.wait_for(
+                        asyncio.gather(*(customer(i) for i in range(conversations))), timeout=time_limit
+                    )
                 except asyncio.TimeoutError:
                     timed_out = True
                 elapsed = time.perf_counter() - started

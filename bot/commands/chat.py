@@ -18,8 +18,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "chat", help="chat with the demo barbershop as a customer, a barber or the owner (the real pipeline, no Meta)"
     )
-    parser.add_argument("--as", dest="role", choices=("customer", "staff", "owner"), default="customer",
-                        help="who you are: a customer (default), a barber of the demo business, or its owner")
+    parser.add_argument(
+        "--as",
+        dest="role",
+        choices=("customer", "staff", "owner"),
+        default="customer",
+        help="who you are: a customer (default), a barber of the demo business, or its owner",
+    )
     parser.add_argument("--phone", help="your phone number (default: a new customer, or the demo's barber/owner)")
     parser.add_argument("--now", help="pretend it is this local time, e.g. 2027-01-13T10:00 (the clock stays there)")
     parser.set_defaults(run=_run)

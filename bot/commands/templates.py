@@ -46,7 +46,9 @@ def _run_list(args: argparse.Namespace) -> int:
         return 1
     for definition in catalog.definitions.values():
         replies = f", respuestas rápidas: {', '.join(definition.quick_replies)}" if definition.quick_replies else ""
-        print(f"{definition.name} ({definition.category}, {definition.language}): {definition.body_params} parámetros{replies}")
+        print(
+            f"{definition.name} ({definition.category}, {definition.language}): {definition.body_params} parámetros{replies}"
+        )
     return 0
 
 
@@ -65,7 +67,9 @@ async def _submit(settings, catalog: TemplateCatalog, which: str | None) -> int:
     failures = 0
     try:
         async with database.transaction() as session:
-            query = select(Organization).where(Organization.waba_id.is_not(None), Organization.access_token_encrypted.is_not(None))
+            query = select(Organization).where(
+                Organization.waba_id.is_not(None), Organization.access_token_encrypted.is_not(None)
+            )
             if which:
                 try:
                     query = query.where(or_(Organization.id == uuid.UUID(which), Organization.name == which))
@@ -73,7 +77,10 @@ async def _submit(settings, catalog: TemplateCatalog, which: str | None) -> int:
                     query = query.where(Organization.name == which)
             organizations = list((await session.execute(query.order_by(Organization.name))).scalars())
         if not organizations:
-            print("No hay negocios con WhatsApp conectado" + (f" que se llamen {which!r}" if which else "") + ".", file=sys.stderr)
+            print(
+                "No hay negocios con WhatsApp conectado" + (f" que se llamen {which!r}" if which else "") + ".",
+                file=sys.stderr,
+            )
             return 1
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         async with aiohttp.ClientSession() as http:
@@ -88,7 +95,9 @@ async def _submit(settings, catalog: TemplateCatalog, which: str | None) -> int:
                 for definition in catalog.definitions.values():
                     try:
                         answer = await client.submit_template(organization.waba_id, token, definition.definition)
-                        print(f"{organization.name}: {definition.name} → {answer.get('status', 'enviada')} (id {answer.get('id')})")
+                        print(
+                            f"{organization.name}: {definition.name} → {answer.get('status', 'enviada')} (id {answer.get('id')})"
+                        )
                     except GraphApiError as error:
                         if error.subcode == ALREADY_EXISTS_SUBCODE:
                             print(f"{organization.name}: {definition.name} → ya existe")

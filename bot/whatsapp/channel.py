@@ -17,7 +17,6 @@ from datetime import datetime
 
 import aiohttp
 from aiohttp import web
-
 from pydantic import SecretStr
 
 from bot.settings import Settings
@@ -113,7 +112,11 @@ class WhatsAppChannel:
         self.http = aiohttp.ClientSession()
         self.client = CloudApiClient(self.http, self.config.graph_url, self.config.api_version)
         if self._transport is None:
-            self._transport = CloudTransport(self.client, self.config.secret_key) if self.config.uses_meta else DevTransport(self.clock)
+            self._transport = (
+                CloudTransport(self.client, self.config.secret_key)
+                if self.config.uses_meta
+                else DevTransport(self.clock)
+            )
         if self._engine is None:
             self._engine = default_engine(self.database, self.clock)
         self.outbox = OutboxSender(
@@ -124,7 +127,9 @@ class WhatsAppChannel:
             rate_per_second=self.config.rate_per_second,
             poll_interval_seconds=self.config.outbox_poll_seconds,
         )
-        self.inbox = InboxProcessor(self.database, self._engine, self._transport, self.clock, on_outbound=self.outbox.kick)
+        self.inbox = InboxProcessor(
+            self.database, self._engine, self._transport, self.clock, on_outbound=self.outbox.kick
+        )
         log.info("WhatsApp channel started (transport: %s)", self._transport.name)
         if background:
             # The sweep's first round runs at once: whatever was stored but not processed before a
@@ -185,7 +190,9 @@ def register(app: web.Application) -> None:
     """The app feature (`bot/app.py` FEATURES): the channel configured from the app's settings."""
     settings = app[SETTINGS]
     database, clock = app[DATABASE], app[CLOCK]
-    setup_whatsapp(app, ChannelConfig.from_settings(settings), database, clock, engine=default_engine(database, clock, settings))
+    setup_whatsapp(
+        app, ChannelConfig.from_settings(settings), database, clock, engine=default_engine(database, clock, settings)
+    )
 
 
 def setup_whatsapp(

@@ -72,13 +72,22 @@ class CloudApiClient:
         """Send one message; returns its WhatsApp message id (wamid)."""
         answer = await self.request("POST", f"{phone_number_id}/messages", token=token, body=payload)
         messages = answer.get("messages")
-        if not isinstance(messages, list) or not messages or not isinstance(messages[0], dict) or not messages[0].get("id"):
-            raise GraphApiError(f"the Graph API accepted the message but returned no id: {answer!r}"[:500], http_status=200)
+        if (
+            not isinstance(messages, list)
+            or not messages
+            or not isinstance(messages[0], dict)
+            or not messages[0].get("id")
+        ):
+            raise GraphApiError(
+                f"the Graph API accepted the message but returned no id: {answer!r}"[:500], http_status=200
+            )
         return str(messages[0]["id"])
 
     async def mark_read(self, phone_number_id: str, token: str, message_id: str, typing: bool = True) -> None:
         """Blue ticks on an inbound message, with the typing indicator while Yume answers."""
-        await self.request("POST", f"{phone_number_id}/messages", token=token, body=read_receipt_payload(message_id, typing))
+        await self.request(
+            "POST", f"{phone_number_id}/messages", token=token, body=read_receipt_payload(message_id, typing)
+        )
 
     # --- connecting a business (Embedded Signup) ------------------------------------------------
 
@@ -109,7 +118,10 @@ class CloudApiClient:
     async def request_sync(self, phone_number_id: str, token: str, sync_type: str) -> None:
         """Ask Meta to send the phone's contacts (`smb_app_state_sync`) or past chats (`history`)."""
         await self.request(
-            "POST", f"{phone_number_id}/smb_app_data", token=token, body={"messaging_product": "whatsapp", "sync_type": sync_type}
+            "POST",
+            f"{phone_number_id}/smb_app_data",
+            token=token,
+            body={"messaging_product": "whatsapp", "sync_type": sync_type},
         )
 
     # --- templates ------------------------------------------------------------------------------

@@ -21,7 +21,14 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.whatsapp.outcome import Outcome
-from bot.whatsapp.payloads import AccountUpdate, HistoryChunk, HistoryMessage, StateSyncItem, message_text, parse_timestamp
+from bot.whatsapp.payloads import (
+    AccountUpdate,
+    HistoryChunk,
+    HistoryMessage,
+    StateSyncItem,
+    message_text,
+    parse_timestamp,
+)
 from flows.identity import conversation_of, find_sender, sender_for
 from scheduler.clock import Clock
 from store.conversations import Direction, Message, SenderType
@@ -33,7 +40,13 @@ from store.phones import InvalidPhone, canonical_from_whatsapp_id, canonical_pho
 log = logging.getLogger("yume.whatsapp.coexistence")
 
 # Who may overwrite a customer's name: a source only replaces names from weaker sources.
-NAME_STRENGTH = {None: 0, NameSource.whatsapp_profile: 1, NameSource.contacts: 2, NameSource.staff: 3, NameSource.customer: 4}
+NAME_STRENGTH = {
+    None: 0,
+    NameSource.whatsapp_profile: 1,
+    NameSource.contacts: 2,
+    NameSource.staff: 3,
+    NameSource.customer: 4,
+}
 ACCOUNT_STATUS = {
     "PARTNER_REMOVED": OrganizationStatus.suspended,  # the owner (or Meta) disconnected Yume from the number
     "ACCOUNT_OFFBOARDED": OrganizationStatus.suspended,
@@ -54,7 +67,9 @@ def _phone(raw: str | None) -> str | None:
 # --- the phone's contacts ----------------------------------------------------------------------
 
 
-async def apply_state_sync(database: Database, organization_id: uuid.UUID, payload: dict[str, Any], clock: Clock) -> Outcome:
+async def apply_state_sync(
+    database: Database, organization_id: uuid.UUID, payload: dict[str, Any], clock: Clock
+) -> Outcome:
     """Create or name one customer from one contact of the owner's phone."""
     item = StateSyncItem.model_validate(payload.get("state_sync") or {})
     contact = item.contact
@@ -68,12 +83,20 @@ async def apply_state_sync(database: Database, organization_id: uuid.UUID, paylo
     name = (contact.full_name or contact.first_name or "").strip()[:200] or None
     now = clock.now()
     async with database.transaction() as session:
-        staff = await session.execute(select(Staff.id).where(Staff.organization_id == organization_id, Staff.phone == phone))
+        staff = await session.execute(
+            select(Staff.id).where(Staff.organization_id == organization_id, Staff.phone == phone)
+        )
         if staff.first() is not None:
             return Outcome.ok("a staff member's number")
         customer = (
-            await session.execute(select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone))
-        ).scalars().first()
+            (
+                await session.execute(
+                    select(Customer).where(Customer.organization_id == organization_id, Customer.phone == phone)
+                )
+            )
+            .scalars()
+            .first()
+        )
         if customer is None:
             session.add(
                 Customer(
@@ -86,7 +109,11 @@ async def apply_state_sync(database: Database, organization_id: uuid.UUID, paylo
                 )
             )
             return Outcome.ok()
-        if name and name != customer.name and NAME_STRENGTH.get(customer.name_source, 0) <= NAME_STRENGTH[NameSource.contacts]:
+        if (
+            name
+            and name != customer.name
+            and NAME_STRENGTH.get(customer.name_source, 0) <= NAME_STRENGTH[NameSource.contacts]
+        ):
             customer.name, customer.name_source, customer.updated_at = name, NameSource.contacts, now
     return Outcome.ok()
 
@@ -94,14 +121,18 @@ async def apply_state_sync(database: Database, organization_id: uuid.UUID, paylo
 # --- past chats --------------------------------------------------------------------------------
 
 
-async def import_history(database: Database, organization_id: uuid.UUID, payload: dict[str, Any], clock: Clock) -> Outcome:
+async def import_history(
+    database: Database, organization_id: uuid.UUID, payload: dict[str, Any], clock: Clock
+) -> Outcome:
     """Import one history chunk; messages already stored are skipped (idempotent, any order)."""
     chunk = HistoryChunk.model_validate(payload.get("history") or {})
     if chunk.errors:
         codes = [error.code for error in chunk.errors]
         if HISTORY_DECLINED in codes:
             return Outcome.ok("the owner chose not to share the chat history")
-        log.warning("history chunk with errors for %s: %s", organization_id, [error.describe() for error in chunk.errors])
+        log.warning(
+            "history chunk with errors for %s: %s", organization_id, [error.describe() for error in chunk.errors]
+        )
     business_phone = _phone(((payload.get("metadata") or {}).get("display_phone_number")))
     now = clock.now()
     imported = skipped_staff = 0
@@ -120,7 +151,11 @@ async def import_history(database: Database, organization_id: uuid.UUID, payload
             conversation = await conversation_of(session, organization_id, sender.person, lock=False, now=now)
             messages = {_history_id(thread.id or phone, message): message for message in thread.messages}
             known = set(
-                (await session.execute(select(Message.wa_message_id).where(Message.wa_message_id.in_(list(messages))))).scalars()
+                (
+                    await session.execute(
+                        select(Message.wa_message_id).where(Message.wa_message_id.in_(list(messages)))
+                    )
+                ).scalars()
             )
             for wa_message_id, message in messages.items():
                 if wa_message_id in known:
@@ -137,7 +172,9 @@ async def import_history(database: Database, organization_id: uuid.UUID, payload
                         text=message_text(message),
                         payload={"history": True, "type": message.type},
                         wa_message_id=wa_message_id,
-                        status=message.history_context.status.lower() if message.history_context and message.history_context.status else None,
+                        status=message.history_context.status.lower()
+                        if message.history_context and message.history_context.status
+                        else None,
                         sent_at=at,
                         created_at=at,
                     )
@@ -151,7 +188,9 @@ async def import_history(database: Database, organization_id: uuid.UUID, payload
 def _history_id(thread: str, message: HistoryMessage) -> str:
     if message.id:
         return message.id
-    digest = hashlib.sha256(f"{thread}|{message.timestamp}|{message.from_}|{message_text(message)}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(
+        f"{thread}|{message.timestamp}|{message.from_}|{message_text(message)}".encode()
+    ).hexdigest()[:40]
     return f"history.{digest}"
 
 
@@ -179,7 +218,9 @@ async def apply_account_update(database: Database, payload: dict[str, Any], cloc
     if status is None:
         log.warning("account_update %s for WABA %s (logged, no change)", update.event, payload.get("waba_id"))
         return Outcome.ok(f"account update {update.event} needs no change")
-    candidates = [waba for waba in (update.waba_info.waba_id if update.waba_info else None, payload.get("waba_id")) if waba]
+    candidates = [
+        waba for waba in (update.waba_info.waba_id if update.waba_info else None, payload.get("waba_id")) if waba
+    ]
     async with database.transaction() as session:
         organization = (
             (await session.execute(select(Organization).where(Organization.waba_id.in_(candidates)))).scalars().first()

@@ -27,7 +27,13 @@ def add_dev_routes(app: web.Application, channel: WhatsAppChannel) -> None:
         transport = channel.dev_transport
         if transport is None:
             return web.json_response(
-                {"error": {"code": "not_found", "message": "the dev transport is off (Meta is configured)", "details": []}},
+                {
+                    "error": {
+                        "code": "not_found",
+                        "message": "the dev transport is off (Meta is configured)",
+                        "details": [],
+                    }
+                },
                 status=404,
             )
         try:
@@ -35,7 +41,13 @@ def add_dev_routes(app: web.Application, channel: WhatsAppChannel) -> None:
             organization = uuid.UUID(request.query["organization_id"]) if "organization_id" in request.query else None
         except ValueError:
             return web.json_response(
-                {"error": {"code": "bad_request", "message": "limit is a number, organization_id a UUID", "details": []}},
+                {
+                    "error": {
+                        "code": "bad_request",
+                        "message": "limit is a number, organization_id a UUID",
+                        "details": [],
+                    }
+                },
                 status=400,
             )
         settings = request.app.get(SETTINGS)

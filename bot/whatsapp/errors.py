@@ -89,7 +89,13 @@ class GraphApiError(Exception):
         return f"{head} {text}"[:1000]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "subcode": self.subcode, "http_status": self.http_status, "message": self.message, "details": self.details}
+        return {
+            "code": self.code,
+            "subcode": self.subcode,
+            "http_status": self.http_status,
+            "message": self.message,
+            "details": self.details,
+        }
 
 
 def classify(code: int | None, subcode: int | None = None, http_status: int = 400) -> Disposition:

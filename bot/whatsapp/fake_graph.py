@@ -173,11 +173,19 @@ class FakeGraphApi:
                 return _error(400, 100, "Invalid parameter")
             recorded.accepted = True
             recipient = body.get("to") or body.get("recipient")
-            contact = {"input": recipient, "wa_id": recipient} if body.get("to") else {"input": recipient, "user_id": recipient}
+            contact = (
+                {"input": recipient, "wa_id": recipient}
+                if body.get("to")
+                else {"input": recipient, "user_id": recipient}
+            )
             wamid = f"wamid.FAKE{next(self._ids):08d}"
-            return web.json_response({"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]})
+            return web.json_response(
+                {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+            )
         if edge == "message_templates" and request.method == "POST":
-            return web.json_response({"id": str(next(self._ids)), "status": "PENDING", "category": body.get("category", "UTILITY")})
+            return web.json_response(
+                {"id": str(next(self._ids)), "status": "PENDING", "category": body.get("category", "UTILITY")}
+            )
         if edge == "subscribed_apps" and request.method == "POST":
             return web.json_response({"success": True})
         if edge == "phone_numbers" and request.method == "GET":
@@ -216,7 +224,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8999)
     args = parser.parse_args()
-    fake = FakeGraphApi(phone_numbers={"demo-waba": [{"id": "demo-phone-number-id", "display_phone_number": "+52 55 1234 5678"}]})
+    fake = FakeGraphApi(
+        phone_numbers={"demo-waba": [{"id": "demo-phone-number-id", "display_phone_number": "+52 55 1234 5678"}]}
+    )
     print(f"Fake Graph API on http://{args.host}:{args.port} (set META_GRAPH_URL to it)")
     web.run_app(fake.app(), host=args.host, port=args.port, print=None)
 

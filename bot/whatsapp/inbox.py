@@ -30,8 +30,8 @@ from bot.whatsapp import coexistence, statuses
 from bot.whatsapp.lanes import Lane, LaneLocks, lane_locks_for
 from bot.whatsapp.outcome import Outcome
 from bot.whatsapp.payloads import ORDER_FREE_KINDS, WaContact, WaEcho, WaMessage, WebhookEvent
-from bot.whatsapp.transport import BusinessNumber, Transport
 from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound, to_owner_echo
+from bot.whatsapp.transport import BusinessNumber, Transport
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
 from scheduler.clock import Clock
@@ -73,11 +73,15 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
         by_waba: dict[str, uuid.UUID] = {}
         if numbers:
             rows = await session.execute(
-                select(Organization.wa_phone_number_id, Organization.id).where(Organization.wa_phone_number_id.in_(numbers))
+                select(Organization.wa_phone_number_id, Organization.id).where(
+                    Organization.wa_phone_number_id.in_(numbers)
+                )
             )
             by_number = {number: org_id for number, org_id in rows.all()}
         if wabas:
-            rows = await session.execute(select(Organization.waba_id, Organization.id).where(Organization.waba_id.in_(wabas)))
+            rows = await session.execute(
+                select(Organization.waba_id, Organization.id).where(Organization.waba_id.in_(wabas))
+            )
             by_waba = {waba: org_id for waba, org_id in rows.all()}
         values: dict[str, dict[str, Any]] = {}
         for event in events:
@@ -98,9 +102,17 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
                 },
             )
             if event.phone_number_id and organization_id is None:
-                log.warning("webhook event %s for unknown phone_number_id %s: stored, not answered", event.event_key, event.phone_number_id)
+                log.warning(
+                    "webhook event %s for unknown phone_number_id %s: stored, not answered",
+                    event.event_key,
+                    event.phone_number_id,
+                )
         dialect = postgresql if database.dialect == "postgresql" else sqlite
-        statement = dialect.insert(InboxEvent).values(list(values.values())).on_conflict_do_nothing(index_elements=["event_key"])
+        statement = (
+            dialect.insert(InboxEvent)
+            .values(list(values.values()))
+            .on_conflict_do_nothing(index_elements=["event_key"])
+        )
         await session.execute(statement)
     return StoreResult(len(values), {Lane(event.phone_number_id, event.sender) for event in events})
 
@@ -237,7 +249,9 @@ class InboxProcessor:
     async def _has_ready(self, lane: Lane) -> bool:
         async with self.database.transaction() as session:
             row = await session.execute(
-                select(InboxEvent.id).where(_lane_filter(lane), InboxEvent.processed_at.is_(None), InboxEvent.attempts == 0).limit(1)
+                select(InboxEvent.id)
+                .where(_lane_filter(lane), InboxEvent.processed_at.is_(None), InboxEvent.attempts == 0)
+                .limit(1)
             )
             return row.first() is not None
 
@@ -246,7 +260,11 @@ class InboxProcessor:
             rows = await session.execute(
                 select(InboxEvent)
                 .where(_lane_filter(lane), InboxEvent.processed_at.is_(None))
-                .order_by(func.coalesce(InboxEvent.wa_timestamp, InboxEvent.received_at), InboxEvent.received_at, InboxEvent.event_key)
+                .order_by(
+                    func.coalesce(InboxEvent.wa_timestamp, InboxEvent.received_at),
+                    InboxEvent.received_at,
+                    InboxEvent.event_key,
+                )
                 .limit(200)
             )
             return list(rows.scalars())
@@ -282,7 +300,9 @@ class InboxProcessor:
             return Outcome(done=True, note=f"unreadable payload: {error.error_count()} problems")
         except Exception as error:
             log.exception("inbox event %s failed (attempt %d)", row.event_key, row.attempts + 1)
-            return Outcome(done=False, error=f"{type(error).__name__}: {error}", order_free=row.kind in ORDER_FREE_KINDS)
+            return Outcome(
+                done=False, error=f"{type(error).__name__}: {error}", order_free=row.kind in ORDER_FREE_KINDS
+            )
 
     async def _record(self, row: InboxEvent, outcome: Outcome) -> None:
         now = self.clock.now()
@@ -314,7 +334,9 @@ class InboxProcessor:
                 return Outcome(done=True, note=f"unknown phone_number_id {row.phone_number_id}")
             return await self._echo(row, organization_id, payload)
         if row.kind == "status":
-            return await statuses.apply_status(self.database, payload, self.clock, received_at=row.received_at, on_outbound=self.on_outbound)
+            return await statuses.apply_status(
+                self.database, payload, self.clock, received_at=row.received_at, on_outbound=self.on_outbound
+            )
         if row.kind == "state_sync":
             if organization_id is None:
                 return Outcome(done=True, note=f"unknown phone_number_id {row.phone_number_id}")
@@ -331,7 +353,9 @@ class InboxProcessor:
         log.info("inbox event %s: nothing to do (%s)", row.event_key, row.kind)
         return Outcome(done=True, note=f"nothing to do for a {row.kind} event")
 
-    async def _message(self, row: InboxEvent, organization_id: uuid.UUID, payload: dict[str, Any], batch: list[InboxEvent]) -> Outcome:
+    async def _message(
+        self, row: InboxEvent, organization_id: uuid.UUID, payload: dict[str, Any], batch: list[InboxEvent]
+    ) -> Outcome:
         message = WaMessage.model_validate(payload.get("message") or {})
         contact = WaContact.model_validate(payload["contact"]) if payload.get("contact") else None
         if message.id and _superseded_in(batch, row, message.id):
@@ -369,7 +393,9 @@ class InboxProcessor:
         if not phone_number_id:
             return None
         async with self.database.transaction() as session:
-            found = await session.execute(select(Organization.id).where(Organization.wa_phone_number_id == phone_number_id))
+            found = await session.execute(
+                select(Organization.id).where(Organization.wa_phone_number_id == phone_number_id)
+            )
             return found.scalar_one_or_none()
 
     async def _already_recorded(self, wa_message_id: str) -> bool:
@@ -383,7 +409,9 @@ class InboxProcessor:
             return True
         async with self.database.transaction() as session:
             found = await session.execute(
-                select(InboxEvent.processed_at, InboxEvent.last_error).where(InboxEvent.event_key == f"msg:{wa_message_id}")
+                select(InboxEvent.processed_at, InboxEvent.last_error).where(
+                    InboxEvent.event_key == f"msg:{wa_message_id}"
+                )
             )
             row = found.first()
         return row is not None and row.processed_at is not None and not (row.last_error or "").startswith("skipped:")
@@ -428,7 +456,9 @@ class InboxProcessor:
         if number is None or await self._handed_off(organization_id, event.wa_id):
             return
         try:
-            await asyncio.wait_for(self.transport.mark_read(number, event.message_id, event.kind not in SILENT_KINDS), timeout=3)
+            await asyncio.wait_for(
+                self.transport.mark_read(number, event.message_id, event.kind not in SILENT_KINDS), timeout=3
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a read receipt is a courtesy: never hold up the reply for it
@@ -443,7 +473,9 @@ class InboxProcessor:
             organization = await session.get(Organization, organization_id)
         number = None
         if organization is not None and organization.wa_phone_number_id:
-            number = BusinessNumber(organization.id, organization.wa_phone_number_id, organization.access_token_encrypted)
+            number = BusinessNumber(
+                organization.id, organization.wa_phone_number_id, organization.access_token_encrypted
+            )
         self._businesses[organization_id] = _BusinessInfo(number, now)
         return number
 
@@ -452,13 +484,19 @@ class InboxProcessor:
             return False
         async with self.database.transaction() as session:
             found = await session.execute(
-                select(Conversation.status).where(Conversation.organization_id == organization_id, Conversation.wa_id == wa_id).limit(1)
+                select(Conversation.status)
+                .where(Conversation.organization_id == organization_id, Conversation.wa_id == wa_id)
+                .limit(1)
             )
             return found.scalar_one_or_none() == ConversationStatus.handed_off
 
 
 def _lane_filter(lane: Lane) -> Any:
-    number = InboxEvent.phone_number_id == lane.phone_number_id if lane.phone_number_id is not None else InboxEvent.phone_number_id.is_(None)
+    number = (
+        InboxEvent.phone_number_id == lane.phone_number_id
+        if lane.phone_number_id is not None
+        else InboxEvent.phone_number_id.is_(None)
+    )
     sender = InboxEvent.sender == lane.sender if lane.sender is not None else InboxEvent.sender.is_(None)
     return and_(number, sender)
 
@@ -473,7 +511,10 @@ def _superseded_in(batch: list[InboxEvent], row: InboxEvent, message_id: str) ->
             continue
         for kind in ("edit", "revoke"):
             target = message.get(kind)
-            if message.get("type") == kind and isinstance(target, dict) and target.get("original_message_id") == message_id:
+            if (
+                message.get("type") == kind
+                and isinstance(target, dict)
+                and target.get("original_message_id") == message_id
+            ):
                 return True
     return False
-

@@ -174,17 +174,23 @@ class OutboxSender:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
-                .values(status=OutboxStatus.sending, attempts=OutboxMessage.attempts + 1, next_attempt_at=now + self.lease)
+                .values(
+                    status=OutboxStatus.sending, attempts=OutboxMessage.attempts + 1, next_attempt_at=now + self.lease
+                )
             )
             rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))).scalars().all()
         return sorted(rows, key=lambda row: row.created_at)
 
     async def _businesses(self, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, _Business]:
         async with self.database.transaction() as session:
-            organizations = (await session.execute(select(Organization).where(Organization.id.in_(organization_ids)))).scalars()
+            organizations = (
+                await session.execute(select(Organization).where(Organization.id.in_(organization_ids)))
+            ).scalars()
             return {
                 organization.id: _Business(
-                    BusinessNumber(organization.id, organization.wa_phone_number_id, organization.access_token_encrypted)
+                    BusinessNumber(
+                        organization.id, organization.wa_phone_number_id, organization.access_token_encrypted
+                    )
                     if organization.wa_phone_number_id
                     else None,
                     organization.status,
@@ -249,7 +255,9 @@ class OutboxSender:
             conversation = await session.get(Conversation, row.conversation_id) if row.conversation_id else None
             if conversation is None:
                 found = await session.execute(
-                    select(Conversation).where(Conversation.organization_id == row.organization_id, Conversation.wa_id == row.to_wa_id).limit(1)
+                    select(Conversation)
+                    .where(Conversation.organization_id == row.organization_id, Conversation.wa_id == row.to_wa_id)
+                    .limit(1)
                 )
                 conversation = found.scalars().first()
         return conversation is not None and window_is_open(conversation.last_inbound_at, self.clock.now())
@@ -271,7 +279,9 @@ class OutboxSender:
                     if message.status in (None, "pending", "sending"):
                         message.status, message.status_at = "sent", now
             if row.conversation_id:
-                await session.execute(update(Conversation).where(Conversation.id == row.conversation_id).values(last_outbound_at=now))
+                await session.execute(
+                    update(Conversation).where(Conversation.id == row.conversation_id).values(last_outbound_at=now)
+                )
 
     async def _handle_error(self, row: OutboxMessage, message: OutboundMessage, error: GraphApiError) -> None:
         if error.disposition == Disposition.retry:
@@ -285,7 +295,9 @@ class OutboxSender:
             self._alert_operator(row.organization_id, error)
         await self._fail(row, message, reason, error)
 
-    async def _retry_or_fail(self, row: OutboxMessage, error: GraphApiError, message: OutboundMessage | None = None) -> None:
+    async def _retry_or_fail(
+        self, row: OutboxMessage, error: GraphApiError, message: OutboundMessage | None = None
+    ) -> None:
         if row.attempts >= self.max_attempts:
             await self._fail(row, message, f"gave up after {row.attempts} attempts: {error.reason()}", error)
             return
@@ -296,11 +308,15 @@ class OutboxSender:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
-                .values(status=OutboxStatus.pending, next_attempt_at=self.clock.now() + delay, last_error=error.reason())
+                .values(
+                    status=OutboxStatus.pending, next_attempt_at=self.clock.now() + delay, last_error=error.reason()
+                )
             )
         log.info("outbox row %s: %s; retrying in %.0fs", row.id, error.reason(), delay.total_seconds())
 
-    async def _fail(self, row: OutboxMessage, message: OutboundMessage | None, reason: str, error: GraphApiError | None = None) -> None:
+    async def _fail(
+        self, row: OutboxMessage, message: OutboundMessage | None, reason: str, error: GraphApiError | None = None
+    ) -> None:
         log.warning("outbox row %s to %s failed for good: %s", row.id, row.to_wa_id, reason)
         async with self.database.transaction() as session:
             await mark_failed(session, row, reason, error.as_dict() if error else {"message": reason}, self.clock.now())
@@ -318,10 +334,14 @@ class OutboxSender:
             )
 
 
-async def mark_failed(session: AsyncSession, row: OutboxMessage, reason: str, error: dict[str, Any], now: datetime) -> None:
+async def mark_failed(
+    session: AsyncSession, row: OutboxMessage, reason: str, error: dict[str, Any], now: datetime
+) -> None:
     """The row and its message are failed for good, with the reason."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row.id).values(status=OutboxStatus.failed, last_error=reason[:2000])
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(status=OutboxStatus.failed, last_error=reason[:2000])
     )
     if row.message_id:
         message = await session.get(Message, row.message_id)
@@ -341,13 +361,19 @@ async def tell_owner_once(
     if not message.purpose or message.purpose in NOT_WORTH_TELLING:
         return False
     owner = (
-        await session.execute(
-            select(Staff)
-            .where(Staff.organization_id == row.organization_id, Staff.role == StaffRole.owner, Staff.active.is_(True))
-            .order_by(Staff.created_at)
-            .limit(1)
+        (
+            await session.execute(
+                select(Staff)
+                .where(
+                    Staff.organization_id == row.organization_id, Staff.role == StaffRole.owner, Staff.active.is_(True)
+                )
+                .order_by(Staff.created_at)
+                .limit(1)
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if owner is None:
         return False
     owner_wa_id = owner.wa_id or whatsapp_id(owner.phone)
@@ -367,10 +393,16 @@ async def tell_owner_once(
     name, phone = await _who(session, row)
     notice = delivery_problem_notice(owner_wa_id, message.purpose, name, phone, error_code)
     owner_conversation = (
-        await session.execute(
-            select(Conversation).where(Conversation.organization_id == row.organization_id, Conversation.staff_id == owner.id).limit(1)
+        (
+            await session.execute(
+                select(Conversation)
+                .where(Conversation.organization_id == row.organization_id, Conversation.staff_id == owner.id)
+                .limit(1)
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     message_id = None
     if owner_conversation is not None:
         record = Message(
@@ -420,7 +452,13 @@ async def _who(session: AsyncSession, row: OutboxMessage) -> tuple[str | None, s
         phone = None
     if customer is None and phone:
         customer = (
-            await session.execute(select(Customer).where(Customer.organization_id == row.organization_id, Customer.phone == phone))
-        ).scalars().first()
+            (
+                await session.execute(
+                    select(Customer).where(Customer.organization_id == row.organization_id, Customer.phone == phone)
+                )
+            )
+            .scalars()
+            .first()
+        )
     name = customer.name if customer is not None else None
     return name, display_phone(phone) if phone else None

@@ -51,7 +51,9 @@ def _envelope(to: str) -> dict[str, Any]:
     return {"messaging_product": "whatsapp", "recipient_type": "individual", **address}
 
 
-def message_payload(message: OutboundMessage, *, as_template: bool = False, reply_to: str | None = None) -> dict[str, Any]:
+def message_payload(
+    message: OutboundMessage, *, as_template: bool = False, reply_to: str | None = None
+) -> dict[str, Any]:
     """The body of `POST /{phone_number_id}/messages` for one outbound message."""
     if as_template:
         if message.template is None:
@@ -72,7 +74,9 @@ def message_payload(message: OutboundMessage, *, as_template: bool = False, repl
     elif buttons:
         payload.update(type="interactive", interactive=_buttons(message, buttons))
     else:
-        payload.update(type="text", text={"body": fit(_text_with_edges(message), TEXT_BODY_MAX) or "…", "preview_url": False})
+        payload.update(
+            type="text", text={"body": fit(_text_with_edges(message), TEXT_BODY_MAX) or "…", "preview_url": False}
+        )
     return payload
 
 
@@ -100,7 +104,9 @@ def _buttons(message: OutboundMessage, buttons: list[Button]) -> dict[str, Any]:
 def _list(message: OutboundMessage, rows: list[ListRow], overflow: list[ListRow]) -> dict[str, Any]:
     body = message.text
     if overflow:
-        body += "\n" + "\n".join(f"• {row.title}" + (f" — {row.description}" if row.description else "") for row in overflow)
+        body += "\n" + "\n".join(
+            f"• {row.title}" + (f" — {row.description}" if row.description else "") for row in overflow
+        )
     shaped = []
     for row in rows:
         title = fit(row.title, ROW_TITLE_MAX)
@@ -158,7 +164,12 @@ def template_payload(to: str, template: TemplateCall) -> dict[str, Any]:
         )
     for index, payload in enumerate(template.quick_replies):
         components.append(
-            {"type": "button", "sub_type": "quick_reply", "index": str(index), "parameters": [{"type": "payload", "payload": payload}]}
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": payload}],
+            }
         )
     body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
     if components:

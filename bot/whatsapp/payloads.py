@@ -159,7 +159,6 @@ def _clean_text(text: str) -> str:
     return text
 
 
-
 def split_envelope(document: Any) -> list[WebhookEvent]:
     """Every event in one webhook body; never raises, whatever the body holds."""
     if not isinstance(document, dict):
@@ -235,7 +234,12 @@ def _split_change(change: dict[str, Any], waba_id: str | None, entry_time: Any) 
 
 
 def _keyed(
-    kind: EventKind, prefix: str, identity: Any, payload: dict[str, Any], phone_number_id: str | None, waba_id: str | None
+    kind: EventKind,
+    prefix: str,
+    identity: Any,
+    payload: dict[str, Any],
+    phone_number_id: str | None,
+    waba_id: str | None,
 ) -> WebhookEvent:
     return WebhookEvent(
         event_key=f"{prefix}:{phone_number_id or waba_id or '-'}:{_digest(identity)}"[:MAX_EVENT_KEY],
@@ -258,7 +262,11 @@ def _contact_for(contacts: list[dict[str, Any]], wa_id: str | None, bsuid: str |
 
 
 def _message_event(
-    message: dict[str, Any], contacts: list[dict[str, Any]], context: dict[str, Any], phone_number_id: str | None, waba_id: str | None
+    message: dict[str, Any],
+    contacts: list[dict[str, Any]],
+    context: dict[str, Any],
+    phone_number_id: str | None,
+    waba_id: str | None,
 ) -> WebhookEvent:
     wa_id = _str(message.get("from"))
     contact = _contact_for(contacts, wa_id, _str(message.get("from_user_id")))
@@ -276,7 +284,9 @@ def _message_event(
     )
 
 
-def _status_event(status: dict[str, Any], context: dict[str, Any], phone_number_id: str | None, waba_id: str | None) -> WebhookEvent:
+def _status_event(
+    status: dict[str, Any], context: dict[str, Any], phone_number_id: str | None, waba_id: str | None
+) -> WebhookEvent:
     message_id = _str(status.get("id"))
     state = _str(status.get("status")) or "?"
     key = f"status:{message_id}:{state}" if message_id else f"status-noid:{_digest(status)}"
@@ -293,7 +303,11 @@ def _status_event(status: dict[str, Any], context: dict[str, Any], phone_number_
 
 
 def _echo_event(
-    echo: dict[str, Any], contacts: list[dict[str, Any]], context: dict[str, Any], phone_number_id: str | None, waba_id: str | None
+    echo: dict[str, Any],
+    contacts: list[dict[str, Any]],
+    context: dict[str, Any],
+    phone_number_id: str | None,
+    waba_id: str | None,
 ) -> WebhookEvent:
     to = _str(echo.get("to"))
     bsuid = _str(echo.get("to_user_id"))

@@ -89,7 +89,9 @@ async def complete_signup(
 ) -> SignupResult:
     """Everything the server does after the popup, in the order Meta requires."""
     if not (config.app_id and config.app_secret):
-        raise SignupError(503, "Yume todavía no está configurado para conectar WhatsApp.", "META_APP_ID/META_APP_SECRET missing")
+        raise SignupError(
+            503, "Yume todavía no está configurado para conectar WhatsApp.", "META_APP_ID/META_APP_SECRET missing"
+        )
     if not config.secret_key:
         raise SignupError(503, "Yume todavía no está configurado para conectar WhatsApp.", "YUME_SECRET_KEY missing")
     async with database.transaction() as session:
@@ -98,7 +100,9 @@ async def complete_signup(
             raise SignupError(404, "Este enlace ya no es válido. Pide uno nuevo a Yume.")
         organization_id = organization.id
     try:
-        business_token = await client.exchange_code(config.app_id, config.app_secret, submission.code)  # expires in 30 s
+        business_token = await client.exchange_code(
+            config.app_id, config.app_secret, submission.code
+        )  # expires in 30 s
         await client.subscribe_app(submission.waba_id, business_token)
         phone_number_id = submission.phone_number_id
         display = None
@@ -107,13 +111,19 @@ async def complete_signup(
             if not numbers or not numbers[0].get("id"):
                 raise SignupError(409, "No encontré un número de WhatsApp en tu cuenta. ¿Terminaste la conexión?")
             phone_number_id, display = str(numbers[0]["id"]), numbers[0].get("display_phone_number")
-        details = await client.phone_number(phone_number_id, business_token, "is_on_biz_app,platform_type,display_phone_number")
+        details = await client.phone_number(
+            phone_number_id, business_token, "is_on_biz_app,platform_type,display_phone_number"
+        )
     except GraphApiError as error:
         log.warning("signup for organization %s failed at Meta: %s", organization_id, error.reason())
-        raise SignupError(502, "Meta no aceptó la conexión. Intenta de nuevo en unos minutos.", error.reason()) from error
+        raise SignupError(
+            502, "Meta no aceptó la conexión. Intenta de nuevo en unos minutos.", error.reason()
+        ) from error
     on_app = details.get("is_on_biz_app") if isinstance(details.get("is_on_biz_app"), bool) else None
     if on_app is False:
-        log.warning("number %s is not on the WhatsApp Business App (platform %s)", phone_number_id, details.get("platform_type"))
+        log.warning(
+            "number %s is not on the WhatsApp Business App (platform %s)", phone_number_id, details.get("platform_type")
+        )
     display = display or details.get("display_phone_number")
     requested = []
     for sync_type in SYNC_TYPES:  # each only once, within 24 h of onboarding: never retried later
@@ -125,7 +135,9 @@ async def complete_signup(
 
     async with database.transaction() as session:
         taken = await session.execute(
-            select(Organization.id).where(Organization.wa_phone_number_id == phone_number_id, Organization.id != organization_id)
+            select(Organization.id).where(
+                Organization.wa_phone_number_id == phone_number_id, Organization.id != organization_id
+            )
         )
         if taken.first() is not None:
             raise SignupError(409, "Ese número ya está conectado a otro negocio en Yume.")
@@ -163,18 +175,28 @@ def add_signup_routes(app: web.Application, channel: WhatsAppChannel) -> None:
         async with channel.database.transaction() as session:
             organization = await _organization_by_token(session, token)
         if organization is None:
-            return web.Response(status=404, text=_message_page("Este enlace ya no es válido. Pide uno nuevo a Yume."), content_type="text/html")
+            return web.Response(
+                status=404,
+                text=_message_page("Este enlace ya no es válido. Pide uno nuevo a Yume."),
+                content_type="text/html",
+            )
         return web.Response(text=render_connect_page(organization.name, channel.config), content_type="text/html")
 
     async def submit(request: web.Request) -> web.Response:
         try:
             submission = SignupSubmission.model_validate(await request.json())
         except (ValueError, ValidationError):
-            return web.json_response({"ok": False, "message": "Faltan datos de la conexión. Intenta de nuevo."}, status=400)
+            return web.json_response(
+                {"ok": False, "message": "Faltan datos de la conexión. Intenta de nuevo."}, status=400
+            )
         if channel.client is None:
-            return web.json_response({"ok": False, "message": "Yume está iniciando; intenta en un momento."}, status=503)
+            return web.json_response(
+                {"ok": False, "message": "Yume está iniciando; intenta en un momento."}, status=503
+            )
         try:
-            result = await complete_signup(channel.database, channel.client, channel.config, request.match_info["token"], submission)
+            result = await complete_signup(
+                channel.database, channel.client, channel.config, request.match_info["token"], submission
+            )
         except SignupError as error:
             return web.json_response({"ok": False, "message": error.message}, status=error.status)
         return web.json_response(
@@ -191,7 +213,9 @@ def add_signup_routes(app: web.Application, channel: WhatsAppChannel) -> None:
 
 
 def _message_page(text: str) -> str:
-    return f"<!doctype html><html lang=\"es-MX\"><meta charset=\"utf-8\"><title>Yume</title><p>{html.escape(text)}</p></html>"
+    return (
+        f'<!doctype html><html lang="es-MX"><meta charset="utf-8"><title>Yume</title><p>{html.escape(text)}</p></html>'
+    )
 
 
 def _js(value: Any) -> str:

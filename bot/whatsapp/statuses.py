@@ -58,9 +58,19 @@ async def apply_status(
     queued_again = False
     async with database.transaction() as session:
         message = (
-            await session.execute(select(Message).where(Message.wa_message_id == status.id, Message.direction == Direction.outbound))
-        ).scalars().first()
-        row = (await session.execute(select(OutboxMessage).where(OutboxMessage.wa_message_id == status.id))).scalars().first()
+            (
+                await session.execute(
+                    select(Message).where(Message.wa_message_id == status.id, Message.direction == Direction.outbound)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        row = (
+            (await session.execute(select(OutboxMessage).where(OutboxMessage.wa_message_id == status.id)))
+            .scalars()
+            .first()
+        )
         if message is None and row is None:
             if now - received_at < WAIT_FOR_MESSAGE:
                 return Outcome.later("waiting for the outbox to record the message this status is about")
@@ -70,8 +80,15 @@ async def apply_status(
             message.status, message.status_at = status.status, at
             if status.status == "failed":
                 message.error = error.model_dump(mode="json") if error else {"message": "failed"}
-        if status.status == "failed" and row is not None and row.status == OutboxStatus.sent and not _later_than_failed(message):
-            queued_again = await _act_on_failure(session, row, error.code if error else None, error.describe() if error else "failed", now)
+        if (
+            status.status == "failed"
+            and row is not None
+            and row.status == OutboxStatus.sent
+            and not _later_than_failed(message)
+        ):
+            queued_again = await _act_on_failure(
+                session, row, error.code if error else None, error.describe() if error else "failed", now
+            )
     if queued_again:
         on_outbound()
     return Outcome.ok()
@@ -89,7 +106,12 @@ async def _act_on_failure(session: Any, row: OutboxMessage, code: int | None, re
     except Exception:
         message = None
     hints = body.get(CHANNEL_KEY) if isinstance(body.get(CHANNEL_KEY), dict) else {}
-    if code == WINDOW_CLOSED and message is not None and message.template is not None and not hints.get("force_template"):
+    if (
+        code == WINDOW_CLOSED
+        and message is not None
+        and message.template is not None
+        and not hints.get("force_template")
+    ):
         # The window had closed after all: send the approved template instead, once.
         session.add(
             OutboxMessage(
@@ -102,7 +124,13 @@ async def _act_on_failure(session: Any, row: OutboxMessage, code: int | None, re
                 next_attempt_at=now,
             )
         )
-        await mark_failed(session, row, f"{reason} — resent as template {message.template.name}", {"code": code, "message": reason}, now)
+        await mark_failed(
+            session,
+            row,
+            f"{reason} — resent as template {message.template.name}",
+            {"code": code, "message": reason},
+            now,
+        )
         if row.message_id:
             linked = await session.get(Message, row.message_id)
             if linked is not None:

@@ -47,7 +47,9 @@ class TemplateDefinition:
             raise TemplateFileError(f"{source}: no BODY component")
         numbers = sorted({int(n) for n in _PLACEHOLDER.findall(body.get("text", ""))})
         if numbers != list(range(1, len(numbers) + 1)):
-            raise TemplateFileError(f"{source}: body placeholders must be {{{{1}}}}..{{{{n}}}} without gaps, got {numbers}")
+            raise TemplateFileError(
+                f"{source}: body placeholders must be {{{{1}}}}..{{{{n}}}} without gaps, got {numbers}"
+            )
         examples = (body.get("example") or {}).get("body_text") or [[]]
         if numbers and len(examples[0]) != len(numbers):
             raise TemplateFileError(f"{source}: Meta needs one example per body parameter ({len(numbers)})")
@@ -88,7 +90,8 @@ class TemplateCatalog:
         if len(call.body_params) != definition.body_params:
             return f"template {call.name!r} takes {definition.body_params} body parameters, got {len(call.body_params)}"
         if len(call.quick_replies) > len(definition.quick_replies):
-            return f"template {call.name!r} has {len(definition.quick_replies)} quick replies, got {len(call.quick_replies)} payloads"
+            expected, given = len(definition.quick_replies), len(call.quick_replies)
+            return f"template {call.name!r} has {expected} quick replies, got {given} payloads"
         return None
 
 

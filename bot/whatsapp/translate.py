@@ -56,7 +56,11 @@ def to_inbound(
     if kind == "edit" and message.edit is not None:
         edited = message.edit.message
         text = edited.text.body if edited is not None and edited.text is not None else None
-        event = base.model_copy(update={"kind": "text", "text": text}) if text else base.model_copy(update={"kind": "unsupported"})
+        event = (
+            base.model_copy(update={"kind": "text", "text": text})
+            if text
+            else base.model_copy(update={"kind": "unsupported"})
+        )
         return EditOf(message.edit.original_message_id, event)
     if kind == "revoke":
         return RevokeOf(message.revoke.original_message_id if message.revoke else None, message.id)
@@ -69,7 +73,11 @@ def to_inbound(
             return base.model_copy(update={"kind": "reply", "reply_id": choice.id, "reply_title": choice.title})
     if kind == "button" and message.button is not None:
         return base.model_copy(
-            update={"kind": "reply", "reply_id": message.button.payload or message.button.text, "reply_title": message.button.text}
+            update={
+                "kind": "reply",
+                "reply_id": message.button.payload or message.button.text,
+                "reply_title": message.button.text,
+            }
         )
     if kind == "audio" and message.audio is not None:
         return base.model_copy(update={"kind": "media", "media_type": "voice" if message.audio.voice else "audio"})
@@ -82,7 +90,11 @@ def to_inbound(
         return base.model_copy(update={"kind": "contacts", "text": shared_contacts_text(message)})
     if kind == "reaction" and message.reaction is not None:
         return base.model_copy(
-            update={"kind": "reaction", "text": message.reaction.emoji or None, "context_message_id": message.reaction.message_id}
+            update={
+                "kind": "reaction",
+                "text": message.reaction.emoji or None,
+                "context_message_id": message.reaction.message_id,
+            }
         )
     return base.model_copy(update={"kind": "unsupported", "media_type": kind or None})
 
@@ -101,7 +113,9 @@ def shared_contacts_text(message: WaMessage) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def to_owner_echo(echo: WaEcho, contact: WaContact | None, organization_id: uuid.UUID, received_at: datetime) -> OwnerEcho:
+def to_owner_echo(
+    echo: WaEcho, contact: WaContact | None, organization_id: uuid.UUID, received_at: datetime
+) -> OwnerEcho:
     """The owner's message from the phone app, addressed the way the customer is known."""
     to = echo.to or (contact.wa_id if contact else None) or echo.to_user_id or ""
     return OwnerEcho(

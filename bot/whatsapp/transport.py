@@ -109,7 +109,9 @@ class DevTransport:
     async def send(self, number: BusinessNumber, payload: dict[str, Any]) -> str:
         wamid = f"wamid.DEV{uuid.uuid4().hex[:12]}{next(self._ids):06d}"
         to = str(payload.get("to") or payload.get("recipient") or "")
-        self.messages.append(RecordedMessage(number.organization_id, number.phone_number_id, to, payload, wamid, self.clock.now()))
+        self.messages.append(
+            RecordedMessage(number.organization_id, number.phone_number_id, to, payload, wamid, self.clock.now())
+        )
         return wamid
 
     async def mark_read(self, number: BusinessNumber, message_id: str, typing: bool) -> None:
@@ -117,5 +119,9 @@ class DevTransport:
 
     def recent(self, limit: int = 100, organization_id: uuid.UUID | None = None) -> list[RecordedMessage]:
         """The newest recorded messages, oldest first."""
-        chosen = [message for message in self.messages if organization_id is None or message.organization_id == organization_id]
+        chosen = [
+            message
+            for message in self.messages
+            if organization_id is None or message.organization_id == organization_id
+        ]
         return chosen[-limit:]

@@ -23,7 +23,9 @@ class RunningFake(FakeGraphApi):
 @pytest.fixture
 async def fake_graph(aiohttp_server: Any) -> RunningFake:
     """The fake Graph API, listening on loopback; `fake_graph.url` is its base URL."""
-    fake = RunningFake(phone_numbers={"102290129340398": [{"id": "1122334455667", "display_phone_number": "+52 55 1234 5678"}]})
+    fake = RunningFake(
+        phone_numbers={"102290129340398": [{"id": "1122334455667", "display_phone_number": "+52 55 1234 5678"}]}
+    )
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")
     return fake
@@ -62,7 +64,13 @@ def make_channel(db: Database, aiohttp_client: Any) -> MakeChannel:
     ) -> tuple[TestClient, WhatsAppChannel]:
         app = web.Application()
         channel = setup_whatsapp(
-            app, config or config_for(), database or db, clock or SystemClock(), engine=engine, transport=transport, background=background
+            app,
+            config or config_for(),
+            database or db,
+            clock or SystemClock(),
+            engine=engine,
+            transport=transport,
+            background=background,
         )
         client = await aiohttp_client(app)
         return client, channel

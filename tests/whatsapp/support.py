@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -15,11 +14,11 @@ from bot.whatsapp.signature import SIGNATURE_HEADER, sign
 from bot.whatsapp.webhook import WEBHOOK_PATH
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
+from store.business_file import LoadedBusiness, load_business
 from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
 from store.models import Organization
 from tests.helpers import DON_CARLOS, SHARED, business_spec
-from store.business_file import LoadedBusiness, load_business
 
 CORPUS_DIR = SHARED / "reference" / "whatsapp-webhooks"
 APP_SECRET = "test-app-secret"
@@ -51,18 +50,27 @@ async def post_webhook(client: TestClient, payload: Any, *, secret: str | None =
     return await client.post(WEBHOOK_PATH, data=body, headers=headers)
 
 
-async def seed_business(db: Database, phone_number_id: str = PHONE_NUMBER_ID, waba_id: str = WABA_ID, **overrides: Any) -> LoadedBusiness:
+async def seed_business(
+    db: Database, phone_number_id: str = PHONE_NUMBER_ID, waba_id: str = WABA_ID, **overrides: Any
+) -> LoadedBusiness:
     """Barbería Don Carlos (shared example business) on the corpus's WhatsApp number."""
     async with db.transaction() as session:
-        loaded = await load_business(session, business_spec(DON_CARLOS, **overrides), wa_phone_number_id=phone_number_id)
+        loaded = await load_business(
+            session, business_spec(DON_CARLOS, **overrides), wa_phone_number_id=phone_number_id
+        )
         organization = await session.get(Organization, loaded.organization_id)
         organization.waba_id = waba_id
     return loaded
 
 
 def text_message(
-    text: str, *, wa_id: str = "5215512345678", message_id: str | None = None, timestamp: int = 1_767_000_000,
-    phone_number_id: str = PHONE_NUMBER_ID, name: str = "Cliente",
+    text: str,
+    *,
+    wa_id: str = "5215512345678",
+    message_id: str | None = None,
+    timestamp: int = 1_767_000_000,
+    phone_number_id: str = PHONE_NUMBER_ID,
+    name: str = "Cliente",
 ) -> dict[str, Any]:
     """A `messages` webhook with one text message (the shape of the corpus's `message/text`)."""
     return {
@@ -96,8 +104,15 @@ def text_message(
 
 def envelope(field: str, value: dict[str, Any], phone_number_id: str = PHONE_NUMBER_ID) -> dict[str, Any]:
     """A webhook with one change of `field`."""
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "525512345678", "phone_number_id": phone_number_id}, **value}
-    return {"object": "whatsapp_business_account", "entry": [{"id": WABA_ID, "changes": [{"field": field, "value": value}]}]}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "525512345678", "phone_number_id": phone_number_id},
+        **value,
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": WABA_ID, "changes": [{"field": field, "value": value}]}],
+    }
 
 
 class RecordingEngine:
@@ -143,10 +158,16 @@ class RecordingEngine:
 
 async def _conversation(session: Any, organization_id: uuid.UUID, wa_id: str) -> Conversation:
     found = (
-        await session.execute(
-            select(Conversation).where(Conversation.organization_id == organization_id, Conversation.party_key == f"test:{wa_id}")
+        (
+            await session.execute(
+                select(Conversation).where(
+                    Conversation.organization_id == organization_id, Conversation.party_key == f"test:{wa_id}"
+                )
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if found is None:
         found = Conversation(organization_id=organization_id, party_key=f"test:{wa_id}", role="customer", wa_id=wa_id)
         session.add(found)
@@ -168,25 +189,45 @@ async def connect_business(db: Database, organization_id: uuid.UUID, token: str 
 
 
 async def customer_conversation(
-    db: Database, organization_id: uuid.UUID, wa_id: str, *, last_inbound_at: datetime | None, name: str | None = "Juan Pérez"
+    db: Database,
+    organization_id: uuid.UUID,
+    wa_id: str,
+    *,
+    last_inbound_at: datetime | None,
+    name: str | None = "Juan Pérez",
 ) -> Conversation:
     """A customer and their conversation, with the 24-hour window opened at `last_inbound_at`."""
     from store.people import Customer, NameSource
     from store.phones import canonical_from_whatsapp_id
 
     async with db.transaction() as session:
-        customer = Customer(organization_id=organization_id, phone=canonical_from_whatsapp_id(wa_id), wa_id=wa_id, name=name,
-                            name_source=NameSource.customer if name else None)
+        customer = Customer(
+            organization_id=organization_id,
+            phone=canonical_from_whatsapp_id(wa_id),
+            wa_id=wa_id,
+            name=name,
+            name_source=NameSource.customer if name else None,
+        )
         session.add(customer)
         await session.flush()
-        conversation = Conversation(organization_id=organization_id, party_key=f"customer:{customer.id}", customer_id=customer.id,
-                                    role="customer", wa_id=wa_id, last_inbound_at=last_inbound_at)
+        conversation = Conversation(
+            organization_id=organization_id,
+            party_key=f"customer:{customer.id}",
+            customer_id=customer.id,
+            role="customer",
+            wa_id=wa_id,
+            last_inbound_at=last_inbound_at,
+        )
         session.add(conversation)
     return conversation
 
 
 async def queue_message(
-    db: Database, organization_id: uuid.UUID, message: OutboundMessage, *, conversation_id: uuid.UUID | None = None,
+    db: Database,
+    organization_id: uuid.UUID,
+    message: OutboundMessage,
+    *,
+    conversation_id: uuid.UUID | None = None,
     created_at: datetime | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID | None]:
     """An outbox row (and its Message when there is a conversation), as the engine writes them."""
@@ -196,12 +237,26 @@ async def queue_message(
     async with db.transaction() as session:
         message_id = None
         if conversation_id is not None:
-            record = Message(organization_id=organization_id, conversation_id=conversation_id, direction=Direction.outbound,
-                             sender_type=SenderType.ai, text=message.text, status="pending", created_at=now)
+            record = Message(
+                organization_id=organization_id,
+                conversation_id=conversation_id,
+                direction=Direction.outbound,
+                sender_type=SenderType.ai,
+                text=message.text,
+                status="pending",
+                created_at=now,
+            )
             session.add(record)
             await session.flush()
             message_id = record.id
-        row = OutboxMessage(organization_id=organization_id, conversation_id=conversation_id, message_id=message_id,
-                            to_wa_id=message.to, body=message.model_dump(mode="json"), created_at=now, next_attempt_at=now)
+        row = OutboxMessage(
+            organization_id=organization_id,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            to_wa_id=message.to,
+            body=message.model_dump(mode="json"),
+            created_at=now,
+            next_attempt_at=now,
+        )
         session.add(row)
     return row.id, message_id

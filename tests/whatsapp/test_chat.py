@@ -32,21 +32,34 @@ def _chat(monkeypatch, capsys, url: str, lines: list[str], *args: str) -> str:
 
 
 def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypatch, capsys, fresh_url: str) -> None:
-    out = _chat(monkeypatch, capsys, fresh_url, ["Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "2", "Juan Pérez"])
+    out = _chat(
+        monkeypatch,
+        capsys,
+        fresh_url,
+        ["Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "2", "Juan Pérez"],
+    )
     assert "Chateas con Barbería Don Carlos como cliente" in out
     offered = out.split("tengo estos horarios", 1)[1]
     chosen = re.search(r"^ +2\) (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
     assert chosen, "the list of times is shown as numbered options"
     confirmation = out.split("Tu cita quedó confirmada", 1)[1]
-    assert "jueves 14 de enero" in confirmation and chosen.group(1) in confirmation, "answering «2» picked the second time"
+    assert "jueves 14 de enero" in confirmation and chosen.group(1) in confirmation, (
+        "answering «2» picked the second time"
+    )
     assert "Yume → Carlos Mendoza (dueño): 📅 Nueva cita" in out, "the owner's notice is shown too"
 
     async def stored() -> tuple[list, list, list, list]:
         database = Database(fresh_url)
         try:
             async with database.transaction() as session:
-                customers = list((await session.execute(select(Customer).where(Customer.phone == "+525511112233"))).scalars())
-                appointments = list((await session.execute(select(Appointment).where(Appointment.customer_id == customers[0].id))).scalars())
+                customers = list(
+                    (await session.execute(select(Customer).where(Customer.phone == "+525511112233"))).scalars()
+                )
+                appointments = list(
+                    (
+                        await session.execute(select(Appointment).where(Appointment.customer_id == customers[0].id))
+                    ).scalars()
+                )
                 inbox = list((await session.execute(select(InboxEvent))).scalars())
                 outbox = list((await session.execute(select(OutboxMessage))).scalars())
             return customers, appointments, inbox, outbox
@@ -60,7 +73,9 @@ def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypat
     assert outbox and all(row.status == "sent" for row in outbox), "and every reply through the outbox"
 
 
-def test_a_barber_chats_from_the_521_variant_of_their_number_and_is_recognised(monkeypatch, capsys, fresh_url: str) -> None:
+def test_a_barber_chats_from_the_521_variant_of_their_number_and_is_recognised(
+    monkeypatch, capsys, fresh_url: str
+) -> None:
     out = _chat(monkeypatch, capsys, fresh_url, ["¿Qué tengo hoy?"], "--as", "staff")
     assert "como barbero (tu WhatsApp: +5215530304040)" in out  # Luis, "55 3030 4040" in the demo file
     assert "Arreglo de barba – Roberto García" in out, "Luis gets his own agenda, not the customer flow"

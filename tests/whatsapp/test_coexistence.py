@@ -31,8 +31,12 @@ def echo_payload(to: str, text: str, message_id: str, timestamp: int) -> dict[st
 
 def sync_payload(*contacts: tuple[str, str | None, str]) -> dict[str, Any]:
     items = [
-        {"type": "contact", "contact": {"full_name": name, "first_name": (name or "").split(" ")[0] or None, "phone_number": phone},
-         "action": action, "metadata": {"timestamp": "1767000000"}}
+        {
+            "type": "contact",
+            "contact": {"full_name": name, "first_name": (name or "").split(" ")[0] or None, "phone_number": phone},
+            "action": action,
+            "metadata": {"timestamp": "1767000000"},
+        }
         for phone, name, action in contacts
     ]
     return envelope("smb_app_state_sync", {"state_sync": items})
@@ -43,12 +47,22 @@ def history_payload(chunk_order: int, messages: list[tuple[str, str, int, str]],
     thread = {
         "id": CUSTOMER,
         "messages": [
-            {"from": sender, "to": CUSTOMER if sender != CUSTOMER else "525512345678", "id": message_id, "timestamp": str(ts),
-             "type": "text", "text": {"body": text}, "history_context": {"status": "READ"}}
+            {
+                "from": sender,
+                "to": CUSTOMER if sender != CUSTOMER else "525512345678",
+                "id": message_id,
+                "timestamp": str(ts),
+                "type": "text",
+                "text": {"body": text},
+                "history_context": {"status": "READ"},
+            }
             for message_id, sender, ts, text in messages
         ],
     }
-    chunk = {"metadata": {"phase": phase, "chunk_order": chunk_order, "progress": 50 * chunk_order}, "threads": [thread]}
+    chunk = {
+        "metadata": {"phase": phase, "chunk_order": chunk_order, "progress": 50 * chunk_order},
+        "threads": [thread],
+    }
     payload = envelope("history", {"history": [chunk]})
     payload["entry"][0]["changes"][0]["value"]["metadata"]["display_phone_number"] = "525512345678"
     return payload
@@ -63,30 +77,50 @@ async def test_an_owner_echo_records_the_message_hands_off_and_silences_yume(db,
     await seed_business(db)
     transport = DevTransport()
     client, channel = await make_channel(transport=transport)
-    assert (await post_webhook(client, text_message("Hola, ¿tienen lugar hoy?", wa_id=CUSTOMER, message_id="wamid.in1"))).status == 200
+    assert (
+        await post_webhook(client, text_message("Hola, ¿tienen lugar hoy?", wa_id=CUSTOMER, message_id="wamid.in1"))
+    ).status == 200
     await channel.settle()
     assert [m.to for m in transport.messages] == [CUSTOMER], "Yume answers at first"
 
     echo = echo_payload(ECHO_VARIANT, "Hola Juan, soy Carlos. Te atiendo yo 👋", "wamid.echo1", 1_767_000_010)
     assert (await post_webhook(client, echo)).status == 200
     await channel.settle()
-    assert (await post_webhook(client, text_message("Perfecto, gracias", wa_id=CUSTOMER, message_id="wamid.in2",
-                                                    timestamp=1_767_000_020))).status == 200
+    assert (
+        await post_webhook(
+            client, text_message("Perfecto, gracias", wa_id=CUSTOMER, message_id="wamid.in2", timestamp=1_767_000_020)
+        )
+    ).status == 200
     await channel.settle()
     assert len(transport.messages) == 1, "after the echo Yume stays silent with this customer"
     async with db.transaction() as session:
-        conversation = (await session.execute(select(Conversation).where(Conversation.customer_id.is_not(None)))).scalar_one()
+        conversation = (
+            await session.execute(select(Conversation).where(Conversation.customer_id.is_not(None)))
+        ).scalar_one()
         echoed = (await session.execute(select(Message).where(Message.wa_message_id == "wamid.echo1"))).scalar_one()
         later = (await session.execute(select(Message).where(Message.wa_message_id == "wamid.in2"))).scalar_one()
     assert conversation.status == ConversationStatus.handed_off
-    assert (echoed.sender_type, echoed.text, echoed.conversation_id) == (SenderType.owner_app, "Hola Juan, soy Carlos. Te atiendo yo 👋", conversation.id)
+    assert (echoed.sender_type, echoed.text, echoed.conversation_id) == (
+        SenderType.owner_app,
+        "Hola Juan, soy Carlos. Te atiendo yo 👋",
+        conversation.id,
+    )
     assert later.conversation_id == conversation.id, "the customer's later message is stored for the owner to see"
 
 
-async def test_the_phones_contacts_create_and_name_customers_but_never_overwrite_their_own_name(db, make_channel) -> None:
+async def test_the_phones_contacts_create_and_name_customers_but_never_overwrite_their_own_name(
+    db, make_channel
+) -> None:
     loaded = await seed_business(db)  # Miguel Sánchez gave his own name
     async with db.transaction() as session:
-        session.add(Customer(organization_id=loaded.organization_id, phone="+525511112222", name="JP 🔥", name_source=NameSource.whatsapp_profile))
+        session.add(
+            Customer(
+                organization_id=loaded.organization_id,
+                phone="+525511112222",
+                name="JP 🔥",
+                name_source=NameSource.whatsapp_profile,
+            )
+        )
     client, channel = await make_channel(engine=RecordingEngine(db))
     payload = sync_payload(
         ("+52 1 55 3333 4444", "Ana López", "add"),  # new: created with the phone book's name
@@ -98,20 +132,41 @@ async def test_the_phones_contacts_create_and_name_customers_but_never_overwrite
     assert (await post_webhook(client, payload)).status == 200
     await channel.settle()
     customers = await _customers(db)
-    assert (customers["+525533334444"].name, customers["+525533334444"].name_source) == ("Ana López", NameSource.contacts)
-    assert (customers["+525543218765"].name, customers["+525543218765"].name_source) == ("Miguel Sánchez", NameSource.customer)
-    assert (customers["+525511112222"].name, customers["+525511112222"].name_source) == ("Juan Pablo Ríos", NameSource.contacts)
+    assert (customers["+525533334444"].name, customers["+525533334444"].name_source) == (
+        "Ana López",
+        NameSource.contacts,
+    )
+    assert (customers["+525543218765"].name, customers["+525543218765"].name_source) == (
+        "Miguel Sánchez",
+        NameSource.customer,
+    )
+    assert (customers["+525511112222"].name, customers["+525511112222"].name_source) == (
+        "Juan Pablo Ríos",
+        NameSource.contacts,
+    )
     assert "+525520203030" not in customers and "+525577778888" not in customers
 
 
 async def test_history_chunks_import_once_in_any_order_without_opening_the_window(db, make_channel) -> None:
     await seed_business(db)
     client, channel = await make_channel(engine=RecordingEngine(db))
-    first = history_payload(1, [("wamid.h1", CUSTOMER, 1_760_000_000, "¿Tienen cita el sábado?"),
-                                ("wamid.h2", "525512345678", 1_760_000_060, "Sí, a las 11")])
-    second = history_payload(2, [("wamid.h2", "525512345678", 1_760_000_060, "Sí, a las 11"),
-                                 ("wamid.h3", CUSTOMER, 1_760_000_120, "Va, gracias")])
-    declined = envelope("history", {"history": [{"metadata": {"phase": 0}, "errors": [{"code": 2593109, "title": "declined"}]}]})
+    first = history_payload(
+        1,
+        [
+            ("wamid.h1", CUSTOMER, 1_760_000_000, "¿Tienen cita el sábado?"),
+            ("wamid.h2", "525512345678", 1_760_000_060, "Sí, a las 11"),
+        ],
+    )
+    second = history_payload(
+        2,
+        [
+            ("wamid.h2", "525512345678", 1_760_000_060, "Sí, a las 11"),
+            ("wamid.h3", CUSTOMER, 1_760_000_120, "Va, gracias"),
+        ],
+    )
+    declined = envelope(
+        "history", {"history": [{"metadata": {"phase": 0}, "errors": [{"code": 2593109, "title": "declined"}]}]}
+    )
     for payload in (second, first, second, declined):  # later chunk first, a re-delivery, and a refusal
         assert (await post_webhook(client, payload)).status == 200
         await channel.settle()

@@ -20,9 +20,13 @@ from tests.whatsapp.support import RecordingEngine, corpus, post_webhook, seed_b
 EXAMPLES = int(__import__("os").environ.get("YUME_FUZZ_EXAMPLES", "120"))
 CASES = sorted(corpus())
 
-json_leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40)
+json_leaves = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40)
+)
 json_values = st.recursive(
-    json_leaves, lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=8
+    json_leaves,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
 )
 weird_text = st.sampled_from(["", "\x00", "\ud800", "<script>", "9" * 400, "🙂" * 50, "-1", "1e309", "null"])
 
@@ -80,7 +84,9 @@ def _body(data: st.DataObject) -> bytes:
 def _bodies(count: int) -> list[bytes]:
     bodies: list[bytes] = []
 
-    @settings(max_examples=count, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(st.data())
     def draw(data: st.DataObject) -> None:
         bodies.append(_body(data))

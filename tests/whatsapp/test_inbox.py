@@ -20,19 +20,35 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def _edit(original: str, text: str, message_id: str, timestamp: int, wa_id: str = "5215512345678") -> dict[str, Any]:
-    message = {"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "edit",
-               "edit": {"original_message_id": original, "message": {"type": "text", "text": {"body": text}}}}
+    message = {
+        "from": wa_id,
+        "id": message_id,
+        "timestamp": str(timestamp),
+        "type": "edit",
+        "edit": {"original_message_id": original, "message": {"type": "text", "text": {"body": text}}},
+    }
     return envelope("messages", {"contacts": [{"wa_id": wa_id}], "messages": [message]})
 
 
 def _revoke(original: str, message_id: str, timestamp: int, wa_id: str = "5215512345678") -> dict[str, Any]:
-    message = {"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "revoke", "revoke": {"original_message_id": original}}
+    message = {
+        "from": wa_id,
+        "id": message_id,
+        "timestamp": str(timestamp),
+        "type": "revoke",
+        "revoke": {"original_message_id": original},
+    }
     return envelope("messages", {"contacts": [{"wa_id": wa_id}], "messages": [message]})
 
 
 def _reaction(to_message: str, message_id: str, timestamp: int, wa_id: str = "5215512345678") -> dict[str, Any]:
-    message = {"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "reaction",
-               "reaction": {"message_id": to_message, "emoji": "👍"}}
+    message = {
+        "from": wa_id,
+        "id": message_id,
+        "timestamp": str(timestamp),
+        "type": "reaction",
+        "reaction": {"message_id": to_message, "emoji": "👍"},
+    }
     return envelope("messages", {"contacts": [{"wa_id": wa_id}], "messages": [message]})
 
 
@@ -43,7 +59,9 @@ async def _store(db, *payloads: dict[str, Any]) -> set[Lane]:
     return lanes
 
 
-async def test_a_persons_messages_are_processed_in_timestamp_order_whatever_the_delivery_order(db, make_channel) -> None:
+async def test_a_persons_messages_are_processed_in_timestamp_order_whatever_the_delivery_order(
+    db, make_channel
+) -> None:
     await seed_business(db)
     engine = RecordingEngine(db)
     _, channel = await make_channel(engine=engine)
@@ -81,8 +99,11 @@ async def test_an_edit_of_a_message_not_yet_acted_on_is_treated_as_the_message(d
     await seed_business(db)
     engine = RecordingEngine(db)
     _, channel = await make_channel(engine=engine)
-    lanes = await _store(db, text_message("quiero un corte el lune", message_id="wamid.orig", timestamp=T0),
-                         _edit("wamid.orig", "quiero un corte el lunes", "wamid.edit", T0 + 20))
+    lanes = await _store(
+        db,
+        text_message("quiero un corte el lune", message_id="wamid.orig", timestamp=T0),
+        _edit("wamid.orig", "quiero un corte el lunes", "wamid.edit", T0 + 20),
+    )
     channel.inbox.kick(lanes)
     await channel.settle()
     assert [(event.message_id, event.text) for event in engine.events] == [("wamid.edit", "quiero un corte el lunes")]
@@ -114,14 +135,20 @@ async def test_a_message_deleted_before_yume_acted_on_it_is_never_answered(db, m
     await seed_business(db)
     engine = RecordingEngine(db)
     _, channel = await make_channel(engine=engine)
-    lanes = await _store(db, text_message("perdón, me equivoqué de chat", message_id="wamid.oops", timestamp=T0),
-                         _revoke("wamid.oops", "wamid.revoke", T0 + 5), text_message("hola", message_id="wamid.next", timestamp=T0 + 9))
+    lanes = await _store(
+        db,
+        text_message("perdón, me equivoqué de chat", message_id="wamid.oops", timestamp=T0),
+        _revoke("wamid.oops", "wamid.revoke", T0 + 5),
+        text_message("hola", message_id="wamid.next", timestamp=T0 + 9),
+    )
     channel.inbox.kick(lanes)
     await channel.settle()
     assert engine.texts == ["hola"]
 
 
-async def test_a_failing_event_holds_up_only_its_own_lane_and_is_set_aside_after_the_last_attempt(db, make_channel) -> None:
+async def test_a_failing_event_holds_up_only_its_own_lane_and_is_set_aside_after_the_last_attempt(
+    db, make_channel
+) -> None:
     await seed_business(db)
     engine = RecordingEngine(db, fail_on={"wamid.poison"})
     _, channel = await make_channel(engine=engine)
@@ -139,7 +166,9 @@ async def test_a_failing_event_holds_up_only_its_own_lane_and_is_set_aside_after
         await channel.settle()
     assert engine.texts == ["otra persona", "después"]
     async with db.transaction() as session:
-        poison = (await session.execute(select(InboxEvent).where(InboxEvent.event_key == "msg:wamid.poison"))).scalar_one()
+        poison = (
+            await session.execute(select(InboxEvent).where(InboxEvent.event_key == "msg:wamid.poison"))
+        ).scalar_one()
     assert poison.processed_at is not None and poison.attempts == MAX_ATTEMPTS
     assert poison.last_error.startswith(f"gave up after {MAX_ATTEMPTS} attempts: RuntimeError")
 
@@ -149,8 +178,11 @@ async def test_each_message_is_marked_read_with_typing_except_reactions_and_hand
     engine = RecordingEngine(db)
     transport = DevTransport()
     _, channel = await make_channel(engine=engine, transport=transport)
-    channel.inbox.kick(await _store(db, text_message("hola", message_id="wamid.r1", timestamp=T0),
-                                    _reaction("wamid.yume", "wamid.r2", T0 + 1)))
+    channel.inbox.kick(
+        await _store(
+            db, text_message("hola", message_id="wamid.r1", timestamp=T0), _reaction("wamid.yume", "wamid.r2", T0 + 1)
+        )
+    )
     await channel.settle()
     assert list(transport.read_receipts) == [("wamid.r1", True), ("wamid.r2", False)]
     async with db.transaction() as session:

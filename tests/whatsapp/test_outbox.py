@@ -25,10 +25,15 @@ from tests.whatsapp.support import SECRET_KEY, connect_business, customer_conver
 NOW = datetime(2026, 1, 14, 18, 0, tzinfo=timezone.utc)
 CUSTOMER = "5215598765432"
 OWNER = "525512345678"  # Carlos, the owner of the example business
-REMINDER = TemplateCall(name="appointment_reminder", body_params=["Juan", "Barbería Don Carlos", "mañana", "4:00 PM", "Corte"],
-                        quick_replies=["confirm:1", "cancel:1", "move:1"])
-CONFIRMATION = TemplateCall(name="appointment_confirmation",
-                            body_params=["Juan", "Barbería Don Carlos", "jueves 15 de enero", "4:00 PM", "Corte de cabello ($150)"])
+REMINDER = TemplateCall(
+    name="appointment_reminder",
+    body_params=["Juan", "Barbería Don Carlos", "mañana", "4:00 PM", "Corte"],
+    quick_replies=["confirm:1", "cancel:1", "move:1"],
+)
+CONFIRMATION = TemplateCall(
+    name="appointment_confirmation",
+    body_params=["Juan", "Barbería Don Carlos", "jueves 15 de enero", "4:00 PM", "Corte de cabello ($150)"],
+)
 
 
 @pytest.fixture
@@ -62,10 +67,18 @@ async def _row(db, row_id) -> OutboxMessage:
 
 async def _rows_to(db, wa_id) -> list[OutboxMessage]:
     async with db.transaction() as session:
-        return list((await session.execute(select(OutboxMessage).where(OutboxMessage.to_wa_id == wa_id).order_by(OutboxMessage.created_at))).scalars())
+        return list(
+            (
+                await session.execute(
+                    select(OutboxMessage).where(OutboxMessage.to_wa_id == wa_id).order_by(OutboxMessage.created_at)
+                )
+            ).scalars()
+        )
 
 
-async def test_a_reply_is_sent_to_the_id_received_and_recorded_with_its_wamid(db, fake_graph, http, clock, business) -> None:
+async def test_a_reply_is_sent_to_the_id_received_and_recorded_with_its_wamid(
+    db, fake_graph, http, clock, business
+) -> None:
     conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW - timedelta(minutes=1))
     message = OutboundMessage(to=CUSTOMER, text="¿Qué día te acomoda?", buttons=[Button(id="day:1", title="Mañana")])
     row_id, message_id = await queue_message(db, business, message, conversation_id=conversation.id, created_at=NOW)
@@ -80,7 +93,9 @@ async def test_a_reply_is_sent_to_the_id_received_and_recorded_with_its_wamid(db
     assert (recorded.wa_message_id, recorded.status) == ("wamid.FAKE00000001", "sent")
 
 
-async def test_throttling_and_meta_failures_are_retried_with_growing_backoff(db, fake_graph, http, clock, business) -> None:
+async def test_throttling_and_meta_failures_are_retried_with_growing_backoff(
+    db, fake_graph, http, clock, business
+) -> None:
     await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW)
     row_id, _ = await queue_message(db, business, OutboundMessage(to=CUSTOMER, text="Listo"), created_at=NOW)
     fake_graph.fail(130429, times=1)
@@ -136,7 +151,9 @@ async def test_outside_the_window_the_template_is_chosen_up_front(db, fake_graph
     assert (await _row(db, row_id)).status == OutboxStatus.sent
 
 
-async def test_inside_the_window_the_free_form_message_is_sent_even_when_a_template_exists(db, fake_graph, http, clock, business) -> None:
+async def test_inside_the_window_the_free_form_message_is_sent_even_when_a_template_exists(
+    db, fake_graph, http, clock, business
+) -> None:
     conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW - timedelta(hours=2))
     reminder = OutboundMessage(to=CUSTOMER, text="Te recuerdo tu cita de mañana", template=REMINDER, purpose="reminder")
     await queue_message(db, business, reminder, conversation_id=conversation.id, created_at=NOW)
@@ -146,7 +163,9 @@ async def test_inside_the_window_the_free_form_message_is_sent_even_when_a_templ
 
 async def test_131047_is_answered_by_resending_the_approved_template(db, fake_graph, http, clock, business) -> None:
     conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW - timedelta(hours=1))
-    confirmation = OutboundMessage(to=CUSTOMER, text="Tu cita quedó confirmada", template=CONFIRMATION, purpose="confirmation")
+    confirmation = OutboundMessage(
+        to=CUSTOMER, text="Tu cita quedó confirmada", template=CONFIRMATION, purpose="confirmation"
+    )
     row_id, _ = await queue_message(db, business, confirmation, conversation_id=conversation.id, created_at=NOW)
     fake_graph.fail(131047, message_type="text")  # Meta knows better: the window closed
     await sender_for(db, fake_graph, http, clock).drain()
@@ -155,11 +174,14 @@ async def test_131047_is_answered_by_resending_the_approved_template(db, fake_gr
     assert row.status == OutboxStatus.sent and row.wa_message_id
 
 
-async def test_a_permanent_error_fails_with_the_reason_and_the_owner_is_told_once(db, fake_graph, http, clock, business) -> None:
+async def test_a_permanent_error_fails_with_the_reason_and_the_owner_is_told_once(
+    db, fake_graph, http, clock, business
+) -> None:
     conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW - timedelta(minutes=5))
     confirmation = OutboundMessage(to=CUSTOMER, text="Tu cita quedó confirmada", purpose="confirmation")
-    first_id, message_id = await queue_message(db, business, confirmation, conversation_id=conversation.id,
-                                               created_at=NOW - timedelta(seconds=1))
+    first_id, message_id = await queue_message(
+        db, business, confirmation, conversation_id=conversation.id, created_at=NOW - timedelta(seconds=1)
+    )
     second_id, _ = await queue_message(db, business, confirmation, conversation_id=conversation.id, created_at=NOW)
     fake_graph.fail(131026, times=None, to=CUSTOMER, details="Receiver is incapable of receiving this message")
     sender = sender_for(db, fake_graph, http, clock)
@@ -182,8 +204,9 @@ async def test_a_permanent_error_fails_with_the_reason_and_the_owner_is_told_onc
 
 async def test_131047_without_a_template_fails_instead_of_looping(db, fake_graph, http, clock, business) -> None:
     conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW - timedelta(minutes=5))
-    row_id, _ = await queue_message(db, business, OutboundMessage(to=CUSTOMER, text="¿Sigues ahí?"), conversation_id=conversation.id,
-                                    created_at=NOW)
+    row_id, _ = await queue_message(
+        db, business, OutboundMessage(to=CUSTOMER, text="¿Sigues ahí?"), conversation_id=conversation.id, created_at=NOW
+    )
     fake_graph.fail(131047, times=None)
     await sender_for(db, fake_graph, http, clock).drain()
     row = await _row(db, row_id)
@@ -191,9 +214,13 @@ async def test_131047_without_a_template_fails_instead_of_looping(db, fake_graph
     assert await _rows_to(db, OWNER) == []  # nothing that mattered: the owner is not bothered
 
 
-async def test_an_account_problem_is_not_retried_nor_sent_to_the_owner(db, fake_graph, http, clock, business, caplog) -> None:
+async def test_an_account_problem_is_not_retried_nor_sent_to_the_owner(
+    db, fake_graph, http, clock, business, caplog
+) -> None:
     await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW)
-    row_id, _ = await queue_message(db, business, OutboundMessage(to=CUSTOMER, text="Listo", purpose="confirmation"), created_at=NOW)
+    row_id, _ = await queue_message(
+        db, business, OutboundMessage(to=CUSTOMER, text="Listo", purpose="confirmation"), created_at=NOW
+    )
     fake_graph.fail(190, http_status=401, times=None)
     await sender_for(db, fake_graph, http, clock).drain()
     row = await _row(db, row_id)
@@ -202,10 +229,17 @@ async def test_an_account_problem_is_not_retried_nor_sent_to_the_owner(db, fake_
     assert "OPERATOR" in caplog.text
 
 
-async def test_a_persons_messages_leave_in_order_even_when_the_first_is_retried(db, fake_graph, http, clock, business) -> None:
+async def test_a_persons_messages_leave_in_order_even_when_the_first_is_retried(
+    db, fake_graph, http, clock, business
+) -> None:
     await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW)
     for index in range(3):
-        await queue_message(db, business, OutboundMessage(to=CUSTOMER, text=f"mensaje {index}"), created_at=NOW - timedelta(milliseconds=9 - index))
+        await queue_message(
+            db,
+            business,
+            OutboundMessage(to=CUSTOMER, text=f"mensaje {index}"),
+            created_at=NOW - timedelta(milliseconds=9 - index),
+        )
     await queue_message(db, business, OutboundMessage(to="5215511110000", text="otra persona"), created_at=NOW)
     fake_graph.fail(130429, times=1, to=CUSTOMER)
     sender = sender_for(db, fake_graph, http, clock)
@@ -226,10 +260,16 @@ async def test_a_disconnected_business_sends_nothing(db, fake_graph, http, clock
     assert fake_graph.requests == []
 
 
-async def test_a_row_whose_sender_died_mid_send_is_claimed_again_after_its_lease(db, fake_graph, http, clock, business) -> None:
+async def test_a_row_whose_sender_died_mid_send_is_claimed_again_after_its_lease(
+    db, fake_graph, http, clock, business
+) -> None:
     row_id, _ = await queue_message(db, business, OutboundMessage(to=CUSTOMER, text="Listo"), created_at=NOW)
     async with db.transaction() as session:
-        await session.execute(update(OutboxMessage).values(status=OutboxStatus.sending, attempts=1, next_attempt_at=NOW + timedelta(minutes=2)))
+        await session.execute(
+            update(OutboxMessage).values(
+                status=OutboxStatus.sending, attempts=1, next_attempt_at=NOW + timedelta(minutes=2)
+            )
+        )
     sender = sender_for(db, fake_graph, http, clock)
     assert await sender.drain() == 0
     clock.advance(timedelta(minutes=3))
@@ -237,9 +277,13 @@ async def test_a_row_whose_sender_died_mid_send_is_claimed_again_after_its_lease
     assert (await _row(db, row_id)).status == OutboxStatus.sent
 
 
-async def test_a_template_call_that_does_not_match_its_definition_fails_before_reaching_meta(db, fake_graph, http, clock, business) -> None:
+async def test_a_template_call_that_does_not_match_its_definition_fails_before_reaching_meta(
+    db, fake_graph, http, clock, business
+) -> None:
     wrong = TemplateCall(name="appointment_reminder", body_params=["Juan"])
-    row_id, _ = await queue_message(db, business, OutboundMessage(to=CUSTOMER, text="Recordatorio", template=wrong), created_at=NOW)
+    row_id, _ = await queue_message(
+        db, business, OutboundMessage(to=CUSTOMER, text="Recordatorio", template=wrong), created_at=NOW
+    )
     await sender_for(db, fake_graph, http, clock).drain()
     row = await _row(db, row_id)
     assert row.status == OutboxStatus.failed and "takes 5 body parameters, got 1" in row.last_error
@@ -249,7 +293,10 @@ async def test_a_template_call_that_does_not_match_its_definition_fails_before_r
 async def test_two_senders_never_send_the_same_row(db, fake_graph, http, clock, business) -> None:
     for index in range(30):
         await queue_message(db, business, OutboundMessage(to=f"52155000{index:05d}", text="hola"), created_at=NOW)
-    first, second = sender_for(db, fake_graph, http, clock, batch_size=7), sender_for(db, fake_graph, http, clock, batch_size=7)
+    first, second = (
+        sender_for(db, fake_graph, http, clock, batch_size=7),
+        sender_for(db, fake_graph, http, clock, batch_size=7),
+    )
     await asyncio.gather(first.drain(), second.drain())
     assert sorted(m["to"] for m in fake_graph.messages()) == sorted(f"52155000{index:05d}" for index in range(30))
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.whatsapp.payloads import WaContact, WaMessage, decode_body, NotAWebhook, person_lane, split_envelope
+from bot.whatsapp.payloads import NotAWebhook, WaContact, WaMessage, decode_body, person_lane, split_envelope
 from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound
 from flows.events import InboundEvent
 from tests.whatsapp.support import corpus
@@ -41,7 +41,12 @@ EXPECTED_INBOUND = {
     "message/unreaction_no_emoji": ("reaction", None, None, None),
     "message/current_location": ("location", None, None, None),
     "message/chosen_location": ("location", None, "Facebook HQ, 1 Hacker Way, Menlo Park, CA 94025", None),
-    "message/contacts": ("contacts", None, "Chandler Bing +1 555-555-5555; Monica +1 666-666-6666; Rachel Green +1 777-777-7777", None),
+    "message/contacts": (
+        "contacts",
+        None,
+        "Chandler Bing +1 555-555-5555; Monica +1 666-666-6666; Rachel Green +1 777-777-7777",
+        None,
+    ),
     "message/order": ("unsupported", "order", None, None),
     "message/unsupported": ("unsupported", "unsupported", None, None),
     "message/unsupported_with_type": ("unsupported", "unsupported", None, None),
@@ -130,9 +135,19 @@ def test_statuses_of_one_message_have_one_key_per_state() -> None:
 
 @pytest.mark.parametrize(
     "document",
-    [[], "text", 42, None, {"object": "page"}, {"object": "whatsapp_business_account", "entry": "x"},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": []}]}]},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [1, "x", None]}}]}]}],
+    [
+        [],
+        "text",
+        42,
+        None,
+        {"object": "page"},
+        {"object": "whatsapp_business_account", "entry": "x"},
+        {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": []}]}]},
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"field": "messages", "value": {"messages": [1, "x", None]}}]}],
+        },
+    ],
 )
 def test_anything_else_becomes_stored_events_instead_of_an_exception(document: object) -> None:
     events = split_envelope(document)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from bot.whatsapp.tokens import decrypt_token
 from store.models import Organization, OrganizationStatus
 from store.organizations import new_connect_token
@@ -39,12 +37,14 @@ async def test_the_connect_page_loads_the_sdk_for_business_app_onboarding_and_po
     assert "Barbería Don Carlos" in page
     assert 'src="https://connect.facebook.net/es_LA/sdk.js"' in page
     assert "FB.init(" in page and '"appId": "1234567890"' in page and '"configId": "987654321"' in page
-    assert "featureType: \"whatsapp_business_app_onboarding\"" in page
+    assert 'featureType: "whatsapp_business_app_onboarding"' in page
     assert 'response_type: "code"' in page and "override_default_response_type: true" in page
     assert 'sessionInfoVersion: "3"' in page
     assert 'window.addEventListener("message"' in page and 'data.type !== "WA_EMBEDDED_SIGNUP"' in page
     assert "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING" in page and '"CANCEL"' in page
-    assert 'host === "facebook.com" || host.endsWith(".facebook.com")' in page, "only messages from Facebook are trusted"
+    assert 'host === "facebook.com" || host.endsWith(".facebook.com")' in page, (
+        "only messages from Facebook are trusted"
+    )
     assert re.search(r"fetch\(window\.location\.pathname,\s*\{\s*method: \"POST\"", page)
     assert "JSON.stringify(signup)" in page and "code: null, waba_id: null, phone_number_id: null" in page
 
@@ -56,16 +56,25 @@ async def test_an_unknown_or_used_link_is_404(db, make_channel) -> None:
     assert answer.status == 404 and (await answer.json())["ok"] is False
 
 
-async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_encrypted_and_activates(db, make_channel, fake_graph) -> None:
+async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_encrypted_and_activates(
+    db, make_channel, fake_graph
+) -> None:
     organization, token = await _onboarding_business(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
-    answer = await client.post(f"/connect/{token}", json={"code": "AQD-signup-code", "waba_id": WABA, "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"})
+    answer = await client.post(
+        f"/connect/{token}",
+        json={"code": "AQD-signup-code", "waba_id": WABA, "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"},
+    )
     assert answer.status == 200, await answer.text()
     assert (await answer.json())["ok"] is True
     edges = [(call.method, call.edge) for call in fake_graph.requests]
     assert edges == [
-        ("GET", "access_token"), ("POST", "subscribed_apps"), ("GET", "phone_numbers"), ("GET", NUMBER),
-        ("POST", "smb_app_data"), ("POST", "smb_app_data"),
+        ("GET", "access_token"),
+        ("POST", "subscribed_apps"),
+        ("GET", "phone_numbers"),
+        ("GET", NUMBER),
+        ("POST", "smb_app_data"),
+        ("POST", "smb_app_data"),
     ]
     exchange = fake_graph.requests[0]
     assert exchange.query == {"client_id": "1234567890", "client_secret": "test-app-secret", "code": "AQD-signup-code"}
@@ -73,7 +82,11 @@ async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_e
     assert fake_graph.calls("subscribed_apps")[0].authorization == "Bearer EAAG-fake-business-token"
     assert "register" not in [call.edge for call in fake_graph.requests]
     connected = await _organization(db, organization.id)
-    assert (connected.status, connected.waba_id, connected.wa_phone_number_id) == (OrganizationStatus.active, WABA, NUMBER)
+    assert (connected.status, connected.waba_id, connected.wa_phone_number_id) == (
+        OrganizationStatus.active,
+        WABA,
+        NUMBER,
+    )
     assert connected.access_token_encrypted and "EAAG" not in connected.access_token_encrypted
     assert decrypt_token(connected.access_token_encrypted, SECRET_KEY) == "EAAG-fake-business-token"
     assert connected.connect_token is None, "a link connects once"
@@ -95,7 +108,11 @@ async def test_when_meta_refuses_nothing_is_stored_and_the_owner_can_retry(db, m
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
     assert answer.status == 502 and "Intenta de nuevo" in (await answer.json())["message"]
     unchanged = await _organization(db, organization.id)
-    assert (unchanged.status, unchanged.access_token_encrypted, unchanged.connect_token) == (OrganizationStatus.onboarding, None, token)
+    assert (unchanged.status, unchanged.access_token_encrypted, unchanged.connect_token) == (
+        OrganizationStatus.onboarding,
+        None,
+        token,
+    )
 
 
 async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_channel, fake_graph) -> None:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta, timezone
 
-import aiohttp
 from sqlalchemy import select, update
 
-from bot.whatsapp.inbox import store_events
 from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.statuses import moves_forward
 from flows.messages import OutboundMessage, TemplateCall
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Message
-from tests.whatsapp.support import connect_business, corpus, customer_conversation, queue_message, seed_business, RecordingEngine
 from tests.whatsapp.conftest import config_for
+from tests.whatsapp.support import (
+    RecordingEngine,
+    connect_business,
+    corpus,
+    customer_conversation,
+    queue_message,
+    seed_business,
+)
 
 CUSTOMER = "5215598765432"
 OWNER = "525512345678"
@@ -27,7 +32,9 @@ def status_payload(state: str, wamid: str, *, error_code: int | None = None, tim
     status = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
     status.update(id=wamid, recipient_id=CUSTOMER, timestamp=str(timestamp))
     if error_code is not None:
-        status["errors"] = [{"code": error_code, "title": "Re-engagement message" if error_code == 131047 else "Message undeliverable"}]
+        status["errors"] = [
+            {"code": error_code, "title": "Re-engagement message" if error_code == 131047 else "Message undeliverable"}
+        ]
     return payload
 
 
@@ -54,7 +61,11 @@ async def _deliver(channel, payload) -> None:
 def test_a_status_only_moves_a_message_forward() -> None:
     assert moves_forward(None, "sent") and moves_forward("sent", "delivered") and moves_forward("delivered", "read")
     assert moves_forward("sent", "read") and moves_forward("read", "played")
-    assert not moves_forward("read", "delivered") and not moves_forward("delivered", "sent") and not moves_forward("read", "failed")
+    assert (
+        not moves_forward("read", "delivered")
+        and not moves_forward("delivered", "sent")
+        and not moves_forward("read", "failed")
+    )
     assert moves_forward("sent", "failed") and not moves_forward("delivered", "failed")
     assert not moves_forward("sent", "deleted")  # an unknown state is not news
 
@@ -63,7 +74,9 @@ async def test_read_beats_delivered_whatever_order_they_arrive_in(db, make_chann
     loaded = await seed_business(db)
     await connect_business(db, loaded.organization_id)
     _, channel = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
-    row, message_id = await _sent_message(db, channel, loaded.organization_id, OutboundMessage(to=CUSTOMER, text="hola"), datetime.now(timezone.utc))
+    row, message_id = await _sent_message(
+        db, channel, loaded.organization_id, OutboundMessage(to=CUSTOMER, text="hola"), datetime.now(timezone.utc)
+    )
     for state in ("read", "delivered", "sent"):
         await _deliver(channel, status_payload(state, row.wa_message_id))
     assert (await _message(db, message_id)).status == "read"
@@ -88,18 +101,29 @@ async def test_a_failed_confirmation_is_marked_failed_and_the_owner_told(db, mak
     assert notices[0].status == OutboxStatus.sent
     await _deliver(channel, status_payload("failed", row.wa_message_id, error_code=131026, timestamp=1_767_000_200))
     async with db.transaction() as session:
-        assert len(list((await session.execute(select(OutboxMessage).where(OutboxMessage.to_wa_id == OWNER))).scalars())) == 1
+        assert (
+            len(list((await session.execute(select(OutboxMessage).where(OutboxMessage.to_wa_id == OWNER))).scalars()))
+            == 1
+        )
 
 
-async def test_a_message_that_failed_for_the_closed_window_is_resent_as_its_template(db, make_channel, fake_graph) -> None:
+async def test_a_message_that_failed_for_the_closed_window_is_resent_as_its_template(
+    db, make_channel, fake_graph
+) -> None:
     loaded = await seed_business(db)
     await connect_business(db, loaded.organization_id)
     _, channel = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     reminder = OutboundMessage(
-        to=CUSTOMER, text="Te recuerdo tu cita", purpose="reminder",
-        template=TemplateCall(name="appointment_reminder", body_params=["Juan", "Barbería", "mañana", "4:00 PM", "Corte"]),
+        to=CUSTOMER,
+        text="Te recuerdo tu cita",
+        purpose="reminder",
+        template=TemplateCall(
+            name="appointment_reminder", body_params=["Juan", "Barbería", "mañana", "4:00 PM", "Corte"]
+        ),
     )
-    row, message_id = await _sent_message(db, channel, loaded.organization_id, reminder, datetime.now(timezone.utc) - timedelta(hours=23, minutes=40))
+    row, message_id = await _sent_message(
+        db, channel, loaded.organization_id, reminder, datetime.now(timezone.utc) - timedelta(hours=23, minutes=40)
+    )
     assert fake_graph.messages()[-1]["type"] == "text"
     await _deliver(channel, status_payload("failed", row.wa_message_id, error_code=131047))
     assert fake_graph.messages()[-1]["type"] == "template"
@@ -114,7 +138,9 @@ async def test_a_status_that_overtakes_the_outbox_waits_for_the_message_id(db, m
     loaded = await seed_business(db)
     await connect_business(db, loaded.organization_id)
     _, channel = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
-    row, message_id = await _sent_message(db, channel, loaded.organization_id, OutboundMessage(to=CUSTOMER, text="hola"), datetime.now(timezone.utc))
+    row, message_id = await _sent_message(
+        db, channel, loaded.organization_id, OutboundMessage(to=CUSTOMER, text="hola"), datetime.now(timezone.utc)
+    )
     async with db.transaction() as session:  # as if the outbox had not committed the id yet
         await session.execute(update(Message).where(Message.id == message_id).values(wa_message_id=None))
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(wa_message_id=None))

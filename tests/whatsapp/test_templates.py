@@ -13,7 +13,13 @@ from flows.messages import TemplateCall
 from flows.replies import delivery_problem_notice
 from tests.whatsapp.support import SECRET_KEY, connect_business, seed_business
 
-NEEDED = {"appointment_confirmation", "appointment_reminder", "appointment_cancellation", "staff_daily_agenda", "review_request"}
+NEEDED = {
+    "appointment_confirmation",
+    "appointment_reminder",
+    "appointment_cancellation",
+    "staff_daily_agenda",
+    "review_request",
+}
 
 
 def test_the_templates_yume_needs_are_utility_es_mx_definitions_meta_accepts() -> None:
@@ -28,7 +34,10 @@ def test_the_templates_yume_needs_are_utility_es_mx_definitions_meta_accepts() -
 
 def test_a_template_call_is_checked_against_its_definition() -> None:
     catalog = TemplateCatalog.load()
-    assert catalog.problem_with(TemplateCall(name="review_request", body_params=["Juan", "Barbería", "https://g.page/x"])) is None
+    assert (
+        catalog.problem_with(TemplateCall(name="review_request", body_params=["Juan", "Barbería", "https://g.page/x"]))
+        is None
+    )
     assert "takes 3 body parameters" in catalog.problem_with(TemplateCall(name="review_request", body_params=["Juan"]))
     assert "not one of Yume's templates" in catalog.problem_with(TemplateCall(name="promo", body_params=[]))
 
@@ -40,10 +49,18 @@ def test_the_owners_delivery_notice_fits_its_template() -> None:
 
 def test_broken_definitions_are_refused_with_the_reason() -> None:
     with pytest.raises(TemplateFileError, match="without gaps"):
-        TemplateDefinition.from_json({"name": "x", "language": "es_MX", "category": "UTILITY",
-                                      "components": [{"type": "BODY", "text": "Hola {{2}}"}]})
+        TemplateDefinition.from_json(
+            {
+                "name": "x",
+                "language": "es_MX",
+                "category": "UTILITY",
+                "components": [{"type": "BODY", "text": "Hola {{2}}"}],
+            }
+        )
     with pytest.raises(TemplateFileError, match="lowercase"):
-        TemplateDefinition.from_json({"name": "Promo Navidad", "language": "es_MX", "category": "UTILITY", "components": []})
+        TemplateDefinition.from_json(
+            {"name": "Promo Navidad", "language": "es_MX", "category": "UTILITY", "components": []}
+        )
 
 
 async def test_templates_submit_posts_every_definition_to_each_connected_business(db, fake_graph, capsys) -> None:
@@ -55,7 +72,10 @@ async def test_templates_submit_posts_every_definition_to_each_connected_busines
     calls = fake_graph.calls("message_templates")
     assert [call.path for call in calls] == ["/v25.0/102290129340398/message_templates"] * len(catalog.definitions)
     assert {call.body["name"] for call in calls} == set(catalog.definitions)
-    files = {json.loads(path.read_text())["name"]: json.loads(path.read_text()) for path in default_templates_dir().glob("*.json")}
+    files = {
+        json.loads(path.read_text())["name"]: json.loads(path.read_text())
+        for path in default_templates_dir().glob("*.json")
+    }
     assert all(call.body == files[call.body["name"]] for call in calls), "posted exactly as written"
     assert all(call.authorization == "Bearer EAAG-template-token" for call in calls)
     assert "appointment_reminder → PENDING" in capsys.readouterr().out

@@ -25,7 +25,14 @@ from store.database import Database
 from tests.whatsapp.support import post_webhook, seed_business, text_message
 
 CONVERSATIONS = 16
-SCRIPT = ["Hola", "¿cuánto cuesta el corte?", "¿a qué hora abren el sábado?", "¿dónde están?", "gracias", "hola de nuevo"]
+SCRIPT = [
+    "Hola",
+    "¿cuánto cuesta el corte?",
+    "¿a qué hora abren el sábado?",
+    "¿dónde están?",
+    "gracias",
+    "hola de nuevo",
+]
 T0 = 1_767_000_000
 
 

@@ -33,9 +33,13 @@ async def _inbox(db: Database) -> list[InboxEvent]:
 
 async def test_verification_answers_the_challenge_only_for_the_right_token(db, make_channel) -> None:
     client, _ = await make_channel(engine=RecordingEngine(db))
-    ok = await client.get(WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
+    ok = await client.get(
+        WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    )
     assert (ok.status, await ok.text()) == (200, "1158201444")
-    wrong = await client.get(WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"})
+    wrong = await client.get(
+        WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"}
+    )
     assert wrong.status == 403
     missing = await client.get(WEBHOOK_PATH)
     assert missing.status == 403
@@ -69,16 +73,28 @@ async def test_every_real_payload_is_acknowledged_stored_and_processed(db, make_
     # Statuses of messages Yume never sent wait a little for the outbox to record the id, then go.
     assert {row.kind for row in waiting} == {"status"}
     assert {row.last_error for row in waiting} == {"waiting for the outbox to record the message this status is about"}
-    assert not [row.last_error for row in rows if row.processed_at and row.last_error and not row.last_error.startswith("skipped:")]
+    assert not [
+        row.last_error
+        for row in rows
+        if row.processed_at and row.last_error and not row.last_error.startswith("skipped:")
+    ]
     assert engine.events, "the messages reached the engine"
 
 
-async def test_every_real_message_gets_a_polite_answer_or_deliberate_silence_from_the_real_engine(db, make_channel) -> None:
+async def test_every_real_message_gets_a_polite_answer_or_deliberate_silence_from_the_real_engine(
+    db, make_channel
+) -> None:
     await seed_business(db)
     transport = DevTransport()
     client, channel = await make_channel(transport=transport)
-    silent_cases = {"message/reaction", "message/unreaction_empty", "message/unreaction_no_emoji",
-                    "message/static_sticker", "message/animated_sticker", "edited_and_revoked/revoke"}
+    silent_cases = {
+        "message/reaction",
+        "message/unreaction_empty",
+        "message/unreaction_no_emoji",
+        "message/static_sticker",
+        "message/animated_sticker",
+        "edited_and_revoked/revoke",
+    }
     for name, payload in corpus().items():
         if not name.startswith(("message/", "callback_", "edited_and_revoked/")):
             continue
