@@ -84,7 +84,7 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
             )
             by_waba = {waba: org_id for waba, org_id in rows.all()}
         values: dict[str, dict[str, Any]] = {}
-        for event in events:
+        for index, event in enumerate(events):
             organization_id = by_number.get(event.phone_number_id or "") or by_waba.get(event.waba_id or "")
             values.setdefault(
                 event.event_key,
@@ -97,7 +97,8 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
                     "sender": event.sender,
                     "payload": event.payload,
                     "wa_timestamp": event.wa_timestamp,
-                    "received_at": received_at,
+                    # A microsecond apart: events of one delivery with the same WhatsApp second keep their order.
+                    "received_at": received_at + timedelta(microseconds=index),
                     "attempts": 0,
                 },
             )

@@ -191,3 +191,16 @@ async def test_each_message_is_marked_read_with_typing_except_reactions_and_hand
     await channel.settle()
     assert [receipt[0] for receipt in transport.read_receipts] == ["wamid.r1", "wamid.r2"]  # the owner has this chat
     assert engine.texts[-1] == "¿sigues ahí?"  # still recorded by the engine
+
+
+async def test_messages_of_one_delivery_within_the_same_second_keep_their_order(db, make_channel) -> None:
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    _, channel = await make_channel(engine=engine)
+    payload = text_message("uno", message_id="wamid.z-first", timestamp=T0)
+    messages = payload["entry"][0]["changes"][0]["value"]["messages"]
+    for text, message_id in (("dos", "wamid.a-second"), ("tres", "wamid.m-third")):
+        messages.append({**messages[0], "id": message_id, "text": {"body": text}})
+    channel.inbox.kick(await _store(db, payload))
+    await channel.settle()
+    assert engine.texts == ["uno", "dos", "tres"]
