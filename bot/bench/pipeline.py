@@ -3,10 +3,11 @@
 On a scratch PostgreSQL database (created on the server of DATABASE_URL and dropped at the end),
 with the offline rule NLU and the dev transport (no Meta), it measures:
 
-- the floor: a bare aiohttp handler doing one INSERT and one SELECT per request, under the same
-  concurrency — what any webhook on this machine and database costs at least;
-- the webhook ack latency (p50/p99): signed deliveries to the real `/api/v1/webhooks/whatsapp`,
-  each stored in the inbox before its 200;
+- the floor: a bare aiohttp handler doing one INSERT and one SELECT per request, `conversations`
+  clients sending back to back — what any webhook on this machine and database costs at least;
+- the real webhook (`/api/v1/webhooks/whatsapp`: signature, parse, store in the inbox, 200) under
+  exactly the floor's load with processing off: its own cost, comparable with the floor;
+- the webhook ack latency (p50/p99) while the whole pipeline runs (below): what Meta sees;
 - end-to-end throughput: messages per second from the first delivery until every message was
   processed by the conversation engine and every reply to it left through the outbox,
   with `conversations` customers chatting at once (each waits for Yume's answer before writing
@@ -36,10 +37,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.demo import seed_demo
-from bot.whatsapp.channel import ChannelConfig, default_engine, setup_whatsapp
+from bot.whatsapp.channel import ChannelConfig, WhatsAppChannel, default_engine, setup_whatsapp
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
 from bot.whatsapp.transport import BusinessNumber, DevTransport
-from bot.whatsapp.webhook import WEBHOOK_PATH
+from bot.whatsapp.webhook import WEBHOOK_PATH, add_webhook_routes
 from flows.events import InboundEvent, OwnerEcho
 from scheduler.clock import FrozenClock
 from store.database import Database
@@ -77,7 +78,9 @@ class PipelineReport:
     messages: int
     floor: Latencies
     floor_seconds: float
-    ack: Latencies
+    alone: Latencies  # the webhook under the floor's load, nothing processed
+    alone_seconds: float
+    ack: Latencies  # the webhook while the pipeline processes (deliveries paced by the replies)
     processed: int
     end_to_end_seconds: float
     replies: int
@@ -85,14 +88,17 @@ class PipelineReport:
 
     def lines(self) -> list[str]:
         floor_rate = len(self.floor.samples) / self.floor_seconds if self.floor_seconds else float("nan")
+        alone_rate = len(self.alone.samples) / self.alone_seconds if self.alone_seconds else float("nan")
         rate = self.processed / self.end_to_end_seconds if self.end_to_end_seconds else float("nan")
         lines = [
             f"pipeline: PostgreSQL, rule NLU, dev transport; {self.conversations} concurrent conversations × "
             f"{len(SCRIPT)} messages ({self.messages} deliveries), one process on loopback",
-            f"floor (bare aiohttp handler, 1 INSERT + 1 SELECT): p50 {self.floor.p50:.1f} ms, "
+            f"floor ({self.conversations} clients back to back; bare aiohttp handler, 1 INSERT + 1 SELECT): "
+            f"p50 {self.floor.p50:.1f} ms, "
             f"p99 {self.floor.percentile(99):.1f} ms, {floor_rate:.0f} requests/s",
-            f"webhook ack (verify signature, store in inbox, 200): p50 {self.ack.p50:.1f} ms, "
-            f"p99 {self.ack.percentile(99):.1f} ms",
+            f"webhook alone, same load (verify signature, store in inbox, 200): p50 {self.alone.p50:.1f} ms, "
+            f"p99 {self.alone.percentile(99):.1f} ms, {alone_rate:.0f} requests/s",
+            f"webhook ack while the pipeline runs: p50 {self.ack.p50:.1f} ms, p99 {self.ack.percentile(99):.1f} ms",
             f"end to end (inbox → engine → outbox → transport): {self.processed} messages in "
             f"{self.end_to_end_seconds:.1f} s = {rate:.1f} messages/s ({self.replies} replies sent)",
         ]
@@ -144,6 +150,36 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://{host}:{port}"
 
 
+async def _closed_loop(
+    url: str, concurrency: int, requests: int, body_for: Any, headers_for: Any = lambda body: {}
+) -> tuple[Latencies, float]:
+    """`concurrency` clients each sending their share of `requests` back to back; latencies and seconds."""
+    latencies = Latencies()
+    per_client = max(1, requests // concurrency)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as http:
+
+        async def client(number: int) -> None:
+            for index in range(per_client):
+                body = body_for(number, index)
+                started = time.perf_counter()
+                async with http.post(url, data=body, headers=headers_for(body)) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise BenchError(f"{url} answered {response.status}")
+                latencies.samples.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(number) for number in range(concurrency)))
+        return latencies, time.perf_counter() - started
+
+
+def _delivery_body(number: int, index: int) -> bytes:
+    wa_id = f"52156{number:08d}"
+    return json.dumps(
+        _delivery(wa_id, f"wamid.LOAD{number:04d}{index:04d}{uuid.uuid4().hex[:6]}", SCRIPT[0], index)
+    ).encode()
+
+
 async def _floor(database: Database, concurrency: int, requests: int) -> tuple[Latencies, float]:
     """A bare handler: one INSERT and one SELECT per request, the same connection pool settings."""
     async with database.engine.begin() as connection:
@@ -164,26 +200,32 @@ async def _floor(database: Database, concurrency: int, requests: int) -> tuple[L
     app = web.Application()
     app.router.add_post("/floor", handler)
     runner, base = await _serve(app)
-    latencies = Latencies()
-    body = json.dumps(_delivery("5215500000000", "wamid.floor", SCRIPT[0], 0)).encode()
-    per_client = max(1, requests // concurrency)
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as http:
-
-            async def client() -> None:
-                for _ in range(per_client):
-                    started = time.perf_counter()
-                    async with http.post(f"{base}/floor", data=body) as response:
-                        await response.read()
-                        assert response.status == 200
-                    latencies.samples.append(time.perf_counter() - started)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(client() for _ in range(concurrency)))
-            elapsed = time.perf_counter() - started
+        return await _closed_loop(f"{base}/floor", concurrency, requests, _delivery_body)
     finally:
         await runner.cleanup()
-    return latencies, elapsed
+
+
+async def _webhook_alone(
+    database: Database, clock: FrozenClock, concurrency: int, requests: int
+) -> tuple[Latencies, float]:
+    """The real webhook under the floor's exact load, with processing switched off: its own cost."""
+    channel = WhatsAppChannel(ChannelConfig(app_secret=SECRET), database, clock, transport=DevTransport(clock))
+    app = web.Application()
+    add_webhook_routes(app, channel)  # the channel is not started: deliveries are stored, not processed
+    runner, base = await _serve(app)
+    try:
+        return await _closed_loop(
+            base + WEBHOOK_PATH,
+            concurrency,
+            requests,
+            _delivery_body,
+            lambda body: {SIGNATURE_HEADER: sign(body, SECRET)},
+        )
+    finally:
+        await runner.cleanup()
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM inboxevent"))
 
 
 def _delivery(wa_id: str, message_id: str, text_body: str, timestamp: int) -> dict[str, Any]:
@@ -242,6 +284,7 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
         clock = FrozenClock(datetime.fromisoformat(NOW_LOCAL).replace(tzinfo=ZoneInfo("America/Mexico_City")))
         await seed_demo(database, clock.now())
         floor, floor_seconds = await _floor(database, conversations, conversations * len(SCRIPT))
+        alone, alone_seconds = await _webhook_alone(database, clock, conversations, conversations * len(SCRIPT))
 
         engine = _ProbeEngine(default_engine(database, clock))
         transport = _ProbeTransport(clock, keep=conversations * len(SCRIPT) * 4)
@@ -297,6 +340,8 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
             messages=conversations * len(SCRIPT),
             floor=floor,
             floor_seconds=floor_seconds,
+            alone=alone,
+            alone_seconds=alone_seconds,
             ack=ack,
             processed=processed,
             end_to_end_seconds=elapsed,

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
 from bot.whatsapp.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL, CloudApiClient
-from bot.whatsapp.inbox import ConversationEngine, InboxProcessor, StoreResult, store_events
+from bot.whatsapp.inbox import ConversationEngine, InboxProcessor, NumberDirectory, StoreResult, store_events
 from bot.whatsapp.outbox import OutboxSender
 from bot.whatsapp.payloads import WebhookEvent
 from bot.whatsapp.templates import TemplateCatalog
@@ -96,6 +96,7 @@ class WhatsAppChannel:
         self.inbox: InboxProcessor | None = None
         self.outbox: OutboxSender | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.directory = NumberDirectory()
 
     @property
     def transport(self) -> Transport:
@@ -156,7 +157,7 @@ class WhatsAppChannel:
 
     async def ingest(self, events: list[WebhookEvent], received_at: datetime) -> StoreResult:
         """Store one delivery's events (before the ack) and schedule their processing (after it)."""
-        result = await store_events(self.database, events, received_at)
+        result = await store_events(self.database, events, received_at, self.directory)
         if self.inbox is not None:
             self.inbox.kick(result.lanes)
         return result

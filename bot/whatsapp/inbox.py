@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -62,30 +63,62 @@ class StoreResult:
     lanes: set[Lane] = field(default_factory=set)
 
 
-async def store_events(database: Database, events: list[WebhookEvent], received_at: datetime) -> StoreResult:
+class NumberDirectory:
+    """Which organization a business number (or account) belongs to, remembered for a minute.
+
+    The webhook asks on every delivery; the answer changes only when a business connects or
+    leaves. Unknown numbers are never remembered (a business that just connected is found at once).
+    """
+
+    def __init__(self, ttl_seconds: float = 60.0) -> None:
+        self.ttl = ttl_seconds
+        self._known: dict[tuple[str, str], tuple[uuid.UUID, float]] = {}
+
+    async def lookup(self, connection: Any, numbers: set[str], wabas: set[str]) -> dict[tuple[str, str], uuid.UUID]:
+        now = time.monotonic()
+        wanted = {("number", number) for number in numbers} | {("waba", waba) for waba in wabas}
+        found = {key: org for key, (org, at) in self._known.items() if key in wanted and now - at < self.ttl}
+        missing_numbers = {value for kind, value in wanted - found.keys() if kind == "number"}
+        missing_wabas = {value for kind, value in wanted - found.keys() if kind == "waba"}
+        if missing_numbers:
+            rows = await connection.execute(
+                select(Organization.wa_phone_number_id, Organization.id).where(
+                    Organization.wa_phone_number_id.in_(missing_numbers)
+                )
+            )
+            found.update({("number", number): org_id for number, org_id in rows.all()})
+        if missing_wabas:
+            rows = await connection.execute(
+                select(Organization.waba_id, Organization.id).where(Organization.waba_id.in_(missing_wabas))
+            )
+            found.update({("waba", waba): org_id for waba, org_id in rows.all()})
+        for key, org_id in found.items():
+            self._known.setdefault(key, (org_id, now))
+        return found
+
+
+_INSERT_IGNORING_DUPLICATES = {
+    name: dialect.insert(InboxEvent.__table__).on_conflict_do_nothing(index_elements=["event_key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+async def store_events(
+    database: Database, events: list[WebhookEvent], received_at: datetime, directory: NumberDirectory | None = None
+) -> StoreResult:
     """Persist `events` in one transaction; already-stored events (same `event_key`) are skipped."""
     if not events:
         return StoreResult(0)
-    async with database.transaction() as session:
+    # A Core connection, not an ORM session: this runs in every webhook request, before the 200.
+    async with database.engine.begin() as connection:
         numbers = {event.phone_number_id for event in events if event.phone_number_id}
         wabas = {event.waba_id for event in events if event.waba_id and not event.phone_number_id}
-        by_number: dict[str, uuid.UUID] = {}
-        by_waba: dict[str, uuid.UUID] = {}
-        if numbers:
-            rows = await session.execute(
-                select(Organization.wa_phone_number_id, Organization.id).where(
-                    Organization.wa_phone_number_id.in_(numbers)
-                )
-            )
-            by_number = {number: org_id for number, org_id in rows.all()}
-        if wabas:
-            rows = await session.execute(
-                select(Organization.waba_id, Organization.id).where(Organization.waba_id.in_(wabas))
-            )
-            by_waba = {waba: org_id for waba, org_id in rows.all()}
+        owners = await (directory or NumberDirectory(ttl_seconds=0)).lookup(connection, numbers, wabas)
         values: dict[str, dict[str, Any]] = {}
         for index, event in enumerate(events):
-            organization_id = by_number.get(event.phone_number_id or "") or by_waba.get(event.waba_id or "")
+            organization_id = owners.get(("number", event.phone_number_id or "")) or owners.get(
+                ("waba", event.waba_id or "")
+            )
             values.setdefault(
                 event.event_key,
                 {
@@ -99,7 +132,9 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
                     "wa_timestamp": event.wa_timestamp,
                     # A microsecond apart: events of one delivery with the same WhatsApp second keep their order.
                     "received_at": received_at + timedelta(microseconds=index),
+                    "processed_at": None,
                     "attempts": 0,
+                    "last_error": None,
                 },
             )
             if event.phone_number_id and organization_id is None:
@@ -108,13 +143,8 @@ async def store_events(database: Database, events: list[WebhookEvent], received_
                     event.event_key,
                     event.phone_number_id,
                 )
-        dialect = postgresql if database.dialect == "postgresql" else sqlite
-        statement = (
-            dialect.insert(InboxEvent)
-            .values(list(values.values()))
-            .on_conflict_do_nothing(index_elements=["event_key"])
-        )
-        await session.execute(statement)
+        # One statement compiled once, executed for every row (no per-delivery SQL compilation).
+        await connection.execute(_INSERT_IGNORING_DUPLICATES[database.dialect], list(values.values()))
     return StoreResult(len(values), {Lane(event.phone_number_id, event.sender) for event in events})
 
 
