@@ -133,7 +133,7 @@ class CustomerChat(CustomerListening):
     # =========================================================================================
 
     def on_enter_choosing_service(self) -> None:
-        self.ask(replies.ask_service(self._services(), self._day_hint()), Expecting.SERVICE)
+        self.ask(replies.ask_service(self._services(), self._day_hint()), Expecting.SERVICE, lead=replies.SURE)
 
     async def on_enter_choosing_day(self) -> None:
         await self._ask_day()
@@ -151,7 +151,8 @@ class CustomerChat(CustomerListening):
                 self.ask(replies.ask_new_day(info, offers, self.today, problem), Expecting.DATE)
                 return
         service = await self.service_to_schedule()
-        self.ask(replies.ask_day(service.name if service else "cita", offers, self.today, problem), Expecting.DATE)
+        lead = None if problem else replies.SURE
+        self.ask(replies.ask_day(service.name if service else "cita", offers, self.today, problem), Expecting.DATE, lead)
 
     async def _day_problem(self) -> str | None:
         """Why the wanted day cannot be offered (saying which time was taken, when one was asked for)."""

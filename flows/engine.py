@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -92,7 +92,6 @@ class EngineStats:
     inbound: int = 0
     outbound: int = 0
     failures: int = 0
-    events: list[str] = field(default_factory=list)
 
 
 class Engine:
@@ -245,7 +244,6 @@ class Engine:
             chat.media_received(heard.media)
         else:
             await chat.run(self.listeners)
-        self.stats.events.extend(chat.events)
 
         conversation.flow_state = chat.flow_state
         conversation.flow_data = chat.data

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal
 
 WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 MONTHS = (
@@ -53,12 +52,11 @@ def time_range(start: time | datetime, end: time | datetime) -> str:
     return f"{clock_time(start)} a {clock_time(end)}"
 
 
-def price(cents: int) -> str:
-    """ "$150", "$1,200", "$99.50" (MXN)."""
-    pesos = Decimal(cents) / 100
-    if pesos == pesos.to_integral_value():
-        return f"${int(pesos):,}"
-    return f"${pesos:,.2f}"
+def money(cents: int) -> str:
+    """ "$150", "$1,250", "$99.50" (MXN, no currency code: it is always pesos)."""
+    pesos, centavos = divmod(cents, 100)
+    whole = f"${pesos:,}"
+    return whole if centavos == 0 else f"{whole}.{centavos:02d}"
 
 
 def duration(minutes: int) -> str:
@@ -88,8 +86,3 @@ def join_words(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " y " + items[-1]
-
-
-def money(cents: int) -> str:
-    """ "$150", "$1,250", "$99.50": the name main's CLI uses for `price` (kept when merging flows)."""
-    return price(cents)

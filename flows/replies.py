@@ -53,9 +53,9 @@ class Reply(BaseModel):
         """The choices this message offers, in order (buttons or list rows)."""
         return [Option(id=item.id, title=item.title) for item in (*self.buttons, *self.rows)]
 
-    def prefixed(self, line: str) -> Reply:
+    def prefixed(self, line: str | None, separator: str = "\n\n") -> Reply:
         """The same message with a line before it ("Perdón, no te entendí. …")."""
-        return self.model_copy(update={"text": f"{line}\n\n{self.text}" if line else self.text})
+        return self.model_copy(update={"text": f"{line}{separator}{self.text}" if line else self.text})
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,10 @@ class AgendaLine:
 # ---------------------------------------------------------------------------------------------
 
 
+# Said before a request's first question ("¡Claro! ¿Para qué día…?"), not when it is asked again.
+SURE = "¡Claro!"
+
+
 def greeting(business: str, name: str | None) -> Reply:
     who = f" {fmt.first_name(name)}" if name else ""
     return Reply(text=f"¡Hola{who}! Bienvenido a {business}. ¿En qué puedo ayudarte?")
@@ -206,7 +210,7 @@ def media_not_supported(kind: str) -> str:
 
 
 def services_menu(services: Sequence[ServiceInfo], intro: str = "Estos son nuestros servicios:") -> str:
-    lines = [f"{s.name} – {fmt.price(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
+    lines = [f"{s.name} – {fmt.money(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
     return f"{intro}\n{fmt.bullet_list(lines)}"
 
 
@@ -216,7 +220,7 @@ def services_answer(services: Sequence[ServiceInfo]) -> Reply:
 
 def service_price(service: ServiceInfo) -> Reply:
     return Reply(
-        text=f"{service.name} cuesta {fmt.price(service.price_cents)} y dura {fmt.duration(service.minutes)}."
+        text=f"{service.name} cuesta {fmt.money(service.price_cents)} y dura {fmt.duration(service.minutes)}."
     )
 
 
@@ -260,11 +264,11 @@ def forwarded_to_owner(owner: str | None, known: str | None = None) -> Reply:
 
 
 def ask_service(services: Sequence[ServiceInfo], day_hint: str | None = None) -> Reply:
-    question = "¡Claro! ¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
+    question = "¿Qué servicio te gustaría" + (f" para {day_hint}?" if day_hint else "?")
     choices = [
-        Choice(f"svc:{s.id}", s.name, f"{fmt.price(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
+        Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
     ]
-    menu = fmt.bullet_list([f"{s.name} – {fmt.price(s.price_cents)}" for s in services])
+    menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)}" for s in services])
     return _offer(f"{question}\n{menu}", choices, list_button="Ver servicios")
 
 
@@ -272,8 +276,6 @@ def ask_day(service: str, offers: Sequence[DayOffer], today: date, problem: str 
     question = f"¿Para qué día te gustaría agendar tu {service.lower()}?"
     if problem:
         question = f"{problem} ¿Qué otro día te acomoda?"
-    else:
-        question = f"¡Claro! {question}"
     return _offer(question, _day_choices(offers, today), list_button="Ver días")
 
 
@@ -328,7 +330,7 @@ def offer_slots(
     times = [fmt.clock_time(start) for start in starts]
     lead = f"{note}\n" if note else ""
     text = (
-        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.price(service.price_cents)}):\n"
+        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.money(service.price_cents)}):\n"
         f"{fmt.bullet_list(times)}\n"
     )
     text += "Si prefieres otra hora, escríbela. ¿Cuál te funciona mejor?" if more else "¿Cuál te funciona mejor?"
@@ -387,7 +389,7 @@ def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
             f"¡Listo{who}! Tu cita quedó confirmada:\n"
             f"📅 {fmt.long_date(appointment.start.date())}\n"
             f"⏰ {fmt.clock_time(appointment.start)}\n"
-            f"💇 {appointment.service} – {fmt.price(appointment.price_cents)}\n"
+            f"💇 {appointment.service} – {fmt.money(appointment.price_cents)}\n"
             f"Te atiende {fmt.first_name(appointment.staff_name)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
@@ -531,8 +533,8 @@ def notice_question(name: str | None, phone: str | None, message: str) -> Reply:
 
 
 def notice_handoff(name: str | None, phone: str | None, reason: str, last_message: str | None, context: str | None) -> Reply:
-    why = "pidió hablar con una persona" if reason == "asked" else "no logré entenderle"
-    lines = [f"🙋 {_who(name, phone)} {why}."]
+    who = _who(name, phone)
+    lines = [f"🙋 {who} pidió hablar con una persona." if reason == "asked" else f"🙋 No logré entenderle a {who}."]
     if last_message:
         lines.append(f"Último mensaje: «{last_message}».")
     if context:
@@ -587,8 +589,9 @@ def agenda_heading(name: str, day: date, today: date, whole_business: bool = Fal
     return f"Hola {fmt.first_name(name)}, esta es {whose} del {fmt.long_date(day)}:"
 
 
-def not_allowed() -> Reply:
-    return Reply(text="Perdón, eso solo lo puede ver o hacer el dueño. Si lo necesitas, pídeselo a él. 🙏")
+def not_allowed(owner: str | None) -> Reply:
+    who = fmt.first_name(owner) or "quien administra el negocio"
+    return Reply(text=f"Perdón, eso solo lo puede ver quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏")
 
 
 def not_available_yet() -> Reply:
@@ -614,7 +617,8 @@ def confirm_block(block: BlockInfo, colliding: Sequence[AppointmentInfo], today:
     text = (
         f"Ojo: {fmt.day_phrase(block.start.date(), today)} de {fmt.time_range(block.start, block.end)} "
         f"{'tienes estas citas' if many else 'tienes esta cita'}:\n{fmt.bullet_list(lines)}\n"
-        f"Si bloqueo, {'se cancelan' if many else 'se cancela'} y le aviso al cliente. ¿Bloqueo de todos modos?"
+        f"Si bloqueo, {'se cancelan y les aviso a los clientes' if many else 'se cancela y le aviso al cliente'}. "
+        "¿Bloqueo de todos modos?"
     )
     return _offer(text, [Choice("yes", "Sí, bloquear"), Choice("no", "No bloquear")])
 

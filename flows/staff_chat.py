@@ -183,7 +183,8 @@ class StaffChat(Chat):
         self.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, show_staff=True))
 
     def say_not_allowed(self) -> None:
-        self.say(replies.not_allowed())
+        owner = self.business.owner
+        self.say(replies.not_allowed(owner.name if owner else None))
 
     def say_not_available_yet(self) -> None:
         self.say(replies.not_available_yet())

@@ -25,3 +25,12 @@ def test_a_diagram_shows_every_transition_with_its_guards() -> None:
         assert diagram.count(" --> ") == len(machine_transitions(machine)) + 1  # plus the initial arrow
     assert "chatting --> booked : wants_to_book" in mermaid(machines()["CustomerFlow"])
     assert "ready --> confirming_block : wants_to_block [block_collides]" in mermaid(machines()["StaffFlow"])
+
+
+def test_the_graphviz_version_has_the_same_transitions() -> None:
+    from flows.diagrams import graphviz
+
+    for machine in machines().values():
+        dot = graphviz(machine)
+        assert dot.startswith(f"digraph {machine.__name__} {{") and dot.rstrip().endswith("}")
+        assert dot.count(" -> ") == len(machine_transitions(machine)) + 1

@@ -31,7 +31,7 @@ def test_times_are_twelve_hour_with_am_pm(clock: time, text: str) -> None:
 
 @pytest.mark.parametrize(("cents", "text"), [(15000, "$150"), (120000, "$1,200"), (9950, "$99.50"), (0, "$0")])
 def test_prices_are_pesos_without_cents_when_round(cents: int, text: str) -> None:
-    assert fmt.price(cents) == text
+    assert fmt.money(cents) == text
 
 
 def test_durations_and_lists() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as yume
+from flows.expectations import check_messages, comparable
 from flows.fixture_file import (
     FixtureError,
     MessageExpectation,
@@ -16,7 +17,7 @@ from flows.fixture_file import (
     wait_delta,
 )
 from flows.messages import OutboundMessage
-from flows.replay import check_messages, comparable, replay_fixture
+from flows.replay import replay_fixture
 from nlu.rules import RuleEngine
 from store.database import Database
 
