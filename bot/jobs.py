@@ -9,9 +9,11 @@ the database and claim it there, so several processes may run them at once and n
 twice. A failing run is logged and retried on the next interval; it never stops the app or the
 other jobs. On shutdown no new run starts and running sweeps get a few seconds to commit.
 
-The channel's own loops (outbox sender, inbox sweep; bot/whatsapp) are not scheduled here: they
-poll every second and are woken as soon as a message is written, which a per-minute scheduler
-would only slow down.
+The channel's own loops (outbox sender and its retries, inbox sweep; bot/whatsapp/channel.py) are
+deliberately not scheduled here: the sender is woken the moment a row is written and otherwise
+polls every second, keeps each person's messages in order and paces each number at Meta's rate,
+and the inbox sweep runs every 10 s — a per-minute scheduler would only slow replies down, and a
+per-second one would add nothing. Jobs write outbox rows and wake the sender when they did.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timezone
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.state import CLOCK, DATABASE, SETTINGS
+from bot.whatsapp.channel import CHANNEL
 from flows.jobs import JOBS, Job
 from scheduler.clock import Clock
 from store.database import Database
@@ -45,12 +48,14 @@ class JobRunner:
         interval_seconds: float,
         jobs: Mapping[str, Job] | None = None,
         stop_grace_seconds: float = STOP_GRACE_SECONDS,
+        on_sent: Callable[[], None] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.interval_seconds = interval_seconds
         self.jobs = dict(JOBS if jobs is None else jobs)
         self.stop_grace_seconds = stop_grace_seconds
+        self.on_sent = on_sent  # the messages are in the outbox: wake whoever delivers them
         self.runs: Counter[str] = Counter()  # finished runs per job, failed ones included
         self.failures: Counter[str] = Counter()
         self._running: set[asyncio.Task[object]] = set()
@@ -104,6 +109,8 @@ class JobRunner:
             sent = await self.jobs[name](self.database, self.clock)
             if sent:
                 log.info("job %s queued %d message(s)", name, len(sent))
+                if self.on_sent is not None:
+                    self.on_sent()
         except Exception:
             self.failures[name] += 1
             log.exception("job %s failed; it runs again in %gs", name, self.interval_seconds)
@@ -121,8 +128,15 @@ def register(app: web.Application) -> None:
     interval = app[SETTINGS].jobs_interval_seconds
     if interval <= 0:
         return
-    app[JOB_RUNNER] = JobRunner(app[DATABASE], app[CLOCK], interval)
+    app[JOB_RUNNER] = JobRunner(app[DATABASE], app[CLOCK], interval, on_sent=lambda: _wake_outbox(app))
     app.cleanup_ctx.append(_lifecycle)
+
+
+def _wake_outbox(app: web.Application) -> None:
+    """Reminders go out now rather than at the sender's next poll (when this app runs the channel)."""
+    channel = app.get(CHANNEL)
+    if channel is not None and channel.outbox is not None:
+        channel.outbox.kick()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:

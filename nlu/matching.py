@@ -34,6 +34,10 @@ SYNONYMS: dict[str, str] = {
     "pestaña": "pestañas", "depilar": "depilacion", "depilarme": "depilacion",
     "masajes": "masaje", "faciales": "facial", "peinados": "peinado", "peinar": "peinado",
 }
+# A word that implies another when the customer does not say it ("corte" is of the hair).
+_IMPLIED: tuple[tuple[str, str], ...] = (("corte", "cabello"),)
+# Words too generic to tell services apart: "el pelo de mi hijo" is about the hijo, not the pelo.
+_WEAK_WORDS: dict[str, int] = {"cabello": 1}
 # Words for services people ask about that a given catalog may not sell.
 SERVICE_WORDS: frozenset[str] = frozenset(
     {
@@ -128,12 +132,16 @@ class CatalogMatcher:
         """The catalog service the text names, or None when it names none or several equally."""
         tokens = self.canonical_tokens(normalized)
         present = set(tokens)
+        # "Un corte" is a haircut: the plain "Corte de cabello" beats "Corte niño" on a tie,
+        # but anything the customer actually said ("corte para niño") still counts more.
+        implied = {word for cue, word in _IMPLIED if cue in present and word not in present}
         scored: list[tuple[int, _ServiceWords]] = []
         for service in self._services:
             matched = service.words & present
             if not matched:
                 continue
-            score = 10 * len(matched) - len(service.words - matched)
+            weight = sum(_WEAK_WORDS.get(word, 10) for word in matched)
+            score = weight + len(service.words & implied) - len(service.words - matched - implied)
             if service.is_combo and matched != service.words:
                 score -= 5  # "barba" alone is not "Corte y barba"
             scored.append((score, service))

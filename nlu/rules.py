@@ -289,7 +289,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
     norm, matcher = message.normalized, message.matcher
     if ir.COMPLAINT.search(norm):
         return Intent.OTHER
-    wants_service = message.service is not None or matcher.unknown_service_word(norm) is not None
+    # A service word counts even when it fits several services ("un corte" with Corte niño too).
+    wants_service = message.service is not None or matcher.mentions_service_word(norm)
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
         return Intent.BOOK
     if message.has_datetime and message.context.expecting is None and ir.ASKS_FOR_SLOT.search(norm):

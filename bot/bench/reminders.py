@@ -14,7 +14,6 @@ over 30 days with COPY, then times:
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 import uuid

@@ -25,6 +25,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reminders.add_argument("--appointments", type=int, default=100_000, help="appointments over 30 days (default 100,000)")
     reminders.add_argument("--time-limit", type=float, default=600.0, help="give up after this many seconds (default 600)")
     reminders.set_defaults(run=_run_reminders)
+    pipeline = benches.add_parser("pipeline", help="webhook ack latency and end-to-end messages/s on PostgreSQL, next to a floor")
+    pipeline.add_argument("--conversations", type=int, default=100, help="customers chatting at once (default 100)")
+    pipeline.add_argument("--time-limit", type=float, default=120.0, help="stop the load after this many seconds (default 120)")
+    pipeline.set_defaults(run=_run_pipeline)
 
 
 def _run_slots(args: argparse.Namespace) -> int:
@@ -54,3 +58,20 @@ def _run_reminders(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(report.lines()))
     return 0 if report.plan_uses_index else 1
+
+
+def _run_pipeline(args: argparse.Namespace) -> int:
+    from bot.bench.pipeline import BenchError, run_pipeline_bench
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        print("yume bench pipeline runs on PostgreSQL: set DATABASE_URL=postgresql://user@host/db (a scratch database is "
+              "created next to it and dropped at the end)")
+        return 1
+    try:
+        report = asyncio.run(run_pipeline_bench(normalize_database_url(url), args.conversations, args.time_limit))
+    except BenchError as error:
+        print(error)
+        return 1
+    print("\n".join(report.lines()))
+    return 0 if not report.timed_out else 1

@@ -17,7 +17,7 @@ log = logging.getLogger("yume.serve")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("serve", help="run Yume's web app (admin API, health) after applying migrations")
+    parser = subparsers.add_parser("serve", help="run Yume's web app (WhatsApp webhook, admin API, signup page, health) after applying migrations")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.set_defaults(run=_run)

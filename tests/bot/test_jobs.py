@@ -8,18 +8,22 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import create_app
 from bot.jobs import JOB_RUNNER, JobRunner
 from bot.settings import Settings
-from flows.jobs import JOBS
+from bot.whatsapp.channel import CHANNEL
+from bot.whatsapp.templates import TemplateCatalog
+from flows.jobs import JOBS, run_due_jobs
 from flows.messages import OutboundMessage
 from scheduler import booking
 from scheduler.clock import Clock, FrozenClock
 from store.database import Database
-from store.models import OutboxMessage
+from store.models import Appointment, OutboxMessage
 from tests.flows.conversation import BARBERIA
 from tests.helpers import local, seed
+from tests.whatsapp.support import APP_SECRET, VERIFY_TOKEN, seed_business
 
 
 async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -127,3 +131,51 @@ async def test_stopping_lets_a_running_sweep_finish(db: Database) -> None:
     await asyncio.wait_for(started.wait(), 30)
     await runner.stop()
     assert finished.is_set() and not runner.running
+
+
+async def test_every_job_message_fits_its_approved_template(db: Database) -> None:
+    business = {**BARBERIA, "settings": {"slot_step_minutes": 30, "review_request_hours": 2, "review_link": "https://g.page/r/x"}}
+    loaded = await seed(db, business)
+    async with db.transaction() as session:
+        for start in ("2026-03-12T11:00", "2026-03-12T16:00"):
+            await booking.book(
+                session, organization_id=loaded.organization_id, customer_id=loaded.customers["juan"],
+                service_id=loaded.services["Corte de cabello"], start=local(start), now=local("2026-03-10T11:00"),
+                staff_id=loaded.staff["pedro"],
+            )
+    clock = FrozenClock(local("2026-03-12T08:00"))
+    sent = await run_due_jobs(db, clock)  # the reminders and the morning agendas
+    async with db.transaction() as session:
+        [first, _] = sorted((await session.execute(select(Appointment))).scalars(), key=lambda a: a.starts_at)
+        await booking.complete(session, organization_id=loaded.organization_id, appointment_id=first.id, now=local("2026-03-12T11:50"))
+    clock.set(local("2026-03-12T13:50"))
+    sent += await run_due_jobs(db, clock)  # the review request
+    catalog = TemplateCatalog.load()
+    assert {m.purpose for m in sent} == {"reminder", "daily_agenda", "review_request"}
+    for message in sent:
+        assert message.template is not None, message.purpose
+        assert catalog.problem_with(message.template) is None, message.template
+        assert len(message.template.quick_replies) == len(catalog.definitions[message.template.name].quick_replies)
+
+
+async def test_a_reminder_due_at_start_up_reaches_whatsapp_as_the_template_when_the_window_is_closed(
+    aiohttp_client: Any, db: Database
+) -> None:
+    loaded = await seed_business(db)
+    async with db.transaction() as session:
+        appointment = await booking.book(
+            session, organization_id=loaded.organization_id, customer_id=loaded.customers["miguel"],
+            service_id=loaded.services["Corte de cabello"], start=local("2027-01-15T16:00"),
+            now=local("2027-01-10T11:00"), staff_id=loaded.staff["pedro"],
+        )
+    settings = Settings(meta_app_secret=APP_SECRET, meta_webhook_verify_token=VERIFY_TOKEN, jobs_interval_seconds=60)
+    app = create_app(settings, database=db, clock=FrozenClock(local("2027-01-14T16:05")))
+    await aiohttp_client(app)
+    transport = app[CHANNEL].dev_transport
+    assert transport is not None
+    await until(lambda: len(transport.messages) >= 1)
+    [delivered] = transport.messages
+    template = delivered.payload["template"]
+    assert delivered.payload["type"] == "template" and template["name"] == "appointment_reminder"
+    buttons = [c["parameters"][0]["payload"] for c in template["components"] if c["type"] == "button"]
+    assert buttons == [f"confirm:{appointment.id}", f"cancel:{appointment.id}", f"move:{appointment.id}"]

@@ -4,7 +4,7 @@ What the background jobs did (one row per thing that must happen once), when eac
 its current time, and the indexes the sweeps read by.
 
 Revision ID: ef6bb0d89645
-Revises: 196c51a1e791
+Revises: ceec6ee4ca35
 Create Date: 2026-11-22 03:07:56.497624
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'ef6bb0d89645'
-down_revision: str | None = '196c51a1e791'
+down_revision: str | None = 'ceec6ee4ca35'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
