@@ -80,12 +80,14 @@ class _Due:
 async def send_due_reminders(database: Database, clock: Clock) -> list[OutboundMessage]:
     """Send every reminder due now, once; returns what was sent."""
     now = clock.now()
-    businesses = await _reminding_businesses(database)
+    active, businesses = await _reminding_businesses(database)
     sent: list[OutboundMessage] = []
     # Smallest offset first: after an outage the latest-due reminder claims the appointment, and
     # the larger offsets then find it already reminded.
     for offset in sorted({offset for business in businesses.values() for offset in business.offsets}):
-        lacking = [business.id for business in businesses.values() if offset not in business.offsets]
+        # Left out in SQL, so their appointments never fill a batch only to be skipped (reminders
+        # off, another offset, unreadable settings).
+        lacking = [org_id for org_id in active if org_id not in businesses or offset not in businesses[org_id].offsets]
         while True:
             batch, fetched, claimed = await _sweep(database, businesses, lacking, offset, now)
             sent.extend(batch)
@@ -94,15 +96,18 @@ async def send_due_reminders(database: Database, clock: Clock) -> list[OutboundM
     return sent
 
 
-async def _reminding_businesses(database: Database) -> dict[uuid.UUID, _Business]:
+async def _reminding_businesses(database: Database) -> tuple[list[uuid.UUID], dict[uuid.UUID, _Business]]:
+    """Every active business's id, and those that send reminders (with their offsets)."""
     async with database.transaction() as session:
         rows = await session.execute(
             select(Organization.id, Organization.name, Organization.timezone, Organization.settings).where(
                 Organization.status == OrganizationStatus.active
             )
         )
-        businesses = {}
+        active: list[uuid.UUID] = []
+        businesses: dict[uuid.UUID, _Business] = {}
         for org_id, name, timezone, settings in rows.all():
+            active.append(org_id)
             try:
                 offsets = offsets_in_minutes(BusinessSettings.model_validate(settings or {}).reminder_hours_before)
                 tz = ZoneInfo(timezone)
@@ -112,7 +117,7 @@ async def _reminding_businesses(database: Database) -> dict[uuid.UUID, _Business
                 continue
             if offsets:
                 businesses[org_id] = _Business(org_id, name, tz, offsets)
-        return businesses
+        return active, businesses
 
 
 def due_appointments(offset: int, now: datetime, lacking: Sequence[uuid.UUID] = ()) -> Select[Any]:
@@ -159,7 +164,7 @@ async def _sweep(
         for appointment, customer, service, staff in rows:
             business = businesses.get(appointment.organization_id)
             if business is None:
-                continue  # turned active this very minute: next sweep
+                continue  # became active (or changed its settings) this very minute: next sweep
             decision = due_reminder(appointment.starts_at, business.offsets, now, appointment.scheduled_at)
             if decision is None or decision.offset_minutes != offset:
                 continue  # another offset's turn (a concurrent sweep is writing it)

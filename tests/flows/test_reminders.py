@@ -6,8 +6,10 @@ import asyncio
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from flows import reminders as reminders_module
 from flows.reminders import send_due_reminders
 from scheduler import booking
 from store.database import Database
@@ -262,3 +264,18 @@ async def test_cambiar_tapped_in_the_middle_of_another_request_moves_the_reminde
     assert conversation.flow_state == "deciding_another_or_change"  # busy: the reminder leaves the chat alone
     reply = await chat.taps("juan", f"move:{appointment_id}", "Cambiar")
     assert "Veo que tienes tu cita de corte de cabello mañana jueves 12 de marzo a las 4:00 PM" in texts(reply)
+
+
+async def test_a_business_with_reminders_off_gets_none_and_never_crowds_out_the_others(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders_module, "BATCH", 2)  # batches smaller than the quiet business's day
+    quiet = await open_chat(db, business={**BARBERIA, "name": "Barbería Callada", "settings": {"reminder_hours_before": []}})
+    for start in ("2026-03-12T10:00", "2026-03-12T11:00", "2026-03-12T12:00"):
+        await book(quiet, start)
+    other_business = {**BARBERIA, "people": {**BARBERIA["people"], "juan": {"name": "Juan Pérez", "phone": "+52 55 7000 0001", "role": "customer"}}}
+    loud = await open_chat(db, business=other_business)
+    await book(loud, "2026-03-12T16:00")
+    loud.clock.set(local("2026-03-11T16:00"))
+    sent = await send_due_reminders(db, loud.clock)
+    assert [m.to for m in sent] == ["525570000001"]
