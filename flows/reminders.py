@@ -85,11 +85,13 @@ async def send_due_reminders(database: Database, clock: Clock) -> list[OutboundM
     # Smallest offset first: after an outage the latest-due reminder claims the appointment, and
     # the larger offsets then find it already reminded.
     for offset in sorted({offset for business in businesses.values() for offset in business.offsets}):
-        # Left out in SQL, so their appointments never fill a batch only to be skipped (reminders
-        # off, another offset, unreadable settings).
-        lacking = [org_id for org_id in active if org_id not in businesses or offset not in businesses[org_id].offsets]
+        # Businesses without this offset (reminders off, unreadable settings) are left out in SQL, so
+        # their appointments never fill a batch only to be skipped; the shorter list says it.
+        using = {org_id for org_id in active if org_id in businesses and offset in businesses[org_id].offsets}
+        lacking = sorted(set(active) - using)
+        scope = Scope(lacking, include=False) if len(lacking) <= len(using) else Scope(sorted(using), include=True)
         while True:
-            batch, fetched, claimed = await _sweep(database, businesses, lacking, offset, now)
+            batch, fetched, claimed = await _sweep(database, businesses, scope, offset, now)
             sent.extend(batch)
             if fetched < BATCH or claimed == 0:
                 break
@@ -120,7 +122,15 @@ async def _reminding_businesses(database: Database) -> tuple[list[uuid.UUID], di
         return active, businesses
 
 
-def due_appointments(offset: int, now: datetime, lacking: Sequence[uuid.UUID] = ()) -> Select[Any]:
+@dataclass(frozen=True)
+class Scope:
+    """Which businesses a sweep reads: only these (`include`), or all but these."""
+
+    organizations: Sequence[uuid.UUID] = ()
+    include: bool = False
+
+
+def due_appointments(offset: int, now: datetime, scope: Scope = Scope()) -> Select[Any]:
     """Active appointments whose `offset` reminder may be due now, not yet handled, locked for this sweep.
 
     Reads by `ix_appointment_status_starts` (status, starts_at) and checks `uq_reminder_once`.
@@ -148,17 +158,19 @@ def due_appointments(offset: int, now: datetime, lacking: Sequence[uuid.UUID] = 
         .limit(BATCH)
         .with_for_update(of=Appointment, skip_locked=True)
     )
-    if lacking:
-        query = query.where(Appointment.organization_id.not_in(lacking))
+    if scope.include:
+        query = query.where(Appointment.organization_id.in_(scope.organizations))
+    elif scope.organizations:
+        query = query.where(Appointment.organization_id.not_in(scope.organizations))
     return query
 
 
 async def _sweep(
-    database: Database, businesses: dict[uuid.UUID, _Business], lacking: list[uuid.UUID], offset: int, now: datetime
+    database: Database, businesses: dict[uuid.UUID, _Business], scope: Scope, offset: int, now: datetime
 ) -> tuple[list[OutboundMessage], int, int]:
     """One batch in one transaction: (messages sent, appointments fetched, reminders claimed)."""
     async with database.transaction() as session:
-        query = due_appointments(offset, now, lacking)
+        query = due_appointments(offset, now, scope)
         rows = (await session.execute(query)).all()
         due: list[_Due] = []
         for appointment, customer, service, staff in rows:

@@ -31,7 +31,7 @@ async def test_bench_reminders_reports_the_sweeps_and_drops_its_scratch_database
     out = capsys.readouterr().out
     assert code == 0, out
     assert "10 businesses, 600 appointments over 30 days" in out
-    assert "due-reminder sweep, first run" in out and "reminders queued" in out
+    assert "due-reminder sweep, first run" in out and "reminders queued" in out and "(steady state): median" in out
     assert "morning-agenda run at 8:00 for 10 businesses" in out and "agendas queued" in out
     assert "reads by ix_appointment_status_starts: yes" in out
     assert await _bench_databases() <= before
