@@ -14,6 +14,7 @@ COPY flows ./flows
 COPY nlu ./nlu
 COPY scheduler ./scheduler
 COPY store ./store
+COPY fixtures ./fixtures
 RUN pip install . && useradd --create-home --uid 10001 yume
 
 USER yume

@@ -1,4 +1,4 @@
-"""The one aiohttp application: health, the admin API, and (later) the webhook, jobs and dev pages.
+"""The one aiohttp application: health, the admin API, the WhatsApp channel (and later the jobs).
 
 Extending it: a feature is a module with `register(app: web.Application) -> None` that adds its
 routes and, if it runs something in the background, its start/stop hooks
@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from bot import api, health
+from bot.whatsapp import channel as whatsapp
 from bot.errors import json_errors
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
@@ -25,6 +26,7 @@ Feature = Callable[[web.Application], None]
 FEATURES: tuple[Feature, ...] = (
     health.register,
     api.register,
+    whatsapp.register,  # webhook, inbox/outbox loops, Embedded Signup page, dev transport endpoint
 )
 
 

@@ -19,6 +19,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.nlu",
     "bot.commands.replay",
     "bot.commands.diagrams",
+    "bot.commands.chat",
+    "bot.commands.templates",
+    "bot.commands.connect",
 )
 
 

@@ -46,6 +46,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "meta_webhook_verify_token": "META_WEBHOOK_VERIFY_TOKEN",
     "meta_api_version": "META_API_VERSION",
     "meta_graph_url": "META_GRAPH_URL",
+    "meta_signup_config_id": "META_SIGNUP_CONFIG_ID",
     "operator_token": "YUME_OPERATOR_TOKEN",
     "secret_key": "YUME_SECRET_KEY",
     "base_url": "YUME_BASE_URL",
@@ -78,6 +79,7 @@ class Settings(BaseModel):
     meta_webhook_verify_token: SecretStr | None = None
     meta_api_version: str = "v25.0"
     meta_graph_url: str = "https://graph.facebook.com"
+    meta_signup_config_id: str | None = None  # the Embedded Signup configuration (Meta app dashboard)
     operator_token: SecretStr | None = None  # absent: nobody can create organizations
     secret_key: SecretStr | None = None
     base_url: str | None = None

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from flows import formatting as fmt
-from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage
+from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage, TemplateCall
 from flows.options import Option
 
 BUTTON_TITLE_MAX = 20
@@ -671,4 +671,43 @@ def staff_help() -> Reply:
             "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado») "
             "o bloquear tiempo («bloquea de 2 a 3 para mi comida»)."
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The WhatsApp channel (added by the channel branch): telling the owner a message did not arrive.
+# The outbox calls this once when a message that mattered (a confirmation, a cancellation, a
+# reminder…) failed for good; outside the owner's 24-hour window the template below is sent.
+# ---------------------------------------------------------------------------------------------
+
+DELIVERY_PROBLEM_TEMPLATE = "delivery_problem"  # fixtures/templates/delivery_problem.json
+
+_UNDELIVERED = {
+    "confirmation": "la confirmación de su cita",
+    "appointment_cancelled": "el aviso de que su cita se canceló",
+    "cancellation": "el aviso de que su cita se canceló",
+    "reminder": "el recordatorio de su cita",
+}
+_WHY_UNDELIVERED = {
+    131026: "su número no recibe mensajes de WhatsApp de negocios",
+    131047: "pasaron más de 24 horas desde su último mensaje",
+    131049: "WhatsApp decidió no entregarlo por ahora",
+    131050: "la persona dejó de recibir mensajes de este negocio",
+    131051: "WhatsApp no acepta ese tipo de mensaje",
+}
+
+
+def delivery_problem_notice(
+    to: str, purpose: str | None, name: str | None, phone: str | None, error_code: int | None
+) -> OutboundMessage:
+    """ "⚠️ No pude entregar la confirmación de su cita a Juan Pérez (55 9876 5432): …" for the owner."""
+    what = _UNDELIVERED.get(purpose or "", "un mensaje importante")
+    who = _who(name, phone) if (name or phone) else "un cliente"
+    why = _WHY_UNDELIVERED.get(error_code or 0, "WhatsApp no lo entregó")
+    reply = Reply(
+        text=f"⚠️ No pude entregar {what} a {who}: {why}. Te sugiero contactarle directamente.",
+        purpose="delivery_problem",
+    )
+    return reply.addressed(to).model_copy(
+        update={"template": TemplateCall(name=DELIVERY_PROBLEM_TEMPLATE, body_params=[what, who, why])}
     )

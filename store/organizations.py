@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -52,6 +53,8 @@ class Organization(SQLModel, table=True):
     waba_id: str | None = Field(default=None, sa_type=String(64))
     # The Meta business token, encrypted with YUME_SECRET_KEY; never stored in clear text.
     access_token_encrypted: str | None = Field(default=None, sa_type=String(2000))
+    # The secret in the business's Embedded Signup link (/connect/<token>); cleared once connected.
+    connect_token: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
     timezone: str = Field(default=DEFAULT_TIMEZONE, sa_type=String(64))
     status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
     plan: str = Field(default="free", sa_type=String(20))
@@ -76,3 +79,8 @@ class Location(SQLModel, table=True):
     business_hours: dict[str, list[list[str]]] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def new_connect_token() -> str:
+    """A fresh unguessable token for an organization's Embedded Signup link."""
+    return secrets.token_urlsafe(32)

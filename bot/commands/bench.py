@@ -18,6 +18,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     slots.add_argument("--workload", type=Path, default=DEFAULT_WORKLOAD, help="a shared/bench/*.json file")
     slots.add_argument("--runs", type=int, default=50, help="computation runs for median/p95 (default 50)")
     slots.set_defaults(run=_run_slots)
+    pipeline = benches.add_parser("pipeline", help="webhook ack latency and end-to-end messages/s on PostgreSQL, next to a floor")
+    pipeline.add_argument("--conversations", type=int, default=100, help="customers chatting at once (default 100)")
+    pipeline.add_argument("--time-limit", type=float, default=120.0, help="stop the load after this many seconds (default 120)")
+    pipeline.set_defaults(run=_run_pipeline)
 
 
 def _run_slots(args: argparse.Namespace) -> int:
@@ -28,3 +32,20 @@ def _run_slots(args: argparse.Namespace) -> int:
     report = asyncio.run(run_slots_bench(args.workload, normalize_database_url(url) if url else None, args.runs))
     print("\n".join(report.lines()))
     return 0 if report.mismatches == 0 else 1
+
+
+def _run_pipeline(args: argparse.Namespace) -> int:
+    from bot.bench.pipeline import BenchError, run_pipeline_bench
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        print("yume bench pipeline runs on PostgreSQL: set DATABASE_URL=postgresql://user@host/db (a scratch database is "
+              "created next to it and dropped at the end)")
+        return 1
+    try:
+        report = asyncio.run(run_pipeline_bench(normalize_database_url(url), args.conversations, args.time_limit))
+    except BenchError as error:
+        print(error)
+        return 1
+    print("\n".join(report.lines()))
+    return 0 if not report.timed_out else 1

@@ -1,0 +1,464 @@
+"""The sender loop: delivers outbox rows to WhatsApp, in order per person, at Meta's pace.
+
+Rows are written by the engine in the same transaction as the change that caused them; this
+loop claims due rows atomically (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the serialized write
+transaction on SQLite), one per person at a time so a person's messages arrive in order, and
+sends them through the transport at no more than the number's rate (20/s on coexistence
+numbers). A claimed row carries a lease: if the process dies mid-send, the row is claimed again
+after the lease.
+
+Before sending, the 24-hour window is read from the conversation (its last inbound message), so
+a message with a template goes out as the template when the window is closed. Errors are handled
+as the reference says: throttling and Meta-side failures are retried with exponential backoff,
+131047 is resent as the template, anything else fails the row with its reason, and — when the
+message mattered (a confirmation, a reminder, …) — the owner is told once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.whatsapp.errors import PAIR_RATE_LIMIT, Disposition, GraphApiError
+from bot.whatsapp.outgoing import message_payload
+from bot.whatsapp.ratelimit import PerNumberRateLimit
+from bot.whatsapp.templates import TemplateCatalog
+from bot.whatsapp.transport import BusinessNumber, Transport
+from flows.messages import OutboundMessage
+from flows.replies import delivery_problem_notice
+from scheduler.clock import Clock
+from store.channel import OutboxMessage, OutboxStatus
+from store.conversations import Conversation, Direction, Message, SenderType
+from store.database import Database
+from store.organizations import Organization, OrganizationStatus
+from store.people import Customer, Staff, StaffRole
+from store.phones import InvalidPhone, canonical_from_whatsapp_id, display_phone, whatsapp_id
+
+log = logging.getLogger("yume.whatsapp.outbox")
+
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=10)  # a message sent at 23:59 may arrive after the window closed
+DELIVERY_PROBLEM = "delivery_problem"
+# Purposes whose failure the owner need not hear about (notices to staff, courtesy messages).
+NOT_WORTH_TELLING = frozenset({"notice", "review_request", "daily_agenda", DELIVERY_PROBLEM})
+CHANNEL_KEY = "channel"  # channel-only hints stored beside the OutboundMessage in the row's body
+
+
+def window_is_open(last_inbound_at: datetime | None, now: datetime) -> bool:
+    """Whether a free-form message may still be sent (the person wrote in the last 24 hours)."""
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+
+def backoff(attempts: int, base_seconds: float, cap_seconds: float = 900.0) -> timedelta:
+    """Exponential backoff with jitter after `attempts` failed tries (1, 2, 3…)."""
+    seconds = min(cap_seconds, base_seconds * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+@dataclass(frozen=True)
+class _Business:
+    number: BusinessNumber | None
+    status: str
+
+
+class OutboxSender:
+    """Claims due outbox rows and sends them; `kick()` after writing rows, `run()` in the background."""
+
+    def __init__(
+        self,
+        database: Database,
+        transport: Transport,
+        clock: Clock,
+        *,
+        templates: TemplateCatalog | None = None,
+        rate_per_second: float = 20.0,
+        batch_size: int = 50,
+        concurrency: int = 8,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        base_backoff_seconds: float = 2.0,
+        poll_interval_seconds: float = 1.0,
+    ) -> None:
+        self.database = database
+        self.transport = transport
+        self.clock = clock
+        self.templates = templates
+        self.rate = PerNumberRateLimit(rate_per_second)
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff_seconds = base_backoff_seconds
+        self.poll_interval = poll_interval_seconds
+        self._sends = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._account_alerts: set[tuple[uuid.UUID, int | None]] = set()
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """There may be new rows: wake the loop now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver forever: whenever kicked, and every poll interval for retries and other processes."""
+        while not self._closed:
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox round failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Send everything due now (several rounds: a person's next message waits for the previous)."""
+        total = 0
+        for _ in range(max_rounds):
+            self._wake.clear()
+            sent = await self.deliver_due()
+            total += sent
+            if sent == 0:
+                break
+        return total
+
+    async def deliver_due(self) -> int:
+        """One round: claim due rows and send them; returns how many rows were handled."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        businesses = await self._businesses({row.organization_id for row in rows})
+        await asyncio.gather(*(self._deliver(row, businesses.get(row.organization_id)) for row in rows))
+        return len(rows)
+
+    # --- claiming -------------------------------------------------------------------------------
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        table = OutboxMessage.__table__
+        earlier = table.alias("earlier")
+        due = or_(
+            and_(table.c.status == OutboxStatus.pending, table.c.next_attempt_at <= now),
+            and_(table.c.status == OutboxStatus.sending, table.c.next_attempt_at <= now),  # an expired lease
+        )
+        waiting_behind = exists().where(
+            earlier.c.organization_id == table.c.organization_id,
+            earlier.c.to_wa_id == table.c.to_wa_id,
+            earlier.c.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+            earlier.c.created_at < table.c.created_at,
+        )
+        query = select(table.c.id).where(due, ~waiting_behind).order_by(table.c.created_at).limit(self.batch_size)
+        if self.database.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=table)
+        async with self.database.transaction() as session:
+            ids = list((await session.execute(query)).scalars())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(
+                    status=OutboxStatus.sending, attempts=OutboxMessage.attempts + 1, next_attempt_at=now + self.lease
+                )
+            )
+            rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))).scalars().all()
+        return sorted(rows, key=lambda row: row.created_at)
+
+    async def _businesses(self, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, _Business]:
+        async with self.database.transaction() as session:
+            organizations = (
+                await session.execute(select(Organization).where(Organization.id.in_(organization_ids)))
+            ).scalars()
+            return {
+                organization.id: _Business(
+                    BusinessNumber(
+                        organization.id, organization.wa_phone_number_id, organization.access_token_encrypted
+                    )
+                    if organization.wa_phone_number_id
+                    else None,
+                    organization.status,
+                )
+                for organization in organizations
+            }
+
+    # --- sending one row ------------------------------------------------------------------------
+
+    async def _deliver(self, row: OutboxMessage, business: _Business | None) -> None:
+        try:
+            await self._deliver_unsafe(row, business)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug must not leave the row claimed forever or stop the round
+            log.exception("outbox row %s could not be delivered", row.id)
+            await self._retry_or_fail(row, GraphApiError(f"{type(error).__name__}: {error}", http_status=500))
+
+    async def _deliver_unsafe(self, row: OutboxMessage, business: _Business | None) -> None:
+        if business is None or business.number is None:
+            await self._fail(row, None, "the business has no WhatsApp number connected")
+            return
+        if business.status in (OrganizationStatus.suspended, OrganizationStatus.churned):
+            await self._fail(row, None, f"the business's WhatsApp is disconnected from Yume ({business.status})")
+            return
+        try:
+            message = OutboundMessage.model_validate(row.body)
+        except ValidationError as error:
+            await self._fail(row, None, f"not a valid outbound message: {error.error_count()} problems")
+            return
+        hints = row.body.get(CHANNEL_KEY) if isinstance(row.body.get(CHANNEL_KEY), dict) else {}
+        as_template = message.template is not None and (
+            bool(hints.get("force_template")) or not await self._window_open(row)
+        )
+        if as_template and self.templates is not None and message.template is not None:
+            problem = self.templates.problem_with(message.template)
+            if problem:
+                await self._fail(row, message, problem)
+                return
+        try:
+            wamid = await self._send(business.number, message, as_template)
+        except GraphApiError as error:
+            if error.disposition == Disposition.template and message.template is not None and not as_template:
+                try:  # the window closed after all: the approved template says the same thing
+                    wamid = await self._send(business.number, message, True)
+                except GraphApiError as second:
+                    await self._handle_error(row, message, second)
+                    return
+            else:
+                await self._handle_error(row, message, error)
+                return
+        await self._sent(row, wamid)
+
+    async def _send(self, number: BusinessNumber, message: OutboundMessage, as_template: bool) -> str:
+        payload = message_payload(message, as_template=as_template)
+        async with self._sends:
+            await self.rate.acquire(number.phone_number_id)
+            return await self.transport.send(number, payload)
+
+    async def _window_open(self, row: OutboxMessage) -> bool:
+        async with self.database.transaction() as session:
+            conversation = await session.get(Conversation, row.conversation_id) if row.conversation_id else None
+            if conversation is None:
+                found = await session.execute(
+                    select(Conversation)
+                    .where(Conversation.organization_id == row.organization_id, Conversation.wa_id == row.to_wa_id)
+                    .limit(1)
+                )
+                conversation = found.scalars().first()
+        return conversation is not None and window_is_open(conversation.last_inbound_at, self.clock.now())
+
+    # --- recording the outcome ------------------------------------------------------------------
+
+    async def _sent(self, row: OutboxMessage, wamid: str) -> None:
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(status=OutboxStatus.sent, wa_message_id=wamid, sent_at=now, last_error=None)
+            )
+            if row.message_id:
+                message = await session.get(Message, row.message_id)
+                if message is not None:
+                    message.wa_message_id = wamid
+                    if message.status in (None, "pending", "sending"):
+                        message.status, message.status_at = "sent", now
+            if row.conversation_id:
+                await session.execute(
+                    update(Conversation).where(Conversation.id == row.conversation_id).values(last_outbound_at=now)
+                )
+
+    async def _handle_error(self, row: OutboxMessage, message: OutboundMessage, error: GraphApiError) -> None:
+        if error.disposition == Disposition.retry:
+            await self._retry_or_fail(row, error, message)
+            return
+        if error.disposition == Disposition.template:
+            reason = f"{error.reason()} — outside the 24-hour window and no template for this message"
+        else:
+            reason = error.reason()
+        if error.is_account_problem:
+            self._alert_operator(row.organization_id, error)
+        await self._fail(row, message, reason, error)
+
+    async def _retry_or_fail(
+        self, row: OutboxMessage, error: GraphApiError, message: OutboundMessage | None = None
+    ) -> None:
+        if row.attempts >= self.max_attempts:
+            await self._fail(row, message, f"gave up after {row.attempts} attempts: {error.reason()}", error)
+            return
+        delay = backoff(row.attempts, self.base_backoff_seconds)
+        if error.code == PAIR_RATE_LIMIT:
+            delay = max(delay, timedelta(seconds=6))  # about one message every 6 s to the same person
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    status=OutboxStatus.pending, next_attempt_at=self.clock.now() + delay, last_error=error.reason()
+                )
+            )
+        log.info("outbox row %s: %s; retrying in %.0fs", row.id, error.reason(), delay.total_seconds())
+
+    async def _fail(
+        self, row: OutboxMessage, message: OutboundMessage | None, reason: str, error: GraphApiError | None = None
+    ) -> None:
+        log.warning("outbox row %s to %s failed for good: %s", row.id, row.to_wa_id, reason)
+        async with self.database.transaction() as session:
+            await mark_failed(session, row, reason, error.as_dict() if error else {"message": reason}, self.clock.now())
+            if message is not None and (error is None or not error.is_account_problem):
+                await tell_owner_once(session, row, message, error.code if error else None, self.clock.now())
+
+    def _alert_operator(self, organization_id: uuid.UUID, error: GraphApiError) -> None:
+        key = (organization_id, error.code)
+        if key not in self._account_alerts:
+            self._account_alerts.add(key)
+            log.error(
+                "OPERATOR: WhatsApp refuses to send for organization %s: %s (the owner must reconnect or fix the account)",
+                organization_id,
+                error.reason(),
+            )
+
+
+async def mark_failed(
+    session: AsyncSession, row: OutboxMessage, reason: str, error: dict[str, Any], now: datetime
+) -> None:
+    """The row and its message are failed for good, with the reason."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(status=OutboxStatus.failed, last_error=reason[:2000])
+    )
+    if row.message_id:
+        message = await session.get(Message, row.message_id)
+        if message is not None:
+            message.status, message.status_at, message.error = "failed", now, error
+
+
+async def tell_owner_once(
+    session: AsyncSession, row: OutboxMessage, message: OutboundMessage, error_code: int | None, now: datetime
+) -> bool:
+    """Queue one notice to the owner that a message that mattered did not arrive.
+
+    Only messages with a purpose (a confirmation, a reminder, a cancellation…) are worth it; never
+    a notice about a notice, never one to the owner about themselves, and at most one a day per
+    person. Returns whether a notice was queued.
+    """
+    if not message.purpose or message.purpose in NOT_WORTH_TELLING:
+        return False
+    owner = (
+        (
+            await session.execute(
+                select(Staff)
+                .where(
+                    Staff.organization_id == row.organization_id, Staff.role == StaffRole.owner, Staff.active.is_(True)
+                )
+                .order_by(Staff.created_at)
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if owner is None:
+        return False
+    owner_wa_id = owner.wa_id or whatsapp_id(owner.phone)
+    if _same_person(owner_wa_id, row.to_wa_id):
+        return False
+    recent = await session.execute(
+        select(OutboxMessage.body).where(
+            OutboxMessage.organization_id == row.organization_id,
+            OutboxMessage.to_wa_id == owner_wa_id,
+            OutboxMessage.created_at > now - timedelta(hours=24),
+        )
+    )
+    for (body,) in recent.all():
+        hints = body.get(CHANNEL_KEY) if isinstance(body, dict) else None
+        if body.get("purpose") == DELIVERY_PROBLEM and isinstance(hints, dict) and hints.get("about") == row.to_wa_id:
+            return False
+    name, phone = await _who(session, row)
+    notice = delivery_problem_notice(owner_wa_id, message.purpose, name, phone, error_code)
+    owner_conversation = (
+        (
+            await session.execute(
+                select(Conversation)
+                .where(Conversation.organization_id == row.organization_id, Conversation.staff_id == owner.id)
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    message_id = None
+    if owner_conversation is not None:
+        record = Message(
+            organization_id=row.organization_id,
+            conversation_id=owner_conversation.id,
+            direction=Direction.outbound,
+            sender_type=SenderType.system,
+            content_type="text",
+            text=notice.plain_text(),
+            payload=notice.model_dump(mode="json"),
+            status="pending",
+        )
+        session.add(record)
+        await session.flush()
+        message_id = record.id
+    session.add(
+        OutboxMessage(
+            organization_id=row.organization_id,
+            conversation_id=owner_conversation.id if owner_conversation else None,
+            message_id=message_id,
+            to_wa_id=owner_wa_id,
+            body={**notice.model_dump(mode="json"), CHANNEL_KEY: {"about": row.to_wa_id}},
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+    return True
+
+
+def _same_person(a: str, b: str) -> bool:
+    try:
+        return canonical_from_whatsapp_id(a) == canonical_from_whatsapp_id(b)
+    except InvalidPhone:
+        return a == b
+
+
+async def _who(session: AsyncSession, row: OutboxMessage) -> tuple[str | None, str | None]:
+    """The name and display phone of the person a failed message was for."""
+    customer = None
+    if row.conversation_id:
+        conversation = await session.get(Conversation, row.conversation_id)
+        if conversation is not None and conversation.customer_id:
+            customer = await session.get(Customer, conversation.customer_id)
+    try:
+        phone = canonical_from_whatsapp_id(row.to_wa_id)
+    except InvalidPhone:
+        phone = None
+    if customer is None and phone:
+        customer = (
+            (
+                await session.execute(
+                    select(Customer).where(Customer.organization_id == row.organization_id, Customer.phone == phone)
+                )
+            )
+            .scalars()
+            .first()
+        )
+    name = customer.name if customer is not None else None
+    return name, display_phone(phone) if phone else None

@@ -1,0 +1,151 @@
+"""Embedded Signup (coexistence): the page's structure, and the server half against the fake Graph API."""
+
+from __future__ import annotations
+
+import re
+
+from bot.whatsapp.tokens import decrypt_token
+from store.models import Organization, OrganizationStatus
+from store.organizations import new_connect_token
+from tests.whatsapp.conftest import config_for
+from tests.whatsapp.support import SECRET_KEY, RecordingEngine, seed_business
+
+WABA = "102290129340398"
+NUMBER = "1122334455667"
+
+
+async def _onboarding_business(db) -> tuple[Organization, str]:
+    loaded = await seed_business(db, phone_number_id=None, waba_id=None)
+    token = new_connect_token()
+    async with db.transaction() as session:
+        organization = await session.get(Organization, loaded.organization_id)
+        organization.status, organization.connect_token = OrganizationStatus.onboarding, token
+    return organization, token
+
+
+async def _organization(db, organization_id) -> Organization:
+    async with db.transaction() as session:
+        return await session.get(Organization, organization_id)
+
+
+async def test_the_connect_page_loads_the_sdk_for_business_app_onboarding_and_posts_the_code(db, make_channel) -> None:
+    organization, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db))
+    response = await client.get(f"/connect/{token}")
+    assert response.status == 200 and response.content_type == "text/html"
+    page = await response.text()
+    assert "Barbería Don Carlos" in page
+    assert 'src="https://connect.facebook.net/es_LA/sdk.js"' in page
+    assert "FB.init(" in page and '"appId": "1234567890"' in page and '"configId": "987654321"' in page
+    assert 'featureType: "whatsapp_business_app_onboarding"' in page
+    assert 'response_type: "code"' in page and "override_default_response_type: true" in page
+    assert 'sessionInfoVersion: "3"' in page
+    assert 'window.addEventListener("message"' in page and 'data.type !== "WA_EMBEDDED_SIGNUP"' in page
+    assert "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING" in page and '"CANCEL"' in page
+    assert 'host === "facebook.com" || host.endsWith(".facebook.com")' in page, (
+        "only messages from Facebook are trusted"
+    )
+    assert re.search(r"fetch\(window\.location\.pathname,\s*\{\s*method: \"POST\"", page)
+    assert "JSON.stringify(signup)" in page and "code: null, waba_id: null, phone_number_id: null" in page
+
+
+async def test_an_unknown_or_used_link_is_404(db, make_channel) -> None:
+    client, _ = await make_channel(engine=RecordingEngine(db))
+    assert (await client.get("/connect/not-a-token")).status == 404
+    answer = await client.post("/connect/not-a-token", json={"code": "x", "waba_id": WABA})
+    assert answer.status == 404 and (await answer.json())["ok"] is False
+
+
+async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_encrypted_and_activates(
+    db, make_channel, fake_graph
+) -> None:
+    organization, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
+    answer = await client.post(
+        f"/connect/{token}",
+        json={"code": "AQD-signup-code", "waba_id": WABA, "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"},
+    )
+    assert answer.status == 200, await answer.text()
+    assert (await answer.json())["ok"] is True
+    edges = [(call.method, call.edge) for call in fake_graph.requests]
+    assert edges == [
+        ("GET", "access_token"),
+        ("POST", "subscribed_apps"),
+        ("GET", "phone_numbers"),
+        ("GET", NUMBER),
+        ("POST", "smb_app_data"),
+        ("POST", "smb_app_data"),
+    ]
+    exchange = fake_graph.requests[0]
+    assert exchange.query == {"client_id": "1234567890", "client_secret": "test-app-secret", "code": "AQD-signup-code"}
+    assert [call.body["sync_type"] for call in fake_graph.calls("smb_app_data")] == ["smb_app_state_sync", "history"]
+    assert fake_graph.calls("subscribed_apps")[0].authorization == "Bearer EAAG-fake-business-token"
+    assert "register" not in [call.edge for call in fake_graph.requests]
+    connected = await _organization(db, organization.id)
+    assert (connected.status, connected.waba_id, connected.wa_phone_number_id) == (
+        OrganizationStatus.active,
+        WABA,
+        NUMBER,
+    )
+    assert connected.access_token_encrypted and "EAAG" not in connected.access_token_encrypted
+    assert decrypt_token(connected.access_token_encrypted, SECRET_KEY) == "EAAG-fake-business-token"
+    assert connected.connect_token is None, "a link connects once"
+
+
+async def test_a_phone_number_id_from_the_popup_skips_the_lookup(db, make_channel, fake_graph) -> None:
+    organization, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
+    answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA, "phone_number_id": "5550001"})
+    assert answer.status == 200
+    assert "phone_numbers" not in [call.edge for call in fake_graph.requests]
+    assert (await _organization(db, organization.id)).wa_phone_number_id == "5550001"
+
+
+async def test_when_meta_refuses_nothing_is_stored_and_the_owner_can_retry(db, make_channel, fake_graph) -> None:
+    organization, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
+    fake_graph.fail(100, edge="subscribed_apps")
+    answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
+    assert answer.status == 502 and "Intenta de nuevo" in (await answer.json())["message"]
+    unchanged = await _organization(db, organization.id)
+    assert (unchanged.status, unchanged.access_token_encrypted, unchanged.connect_token) == (
+        OrganizationStatus.onboarding,
+        None,
+        token,
+    )
+
+
+async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_channel, fake_graph) -> None:
+    organization, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
+    fake_graph.fail(100, edge="smb_app_data", times=1)
+    assert (await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})).status == 200
+    assert (await _organization(db, organization.id)).status == OrganizationStatus.active
+
+
+async def test_malformed_submissions_are_400(db, make_channel, fake_graph) -> None:
+    _, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
+    for body in ({"waba_id": WABA}, {"code": "c", "waba_id": "12; DROP"}, {"code": "", "waba_id": WABA}):
+        assert (await client.post(f"/connect/{token}", json=body)).status == 400
+    assert (await client.post(f"/connect/{token}", data=b"not json")).status == 400
+    assert fake_graph.requests == []
+
+
+async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, make_channel) -> None:
+    _, token = await _onboarding_business(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None))
+    answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
+    assert answer.status == 503
+
+
+async def test_yume_connect_issues_a_fresh_one_time_link(db, make_channel) -> None:
+    from bot.commands.connect import _issue
+
+    organization, old_token = await _onboarding_business(db)
+    link = await _issue(db.url, "https://yume.example", "Barbería Don Carlos")
+    assert link is not None and link.startswith("https://yume.example/connect/")
+    client, _ = await make_channel(engine=RecordingEngine(db))
+    assert (await client.get(link.removeprefix("https://yume.example"))).status == 200
+    assert (await client.get(f"/connect/{old_token}")).status == 404, "the earlier link stopped working"
+    assert await _issue(db.url, None, "No existe") is None
