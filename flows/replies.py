@@ -85,6 +85,11 @@ def _offer(text: str, choices: Sequence[Choice], list_button: str = "Ver opcione
     return Reply(text=text, purpose=purpose)
 
 
+def offer(text: str, choices: Sequence[Choice], list_button: str = "Ver opciones", purpose: str | None = None) -> Reply:
+    """Buttons for up to three short choices, else a list of up to ten rows (for the other reply modules)."""
+    return _offer(text, choices, list_button, purpose)
+
+
 # ---------------------------------------------------------------------------------------------
 # Values the templates talk about
 # ---------------------------------------------------------------------------------------------
@@ -155,8 +160,9 @@ def greeting(business: str, name: str | None) -> Reply:
 def staff_greeting(name: str) -> Reply:
     return Reply(
         text=(
-            f"¡Hola {fmt.first_name(name)}! Puedo mostrarte tu agenda («¿qué tengo hoy?») "
-            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»). ¿Qué necesitas?"
+            f"¡Hola {fmt.first_name(name)}! Puedo mostrarte tu agenda («¿qué tengo hoy?»), bloquear tiempo "
+            "(«bloquea de 2 a 3 para mi comida»), registrar un walk-in («llegó alguien para corte») "
+            "o ayudarte con tus clientes («el de las 11 no llegó», «dile a Roberto que lo esperamos»). ¿Qué necesitas?"
         )
     )
 
@@ -668,8 +674,10 @@ def handed_back(customer: str, remaining: int) -> Reply:
 def staff_help() -> Reply:
     return Reply(
         text=(
-            "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado») "
-            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»)."
+            "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado»), "
+            "bloquear tiempo («bloquea de 2 a 3 para mi comida»), registrar un walk-in («llegó alguien para corte»), "
+            "marcar citas («el de las 11 no llegó», «ya terminé con el de las 12») o ayudarte con un cliente "
+            "(«¿Juan ya había venido?», «dile a Roberto que lo esperamos», «cancela la cita de Juan»)."
         )
     )
 
