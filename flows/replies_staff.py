@@ -41,6 +41,11 @@ def _who(name: str | None, phone: str | None) -> str:
     return name or phone or "el cliente"
 
 
+def _named(appointment: AppointmentInfo) -> str:
+    """Whose appointment: the customer's name, else their phone."""
+    return appointment.customer_name or appointment.customer_phone or "tu cliente"
+
+
 def _at(appointment: AppointmentInfo) -> str:
     return fmt.clock_time(appointment.start)
 
@@ -143,7 +148,7 @@ def no_show_message(customer: str | None, appointment: AppointmentInfo, today: d
 
 
 def message_sent(text: str) -> Reply:
-    return Reply(text=f"Enviado ✓ Le mandé: «{text}»")
+    return Reply(text=f'Enviado ✓ Le mandé: "{text}"')
 
 
 def not_marked() -> Reply:
@@ -201,7 +206,8 @@ def walk_in_registered(name: str | None, phone: str | None, service: str, start:
 def walk_in_busy(service: str, busy_with: AppointmentInfo | None, next_start: datetime) -> Reply:
     why = ""
     if busy_with is not None:
-        why = f" (tienes a {_who(busy_with.customer_name, busy_with.customer_phone)} hasta las {fmt.clock_time(busy_with.end)})"
+        who = busy_with.customer_name or busy_with.customer_phone or "un cliente"
+        why = f" (tienes a {who} hasta las {fmt.clock_time(busy_with.end)})"
     return offer(
         f"Ahorita no tienes espacio para {service}{why}. Lo más pronto es hoy a las {fmt.clock_time(next_start)}. "
         "¿Lo registro a esa hora?",
@@ -297,7 +303,7 @@ def message_from_staff(customer: str | None, staff: str, business: str, words: s
 
 
 def message_sent_to(name: str | None, phone: str | None, text: str) -> Reply:
-    return Reply(text=f"Enviado ✓ Le mandé a {_who(name, phone)}: «{text}»")
+    return Reply(text=f'Enviado ✓ Le mandé a {_who(name, phone)}: "{text}"')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,7 +339,7 @@ def ask_day_for_customer(
 
 def ask_new_day_for_customer(appointment: AppointmentInfo, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None) -> Reply:
     question = (
-        f"La cita de {_who(appointment.customer_name, None)} es {fmt.day_phrase(appointment.start.date(), today)} "
+        f"La cita de {_named(appointment)} es {fmt.day_phrase(appointment.start.date(), today)} "
         f"a las {_at(appointment)} ({appointment.service}). ¿Para qué día la cambio?"
     )
     if problem:
@@ -349,8 +355,8 @@ def ask_customer_appointment(name: str | None, appointments: Sequence[Appointmen
     return reply
 
 
-def customer_has_no_appointments(name: str | None) -> Reply:
-    return Reply(text=f"{name or 'Ese cliente'} no tiene citas próximas.")
+def customer_has_no_appointments(name: str | None, phone: str | None) -> Reply:
+    return Reply(text=f"{_who(name, phone) if name or phone else 'Ese cliente'} no tiene citas próximas.")
 
 
 def booked_for_customer(appointment: AppointmentInfo, today: date, told: bool) -> Reply:
@@ -368,7 +374,7 @@ def moved_for_customer(appointment: AppointmentInfo, today: date, told: bool) ->
     told_text = " Ya le avisé." if told else ""
     return Reply(
         text=(
-            f"Listo ✓ Cambié la cita de {_who(appointment.customer_name, None)} para "
+            f"Listo ✓ Cambié la cita de {_named(appointment)} para "
             f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)} ({appointment.service} con "
             f"{fmt.first_name(appointment.staff_name)}).{told_text}"
         ),
@@ -378,7 +384,7 @@ def moved_for_customer(appointment: AppointmentInfo, today: date, told: bool) ->
 
 def confirm_customer_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
-        f"¿Cancelo la cita de {_who(appointment.customer_name, None)}: {appointment.service}, "
+        f"¿Cancelo la cita de {_named(appointment)}: {appointment.service}, "
         f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)}? Le aviso al cliente."
     )
     return offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, dejarla")])
@@ -388,7 +394,7 @@ def cancelled_for_customer(appointment: AppointmentInfo, today: date, told: bool
     told_text = " Ya le avisé." if told else ""
     return Reply(
         text=(
-            f"Listo ✓ Cancelé la cita de {_who(appointment.customer_name, None)} ({appointment.service}, "
+            f"Listo ✓ Cancelé la cita de {_named(appointment)} ({appointment.service}, "
             f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)}).{told_text}"
         ),
         purpose="confirmation",

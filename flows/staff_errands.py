@@ -242,8 +242,8 @@ class StaffErrands(StaffListening):
     # =========================================================================================
 
     async def say_customer_has_none(self) -> None:
-        customer = await self.customer()
-        self.say(replies_staff.customer_has_no_appointments(customer.name if customer else None))
+        name, phone = self._customer_words(await self.customer())
+        self.say(replies_staff.customer_has_no_appointments(name, phone))
 
     async def on_enter_choosing_customer_appointment(self) -> None:
         customer = await self.customer()

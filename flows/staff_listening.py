@@ -59,13 +59,14 @@ class StaffListening(StaffFacts):
             return await self._at_rest(heard)
         if heard.intent == Intent.STOP:
             return ["gave_up"]
-        answer = await self._answer(heard)
-        if answer:
-            return answer
-        if heard.intent in self.new_requests():
+        if heard.intent in self.new_requests() and heard.intent not in self.step_intents():
+            # A different request in the middle of this one: drop this one quietly, hear that one at rest.
             self.quiet_stop = True
             self.listen_again = True
             return ["gave_up"]
+        answer = await self._answer(heard)
+        if answer:
+            return answer
         if heard.intent in (Intent.GREET, Intent.THANKS):
             return ["digressed"]
         return ["was_not_understood"]
@@ -73,6 +74,21 @@ class StaffListening(StaffFacts):
     def new_requests(self) -> set[Intent]:
         """Intents that start something else when they do not answer the pending question."""
         return set(STAFF_REQUESTS)
+
+    def step_intents(self) -> set[Intent]:
+        """The requests that belong to what we are doing ("sí, bloquéalo" while confirming a block)."""
+        step = self.state
+        if step in ("asking_block_hours", "confirming_block"):
+            return {Intent.BLOCK_TIME}
+        if step in ("choosing_no_show", "confirming_no_show"):
+            return {Intent.MARK_NO_SHOW}
+        if step == "offering_to_message":
+            return {Intent.MESSAGE_CUSTOMER}
+        if step == "choosing_completed":
+            return {Intent.MARK_COMPLETED}
+        if step.startswith(("choosing_walk_in", "asking_walk_in", "offering_later_walk_in")):
+            return {Intent.WALK_IN}
+        return {intent for intent, errand in ERRAND_OF.items() if errand == self.errand}
 
     async def _at_rest(self, heard: Heard) -> list[str]:
         intent = heard.intent
@@ -324,33 +340,36 @@ class StaffListening(StaffFacts):
         return True
 
     async def _identify_customer_appointment(self) -> None:
-        """Which upcoming appointment the hints name; for a move, the remaining day/time is the new one."""
-        upcoming = await self.customer_upcoming()
-        if not upcoming:
-            return
+        """Which upcoming appointment the request names; for a move, its day and time are the new ones.
+
+        "Cancela la cita de Miguel del viernes": the day names the appointment. "Cámbiale la cita a
+        Ana para el sábado a las 10": the new day and time; the appointment is the one she has, or
+        the one named with "de"/"del" ("la del viernes para el sábado"), or asked.
+        """
         hint_date, hint_time = _day(self.data.get("hint_date")), _time(self.data.get("hint_time"))
         from_date, from_time = _day(self.data.get("hint_from_date")), _time(self.data.get("hint_from_time"))
-        day = from_date or hint_date
-        candidates, used_date, used_time = upcoming, False, False
+        if self.for_move():
+            await self._pick_customer_appointment(from_date, from_time)
+            if hint_date is not None:
+                self.data["date"] = hint_date.isoformat()
+            if hint_time is not None:
+                self.data["time"] = hint_time.strftime("%H:%M")
+        else:
+            await self._pick_customer_appointment(from_date or hint_date, from_time or hint_time)
+
+    async def _pick_customer_appointment(self, day: date | None, clock: time | None) -> bool:
+        """The customer's one upcoming appointment on that day and/or at that time (or their only one)."""
+        upcoming = await self.customer_upcoming()
+        candidates = upcoming
         if day is not None:
-            on_day = [a for a in candidates if self.business.local(a.starts_at).date() == day]
-            if on_day:
-                candidates, used_date = on_day, True
-        # A time names the appointment only with its day, or alone ("para el sábado a las 10" is the new time).
-        clock = from_time or (hint_time if from_date is None and (day is None or used_date) else None)
+            candidates = [a for a in candidates if self.business.local(a.starts_at).date() == day]
         if clock is not None:
             at_time = [a for a in candidates if self.business.local(a.starts_at).time() == clock]
-            if at_time:
-                candidates, used_time = at_time, True
-        if len(candidates) == 1 and (used_date or used_time or len(upcoming) == 1):
+            candidates = at_time or ([] if day is None else candidates)
+        if len(candidates) == 1 and (day is not None or clock is not None or len(upcoming) == 1):
             self.data["appointment_id"] = str(candidates[0].id)
-        if self.for_move():
-            new_day = None if used_date and from_date is None else hint_date
-            new_time = None if used_time and from_time is None else hint_time
-            if new_day is not None:
-                self.data["date"] = new_day.isoformat()
-            if new_time is not None:
-                self.data["time"] = new_time.strftime("%H:%M")
+            return True
+        return False
 
     async def _picked_customer_appointment(self, heard: Heard) -> bool:
         option = heard.option
@@ -361,12 +380,7 @@ class StaffListening(StaffFacts):
         slots = heard.slots
         if slots.date is None and slots.time is None:
             return False
-        self.data["hint_date"] = slots.date.isoformat() if slots.date else None
-        self.data["hint_time"] = slots.time.strftime("%H:%M") if slots.time else None
-        self.data.pop("date", None)
-        self.data.pop("time", None)
-        await self._identify_customer_appointment()
-        return self.knows_customer_appointment()
+        return await self._pick_customer_appointment(slots.date, slots.time)
 
     def _remember_booking(self, heard: Heard) -> None:
         """Keep the service, day, time and staff member the message gives (corrections overwrite)."""
