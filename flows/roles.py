@@ -13,13 +13,14 @@ from statemachine import StateMachine
 
 from flows.chat import Chat
 from flows.customer_chat import CustomerChat
+from flows.owner_chat import OwnerChat
 from flows.staff_chat import StaffChat
 from store.conversations import Conversation
 
 ROLE_CHATS: dict[str, type[Chat]] = {
     "customer": CustomerChat,
     "staff": StaffChat,
-    "owner": StaffChat,  # until the owner machine exists: everything staff can do
+    "owner": OwnerChat,  # everything staff can do (StaffFlow) plus administration (OwnerFlow)
 }
 
 
