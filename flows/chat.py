@@ -164,12 +164,12 @@ class Chat:
         value = self.data.get("expecting")
         return Expecting(value) if value else None
 
-    def ask(self, reply: Reply, expecting: Expecting | None, lead: str | None = None) -> None:
+    def ask(self, reply: Reply, expecting: Expecting | None, lead: str | None = None, separator: str = " ") -> None:
         """Say a question and remember it: its options, what it expects, how to ask it again.
 
-        `lead` ("¡Claro!") is said the first time only, not when the question is asked again.
+        `lead` ("¡Claro!", "Agregué a Pedro ✓") is said the first time only, not when the question is asked again.
         """
-        self.say(reply.prefixed(lead, separator=" "))
+        self.say(reply.prefixed(lead, separator=separator))
         self.data["question"] = reply.model_dump(mode="json")
         self.data["offered"] = [option.model_dump() for option in reply.options]
         self.data["expecting"] = expecting.value if expecting else None

@@ -430,7 +430,7 @@ class OwnerChat(StaffChat):
             return  # someone took that number meanwhile
         services = self._new_staff_services()
         if member is None:
-            member = Staff(organization_id=self.business.id, phone=phone, name=self.data["new_staff_name"], created_at=self.now)
+            member = Staff(organization_id=self.business.id, phone=phone, name=self.data["new_staff_name"])
             member.location_id = self.business.calendar.location.id if self.business.calendar.location else None
             self.session.add(member)
         member.name = self.data["new_staff_name"]
@@ -447,7 +447,7 @@ class OwnerChat(StaffChat):
 
     def on_enter_offering_welcome(self) -> None:
         name, phone = self.data["new_staff_name"], display_phone(self.data["new_staff_phone"])
-        self.ask(replies_owner.offer_welcome(), Expecting.YES_NO, lead=replies_owner.staff_added(name, phone) + "\n\n")
+        self.ask(replies_owner.offer_welcome(), Expecting.YES_NO, lead=replies_owner.staff_added(name, phone), separator="\n\n")
 
     async def send_welcome(self) -> None:
         member = await self.session.get(Staff, uuid.UUID(self.data["new_staff_id"]))
@@ -467,7 +467,7 @@ class OwnerChat(StaffChat):
 
     def on_enter_choosing_staff_to_remove(self) -> None:
         employees = [(str(m.id), m.name) for m in self.business.staff if m.role != StaffRole.owner]
-        self.ask(replies_owner.ask_staff_to_remove(employees, self.data.get("remove_note")), Expecting.CHOICE)
+        self.ask(replies_owner.ask_staff_to_remove(employees, self.data.get("remove_note")), Expecting.STAFF)
 
     async def _appointments_ahead(self) -> list[Appointment]:
         staff_id = self.data.get("remove_staff_id")
@@ -603,7 +603,7 @@ class OwnerChat(StaffChat):
             )
         ).scalars().first()
         if service is None:
-            service = ServiceType(organization_id=self.business.id, name=name, duration_minutes=1, created_at=self.now)
+            service = ServiceType(organization_id=self.business.id, name=name, duration_minutes=1)
             self.session.add(service)
         service.price_cents = self.data["new_service_price"]
         service.duration_minutes = self.data["new_service_minutes"]
@@ -636,5 +636,4 @@ class OwnerChat(StaffChat):
 
 
 def _day_names(days: list[int]) -> str:
-    text = fmt.join_words([fmt.WEEKDAYS[day] for day in days])
-    return text[:1].upper() + text[1:]
+    return fmt.join_words([fmt.WEEKDAYS[day] for day in days])

@@ -192,7 +192,7 @@ def which_days_for(hours: str) -> str:
 
 
 def hours_need_both_ends(days: str) -> str:
-    return f"{days} hoy está cerrado; dime a qué hora abren y a qué hora cierran."
+    return f"Por ahora no abren: {days}. Dime a qué hora abren y a qué hora cierran."
 
 
 def hours_are_weekly() -> Reply:
@@ -319,24 +319,32 @@ def period_label(period: Period, today: date) -> str:
     return f"Del {period.first.day} de {fmt.MONTHS[period.first.month - 1]} al {period.last.day} de {fmt.MONTHS[period.last.month - 1]}"
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def stats(label: str, summary: Summary, compared: str, before: Summary, running: bool, change: int | None) -> Reply:
     """ "📊 Esta semana: citas, completadas, no-shows, canceladas, ingresos; y contra la anterior"."""
     lines = [f"📊 {label}:"]
     if summary.booked == 0 and summary.cancelled == 0:
         lines.append("• No hubo citas.")
     else:
-        detail = [f"{summary.completed} completadas", f"{summary.no_shows} no llegaron"]
+        detail = [_count(summary.completed, "completada", "completadas"), f"{summary.no_shows} no {'llegó' if summary.no_shows == 1 else 'llegaron'}"]
         if summary.pending:
-            detail.append(f"{summary.pending} pendientes")
+            detail.append(_count(summary.pending, "pendiente", "pendientes"))
         lines.append(f"• Citas: {summary.booked} ({', '.join(detail)})")
         lines.append(f"• Canceladas: {summary.cancelled}")
         lines.append(f"• Ingresos: {fmt.money(summary.revenue_cents)} (de las citas completadas)")
     point = " a estas alturas" if running else ""
+    if before.completed == 0:
+        lines.append(f"Comparado con {compared}{point}: no hubo citas completadas.")
+        return Reply(text="\n".join(lines))
     trend = ""
     if change is not None:
         trend = f" ({'+' if change > 0 else ''}{change}%)" if change else " (igual)"
     lines.append(
-        f"Comparado con {compared}{point}: {fmt.money(before.revenue_cents)} en {before.completed} citas completadas{trend}."
+        f"Comparado con {compared}{point}: {fmt.money(before.revenue_cents)} en "
+        f"{_count(before.completed, 'cita completada', 'citas completadas')}{trend}."
     )
     return Reply(text="\n".join(lines))
 
