@@ -64,7 +64,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 # Option ids the flows understand when tapped (anything else is read by the NLU from its title).
 KNOWN_OPTION_KINDS = {
     "slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday", "cust", "nophone", "svcs",
-    "staff",
+    "staff", "done",
 }
 
 

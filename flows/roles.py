@@ -13,6 +13,7 @@ from statemachine import StateMachine
 
 from flows.chat import Chat
 from flows.customer_chat import CustomerChat
+from flows.onboarding_chat import OnboardingChat
 from flows.owner_chat import OwnerChat
 from flows.staff_chat import StaffChat
 from store.conversations import Conversation
@@ -21,6 +22,7 @@ ROLE_CHATS: dict[str, type[Chat]] = {
     "customer": CustomerChat,
     "staff": StaffChat,
     "owner": OwnerChat,  # everything staff can do (StaffFlow) plus administration (OwnerFlow)
+    "onboarding": OnboardingChat,  # anyone but its staff, on Yume's own number (Organization.kind platform)
 }
 
 

@@ -264,6 +264,8 @@ def _answer_to_question(message: _Message) -> Reading | None:
         if (message.has_datetime or _CLOSED.search(norm)) and not digression:
             return Reading(_build(Intent.INFORM, message))
         return None
+    if expecting == Expecting.FREE_TEXT and _social(message) in (Intent.GREET, Intent.THANKS, Intent.GOODBYE):
+        return None  # "hola" is not the name of a business
     if expecting in _TEXT_EXPECTATIONS:
         return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
     if expecting == Expecting.NAME:
