@@ -87,7 +87,7 @@ class OnboardingChat(Chat):
         done = heard.intent == Intent.DENY or (option is not None and option.id == "done")
         if step == "asking_business_name":
             name = slots.message if heard.intent == Intent.INFORM else None
-            if not name:
+            if not name or not any(ch.isalpha() for ch in name):
                 return []
             self.data["business_name"] = " ".join(name.split())[:200]
             return ["gave_business_name"]

@@ -43,7 +43,7 @@ class OnboardingFlow(StateMachine):
     wrote_again = connecting.to.itself(internal=True, on="remind_link")
 
     # --- the business and its owner ----------------------------------------------------------------
-    gave_business_name = asking_business_name.to(asking_owner_name, unless="knows_owner_name") | asking_business_name.to(asking_service)
+    gave_business_name = asking_business_name.to(asking_owner_name)
     gave_owner_name = asking_owner_name.to(asking_service)
 
     # --- services --------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def staff_added(name: str, phone: str) -> str:
 def offer_welcome() -> Reply:
     return offer(
         "¿Quieres que le mande un mensaje de bienvenida explicándole cómo usar Yume?",
-        [Choice("yes", "Sí, mándaselo"), Choice("no", "No, gracias")],
+        [Choice("yes", "Sí, mándaselo"), Choice("no", "No")],
     )
 
 

@@ -129,7 +129,7 @@ def marked_no_show(appointment: AppointmentInfo, offer_message: bool) -> Reply:
         return Reply(text="Marqué la cita como no-show ✓")
     return offer(
         f"Marqué la cita como no-show ✓ ¿Quieres que le envíe un mensaje a {first}?",
-        [Choice("yes", "Sí, envíale"), Choice("no", "No, gracias")],
+        [Choice("yes", "Sí, envíale"), Choice("no", "No")],
     )
 
 

@@ -148,7 +148,7 @@ class StaffListening(StaffFacts):
             return ["gave_customer"] if await self._identify_customer(heard, declined=no) else []
         if step == "asking_message":
             words = heard.slots.message or (heard.text if heard.intent in (Intent.INFORM, Intent.OTHER) else None)
-            if words:
+            if words and any(ch.isalpha() for ch in words):  # "???" or "👍" is not a message to pass on
                 self.data["message"] = words.strip()
                 return ["gave_message"]
             return []
