@@ -37,6 +37,8 @@ _ANSWER_EXPECTATIONS = frozenset(
 _TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
 _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
 # Only read as "closed" when no opening or closing time is given ("cerramos a las 8" is a closing time).
+# "…como barbero, hace de todo": every service, said while adding someone.
+_DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
 _CLOSED = re.compile(
     r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja)\b"
 )
@@ -537,7 +539,7 @@ def _build(
             values["price"] = loose["n"] if loose else None
         values[key] = free
     if expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF:
-        if _ALL_SERVICES.match(norm):
+        if _ALL_SERVICES.match(norm) or (intent == Intent.ADD_STAFF and _DOES_EVERYTHING.search(norm)):
             values["all_services"] = True
         else:
             names = message.matcher.find_services(norm)
