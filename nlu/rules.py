@@ -96,6 +96,7 @@ class _Message:
     text: str
     context: NluContext
     normalized: str
+    unphoned: str  # the text with its phone number blanked out ("Toño 55 1212 3434" → "Toño")
     phone: str | None
     minutes: int | None
     found: DateTimeFound
@@ -164,7 +165,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
     matcher = context.catalog.matcher()
     return _Message(
-        text=text, context=context, normalized=normalized, phone=phone_match.e164 if phone_match else None,
+        text=text, context=context, normalized=normalized, unphoned=masked, phone=phone_match.e164 if phone_match else None,
         minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
         matcher=matcher,
     )
@@ -271,7 +272,7 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting in _TEXT_EXPECTATIONS:
         return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
     if expecting == Expecting.NAME:
-        name = free_text.name_answer(message.text)
+        name = free_text.name_answer(message.unphoned)
         if name and not digression:
             return Reading(_build(Intent.INFORM, message, person_name=name))
         return None
