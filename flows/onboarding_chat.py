@@ -164,8 +164,14 @@ class OnboardingChat(Chat):
         taken = None
         if business is not None:
             taken = (
-                await self.session.execute(select(Staff).where(Staff.organization_id == business.id, Staff.phone == phone))
-            ).scalars().first()
+                (
+                    await self.session.execute(
+                        select(Staff).where(Staff.organization_id == business.id, Staff.phone == phone)
+                    )
+                )
+                .scalars()
+                .first()
+            )
         if taken is not None:
             self.data["note"] = say.phone_in_use(taken.name)
             self.data.pop("staff_phone", None)
@@ -186,18 +192,22 @@ class OnboardingChat(Chat):
             found = await self.session.get(Organization, uuid.UUID(self.data["organization_id"]))
         if found is None and self.prospect.phone:
             found = (
-                await self.session.execute(
-                    select(Organization)
-                    .join(Staff, Staff.organization_id == Organization.id)
-                    .where(
-                        Staff.phone == self.prospect.phone,
-                        Staff.role == StaffRole.owner,
-                        Organization.kind == OrganizationKind.business,
+                (
+                    await self.session.execute(
+                        select(Organization)
+                        .join(Staff, Staff.organization_id == Organization.id)
+                        .where(
+                            Staff.phone == self.prospect.phone,
+                            Staff.role == StaffRole.owner,
+                            Organization.kind == OrganizationKind.business,
+                        )
+                        .order_by(Organization.created_at.desc())
+                        .limit(1)
                     )
-                    .order_by(Organization.created_at.desc())
-                    .limit(1)
                 )
-            ).scalars().first()
+                .scalars()
+                .first()
+            )
         if found is not None:
             self.data["organization_id"] = str(found.id)
         self._signup = found
@@ -243,17 +253,23 @@ class OnboardingChat(Chat):
         if business is None:
             return None
         return (
-            await self.session.execute(
-                select(Staff).where(Staff.organization_id == business.id, Staff.role == StaffRole.owner).limit(1)
+            (
+                await self.session.execute(
+                    select(Staff).where(Staff.organization_id == business.id, Staff.role == StaffRole.owner).limit(1)
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
 
     async def _services(self) -> list[ServiceType]:
         business = await self.signup()
         if business is None:
             return []
         rows = await self.session.execute(
-            select(ServiceType).where(ServiceType.organization_id == business.id).order_by(ServiceType.created_at, ServiceType.name)
+            select(ServiceType)
+            .where(ServiceType.organization_id == business.id)
+            .order_by(ServiceType.created_at, ServiceType.name)
         )
         return list(rows.scalars().all())
 
@@ -261,7 +277,11 @@ class OnboardingChat(Chat):
         business = await self.signup()
         if business is None:
             return None
-        return (await self.session.execute(select(Location).where(Location.organization_id == business.id))).scalars().first()
+        return (
+            (await self.session.execute(select(Location).where(Location.organization_id == business.id)))
+            .scalars()
+            .first()
+        )
 
     async def _week_after(self) -> dict[int, Any] | None:
         """The business's week once the hours just said are added (None: not enough said)."""
@@ -270,7 +290,9 @@ class OnboardingChat(Chat):
             return None
         location = await self._location()
         current = parse_weekly_hours(location.business_hours if location else {})
-        change = HoursChange(weekdays, self.data.get("hours_opens"), self.data.get("hours_closes"), bool(self.data.get("hours_closed")))
+        change = HoursChange(
+            weekdays, self.data.get("hours_opens"), self.data.get("hours_closes"), bool(self.data.get("hours_closed"))
+        )
         if not change.closed and (change.opens is None or change.closes is None):
             return None
         return new_week(current, change)
@@ -293,7 +315,9 @@ class OnboardingChat(Chat):
         )
         self.session.add(business)
         await self.session.flush()
-        self.session.add(Location(organization_id=business.id, business_hours={}, created_at=self.now, updated_at=self.now))
+        self.session.add(
+            Location(organization_id=business.id, business_hours={}, created_at=self.now, updated_at=self.now)
+        )
         await self.session.flush()
         self._signup = business
         self.data["organization_id"] = str(business.id)

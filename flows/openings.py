@@ -50,4 +50,6 @@ async def openings_by_day(
     for slot in found:
         local = business.local(slot.start)
         by_day.setdefault(local.date(), {}).setdefault(local, []).append(slot)
-    return {day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())] for day, starts in by_day.items()}
+    return {
+        day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())] for day, starts in by_day.items()
+    }

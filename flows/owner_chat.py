@@ -51,13 +51,20 @@ OWNER_REQUESTS: dict[Intent, str] = {
 OWNER_STATES = frozenset(state.id for state in OwnerFlow.states if not state.initial)
 OWNER_EVENTS_AT_REST = frozenset(OWNER_REQUESTS.values())
 STEP_INTENTS: dict[str, Intent] = {
-    "asking_staff_name": Intent.ADD_STAFF, "asking_staff_phone": Intent.ADD_STAFF,
-    "choosing_staff_services": Intent.ADD_STAFF, "confirming_new_staff": Intent.ADD_STAFF,
-    "choosing_staff_to_remove": Intent.REMOVE_STAFF, "confirming_removal": Intent.REMOVE_STAFF,
-    "asking_new_hours": Intent.SET_HOURS, "confirming_hours": Intent.SET_HOURS,
-    "asking_service_name": Intent.ADD_SERVICE, "asking_service_price": Intent.ADD_SERVICE,
-    "asking_service_minutes": Intent.ADD_SERVICE, "confirming_new_service": Intent.ADD_SERVICE,
-    "choosing_service_to_change": Intent.UPDATE_SERVICE, "asking_service_change": Intent.UPDATE_SERVICE,
+    "asking_staff_name": Intent.ADD_STAFF,
+    "asking_staff_phone": Intent.ADD_STAFF,
+    "choosing_staff_services": Intent.ADD_STAFF,
+    "confirming_new_staff": Intent.ADD_STAFF,
+    "choosing_staff_to_remove": Intent.REMOVE_STAFF,
+    "confirming_removal": Intent.REMOVE_STAFF,
+    "asking_new_hours": Intent.SET_HOURS,
+    "confirming_hours": Intent.SET_HOURS,
+    "asking_service_name": Intent.ADD_SERVICE,
+    "asking_service_price": Intent.ADD_SERVICE,
+    "asking_service_minutes": Intent.ADD_SERVICE,
+    "confirming_new_service": Intent.ADD_SERVICE,
+    "choosing_service_to_change": Intent.UPDATE_SERVICE,
+    "asking_service_change": Intent.UPDATE_SERVICE,
 }
 OWNER_HELP_LINES = {
     "asking_staff_name": "Solo necesito su nombre, por ejemplo «Pedro Hernández».",
@@ -76,7 +83,13 @@ OWNER_HELP_LINES = {
     "choosing_service_to_change": "Escríbeme el servicio, por ejemplo «corte», o elígelo de la lista.",
     "asking_service_change": "Por ejemplo «a 180» para el precio o «que dure 1 hora».",
 }
-YES_NO_STEPS = ("confirming_new_staff", "offering_welcome", "confirming_removal", "confirming_hours", "confirming_new_service")
+YES_NO_STEPS = (
+    "confirming_new_staff",
+    "offering_welcome",
+    "confirming_removal",
+    "confirming_hours",
+    "confirming_new_service",
+)
 
 
 class OwnerChat(StaffChat):
@@ -133,7 +146,9 @@ class OwnerChat(StaffChat):
                 return ["confirmed"]
             return ["declined"] if choice == "no" or heard.intent == Intent.DENY else []
         if step == "asking_staff_name":
-            name = heard.slots.person_name or (name_answer(heard.text) if heard.text and heard.intent in (Intent.INFORM, Intent.OTHER) else None)
+            name = heard.slots.person_name or (
+                name_answer(heard.text) if heard.text and heard.intent in (Intent.INFORM, Intent.OTHER) else None
+            )
             if not name:
                 return []
             self.data["new_staff_name"] = " ".join(name.split())[:120]
@@ -174,10 +189,16 @@ class OwnerChat(StaffChat):
             return False
         self.data.pop("phone_note", None)
         taken = (
-            await self.session.execute(
-                select(Staff).where(Staff.organization_id == self.business.id, Staff.phone == phone, Staff.active.is_(True))
+            (
+                await self.session.execute(
+                    select(Staff).where(
+                        Staff.organization_id == self.business.id, Staff.phone == phone, Staff.active.is_(True)
+                    )
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
         if taken is not None:
             self.data.pop("new_staff_phone", None)
             self.data["phone_note"] = replies_owner.phone_taken(taken.name)
@@ -273,7 +294,11 @@ class OwnerChat(StaffChat):
 
     def _remember_service_change(self, heard: Heard) -> bool:
         option, slots = heard.option, heard.slots
-        service = self.business.service(option.value) if option is not None and option.kind == "svc" else self.business.service_named(slots.service)
+        service = (
+            self.business.service(option.value)
+            if option is not None and option.kind == "svc"
+            else self.business.service_named(slots.service)
+        )
         if service is not None:
             self.data["change_service_id"] = str(service.id)
         gave_price = self._remember_price(slots.price, "change_price")
@@ -423,8 +448,14 @@ class OwnerChat(StaffChat):
         """Add them (or bring back someone who worked here before with that number)."""
         phone = self.data["new_staff_phone"]
         member = (
-            await self.session.execute(select(Staff).where(Staff.organization_id == self.business.id, Staff.phone == phone))
-        ).scalars().first()
+            (
+                await self.session.execute(
+                    select(Staff).where(Staff.organization_id == self.business.id, Staff.phone == phone)
+                )
+            )
+            .scalars()
+            .first()
+        )
         if member is not None and member.active:
             self.say(replies_owner.staff_not_added())
             return  # someone took that number meanwhile
@@ -447,7 +478,12 @@ class OwnerChat(StaffChat):
 
     def on_enter_offering_welcome(self) -> None:
         name, phone = self.data["new_staff_name"], display_phone(self.data["new_staff_phone"])
-        self.ask(replies_owner.offer_welcome(), Expecting.YES_NO, lead=replies_owner.staff_added(name, phone), separator="\n\n")
+        self.ask(
+            replies_owner.offer_welcome(),
+            Expecting.YES_NO,
+            lead=replies_owner.staff_added(name, phone),
+            separator="\n\n",
+        )
 
     async def send_welcome(self) -> None:
         member = await self.session.get(Staff, uuid.UUID(self.data["new_staff_id"]))
@@ -536,7 +572,9 @@ class OwnerChat(StaffChat):
         if change.opens is not None and change.closes is not None and not change.weekdays:
             return None
         if (change.opens is None) != (change.closes is None) and change.weekdays:
-            closed = [d for d in changed_days(self.business.calendar.hours, change) if not self.business.calendar.hours.get(d)]
+            closed = [
+                d for d in changed_days(self.business.calendar.hours, change) if not self.business.calendar.hours.get(d)
+            ]
             if closed:
                 return replies_owner.hours_need_both_ends(_day_names(closed))
         return None
@@ -556,16 +594,20 @@ class OwnerChat(StaffChat):
         location.business_hours = weekly_hours_to_json(week)
         location.updated_at = self.now
         ahead = (
-            await self.session.execute(
-                select(Appointment)
-                .where(
-                    Appointment.organization_id == self.business.id,
-                    Appointment.status.in_(ACTIVE_STATUSES),
-                    Appointment.starts_at >= self.now,
+            (
+                await self.session.execute(
+                    select(Appointment)
+                    .where(
+                        Appointment.organization_id == self.business.id,
+                        Appointment.status.in_(ACTIVE_STATUSES),
+                        Appointment.starts_at >= self.now,
+                    )
+                    .order_by(Appointment.starts_at)
                 )
-                .order_by(Appointment.starts_at)
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         booked = [Booked(self.business.local(a.starts_at), self.business.local(a.busy_until)) for a in ahead]
         outside = [await self.info(ahead[index]) for index in outside_hours(booked, week)]
         self.say(replies_owner.hours_saved(week_hours(week), outside, self.today))
@@ -578,7 +620,9 @@ class OwnerChat(StaffChat):
     # =========================================================================================
 
     def on_enter_asking_service_name(self) -> None:
-        self.ask(replies_owner.ask_service_name(self.data.pop("service_note", None)), Expecting.SERVICE_NAME, lead="¡Claro!")
+        self.ask(
+            replies_owner.ask_service_name(self.data.pop("service_note", None)), Expecting.SERVICE_NAME, lead="¡Claro!"
+        )
 
     def on_enter_asking_service_price(self) -> None:
         self.ask(replies_owner.ask_service_price(self.data["new_service_name"]), Expecting.PRICE)
@@ -596,12 +640,16 @@ class OwnerChat(StaffChat):
         """Add it (or bring back an old service with that name); staff who do every service get it too."""
         name = self.data["new_service_name"]
         service = (
-            await self.session.execute(
-                select(ServiceType).where(
-                    ServiceType.organization_id == self.business.id, func.lower(ServiceType.name) == name.lower()
+            (
+                await self.session.execute(
+                    select(ServiceType).where(
+                        ServiceType.organization_id == self.business.id, func.lower(ServiceType.name) == name.lower()
+                    )
                 )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
         if service is None:
             service = ServiceType(organization_id=self.business.id, name=name, duration_minutes=1)
             self.session.add(service)

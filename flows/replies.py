@@ -600,12 +600,6 @@ def not_allowed(owner: str | None) -> Reply:
     return Reply(text=f"Perdón, eso solo lo puede ver quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏")
 
 
-def not_available_yet() -> Reply:
-    return Reply(
-        text="Eso todavía no lo puedo hacer por aquí. Por ahora puedo mostrarte tu agenda y bloquear tiempo."
-    )
-
-
 def ask_block_hours(day: date, today: date) -> Reply:
     return _offer(
         f"¿De qué hora a qué hora bloqueo {fmt.day_phrase(day, today)}? Por ejemplo: «de 2 a 4».",

@@ -71,7 +71,9 @@ def ask_staff_services(name: str, services: Sequence[ServiceInfo]) -> Reply:
 
 
 def confirm_new_staff(name: str, phone: str, services: Sequence[str] | None) -> Reply:
-    what = "todos los servicios" if services is None else fmt.join_words(list(services)) if services else "ningún servicio"
+    what = (
+        "todos los servicios" if services is None else fmt.join_words(list(services)) if services else "ningún servicio"
+    )
     return offer(
         f"¿Agrego a {name} ({phone}) como empleado, con {what}?",
         [Choice("yes", "Sí, agregar"), Choice("no", "No")],
@@ -187,10 +189,6 @@ def ask_new_hours(note: str | None = None) -> Reply:
     return Reply(text=f"{lead}¿Qué días y en qué horario? Por ejemplo «el sábado de 9 a 3» o «los domingos cerramos».")
 
 
-def which_days_for(hours: str) -> str:
-    return f"¿Para qué días es el horario de {hours}?"
-
-
 def hours_need_both_ends(days: str) -> str:
     return f"Por ahora no abren: {days}. Dime a qué hora abren y a qué hora cierran."
 
@@ -262,7 +260,9 @@ def confirm_new_service(name: str, price_cents: int, minutes: int) -> Reply:
 
 
 def service_added(name: str, price_cents: int, minutes: int) -> Reply:
-    return Reply(text=f"Listo ✓ Agregué {name} – {fmt.money(price_cents)} ({fmt.duration(minutes)}). Tus clientes ya lo pueden agendar.")
+    return Reply(
+        text=f"Listo ✓ Agregué {name} – {fmt.money(price_cents)} ({fmt.duration(minutes)}). Tus clientes ya lo pueden agendar."
+    )
 
 
 def service_not_added() -> Reply:
@@ -291,7 +291,9 @@ def service_changed(service: ServiceInfo, price_before: int, minutes_before: int
     if service.minutes != minutes_before:
         parts.append(f"dura {fmt.duration(service.minutes)} (antes {fmt.duration(minutes_before)})")
     if not parts:
-        return Reply(text=f"{service.name} ya cuesta {fmt.money(service.price_cents)} y dura {fmt.duration(service.minutes)}; no cambié nada.")
+        return Reply(
+            text=f"{service.name} ya cuesta {fmt.money(service.price_cents)} y dura {fmt.duration(service.minutes)}; no cambié nada."
+        )
     kept = " Las citas que ya estaban agendadas conservan su precio." if service.price_cents != price_before else ""
     return Reply(text=f"Listo ✓ {service.name} ahora {' y '.join(parts)}.{kept}")
 
@@ -329,7 +331,10 @@ def stats(label: str, summary: Summary, compared: str, before: Summary, running:
     if summary.booked == 0 and summary.cancelled == 0:
         lines.append("• No hubo citas.")
     else:
-        detail = [_count(summary.completed, "completada", "completadas"), f"{summary.no_shows} no {'llegó' if summary.no_shows == 1 else 'llegaron'}"]
+        detail = [
+            _count(summary.completed, "completada", "completadas"),
+            f"{summary.no_shows} no {'llegó' if summary.no_shows == 1 else 'llegaron'}",
+        ]
         if summary.pending:
             detail.append(_count(summary.pending, "pendiente", "pendientes"))
         lines.append(f"• Citas: {summary.booked} ({', '.join(detail)})")
@@ -350,4 +355,6 @@ def stats(label: str, summary: Summary, compared: str, before: Summary, running:
 
 
 def compared_with(period: Period) -> str:
-    return {"day": "el día anterior", "week": "la semana anterior", "month": "el mes anterior"}.get(period.kind, "el periodo anterior")
+    return {"day": "el día anterior", "week": "la semana anterior", "month": "el mes anterior"}.get(
+        period.kind, "el periodo anterior"
+    )

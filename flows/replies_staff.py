@@ -62,7 +62,9 @@ def _hello(name: str | None, business: str) -> str:
 
 def not_allowed_to_do(owner: str | None) -> Reply:
     who = fmt.first_name(owner) or "quien administra el negocio"
-    return Reply(text=f"Perdón, eso solo lo puede hacer quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏")
+    return Reply(
+        text=f"Perdón, eso solo lo puede hacer quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏"
+    )
 
 
 def dropped() -> Reply:
@@ -97,7 +99,9 @@ def ask_which_to_mark(
 ) -> Reply:
     """ "¿Te refieres a la cita de Juan a las 11:00 AM (Corte) o a la de Ana…?" with one option per appointment."""
     choices = [
-        Choice(f"appt:{a.id}", f"{fmt.clock_time(a.start)} {a.customer_name or a.customer_phone or ''}".strip(), a.service)
+        Choice(
+            f"appt:{a.id}", f"{fmt.clock_time(a.start)} {a.customer_name or a.customer_phone or ''}".strip(), a.service
+        )
         for a in appointments
     ]
     lead = f"{note} " if note else ""
@@ -133,7 +137,9 @@ def marked_no_show(appointment: AppointmentInfo, offer_message: bool) -> Reply:
     )
 
 
-def no_show_message(customer: str | None, appointment: AppointmentInfo, today: date, business: str, words: str | None, staff: str) -> Reply:
+def no_show_message(
+    customer: str | None, appointment: AppointmentInfo, today: date, business: str, words: str | None, staff: str
+) -> Reply:
     """What a customer who missed their appointment receives, in the business's name."""
     who = f" {fmt.first_name(customer)}" if customer else ""
     when = "de hoy" if appointment.start.date() == today else f"del {fmt.long_date(appointment.start.date())}"
@@ -179,7 +185,9 @@ def customer_unreachable(name: str | None) -> Reply:
 def ask_walk_in_service(services: Sequence[ServiceInfo], note: str | None = None) -> Reply:
     menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services])
     lead = f"{note} " if note else ""
-    choices = [Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services]
+    choices = [
+        Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
+    ]
     return offer(f"{lead}¿Qué servicio quiere? Tenemos:\n{menu}", choices, list_button="Ver servicios")
 
 
@@ -198,8 +206,14 @@ def ask_walk_in_name(phone: str | None) -> Reply:
     return Reply(text="Registrado ✓ ¿Cómo se llama?" if phone else "Va, sin teléfono. ¿Cómo se llama?")
 
 
-def walk_in_registered(name: str | None, phone: str | None, service: str, start: datetime, now_ish: bool, today: date) -> Reply:
-    when = f"ahora a las {fmt.clock_time(start)}" if now_ish else f"{fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+def walk_in_registered(
+    name: str | None, phone: str | None, service: str, start: datetime, now_ish: bool, today: date
+) -> Reply:
+    when = (
+        f"ahora a las {fmt.clock_time(start)}"
+        if now_ish
+        else f"{fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+    )
     return Reply(text=f"Listo ✓ Registré a {_who(name, phone)} para {service} {when} contigo.", purpose="confirmation")
 
 
@@ -251,7 +265,9 @@ def ask_new_customer_phone(name: str) -> Reply:
 def ask_which_of_customers(customers: Sequence[CustomerCard]) -> Reply:
     lines = [_who(c.name, c.phone) for c in customers]
     choices = [Choice(f"cust:{c.id}", c.name or c.phone or "Cliente", c.phone) for c in customers]
-    reply = offer(f"Tengo a varios con ese nombre:\n{fmt.bullet_list(lines)}\n¿Cuál es?", choices, list_button="Ver clientes")
+    reply = offer(
+        f"Tengo a varios con ese nombre:\n{fmt.bullet_list(lines)}\n¿Cuál es?", choices, list_button="Ver clientes"
+    )
     return reply
 
 
@@ -268,7 +284,9 @@ def customer_history(name: str | None, phone: str | None, history: History, toda
     lines = [f"{who} ha venido {times}." if history.visits else f"{who} todavía no ha completado ninguna visita."]
     last = history.last_visit
     if last is not None:
-        lines.append(f"Última visita: {fmt.long_date(last.start.date())} ({last.service} con {fmt.first_name(last.staff_name)}).")
+        lines.append(
+            f"Última visita: {fmt.long_date(last.start.date())} ({last.service} con {fmt.first_name(last.staff_name)})."
+        )
     if history.no_shows:
         lines.append("No llegó 1 vez." if history.no_shows == 1 else f"No llegó {history.no_shows} veces.")
     if history.cancellations:
@@ -313,8 +331,14 @@ def message_sent_to(name: str | None, phone: str | None, text: str) -> Reply:
 
 def ask_service_for_customer(name: str | None, services: Sequence[ServiceInfo]) -> Reply:
     menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)}" for s in services])
-    choices = [Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services]
-    return offer(f"¿Qué servicio agendo para {fmt.first_name(name) or 'tu cliente'}?\n{menu}", choices, list_button="Ver servicios")
+    choices = [
+        Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
+    ]
+    return offer(
+        f"¿Qué servicio agendo para {fmt.first_name(name) or 'tu cliente'}?\n{menu}",
+        choices,
+        list_button="Ver servicios",
+    )
 
 
 def day_choices(days: Sequence[tuple[date, datetime]], today: date) -> list[Choice]:
@@ -337,7 +361,9 @@ def ask_day_for_customer(
     return offer(question, day_choices(days, today), list_button="Ver días")
 
 
-def ask_new_day_for_customer(appointment: AppointmentInfo, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None) -> Reply:
+def ask_new_day_for_customer(
+    appointment: AppointmentInfo, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None
+) -> Reply:
     question = (
         f"La cita de {_named(appointment)} es {fmt.day_phrase(appointment.start.date(), today)} "
         f"a las {_at(appointment)} ({appointment.service}). ¿Para qué día la cambio?"
@@ -347,11 +373,20 @@ def ask_new_day_for_customer(appointment: AppointmentInfo, days: Sequence[tuple[
     return offer(question, day_choices(days, today), list_button="Ver días")
 
 
-def ask_customer_appointment(name: str | None, appointments: Sequence[AppointmentInfo], today: date, purpose: str) -> Reply:
+def ask_customer_appointment(
+    name: str | None, appointments: Sequence[AppointmentInfo], today: date, purpose: str
+) -> Reply:
     verb = "cambio" if purpose == "move" else "cancelo"
-    lines = [f"{fmt.day_phrase(a.start.date(), today)} a las {_at(a)} – {a.service} con {fmt.first_name(a.staff_name)}" for a in appointments]
+    lines = [
+        f"{fmt.day_phrase(a.start.date(), today)} a las {_at(a)} – {a.service} con {fmt.first_name(a.staff_name)}"
+        for a in appointments
+    ]
     choices = [Choice(f"appt:{a.id}", fmt.short_date(a.start.date()), f"{_at(a)} · {a.service}") for a in appointments]
-    reply = offer(f"{fmt.first_name(name) or 'Tu cliente'} tiene estas citas:\n{fmt.bullet_list(lines)}\n¿Cuál {verb}?", choices, list_button="Ver citas")
+    reply = offer(
+        f"{fmt.first_name(name) or 'Tu cliente'} tiene estas citas:\n{fmt.bullet_list(lines)}\n¿Cuál {verb}?",
+        choices,
+        list_button="Ver citas",
+    )
     return reply
 
 

@@ -84,7 +84,9 @@ class StaffChat(StaffErrands):
 
     def say_not_allowed(self, event: str) -> None:
         owner = self.business.owner.name if self.business.owner else None
-        self.say(replies.not_allowed(owner) if event == "asked_business_schedule" else replies_staff.not_allowed_to_do(owner))
+        self.say(
+            replies.not_allowed(owner) if event == "asked_business_schedule" else replies_staff.not_allowed_to_do(owner)
+        )
 
     async def hand_back_customer(self) -> None:
         """Yume answers the customer again (the most recently handed-off chat)."""
@@ -156,7 +158,11 @@ class StaffChat(StaffErrands):
             )
         except BlockCollides:
             # An appointment arrived between our check and the block: nothing was written.
-            self.say(Reply(text="Justo entró una cita a esa hora, así que no bloqueé nada. Pídemelo otra vez para revisarla."))
+            self.say(
+                Reply(
+                    text="Justo entró una cita a esa hora, así que no bloqueé nada. Pídemelo otra vez para revisarla."
+                )
+            )
             return
         except SchedulingError:
             self.say(replies.block_not_made())
@@ -166,13 +172,20 @@ class StaffChat(StaffErrands):
         self.say(replies.blocked(block, self.today, bool(self.data.get("all_day")), len(cancelled)))
         await self._tell_cancelled_customers(result.cancelled, cancelled)
 
-    async def _tell_cancelled_customers(self, appointments: list[Appointment], infos: list[replies.AppointmentInfo]) -> None:
+    async def _tell_cancelled_customers(
+        self, appointments: list[Appointment], infos: list[replies.AppointmentInfo]
+    ) -> None:
         if not appointments:
             return
         for appointment, info in zip(appointments, infos):
             customer = await self.session.get(Customer, appointment.customer_id)
             if customer is not None:
-                self.notify(customer, replies.customer_told_cancelled_by_business(customer.name, self.staff.name, info, self.business.name))
+                self.notify(
+                    customer,
+                    replies.customer_told_cancelled_by_business(
+                        customer.name, self.staff.name, info, self.business.name
+                    ),
+                )
         for owner in self.owners:
             self.notify(owner, replies.notice_block_cancelled(self.staff.name, infos))
 
@@ -215,7 +228,9 @@ class StaffChat(StaffErrands):
         appointment = await self.appointment_to_mark()
         assert appointment is not None
         try:
-            await booking.mark_no_show(self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now)
+            await booking.mark_no_show(
+                self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now
+            )
         except SchedulingError:
             self.say(replies_staff.mark_failed())
             return
@@ -253,7 +268,9 @@ class StaffChat(StaffErrands):
         appointment = await self.appointment_to_mark()
         assert appointment is not None
         try:
-            await booking.complete(self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now)
+            await booking.complete(
+                self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now
+            )
         except SchedulingError:
             self.say(replies_staff.mark_failed())
             return
@@ -287,13 +304,23 @@ class StaffChat(StaffErrands):
         try:
             if start is None:
                 appointment = await booking.walk_in(
-                    self.session, organization_id=self.business.id, staff_id=self.staff.id, service_id=service.id,
-                    customer_id=customer.id, now=self.now,
+                    self.session,
+                    organization_id=self.business.id,
+                    staff_id=self.staff.id,
+                    service_id=service.id,
+                    customer_id=customer.id,
+                    now=self.now,
                 )
             else:
                 appointment = await booking.book(
-                    self.session, organization_id=self.business.id, customer_id=customer.id, service_id=service.id,
-                    start=start, now=self.now, staff_id=self.staff.id, source=AppointmentSource.walk_in,
+                    self.session,
+                    organization_id=self.business.id,
+                    customer_id=customer.id,
+                    service_id=service.id,
+                    start=start,
+                    now=self.now,
+                    staff_id=self.staff.id,
+                    source=AppointmentSource.walk_in,
                     policy=booking.STAFF_POLICY,
                 )
         except SchedulingError:
@@ -342,7 +369,14 @@ class StaffChat(StaffErrands):
 
     async def _my_openings_today(self, service: ServiceType) -> list[datetime]:
         found = await openings_by_day(
-            self.session, self.business, service, self.today, self.today, self.now, staff_id=self.staff.id, ignore_notice=True
+            self.session,
+            self.business,
+            service,
+            self.today,
+            self.today,
+            self.now,
+            staff_id=self.staff.id,
+            ignore_notice=True,
         )
         return [opening.start for opening in found.get(self.today, [])]
 
@@ -350,17 +384,21 @@ class StaffChat(StaffErrands):
         service = self.business.service(self.data["walk_in_service"])
         assert service is not None
         busy = (
-            await self.session.execute(
-                select(Appointment)
-                .where(
-                    Appointment.staff_id == self.staff.id,
-                    Appointment.status.in_(ACTIVE_STATUSES),
-                    Appointment.starts_at <= self.now,
-                    Appointment.busy_until > self.now,
+            (
+                await self.session.execute(
+                    select(Appointment)
+                    .where(
+                        Appointment.staff_id == self.staff.id,
+                        Appointment.status.in_(ACTIVE_STATUSES),
+                        Appointment.starts_at <= self.now,
+                        Appointment.busy_until > self.now,
+                    )
+                    .limit(1)
                 )
-                .limit(1)
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
         busy_with = await self.info(busy) if busy is not None else None
         next_start = self.business.at(self.today, time.fromisoformat(self.data["walk_in_next"]))
         self.ask(replies_staff.walk_in_busy(service.name, busy_with, next_start), Expecting.YES_NO)

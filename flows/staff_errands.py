@@ -72,10 +72,14 @@ class StaffErrands(StaffListening):
             self.say(replies_staff.first_visit(display_phone(unknown) if unknown else ""))
             return
         rows = (
-            await self.session.execute(
-                select(Appointment).where(Appointment.customer_id == customer.id).order_by(Appointment.starts_at)
+            (
+                await self.session.execute(
+                    select(Appointment).where(Appointment.customer_id == customer.id).order_by(Appointment.starts_at)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         completed = [a for a in rows if a.status == AppointmentStatus.completed]
         upcoming = [a for a in rows if a.is_active and a.starts_at >= self.now]
         history = History(
@@ -101,7 +105,9 @@ class StaffErrands(StaffListening):
         if customer is None or not reachable(customer):
             self.say(replies_staff.customer_unreachable(customer.name if customer else None))
             return
-        message = replies_staff.message_from_staff(customer.name, self.staff.name, self.business.name, self.data["message"])
+        message = replies_staff.message_from_staff(
+            customer.name, self.staff.name, self.business.name, self.data["message"]
+        )
         self.notify(customer, message)
         self.say(replies_staff.message_sent_to(customer.name, _phone(customer), message.text))
 
@@ -122,7 +128,10 @@ class StaffErrands(StaffListening):
         if self.for_move():
             appointment = await self.customer_appointment()
             assert appointment is not None
-            self.ask(replies_staff.ask_new_day_for_customer(await self.info(appointment), days, self.today, problem), Expecting.DATE)
+            self.ask(
+                replies_staff.ask_new_day_for_customer(await self.info(appointment), days, self.today, problem),
+                Expecting.DATE,
+            )
             return
         name, _ = self._customer_words(await self.customer())
         self.ask(replies_staff.ask_day_for_customer(name, service.name, days, self.today, problem), Expecting.DATE)
@@ -156,7 +165,12 @@ class StaffErrands(StaffListening):
             problem = self._day_problem()
             name, _ = self._customer_words(await self.customer())
             problem = f"{note} {problem}" if note else problem
-            self.ask(replies_staff.ask_day_for_customer(name, service.name, await self._days_with_room(), self.today, problem), Expecting.DATE)
+            self.ask(
+                replies_staff.ask_day_for_customer(
+                    name, service.name, await self._days_with_room(), self.today, problem
+                ),
+                Expecting.DATE,
+            )
             return
         if start is not None:
             problem = note or replies.slot_problem(self._why_not(start), start, self.today)
@@ -265,7 +279,10 @@ class StaffErrands(StaffListening):
         assert appointment is not None and customer is not None
         try:
             await booking.cancel(
-                self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now,
+                self.session,
+                organization_id=self.business.id,
+                appointment_id=appointment.id,
+                now=self.now,
                 reason=f"cancelada por {self.staff.name}",
             )
         except SchedulingError:

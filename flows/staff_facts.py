@@ -27,7 +27,6 @@ from store.models import (
 )
 
 DEFAULT_BLOCK = timedelta(hours=1)  # "bloquea las 4": one hour from then
-ERRANDS = ("history", "message", "book", "cancel", "move")
 # Names a customer gave, or staff/contacts gave for them: trusted enough not to ask again.
 KNOWN_NAME_SOURCES = (NameSource.customer, NameSource.staff, NameSource.contacts)
 
@@ -134,7 +133,9 @@ class StaffFacts(Chat):
         )
         if not self.staff.is_owner:
             query = query.where(Appointment.staff_id == self.staff.id)
-        query = query.where(Appointment.starts_at <= self.now) if started else query.where(Appointment.starts_at > self.now)
+        query = (
+            query.where(Appointment.starts_at <= self.now) if started else query.where(Appointment.starts_at > self.now)
+        )
         return list((await self.session.execute(query)).scalars().all())
 
     async def started_appointments(self) -> list[Appointment]:
@@ -173,7 +174,11 @@ class StaffFacts(Chat):
                 self._my_services = list(self.business.services)
             else:
                 ids = set(
-                    (await self.session.execute(select(StaffService.service_id).where(StaffService.staff_id == self.staff.id))).scalars()
+                    (
+                        await self.session.execute(
+                            select(StaffService.service_id).where(StaffService.staff_id == self.staff.id)
+                        )
+                    ).scalars()
                 )
                 self._my_services = [service for service in self.business.services if service.id in ids]
         return self._my_services
@@ -287,7 +292,9 @@ class StaffFacts(Chat):
             appointment = await self.customer_appointment()
             if appointment is None:
                 return None
-            return self.business.service(appointment.service_id) or await self.session.get(ServiceType, appointment.service_id)
+            return self.business.service(appointment.service_id) or await self.session.get(
+                ServiceType, appointment.service_id
+            )
         return self.business.service(self.data.get("service_id"))
 
     @property
@@ -369,13 +376,17 @@ class StaffFacts(Chat):
 
     async def customer_with_phone(self, phone: str) -> Customer | None:
         return (
-            await self.session.execute(
-                select(Customer).where(
-                    Customer.organization_id == self.business.id,
-                    or_(Customer.phone == phone, Customer.wa_id == phone.lstrip("+")),
+            (
+                await self.session.execute(
+                    select(Customer).where(
+                        Customer.organization_id == self.business.id,
+                        or_(Customer.phone == phone, Customer.wa_id == phone.lstrip("+")),
+                    )
                 )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
 
     async def info(self, appointment: Appointment) -> AppointmentInfo:
         return await appointment_info(self.session, self.business, appointment)

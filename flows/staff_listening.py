@@ -137,7 +137,13 @@ class StaffListening(StaffFacts):
                 return ["confirmed"]
             return ["declined"] if no else []
         if step in ("choosing_walk_in_service", "choosing_service_for_customer"):
-            return ["picked_service"] if self._remember_service(heard, "walk_in_service" if step == "choosing_walk_in_service" else "service_id") else []
+            return (
+                ["picked_service"]
+                if self._remember_service(
+                    heard, "walk_in_service" if step == "choosing_walk_in_service" else "service_id"
+                )
+                else []
+            )
         if step == "asking_walk_in_phone":
             return await self._heard_walk_in_phone(heard, no)
         if step == "asking_walk_in_name":
@@ -295,7 +301,12 @@ class StaffListening(StaffFacts):
         if slots.phone:
             return await self._identified_by_phone(slots.phone)
         name = slots.person_name
-        if name is None and self.state == "asking_customer" and heard.text and heard.intent in (Intent.INFORM, Intent.OTHER):
+        if (
+            name is None
+            and self.state == "asking_customer"
+            and heard.text
+            and heard.intent in (Intent.INFORM, Intent.OTHER)
+        ):
             name = name_answer(heard.text)
         if name:
             return await self._identified_by_name(name)

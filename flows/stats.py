@@ -76,7 +76,9 @@ def previous_period(period: Period) -> Period:
     return Period(period.first - timedelta(days=length), period.first - timedelta(days=1), period.kind)
 
 
-def comparison_windows(period: Period, now: datetime, tz: ZoneInfo) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+def comparison_windows(
+    period: Period, now: datetime, tz: ZoneInfo
+) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
     """(this period so far, the previous period up to the same point).
 
     A finished period compares whole with the whole previous one; a running one compares what
