@@ -20,7 +20,7 @@ from statemachine import State, StateMachine
 
 
 class OwnerFlow(StateMachine):
-    """The owner runs the business by chat: staff, opening hours, services and prices, and how the week went."""
+    """The owner runs the business by chat: staff, hours, services, prices, stats (the rest of their chat runs on StaffFlow)."""
 
     # Nothing pending (shared with StaffFlow: the owner's other requests run there).
     ready = State(initial=True)
