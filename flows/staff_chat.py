@@ -7,6 +7,7 @@ in `staff_facts.py`, what messages mean in `staff_listening.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -58,6 +59,12 @@ class StaffChat(StaffErrands):
     # =========================================================================================
     # At rest
     # =========================================================================================
+
+    async def run(self, listeners: Sequence[object] = ()) -> None:
+        """Run the turn; a request that ended at rest (even by an internal step) leaves nothing behind."""
+        await super().run(listeners)
+        if self.state == "ready":
+            self.on_enter_ready()
 
     async def _at_rest(self, heard: Any) -> list[str]:
         # A new request starts clean: whatever an internal step at rest left behind is forgotten.
@@ -197,13 +204,10 @@ class StaffChat(StaffErrands):
     # =========================================================================================
 
     async def say_nothing_to_mark(self) -> None:
-        """Nothing started: maybe the appointment meant has not begun yet (then say so)."""
-        not_yet = None
-        wanted = self.data.get("mark_time")
-        if wanted:
-            later = [await self.info(a) for a in await self.appointments_of_the_day(started=False)]
-            not_yet = next((a for a in later if a.start.strftime("%H:%M") == wanted), None)
-        self.say(replies_staff.nothing_to_mark(self.mark_day, self.today, not_yet))
+        """Nothing started to mark; or the appointment meant has not begun yet (then say so)."""
+        not_yet = await self._appointment_of_business(self.data.get("mark_not_yet"))
+        info = await self.info(not_yet) if not_yet is not None else None
+        self.say(replies_staff.nothing_to_mark(self.mark_day, self.today, info))
 
     async def on_enter_choosing_no_show(self) -> None:
         await self._ask_which_to_mark("no_show")

@@ -145,8 +145,8 @@ class StaffFacts(Chat):
         return self._started
 
     async def has_appointments_to_mark(self) -> bool:
-        """Guard: some appointment of that day has started and is still pending."""
-        return bool(await self.started_appointments())
+        """Guard: some appointment of that day has started and is still pending (and the one meant is not still to come)."""
+        return not self.data.get("mark_not_yet") and bool(await self.started_appointments())
 
     def knows_appointment_to_mark(self) -> bool:
         """Guard: what was said points at exactly one appointment."""

@@ -209,6 +209,11 @@ class StaffListening(StaffFacts):
             self.data["mark_id"] = meant[0].id
             return
         if not meant:
+            later = [await self.info(a) for a in await self.appointments_of_the_day(started=False)]
+            not_yet = appointments_meant(later, at=slots.time, name=slots.person_name, service=slots.service)
+            if not_yet and (slots.time is not None or slots.person_name):
+                self.data["mark_not_yet"] = not_yet[0].id  # "el de las 5" is still to come
+                return
             # Nothing matches what was said: offer the day's started ones, latest first.
             meant = sorted(infos, key=lambda a: a.start, reverse=True)
             if slots.time is not None:
