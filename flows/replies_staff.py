@@ -207,14 +207,22 @@ def ask_walk_in_name(phone: str | None) -> Reply:
 
 
 def walk_in_registered(
-    name: str | None, phone: str | None, service: str, start: datetime, now_ish: bool, today: date
+    name: str | None,
+    phone: str | None,
+    service: str,
+    start: datetime,
+    now_ish: bool,
+    today: date,
+    attended_by: str | None = None,
 ) -> Reply:
+    """ "Registré a Ana (55 9876 5432) para Mani + Pedi ahora a las 11:30 AM contigo" (or "con Pedro")."""
     when = (
         f"ahora a las {fmt.clock_time(start)}"
         if now_ish
         else f"{fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
     )
-    return Reply(text=f"Listo ✓ Registré a {_who(name, phone)} para {service} {when} contigo.", purpose="confirmation")
+    whom = f"con {fmt.first_name(attended_by)}" if attended_by else "contigo"
+    return Reply(text=f"Listo ✓ Registré a {_who(name, phone)} para {service} {when} {whom}.", purpose="confirmation")
 
 
 def walk_in_busy(service: str, busy_with: AppointmentInfo | None, next_start: datetime) -> Reply:

@@ -7,6 +7,7 @@ in `staff_facts.py`, what messages mean in `staff_listening.py`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -287,7 +288,7 @@ class StaffChat(StaffErrands):
     async def on_enter_choosing_walk_in_service(self) -> None:
         named = self.business.service(self.data.get("walk_in_service"))
         note = replies_staff.not_your_service(named.name) if named is not None else None
-        services = [service_info(s) for s in await self.my_services()]
+        services = [service_info(s) for s in await self.walk_in_services()]
         self.ask(replies_staff.ask_walk_in_service(services, note), Expecting.SERVICE)
 
     def on_enter_asking_walk_in_phone(self) -> None:
@@ -305,35 +306,44 @@ class StaffChat(StaffErrands):
         customer = await self._walk_in_customer_row()
         later = self.data.pop("walk_in_next", None)
         start = self.business.at(self.today, time.fromisoformat(later)) if later else None
+        staff_id = await self.walk_in_staff_id()
         try:
-            if start is None:
+            if start is None and staff_id is not None:
                 appointment = await booking.walk_in(
                     self.session,
                     organization_id=self.business.id,
-                    staff_id=self.staff.id,
+                    staff_id=staff_id,
                     service_id=service.id,
                     customer_id=customer.id,
                     now=self.now,
                 )
             else:
+                # At a later time, or with whoever is free (an owner registering someone they do not attend).
                 appointment = await booking.book(
                     self.session,
                     organization_id=self.business.id,
                     customer_id=customer.id,
                     service_id=service.id,
-                    start=start,
+                    start=start or self.now.replace(second=0, microsecond=0),
                     now=self.now,
-                    staff_id=self.staff.id,
+                    staff_id=staff_id,
                     source=AppointmentSource.walk_in,
                     policy=booking.STAFF_POLICY,
                 )
         except SchedulingError:
-            await self._find_later_walk_in_time(service)
+            await self._find_later_walk_in_time(service, staff_id)
             return
         info = await self.info(appointment)
+        attended_by = None if appointment.staff_id == self.staff.id else info.staff_name
         self.say(
             replies_staff.walk_in_registered(
-                customer.name, _display(customer.phone), service.name, info.start, start is None, self.today
+                customer.name,
+                _display(customer.phone),
+                service.name,
+                info.start,
+                start is None,
+                self.today,
+                attended_by,
             )
         )
         self.notify_owner_and_staff(
@@ -362,16 +372,16 @@ class StaffChat(StaffErrands):
             customer.name, customer.name_source, customer.updated_at = name, NameSource.staff, self.now
         return customer
 
-    async def _find_later_walk_in_time(self, service: ServiceType) -> None:
-        """The next free start today with this person, offered next (or: no room today)."""
-        slots = await self._my_openings_today(service)
+    async def _find_later_walk_in_time(self, service: ServiceType, staff_id: uuid.UUID | None) -> None:
+        """The next free start today with this person (or anyone), offered next (or: no room today)."""
+        slots = await self._openings_today(service, staff_id)
         later = [start for start in slots if start > self.now]
         if not later:
             self.say(replies_staff.walk_in_no_room(service.name))
             return
         self.data["walk_in_next"] = later[0].strftime("%H:%M")
 
-    async def _my_openings_today(self, service: ServiceType) -> list[datetime]:
+    async def _openings_today(self, service: ServiceType, staff_id: uuid.UUID | None) -> list[datetime]:
         found = await openings_by_day(
             self.session,
             self.business,
@@ -379,7 +389,7 @@ class StaffChat(StaffErrands):
             self.today,
             self.today,
             self.now,
-            staff_id=self.staff.id,
+            staff_id=staff_id,
             ignore_notice=True,
         )
         return [opening.start for opening in found.get(self.today, [])]
@@ -387,12 +397,13 @@ class StaffChat(StaffErrands):
     async def on_enter_offering_later_walk_in(self) -> None:
         service = self.business.service(self.data["walk_in_service"])
         assert service is not None
+        staff_id = await self.walk_in_staff_id()
         busy = (
             (
                 await self.session.execute(
                     select(Appointment)
                     .where(
-                        Appointment.staff_id == self.staff.id,
+                        Appointment.staff_id == (staff_id or self.staff.id),
                         Appointment.status.in_(ACTIVE_STATUSES),
                         Appointment.starts_at <= self.now,
                         Appointment.busy_until > self.now,
@@ -403,7 +414,7 @@ class StaffChat(StaffErrands):
             .scalars()
             .first()
         )
-        busy_with = await self.info(busy) if busy is not None else None
+        busy_with = await self.info(busy) if busy is not None and staff_id == self.staff.id else None
         next_start = self.business.at(self.today, time.fromisoformat(self.data["walk_in_next"]))
         self.ask(replies_staff.walk_in_busy(service.name, busy_with, next_start), Expecting.YES_NO)
 

@@ -183,10 +183,23 @@ class StaffFacts(Chat):
                 self._my_services = [service for service in self.business.services if service.id in ids]
         return self._my_services
 
+    async def walk_in_services(self) -> list[ServiceType]:
+        """What a walk-in can get: what this person does; at the owner's word, anything the business offers."""
+        return list(self.business.services) if self.staff.is_owner else await self.my_services()
+
     async def knows_walk_in_service(self) -> bool:
-        """Guard: we know the service, and it is one this person performs."""
+        """Guard: we know the service, and it is one this person performs (for an owner: one the business offers)."""
         wanted = self.data.get("walk_in_service")
-        return wanted is not None and any(str(service.id) == wanted for service in await self.my_services())
+        return wanted is not None and any(str(service.id) == wanted for service in await self.walk_in_services())
+
+    async def walk_in_staff_id(self) -> uuid.UUID | None:
+        """Who attends the walk-in: whom the owner named, else the writer if they do the service, else whoever is free."""
+        if self.data.get("walk_in_staff"):
+            return uuid.UUID(self.data["walk_in_staff"])
+        wanted = self.data.get("walk_in_service")
+        if any(str(service.id) == wanted for service in await self.my_services()):
+            return self.staff.id
+        return None
 
     async def walk_in_customer(self) -> Customer | None:
         """The customer already registered with the walk-in's phone, if any."""

@@ -247,6 +247,9 @@ class StaffListening(StaffFacts):
 
     def _remember_walk_in_service(self, heard: Heard) -> None:
         self._remember_service(heard, "walk_in_service")
+        staff = self.business.staff_named(heard.slots.staff)
+        if staff is not None and self.staff.is_owner:
+            self.data["walk_in_staff"] = str(staff.id)  # "llegó alguien para barba con Pedro"
 
     def _remember_service(self, heard: Heard, key: str) -> bool:
         service = self._heard_service_row(heard)

@@ -15,8 +15,13 @@ from tests.helpers import MEXICO_CITY
 def _at(hour: int, minute: int = 0, customer: str = "Juan Pérez", service: str = "Corte de cabello") -> AppointmentInfo:
     start = datetime(2026, 3, 13, hour, minute, tzinfo=MEXICO_CITY)
     return AppointmentInfo(
-        id=f"{hour}:{minute}:{customer}", service=service, price_cents=15_000, start=start,
-        end=start + timedelta(minutes=45), staff_name="Pedro Ruiz", customer_name=customer,
+        id=f"{hour}:{minute}:{customer}",
+        service=service,
+        price_cents=15_000,
+        start=start,
+        end=start + timedelta(minutes=45),
+        staff_name="Pedro Ruiz",
+        customer_name=customer,
     )
 
 
@@ -72,7 +77,9 @@ def _business_with_two_at_eleven() -> dict[str, object]:
 async def test_the_owner_is_asked_which_of_two_while_an_employee_only_sees_their_own(db: Database) -> None:
     chat = await open_chat(db, business=_business_with_two_at_eleven())
     out = await chat.says("rosa", "el de las 10 no llegó")
-    assert "¿Te refieres a la cita de Juan Pérez a las 10:00 AM (Corte de cabello, Pedro) o a la de Ana López" in texts(out)
+    assert "¿Te refieres a la cita de Juan Pérez a las 10:00 AM (Corte de cabello, Pedro) o a la de Ana López" in texts(
+        out
+    )
     assert [button.id.split(":")[0] for button in out[0].buttons] == ["appt", "appt"]
     out = await chat.says("pedro", "el de las 10 no llegó")
     assert "¿Te refieres a la cita de Juan Pérez a las 10:00 AM (Corte de cabello)?" in texts(out)

@@ -44,7 +44,10 @@ def test_a_running_week_is_compared_with_last_week_up_to_the_same_moment() -> No
     now = datetime(2026, 1, 14, 12, 0, tzinfo=MEXICO_CITY)
     (start, cut), (before_start, before_end) = comparison_windows(week, now, MEXICO_CITY)
     assert (start, cut) == (datetime(2026, 1, 12, tzinfo=MEXICO_CITY), now)
-    assert (before_start, before_end) == (datetime(2026, 1, 5, tzinfo=MEXICO_CITY), datetime(2026, 1, 7, 12, 0, tzinfo=MEXICO_CITY))
+    assert (before_start, before_end) == (
+        datetime(2026, 1, 5, tzinfo=MEXICO_CITY),
+        datetime(2026, 1, 7, 12, 0, tzinfo=MEXICO_CITY),
+    )
 
 
 def test_a_finished_period_is_compared_whole_even_when_the_one_before_is_longer() -> None:
@@ -53,7 +56,10 @@ def test_a_finished_period_is_compared_whole_even_when_the_one_before_is_longer(
     (_, cut), (before_start, before_end) = comparison_windows(february, now, MEXICO_CITY)
     assert cut == datetime(2026, 3, 1, tzinfo=MEXICO_CITY)
     # January has 31 days: the same 28-day stretch of it, not all of it.
-    assert (before_start, before_end) == (datetime(2026, 1, 1, tzinfo=MEXICO_CITY), datetime(2026, 1, 29, tzinfo=MEXICO_CITY))
+    assert (before_start, before_end) == (
+        datetime(2026, 1, 1, tzinfo=MEXICO_CITY),
+        datetime(2026, 1, 29, tzinfo=MEXICO_CITY),
+    )
 
 
 def test_summary_counts_each_status_and_earns_only_from_completed_at_booked_prices() -> None:
@@ -81,14 +87,50 @@ async def test_the_owner_hears_this_week_against_last_week_from_the_store(db: Da
     business = dict(BARBERIA)
     business["appointments"] = [
         # This week (Monday 9 March on), before now (Tuesday 10 March, 11:00)
-        {"customer": "juan", "service": "Corte de cabello", "staff": "pedro", "start": "2026-03-10T10:00", "status": "completed"},
-        {"customer": "juan", "service": "Arreglo de barba", "staff": "pedro", "start": "2026-03-09T18:00", "status": "no_show"},
-        {"customer": "juan", "service": "Corte de cabello", "staff": "pedro", "start": "2026-03-12T10:00", "status": "cancelled"},
+        {
+            "customer": "juan",
+            "service": "Corte de cabello",
+            "staff": "pedro",
+            "start": "2026-03-10T10:00",
+            "status": "completed",
+        },
+        {
+            "customer": "juan",
+            "service": "Arreglo de barba",
+            "staff": "pedro",
+            "start": "2026-03-09T18:00",
+            "status": "no_show",
+        },
+        {
+            "customer": "juan",
+            "service": "Corte de cabello",
+            "staff": "pedro",
+            "start": "2026-03-12T10:00",
+            "status": "cancelled",
+        },
         {"customer": "juan", "service": "Corte de cabello", "staff": "pedro", "start": "2026-03-13T10:00"},
         # Last week: one before the same moment, one after it
-        {"customer": "juan", "service": "Corte de cabello", "staff": "pedro", "start": "2026-03-03T10:00", "status": "completed"},
-        {"customer": "juan", "service": "Arreglo de barba", "staff": "pedro", "start": "2026-03-03T10:45", "status": "completed"},
-        {"customer": "juan", "service": "Corte de cabello", "staff": "pedro", "start": "2026-03-04T10:00", "status": "completed"},
+        {
+            "customer": "juan",
+            "service": "Corte de cabello",
+            "staff": "pedro",
+            "start": "2026-03-03T10:00",
+            "status": "completed",
+        },
+        {
+            "customer": "juan",
+            "service": "Arreglo de barba",
+            "staff": "pedro",
+            "start": "2026-03-03T10:45",
+            "status": "completed",
+        },
+        {
+            "customer": "juan",
+            "service": "Corte de cabello",
+            "staff": "pedro",
+            "start": "2026-03-04T10:00",
+            "status": "completed",
+        },
     ]
     chat = await open_chat(db, business=business)
     # A price raised today does not change what was earned at the old price.
