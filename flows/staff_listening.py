@@ -137,13 +137,8 @@ class StaffListening(StaffFacts):
                 return ["confirmed"]
             return ["declined"] if no else []
         if step in ("choosing_walk_in_service", "choosing_service_for_customer"):
-            return (
-                ["picked_service"]
-                if self._remember_service(
-                    heard, "walk_in_service" if step == "choosing_walk_in_service" else "service_id"
-                )
-                else []
-            )
+            key = "walk_in_service" if step == "choosing_walk_in_service" else "service_id"
+            return ["picked_service"] if self._remember_service(heard, key) else []
         if step == "asking_walk_in_phone":
             return await self._heard_walk_in_phone(heard, no)
         if step == "asking_walk_in_name":
