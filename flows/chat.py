@@ -113,11 +113,10 @@ class Chat:
         pending = await self.events_for(self.heard)
         while pending:
             event = pending.pop(0)
-            wanted = self.machine_for(event)
-            if not isinstance(machine, wanted):
-                machine = wanted(self, state_field="flow_state", listeners=list(listeners))
+            machine = self._machine_for(event, machine, listeners)
             if event not in {e.id for e in machine.allowed_events}:
                 event = self.fallback_event
+                machine = self._machine_for(event, machine, listeners)
             if event != "was_not_understood":
                 self.data["misunderstood"] = 0
             self.events.append(event)
@@ -125,6 +124,13 @@ class Chat:
             if self.listen_again and not pending:
                 self.listen_again = False
                 pending = await self.events_for(self.heard)
+
+    def _machine_for(self, event: str, current: StateMachine, listeners: Sequence[object]) -> StateMachine:
+        """The running machine, or the other one of this chat when `event` belongs to it."""
+        wanted = self.machine_for(event)
+        if isinstance(current, wanted):
+            return current
+        return wanted(self, state_field="flow_state", listeners=list(listeners))
 
     def machine_for(self, event: str) -> type[StateMachine]:
         """The machine that takes `event` where the chat stands (one machine: always `flow`)."""
