@@ -261,7 +261,9 @@ class StaffErrands(StaffListening):
 
     async def on_enter_choosing_customer_appointment(self) -> None:
         customer = await self.customer()
-        infos = [await self.info(a) for a in (await self.customer_upcoming())[:10]]
+        narrowed = self.data.get("appointment_choices")
+        upcoming = [a for a in await self.customer_upcoming() if not narrowed or str(a.id) in narrowed]
+        infos = [await self.info(a) for a in upcoming[:10]]
         purpose = "move" if self.for_move() else "cancel"
         self.ask(
             replies_staff.ask_customer_appointment(customer.name if customer else None, infos, self.today, purpose),

@@ -383,6 +383,8 @@ class StaffListening(StaffFacts):
         if len(candidates) == 1 and (day is not None or clock is not None or len(upcoming) == 1):
             self.data["appointment_id"] = str(candidates[0].id)
             return True
+        if len(candidates) > 1 and (day is not None or clock is not None):
+            self.data["appointment_choices"] = [str(a.id) for a in candidates]  # "del sábado": only Saturday's
         return False
 
     async def _picked_customer_appointment(self, heard: Heard) -> bool:
