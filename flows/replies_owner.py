@@ -139,7 +139,7 @@ def ask_staff_to_remove(employees: Sequence[tuple[str, str]], note: str | None =
 
 
 def only_employees(name: str) -> str:
-    return f"{name} es dueño del negocio; solo puedo dar de baja a empleados."
+    return f"{name} administra el negocio; solo puedo dar de baja a empleados."
 
 
 def no_staff_named(name: str) -> str:

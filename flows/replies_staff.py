@@ -212,15 +212,10 @@ def walk_in_registered(
     service: str,
     start: datetime,
     now_ish: bool,
-    today: date,
     attended_by: str | None = None,
 ) -> Reply:
     """ "Registré a Ana (55 9876 5432) para Mani + Pedi ahora a las 11:30 AM contigo" (or "con Pedro")."""
-    when = (
-        f"ahora a las {fmt.clock_time(start)}"
-        if now_ish
-        else f"{fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
-    )
+    when = f"{'ahora' if now_ish else 'hoy'} a las {fmt.clock_time(start)}"  # walk-ins are always today
     whom = f"con {fmt.first_name(attended_by)}" if attended_by else "contigo"
     return Reply(text=f"Listo ✓ Registré a {_who(name, phone)} para {service} {when} {whom}.", purpose="confirmation")
 

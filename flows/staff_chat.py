@@ -342,7 +342,6 @@ class StaffChat(StaffErrands):
                 service.name,
                 info.start,
                 start is None,
-                self.today,
                 attended_by,
             )
         )
