@@ -20,7 +20,7 @@ from nlu.catalog import Service as CatalogService
 from nlu.catalog import StaffMember as CatalogStaff
 from scheduler.calendar import Business, load_business
 from store.hours import WEEKDAY_KEYS, HoursRange
-from store.models import ServiceType, Staff, StaffRole
+from store.models import OrganizationKind, ServiceType, Staff, StaffRole
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ class BusinessFacts:
     @property
     def name(self) -> str:
         return self.calendar.organization.name
+
+    @property
+    def is_platform(self) -> bool:
+        """Yume's own number, where new businesses sign up (`Organization.kind`)."""
+        return self.calendar.organization.kind == OrganizationKind.platform
 
     @property
     def tz(self) -> ZoneInfo:

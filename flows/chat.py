@@ -56,6 +56,7 @@ class Turn:
     person: Customer | Staff
     now: datetime
     heard: Heard
+    base_url: str = "http://127.0.0.1:8080"  # the deployment's public address (YUME_BASE_URL), for links
 
 
 class Chat:
@@ -65,6 +66,25 @@ class Chat:
     flow: ClassVar[type[StateMachine]]
     #: Events a chat may fall back to when the event it picked is not allowed in the current state.
     fallback_event: ClassVar[str] = "was_not_understood"
+    #: False for chats whose half-way requests never go stale (onboarding resumes where it was).
+    expires: ClassVar[bool] = True
+
+    @classmethod
+    def flows(cls) -> tuple[type[StateMachine], ...]:
+        """Every machine this chat runs (the owner's runs two: administration, and the staff's)."""
+        return (cls.flow,)
+
+    @classmethod
+    def knows_state(cls, state: str | None) -> bool:
+        """True for no state yet or a state of one of this chat's machines."""
+        return state is None or any(state in flow.states_map for flow in cls.flows())
+
+    @classmethod
+    def at_rest(cls, state: str | None) -> bool:
+        """Nothing pending: no state yet, an initial state, or a state none of its machines has."""
+        if state is None or not cls.knows_state(state):
+            return True
+        return any(flow.initial_state is not None and state == flow.initial_state.id for flow in cls.flows())
 
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
@@ -93,8 +113,10 @@ class Chat:
         pending = await self.events_for(self.heard)
         while pending:
             event = pending.pop(0)
+            machine = self._machine_for(event, machine, listeners)
             if event not in {e.id for e in machine.allowed_events}:
                 event = self.fallback_event
+                machine = self._machine_for(event, machine, listeners)
             if event != "was_not_understood":
                 self.data["misunderstood"] = 0
             self.events.append(event)
@@ -102,6 +124,17 @@ class Chat:
             if self.listen_again and not pending:
                 self.listen_again = False
                 pending = await self.events_for(self.heard)
+
+    def _machine_for(self, event: str, current: StateMachine, listeners: Sequence[object]) -> StateMachine:
+        """The running machine, or the other one of this chat when `event` belongs to it."""
+        wanted = self.machine_for(event)
+        if isinstance(current, wanted):
+            return current
+        return wanted(self, state_field="flow_state", listeners=list(listeners))
+
+    def machine_for(self, event: str) -> type[StateMachine]:
+        """The machine that takes `event` where the chat stands (one machine: always `flow`)."""
+        return self.flow
 
     async def events_for(self, heard: Heard) -> list[str]:
         """The machine events this message means in the current state (each role decides).
@@ -137,12 +170,12 @@ class Chat:
         value = self.data.get("expecting")
         return Expecting(value) if value else None
 
-    def ask(self, reply: Reply, expecting: Expecting | None, lead: str | None = None) -> None:
+    def ask(self, reply: Reply, expecting: Expecting | None, lead: str | None = None, separator: str = " ") -> None:
         """Say a question and remember it: its options, what it expects, how to ask it again.
 
-        `lead` ("¡Claro!") is said the first time only, not when the question is asked again.
+        `lead` ("¡Claro!", "Agregué a Pedro ✓") is said the first time only, not when the question is asked again.
         """
-        self.say(reply.prefixed(lead, separator=" "))
+        self.say(reply.prefixed(lead, separator=separator))
         self.data["question"] = reply.model_dump(mode="json")
         self.data["offered"] = [option.model_dump() for option in reply.options]
         self.data["expecting"] = expecting.value if expecting else None

@@ -6,7 +6,6 @@ The guards of `CustomerFlow` live here, as named facts; they read, they never wr
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -14,9 +13,8 @@ from sqlalchemy import select
 
 from flows.chat import Chat, Turn
 from flows.describe import appointment_info
+from flows.openings import Opening, openings_by_day
 from flows.replies import AppointmentInfo
-from scheduler.availability import Slot
-from scheduler.calendar import find_slots
 from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, ServiceType
 
 # What a half-collected request keeps in `flow_data` (forgotten when the chat is back at rest).
@@ -24,14 +22,6 @@ from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, Ser
 REMINDED_KEY = "reminded"
 REQUEST_KEYS = ("service_id", "date", "time", "part_of_day", "staff_id", "mode", "appointment_id",
                 "existing_id", "lost", "slot_note")
-
-
-@dataclass(frozen=True)
-class Opening:
-    """A bookable start on a day (local), with the slots behind it (one per free staff member)."""
-
-    start: datetime
-    slots: tuple[Slot, ...]
 
 
 class CustomerFacts(Chat):
@@ -147,9 +137,9 @@ class CustomerFacts(Chat):
         exclude = self.data.get("appointment_id") if self.moving else None
         key = (service.id, first, last, staff_id, exclude)
         if key not in self._openings_cache:
-            found = await find_slots(
+            self._openings_cache[key] = await openings_by_day(
                 self.session,
-                self.business.calendar,
+                self.business,
                 service,
                 first,
                 last,
@@ -157,14 +147,6 @@ class CustomerFacts(Chat):
                 staff_id=uuid.UUID(staff_id) if staff_id else None,
                 exclude_appointment_id=uuid.UUID(exclude) if exclude else None,
             )
-            by_day: dict[date, dict[datetime, list[Slot]]] = {}
-            for slot in found:
-                local = self.business.local(slot.start)
-                by_day.setdefault(local.date(), {}).setdefault(local, []).append(slot)
-            self._openings_cache[key] = {
-                day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())]
-                for day, starts in by_day.items()
-            }
         return self._openings_cache[key]
 
     async def info(self, appointment: Appointment) -> AppointmentInfo:

@@ -48,12 +48,15 @@ def part_of_day(moment: datetime) -> str:
     return "evening"
 
 
-def week_hours(hours: Mapping[int, Sequence[HoursRange]]) -> list[tuple[str, str]]:
-    """Opening hours grouped by equal consecutive days: [("Lunes a viernes", "10:00 AM a 8:00 PM"), …]."""
-    days = [_describe_day(tuple(hours.get(day, ()))) for day in range(7)]
+def week_hours(hours: Mapping[int, Sequence[HoursRange]], days: Sequence[int] = range(7)) -> list[tuple[str, str]]:
+    """Opening hours grouped by equal consecutive days: [("Lunes a viernes", "10:00 AM a 8:00 PM"), …].
+
+    `days` (0 = Monday) limits the list to some weekdays (the ones a change of hours touches).
+    """
     groups: list[tuple[int, int, str]] = []
-    for index, text in enumerate(days):
-        if groups and groups[-1][2] == text:
+    for index in sorted(days):
+        text = _describe_day(tuple(hours.get(index, ())))
+        if groups and groups[-1][2] == text and groups[-1][1] == index - 1:
             groups[-1] = (groups[-1][0], index, text)
         else:
             groups.append((index, index, text))

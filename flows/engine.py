@@ -59,9 +59,13 @@ from store.models import Customer
 log = logging.getLogger("yume.flows.engine")
 
 MAX_ATTEMPTS = 3
+# Where the Embedded Signup page is served when the deployment does not say (YUME_BASE_URL):
+# the address `yume serve` listens on by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 # Option ids the flows understand when tapped (anything else is read by the NLU from its title).
 KNOWN_OPTION_KINDS = {
     "slot", "day", "svc", "appt", "name", "yes", "no", "another", "move", "cancel", "allday", "confirm",
+    "cust", "nophone", "svcs", "staff", "done",
 }
 
 
@@ -99,11 +103,14 @@ class Engine:
         understander: Understander,
         clock: Clock | None = None,
         listeners: Sequence[object] = (),
+        base_url: str | None = None,
     ) -> None:
         self.database = database
         self.understander = understander
         self.clock: Clock = clock or SystemClock()
         self.listeners = list(listeners)
+        # The public address of this deployment: links Yume sends (a new business's /connect/…).
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.stats = EngineStats()
 
     # =========================================================================================
@@ -152,7 +159,7 @@ class Engine:
                 session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
             )
             conversation = await find_conversation(session, event.organization_id, sender.person) if sender else None
-            role = sender.role if sender else "customer"
+            role = role_in(business, sender.role if sender else "customer")
             return _Snapshot(
                 known=sender is not None,
                 role=role,
@@ -172,7 +179,7 @@ class Engine:
             expecting = Expecting(data["expecting"]) if data.get("expecting") else None
             options = [item["title"] for item in data.get("offered", [])]
         return NluContext(
-            now=now, catalog=business.catalog, role=Role(role), step=step, expecting=expecting, options=options
+            now=now, catalog=business.catalog, role=NLU_ROLES[role], step=step, expecting=expecting, options=options
         )
 
     async def _hear(self, event: InboundEvent, context: NluContext) -> Heard:
@@ -206,12 +213,13 @@ class Engine:
             profile_name=event.profile_name,
             now=now,
         )
+        role = role_in(business, sender.role)
         conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
-        if conversation.version != snapshot.version or sender.role != snapshot.role:
+        if conversation.version != snapshot.version or role != snapshot.role:
             if not last_attempt:
                 raise _ConversationMoved
             # Out of retries: read the message again while holding the lock.
-            context = self._nlu_context(business, sender.role, conversation, now)
+            context = self._nlu_context(business, role, conversation, now)
             heard = await self._hear(event, context)
         if await _already_processed(session, event.message_id):
             return []
@@ -224,10 +232,10 @@ class Engine:
                 return []  # a person has this chat: Yume stays silent
             hand_back(conversation, now)
 
-        conversation.role = sender.role
+        conversation.role = role
         conversation.wa_id = event.wa_id or conversation.wa_id
-        chat_class = chat_for(sender.role)
-        if conversation.flow_state not in (None, *chat_class.flow.states_map):
+        chat_class = chat_for(role)
+        if not chat_class.knows_state(conversation.flow_state):
             restart_flow(conversation, expired=False)  # the person's role changed since
         welcome_back = bool((conversation.flow_data or {}).get("expired"))
         if flow_is_stale(conversation, business.calendar.settings.stale_flow_minutes, now):
@@ -235,7 +243,7 @@ class Engine:
         if welcome_back:
             restart_flow(conversation, expired=False)
 
-        chat = chat_class(Turn(session, business, conversation, sender.person, now, heard))
+        chat = chat_class(Turn(session, business, conversation, sender.person, now, heard, self.base_url))
         if heard.media:
             chat.media_received(heard.media)
         else:
@@ -310,7 +318,7 @@ class Engine:
                 organization_id=conversation.organization_id,
                 conversation_id=conversation.id,
                 direction=Direction.inbound,
-                sender_type=SenderType.customer if sender.role == "customer" else SenderType.staff,
+                sender_type=SenderType.staff if sender.role in ("staff", "owner") else SenderType.customer,
                 content_type=event.media_type or event.kind,
                 text=event.text if event.kind != "reply" else event.reply_title,
                 payload=payload,
@@ -358,3 +366,14 @@ async def _already_processed(session: AsyncSession, message_id: str) -> bool:
     found = await session.execute(select(Message.id).where(Message.wa_message_id == message_id).limit(1))
     return found.scalar_one_or_none() is not None
 
+
+
+# The NLU knows three roles; someone signing a business up reads like an owner.
+NLU_ROLES: dict[str, Role] = {
+    "customer": Role.CUSTOMER, "staff": Role.STAFF, "owner": Role.OWNER, "onboarding": Role.OWNER,
+}
+
+
+def role_in(business: BusinessFacts, role: str) -> str:
+    """The role a sender chats in: on Yume's own number, anyone who is not its staff is signing up."""
+    return "onboarding" if business.is_platform and role == "customer" else role

@@ -14,13 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.fixture_file import Fixture, FixtureError, MessageExpectation
 from flows.messages import OutboundMessage
 from store.business_file import LoadedBusiness
 from store.conversations import Conversation, ConversationStatus
 from store.database import Database
-from store.models import Appointment, Customer, ServiceType, Staff, StaffRole, TimeBlock
+from store.hours import parse_weekly_hours, weekly_hours_to_json
+from store.models import Appointment, Customer, Location, Organization, ServiceType, Staff, StaffRole, TimeBlock
 from store.phones import (
     InvalidPhone,
     canonical_from_whatsapp_id,
@@ -176,6 +178,9 @@ async def check_final(fixture: Fixture, database: Database, loaded: LoadedBusine
             if not any(all(str(getattr(s, k, None)) == str(v) for k, v in wanted.items()) for s in staff_by_id.values()):
                 failures.append(f"final staff: expected {item}, found {[(s.name, s.phone, s.role) for s in staff_by_id.values()]}")
 
+        for item in expect.organizations or []:
+            failures += await _check_organization(session, item)
+
         if expect.handed_off is not None:
             conversations = (await session.execute(select(Conversation).where(Conversation.organization_id == org))).scalars().all()
             phones_off = set()
@@ -188,6 +193,42 @@ async def check_final(fixture: Fixture, database: Database, loaded: LoadedBusine
             wanted_off = {people.phone(who) for who in expect.handed_off}
             if wanted_off != phones_off:
                 failures.append(f"final handed_off: expected {sorted(wanted_off)}, found {sorted(phones_off)}")
+    return failures
+
+
+async def _check_organization(session: AsyncSession, item: dict[str, Any]) -> list[str]:
+    """A business signed up in the conversation: its status, services, staff and hours, as far as given."""
+    name = str(item.get("name"))
+    organization = (await session.execute(select(Organization).where(Organization.name == name))).scalars().first()
+    if organization is None:
+        return [f"final organizations: no business named {name!r}"]
+    failures: list[str] = []
+    if "status" in item and organization.status != item["status"]:
+        failures.append(f"final organizations: {name!r} has status {organization.status!r}, expected {item['status']!r}")
+    if "services" in item:
+        services = (await session.execute(select(ServiceType).where(ServiceType.organization_id == organization.id))).scalars().all()
+        found = sorted(f"{s.name} {s.price_cents // 100} {s.duration_minutes}" for s in services)
+        wanted = sorted(" ".join(str(part) for part in (s["name"], s["price"], s["minutes"])) for s in item["services"])
+        if found != wanted:
+            failures.append(f"final organizations: {name!r} services are {found} (name price minutes), expected {wanted}")
+    if "staff" in item:
+        staff = (await session.execute(select(Staff).where(Staff.organization_id == organization.id))).scalars().all()
+        for wanted_staff in item["staff"]:
+            fields = dict(wanted_staff)
+            if "phone" in fields:
+                fields["phone"] = canonical_phone(str(fields["phone"]))
+            if "role" in fields:
+                fields["role"] = StaffRole.employee if fields["role"] == "staff" else fields["role"]
+            if not any(all(str(getattr(s, k, None)) == str(v) for k, v in fields.items()) for s in staff):
+                failures.append(f"final organizations: {name!r} has no staff {wanted_staff}; found {[(s.name, s.phone, s.role) for s in staff]}")
+    if "hours" in item:
+        location = (await session.execute(select(Location).where(Location.organization_id == organization.id))).scalars().first()
+        stored = parse_weekly_hours(location.business_hours if location else {})
+        wanted_hours = parse_weekly_hours(item["hours"])
+        if any(tuple(stored.get(day, ())) != tuple(wanted_hours.get(day, ())) for day in range(7)):
+            failures.append(
+                f"final organizations: {name!r} hours are {weekly_hours_to_json(stored)}, expected {weekly_hours_to_json(wanted_hours)}"
+            )
     return failures
 
 

@@ -127,6 +127,8 @@ class FinalExpectations(BaseModel):
     customers: list[dict[str, Any]] | None = None
     staff: list[dict[str, Any]] | None = None
     handed_off: list[str] | None = None
+    # Extension (fixtures/README.md): businesses signed up during the conversation, by name.
+    organizations: list[dict[str, Any]] | None = None
 
 
 class Fixture(BaseModel):

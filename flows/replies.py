@@ -87,6 +87,11 @@ def _offer(text: str, choices: Sequence[Choice], list_button: str = "Ver opcione
     return Reply(text=text, purpose=purpose)
 
 
+def offer(text: str, choices: Sequence[Choice], list_button: str = "Ver opciones", purpose: str | None = None) -> Reply:
+    """Buttons for up to three short choices, else a list of up to ten rows (for the other reply modules)."""
+    return _offer(text, choices, list_button, purpose)
+
+
 # ---------------------------------------------------------------------------------------------
 # Values the templates talk about
 # ---------------------------------------------------------------------------------------------
@@ -157,8 +162,9 @@ def greeting(business: str, name: str | None) -> Reply:
 def staff_greeting(name: str) -> Reply:
     return Reply(
         text=(
-            f"¡Hola {fmt.first_name(name)}! Puedo mostrarte tu agenda («¿qué tengo hoy?») "
-            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»). ¿Qué necesitas?"
+            f"¡Hola {fmt.first_name(name)}! Puedo mostrarte tu agenda («¿qué tengo hoy?»), bloquear tiempo "
+            "(«bloquea de 2 a 3 para mi comida»), registrar un walk-in («llegó alguien para corte») "
+            "o ayudarte con tus clientes («el de las 11 no llegó», «dile a Roberto que lo esperamos»). ¿Qué necesitas?"
         )
     )
 
@@ -603,12 +609,6 @@ def not_allowed(owner: str | None) -> Reply:
     return Reply(text=f"Perdón, eso solo lo puede ver quien tiene permiso. Si lo necesitas, pídele a {who} que te lo dé. 🙏")
 
 
-def not_available_yet() -> Reply:
-    return Reply(
-        text="Eso todavía no lo puedo hacer por aquí. Por ahora puedo mostrarte tu agenda y bloquear tiempo."
-    )
-
-
 def ask_block_hours(day: date, today: date) -> Reply:
     return _offer(
         f"¿De qué hora a qué hora bloqueo {fmt.day_phrase(day, today)}? Por ejemplo: «de 2 a 4».",
@@ -677,8 +677,10 @@ def handed_back(customer: str, remaining: int) -> Reply:
 def staff_help() -> Reply:
     return Reply(
         text=(
-            "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado») "
-            "o bloquear tiempo («bloquea de 2 a 3 para mi comida»)."
+            "Perdón, no te entendí. Puedo mostrarte tu agenda («¿qué tengo hoy?», «mi agenda del sábado»), "
+            "bloquear tiempo («bloquea de 2 a 3 para mi comida»), registrar un walk-in («llegó alguien para corte»), "
+            "marcar citas («el de las 11 no llegó», «ya terminé con el de las 12») o ayudarte con un cliente "
+            "(«¿Juan ya había venido?», «dile a Roberto que lo esperamos», «cancela la cita de Juan»)."
         )
     )
 

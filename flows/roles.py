@@ -13,13 +13,16 @@ from statemachine import StateMachine
 
 from flows.chat import Chat
 from flows.customer_chat import CustomerChat
+from flows.onboarding_chat import OnboardingChat
+from flows.owner_chat import OwnerChat
 from flows.staff_chat import StaffChat
 from store.conversations import Conversation
 
 ROLE_CHATS: dict[str, type[Chat]] = {
     "customer": CustomerChat,
     "staff": StaffChat,
-    "owner": StaffChat,  # until the owner machine exists: everything staff can do
+    "owner": OwnerChat,  # everything staff can do (StaffFlow) plus administration (OwnerFlow)
+    "onboarding": OnboardingChat,  # anyone but its staff, on Yume's own number (Organization.kind platform)
 }
 
 
@@ -32,20 +35,15 @@ def machines() -> dict[str, type[StateMachine]]:
     """Every distinct role machine, by class name (diagrams and coverage)."""
     found: dict[str, type[StateMachine]] = {}
     for chat in ROLE_CHATS.values():
-        found.setdefault(chat.flow.__name__, chat.flow)
+        for flow in chat.flows():
+            found.setdefault(flow.__name__, flow)
     return found
-
-
-def at_rest(flow: type[StateMachine], state: str | None) -> bool:
-    """True when nothing is pending: no state yet, the initial state, or a state this machine lacks."""
-    initial = flow.initial_state
-    return state is None or state not in flow.states_map or (initial is not None and state == initial.id)
 
 
 def flow_is_stale(conversation: Conversation, stale_minutes: int, now: datetime) -> bool:
     """A request left half-way longer than the business's `stale_flow_minutes` ago."""
-    flow = chat_for(conversation.role).flow
-    if at_rest(flow, conversation.flow_state) or conversation.last_inbound_at is None:
+    chat = chat_for(conversation.role)
+    if not chat.expires or chat.at_rest(conversation.flow_state) or conversation.last_inbound_at is None:
         return False
     return now - conversation.last_inbound_at >= timedelta(minutes=stale_minutes)
 

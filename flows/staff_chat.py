@@ -1,168 +1,76 @@
-"""The facts and words behind `StaffFlow`: agendas, blocks, and taking a chat back from the owner."""
+"""What each step of a staff member's conversation says and does (the actions of `StaffFlow`).
+
+Reading order follows the machine: at rest, blocking time, no-shows and finished appointments,
+walk-ins, then repair. Errands for a customer live in `staff_errands.py`, the facts and guards
+in `staff_facts.py`, what messages mean in `staff_listening.py`.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
-from flows import replies
+from flows import replies, replies_staff
 from flows.agenda import staff_agenda
-from flows.chat import Chat, Heard
-from flows.describe import appointment_info
+from flows.describe import service_info
 from flows.handoff import hand_back, handed_off_conversations
+from flows.openings import openings_by_day
 from flows.replies import BlockInfo, Reply
+from flows.staff_errands import StaffErrands
+from flows.staff_facts import KNOWN_NAME_SOURCES
 from flows.staff_flow import StaffFlow
+from flows.staff_listening import KEPT_AT_REST
 from nlu.context import Expecting
-from nlu.understanding import Intent
 from scheduler import booking
 from scheduler.errors import BlockCollides, SchedulingError
-from store.models import ACTIVE_STATUSES, Appointment, Customer, Permission, Staff
+from store.models import ACTIVE_STATUSES, Appointment, AppointmentSource, Customer, NameSource, ServiceType
 from store.phones import display_phone
 
-# Staff actions the contract names that this machine does not do yet (see flows/README.md).
-LATER_ACTIONS = {
-    Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY,
-    Intent.MESSAGE_CUSTOMER, Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL,
-    Intent.ADD_STAFF, Intent.REMOVE_STAFF, Intent.SET_HOURS, Intent.ADD_SERVICE, Intent.UPDATE_SERVICE, Intent.STATS,
+BLOCK_STATES = ("asking_block_hours", "confirming_block")
+HELP_LINES = {
+    "asking_block_hours": "Dime las horas, por ejemplo «de 2 a 4» o «todo el día».",
+    "confirming_block": "Responde «sí» para bloquear (y cancelar esas citas) o «no» para dejarlo así.",
+    "choosing_no_show": "Dime cuál, por ejemplo «la de las 11», o elígela de la lista.",
+    "choosing_completed": "Dime cuál, por ejemplo «la de las 11», o elígela de la lista.",
+    "confirming_no_show": "Responde «sí» para marcarla como no-show o «no» para dejarla.",
+    "offering_to_message": "Responde «sí» (puedes agregar qué decirle) o «no».",
+    "choosing_walk_in_service": "Escríbeme el servicio, por ejemplo «corte», o elígelo de la lista.",
+    "asking_walk_in_phone": "Escríbeme su número, por ejemplo «55 1234 5678», o «sin teléfono».",
+    "asking_walk_in_name": "Solo necesito su nombre, por ejemplo «Ana».",
+    "offering_later_walk_in": "Responde «sí» para registrarlo a esa hora o «no».",
+    "asking_customer": "Escríbeme su nombre (por ejemplo «Juan Pérez») o su teléfono.",
+    "asking_message": "Escríbeme el mensaje tal como quieres que le llegue.",
+    "choosing_service_for_customer": "Escríbeme el servicio, por ejemplo «corte», o elígelo de la lista.",
+    "choosing_day_for_customer": "Dime el día, por ejemplo «mañana» o «el sábado».",
+    "choosing_slot_for_customer": "Escríbeme la hora, por ejemplo «a las 4», o elige una de la lista.",
+    "choosing_customer_appointment": "Dime cuál, por ejemplo «la del viernes», o elígela de la lista.",
+    "confirming_customer_cancel": "Responde «sí» para cancelarla o «no» para dejarla.",
 }
-BLOCK_KEYS = ("block_date", "block_start", "block_end", "block_reason", "all_day")
-DEFAULT_BLOCK = timedelta(hours=1)  # "bloquea las 4": one hour from then
 
 
-class StaffChat(Chat):
-    """One staff member's (or, for now, the owner's) conversation: the model `StaffFlow` runs on."""
+class StaffChat(StaffErrands):
+    """One staff member's conversation: the model `StaffFlow` runs on."""
 
     flow = StaffFlow
-
-    def __init__(self, turn: Any) -> None:
-        super().__init__(turn)
-        self.staff: Staff = turn.person
-        self._colliding: list[Appointment] | None = None
-
-    # =========================================================================================
-    # Listening
-    # =========================================================================================
-
-    async def events_for(self, heard: Heard) -> list[str]:
-        intent = heard.intent
-        if self.state == "ready":
-            return await self._at_rest(heard)
-        if intent == Intent.STOP:
-            return ["gave_up"]
-        if self.state == "asking_block_hours":
-            if self._remember_block(heard):
-                return ["gave_block_hours"]
-            if intent in (Intent.GREET, Intent.THANKS):
-                return ["digressed"]
-            return ["was_not_understood"]
-        if self.state == "confirming_block":
-            choice = heard.option.id if heard.option is not None else None
-            if choice == "yes" or intent in (Intent.AFFIRM, Intent.BLOCK_TIME):
-                return ["confirmed"]
-            if choice == "no" or intent == Intent.DENY:
-                return ["declined"]
-            if intent in (Intent.GREET, Intent.THANKS):
-                return ["digressed"]
-        return ["was_not_understood"]
-
-    async def _at_rest(self, heard: Heard) -> list[str]:
-        intent = heard.intent
-        if intent in (Intent.AFFIRM, Intent.THANKS) and self.staff.is_owner and await self._has_handed_off_chats():
-            return ["finished_with_customer"]
-        if intent == Intent.MY_SCHEDULE:
-            return ["asked_schedule"]
-        if intent == Intent.BUSINESS_SCHEDULE:
-            return ["asked_business_schedule"]
-        if intent == Intent.BLOCK_TIME:
-            for key in BLOCK_KEYS:
-                self.data.pop(key, None)
-            self._remember_block(heard)
-            return ["wants_to_block"]
-        if intent in LATER_ACTIONS:
-            return ["asked_for_later_action"]
-        if intent == Intent.GREET:
-            return ["greeted"]
-        if intent in (Intent.THANKS, Intent.GOODBYE, Intent.AFFIRM, Intent.DENY, Intent.STOP):
-            return ["thanked"]
-        return ["was_not_understood"]
-
-    def _remember_block(self, heard: Heard) -> bool:
-        """Keep the day, hours and reason of a block; True when the message gave any of them."""
-        slots = heard.slots
-        gave = False
-        if heard.option is not None and heard.option.id == "allday":
-            self.data["all_day"] = True
-            gave = True
-        if slots.date is not None:
-            self.data["block_date"] = slots.date.isoformat()
-            gave = True
-        if slots.time is not None:
-            self.data["block_start"] = slots.time.strftime("%H:%M")
-            self.data["block_end"] = slots.time_end.strftime("%H:%M") if slots.time_end else None
-            self.data.pop("all_day", None)
-            gave = True
-        if slots.reason:
-            self.data["block_reason"] = slots.reason
-        return gave
-
-    # =========================================================================================
-    # Facts the guards check
-    # =========================================================================================
-
-    def may_see_business_schedule(self) -> bool:
-        """Guard: the owner, or an employee allowed to see everyone's agenda."""
-        return self.staff.may(Permission.view_business_schedule)
-
-    def knows_block_hours(self) -> bool:
-        """Guard: we know when to block, and it has not already passed."""
-        span = self.block_span()
-        return span is not None and span[1] > self.now
-
-    async def block_collides(self) -> bool:
-        """Guard: active appointments fall inside the block."""
-        return bool(await self.colliding())
-
-    def block_span(self) -> tuple[datetime, datetime] | None:
-        """The block as aware instants, from what was said ("de 2 a 3", "las 4", "todo el día")."""
-        day = date.fromisoformat(self.data["block_date"]) if self.data.get("block_date") else self.today
-        if self.data.get("all_day"):
-            return self.business.at(day, time(0)), self.business.at(day + timedelta(days=1), time(0))
-        start_text = self.data.get("block_start")
-        if not start_text:
-            return None
-        start = self.business.at(day, time.fromisoformat(start_text))
-        end_text = self.data.get("block_end")
-        end = self.business.at(day, time.fromisoformat(end_text)) if end_text else start + DEFAULT_BLOCK
-        if end <= start:
-            end = start + DEFAULT_BLOCK
-        return start, end
-
-    async def colliding(self) -> list[Appointment]:
-        if self._colliding is None:
-            span = self.block_span()
-            if span is None:
-                return []
-            rows = await self.session.execute(
-                select(Appointment)
-                .where(
-                    Appointment.staff_id == self.staff.id,
-                    Appointment.status.in_(ACTIVE_STATUSES),
-                    Appointment.starts_at < span[1],
-                    Appointment.ends_at > span[0],
-                )
-                .order_by(Appointment.starts_at)
-            )
-            self._colliding = list(rows.scalars().all())
-        return self._colliding
-
-    async def _has_handed_off_chats(self) -> bool:
-        return bool(await handed_off_conversations(self.session, self.business.id))
 
     # =========================================================================================
     # At rest
     # =========================================================================================
+
+    async def run(self, listeners: Sequence[object] = ()) -> None:
+        """Run the turn; a request that ended at rest (even by an internal step) leaves nothing behind."""
+        await super().run(listeners)
+        if self.state == "ready":
+            self.on_enter_ready()
+
+    async def _at_rest(self, heard: Any) -> list[str]:
+        # A new request starts clean: whatever an internal step at rest left behind is forgotten.
+        self.data = {key: value for key, value in self.data.items() if key in KEPT_AT_REST}
+        return await super()._at_rest(heard)
 
     def greet(self) -> None:
         self.say(replies.staff_greeting(self.staff.name))
@@ -182,12 +90,11 @@ class StaffChat(Chat):
         heading = replies.agenda_heading(self.staff.name, day, self.today, whole_business=True)
         self.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, show_staff=True))
 
-    def say_not_allowed(self) -> None:
-        owner = self.business.owner
-        self.say(replies.not_allowed(owner.name if owner else None))
-
-    def say_not_available_yet(self) -> None:
-        self.say(replies.not_available_yet())
+    def say_not_allowed(self, event: str) -> None:
+        owner = self.business.owner.name if self.business.owner else None
+        self.say(
+            replies.not_allowed(owner) if event == "asked_business_schedule" else replies_staff.not_allowed_to_do(owner)
+        )
 
     async def hand_back_customer(self) -> None:
         """Yume answers the customer again (the most recently handed-off chat)."""
@@ -197,30 +104,28 @@ class StaffChat(Chat):
         customer = await self.session.get(Customer, latest.customer_id) if latest.customer_id else None
         self.say(replies.handed_back(_who(customer), len(chats) - 1))
 
+    # =========================================================================================
+    # Repair
+    # =========================================================================================
+
     def show_help(self) -> None:
         self.say(replies.staff_help())
-        for key in BLOCK_KEYS:
-            self.data.pop(key, None)
-        self.forget_question()
+        self.on_enter_ready()
 
     def on_enter_ready(self) -> None:
-        for key in BLOCK_KEYS:
-            self.data.pop(key, None)
-        self.forget_question()
+        self.data = {key: value for key, value in self.data.items() if key in KEPT_AT_REST}
 
     def help_line(self) -> str:
-        if self.state == "asking_block_hours":
-            return "Dime las horas, por ejemplo «de 2 a 4» o «todo el día»."
-        if self.state == "confirming_block":
-            return "Responde «sí» para bloquear (y cancelar esas citas) o «no» para dejarlo así."
-        return ""
+        return HELP_LINES.get(self.state, "")
 
     async def on_digressed(self) -> None:
-        """A greeting or thanks in the middle of a block: ask the pending question again."""
+        """A greeting or thanks in the middle of something: ask the pending question again."""
         self.reask()
 
-    def on_gave_up(self) -> None:
-        self.say(replies.block_not_made())
+    def on_gave_up(self, source: Any) -> None:
+        if self.quiet_stop:
+            return
+        self.say(replies.block_not_made() if source.id in BLOCK_STATES else replies_staff.dropped())
 
     # =========================================================================================
     # Blocking time
@@ -238,7 +143,7 @@ class StaffChat(Chat):
     async def on_enter_confirming_block(self) -> None:
         span = self.block_span()
         assert span is not None
-        colliding = [await appointment_info(self.session, self.business, a) for a in await self.colliding()]
+        colliding = [await self.info(a) for a in await self.colliding()]
         block = BlockInfo(self.business.local(span[0]), self.business.local(span[1]), self.data.get("block_reason"))
         self.ask(replies.confirm_block(block, colliding, self.today), Expecting.YES_NO)
 
@@ -261,29 +166,259 @@ class StaffChat(Chat):
             )
         except BlockCollides:
             # An appointment arrived between our check and the block: nothing was written.
-            self.say(Reply(text="Justo entró una cita a esa hora, así que no bloqueé nada. Pídemelo otra vez para revisarla."))
+            self.say(
+                Reply(
+                    text="Justo entró una cita a esa hora, así que no bloqueé nada. Pídemelo otra vez para revisarla."
+                )
+            )
             return
         except SchedulingError:
             self.say(replies.block_not_made())
             return
-        cancelled = [await appointment_info(self.session, self.business, a) for a in result.cancelled]
+        cancelled = [await self.info(a) for a in result.cancelled]
         block = BlockInfo(self.business.local(span[0]), self.business.local(span[1]), self.data.get("block_reason"))
         self.say(replies.blocked(block, self.today, bool(self.data.get("all_day")), len(cancelled)))
         await self._tell_cancelled_customers(result.cancelled, cancelled)
 
-    async def _tell_cancelled_customers(self, appointments: list[Appointment], infos: list[replies.AppointmentInfo]) -> None:
+    async def _tell_cancelled_customers(
+        self, appointments: list[Appointment], infos: list[replies.AppointmentInfo]
+    ) -> None:
         if not appointments:
             return
         for appointment, info in zip(appointments, infos):
             customer = await self.session.get(Customer, appointment.customer_id)
             if customer is not None:
-                self.notify(customer, replies.customer_told_cancelled_by_business(customer.name, self.staff.name, info, self.business.name))
+                self.notify(
+                    customer,
+                    replies.customer_told_cancelled_by_business(
+                        customer.name, self.staff.name, info, self.business.name
+                    ),
+                )
         for owner in self.owners:
             self.notify(owner, replies.notice_block_cancelled(self.staff.name, infos))
 
     def say_block_not_made(self) -> None:
         self.say(replies.block_not_made())
 
+    # =========================================================================================
+    # No-shows and finished appointments
+    # =========================================================================================
+
+    async def say_nothing_to_mark(self) -> None:
+        """Nothing started to mark; or the appointment meant has not begun yet (then say so)."""
+        not_yet = await self._appointment_of_business(self.data.get("mark_not_yet"))
+        info = await self.info(not_yet) if not_yet is not None else None
+        self.say(replies_staff.nothing_to_mark(self.mark_day, self.today, info))
+
+    async def on_enter_choosing_no_show(self) -> None:
+        await self._ask_which_to_mark("no_show")
+
+    async def on_enter_choosing_completed(self) -> None:
+        await self._ask_which_to_mark("completed")
+
+    async def _ask_which_to_mark(self, kind: str) -> None:
+        choices = set(self.data.get("mark_choices") or [])
+        infos = [await self.info(a) for a in await self.started_appointments() if str(a.id) in choices]
+        infos.sort(key=lambda a: self.data["mark_choices"].index(a.id))
+        reply = replies_staff.ask_which_to_mark(infos, kind, self.staff.is_owner, self.data.get("mark_note"))
+        self.ask(reply, Expecting.CHOICE)
+
+    async def on_enter_confirming_no_show(self) -> None:
+        appointment = await self.appointment_to_mark()
+        assert appointment is not None
+        self.ask(replies_staff.confirm_no_show(await self.info(appointment), self.staff.is_owner), Expecting.YES_NO)
+
+    async def on_enter_marked_no_show(self) -> None:
+        """Mark it; the question about messaging the customer carries the ✓ when it follows."""
+        appointment = await self.appointment_to_mark()
+        assert appointment is not None
+        try:
+            await booking.mark_no_show(
+                self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now
+            )
+        except SchedulingError:
+            self.say(replies_staff.mark_failed())
+            return
+        self.data["marked"] = True
+        if not await self.may_message_no_show():
+            self.say(replies_staff.marked_no_show(await self.info(appointment), offer_message=False))
+
+    async def on_enter_offering_to_message(self) -> None:
+        appointment = await self.appointment_to_mark()
+        assert appointment is not None
+        question = replies_staff.marked_no_show(await self.info(appointment), offer_message=True)
+        # Said once with the ✓; asked again (after "gracias", or help) without it.
+        lead, _, rest = question.text.partition(" ¿")
+        self.ask(question.model_copy(update={"text": f"¿{rest}"}), Expecting.YES_NO, lead=lead)
+
+    async def message_no_show(self) -> None:
+        appointment = await self.appointment_to_mark()
+        assert appointment is not None
+        customer = await self.session.get(Customer, appointment.customer_id)
+        assert customer is not None
+        info = await self.info(appointment)
+        message = replies_staff.no_show_message(
+            customer.name, info, self.today, self.business.name, self.data.get("message"), self.staff.name
+        )
+        self.notify(customer, message)
+        self.say(replies_staff.message_sent(message.text))
+
+    def say_not_marked(self) -> None:
+        self.say(replies_staff.not_marked())
+
+    def say_not_messaged(self) -> None:
+        self.say(replies_staff.not_messaged())
+
+    async def mark_completed(self) -> None:
+        appointment = await self.appointment_to_mark()
+        assert appointment is not None
+        try:
+            await booking.complete(
+                self.session, organization_id=self.business.id, appointment_id=appointment.id, now=self.now
+            )
+        except SchedulingError:
+            self.say(replies_staff.mark_failed())
+            return
+        self.say(replies_staff.marked_completed(await self.info(appointment), self.staff.is_owner))
+
+    # =========================================================================================
+    # Walk-ins
+    # =========================================================================================
+
+    async def on_enter_choosing_walk_in_service(self) -> None:
+        named = self.business.service(self.data.get("walk_in_service"))
+        note = replies_staff.not_your_service(named.name) if named is not None else None
+        services = [service_info(s) for s in await self.walk_in_services()]
+        self.ask(replies_staff.ask_walk_in_service(services, note), Expecting.SERVICE)
+
+    def on_enter_asking_walk_in_phone(self) -> None:
+        service = self.business.service(self.data["walk_in_service"])
+        assert service is not None
+        self.ask(replies_staff.ask_walk_in_phone(service.name), Expecting.PHONE)
+
+    def on_enter_asking_walk_in_name(self) -> None:
+        self.ask(replies_staff.ask_walk_in_name(self.data.get("walk_in_phone")), Expecting.NAME)
+
+    async def on_enter_walk_in_registered(self) -> None:
+        """Book now (or at the later time just accepted); when busy, find the next free time today."""
+        service = self.business.service(self.data["walk_in_service"])
+        assert service is not None
+        customer = await self._walk_in_customer_row()
+        later = self.data.pop("walk_in_next", None)
+        start = self.business.at(self.today, time.fromisoformat(later)) if later else None
+        staff_id = await self.walk_in_staff_id()
+        try:
+            if start is None and staff_id is not None:
+                appointment = await booking.walk_in(
+                    self.session,
+                    organization_id=self.business.id,
+                    staff_id=staff_id,
+                    service_id=service.id,
+                    customer_id=customer.id,
+                    now=self.now,
+                )
+            else:
+                # At a later time, or with whoever is free (an owner registering someone they do not attend).
+                appointment = await booking.book(
+                    self.session,
+                    organization_id=self.business.id,
+                    customer_id=customer.id,
+                    service_id=service.id,
+                    start=start or self.now.replace(second=0, microsecond=0),
+                    now=self.now,
+                    staff_id=staff_id,
+                    source=AppointmentSource.walk_in,
+                    policy=booking.STAFF_POLICY,
+                )
+        except SchedulingError:
+            await self._find_later_walk_in_time(service, staff_id)
+            return
+        info = await self.info(appointment)
+        attended_by = None if appointment.staff_id == self.staff.id else info.staff_name
+        self.say(
+            replies_staff.walk_in_registered(
+                customer.name,
+                _display(customer.phone),
+                service.name,
+                info.start,
+                start is None,
+                attended_by,
+            )
+        )
+        self.notify_owner_and_staff(
+            appointment.staff_id,
+            replies.notice_new_booking(info, for_staff=False),
+            replies.notice_new_booking(info, for_staff=True),
+        )
+
+    async def _walk_in_customer_row(self) -> Customer:
+        """The customer with the walk-in's phone, or a new one; a name staff give is kept."""
+        customer = await self.walk_in_customer()
+        name = self.data.get("walk_in_name")
+        if customer is None:
+            customer = Customer(
+                organization_id=self.business.id,
+                phone=self.data.get("walk_in_phone"),
+                name=name,
+                name_source=NameSource.staff if name else None,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            self.session.add(customer)
+            await self.session.flush()
+            self.data["walk_in_customer"] = str(customer.id)
+        elif name and customer.name_source not in KNOWN_NAME_SOURCES:
+            customer.name, customer.name_source, customer.updated_at = name, NameSource.staff, self.now
+        return customer
+
+    async def _find_later_walk_in_time(self, service: ServiceType, staff_id: uuid.UUID | None) -> None:
+        """The next free start today with this person (or anyone), offered next (or: no room today)."""
+        slots = await self._openings_today(service, staff_id)
+        later = [start for start in slots if start > self.now]
+        if not later:
+            self.say(replies_staff.walk_in_no_room(service.name))
+            return
+        self.data["walk_in_next"] = later[0].strftime("%H:%M")
+
+    async def _openings_today(self, service: ServiceType, staff_id: uuid.UUID | None) -> list[datetime]:
+        found = await openings_by_day(
+            self.session,
+            self.business,
+            service,
+            self.today,
+            self.today,
+            self.now,
+            staff_id=staff_id,
+            ignore_notice=True,
+        )
+        return [opening.start for opening in found.get(self.today, [])]
+
+    async def on_enter_offering_later_walk_in(self) -> None:
+        service = self.business.service(self.data["walk_in_service"])
+        assert service is not None
+        staff_id = await self.walk_in_staff_id()
+        busy = (
+            (
+                await self.session.execute(
+                    select(Appointment)
+                    .where(
+                        Appointment.staff_id == (staff_id or self.staff.id),
+                        Appointment.status.in_(ACTIVE_STATUSES),
+                        Appointment.starts_at <= self.now,
+                        Appointment.busy_until > self.now,
+                    )
+                    .limit(1)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        busy_with = await self.info(busy) if busy is not None and staff_id == self.staff.id else None
+        next_start = self.business.at(self.today, time.fromisoformat(self.data["walk_in_next"]))
+        self.ask(replies_staff.walk_in_busy(service.name, busy_with, next_start), Expecting.YES_NO)
+
+    def say_walk_in_not_registered(self) -> None:
+        self.say(replies_staff.walk_in_not_registered())
 
 
 def _who(customer: Customer | None) -> str:
@@ -291,3 +426,7 @@ def _who(customer: Customer | None) -> str:
     if customer is None:
         return "el cliente"
     return customer.name or (display_phone(customer.phone) if customer.phone else "el cliente")
+
+
+def _display(phone: str | None) -> str | None:
+    return display_phone(phone) if phone else None

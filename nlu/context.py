@@ -27,6 +27,7 @@ class Expecting(StrEnum):
     MESSAGE = "message"        # text to pass on to a customer
     REASON = "reason"
     HOURS = "hours"
+    OPENING_HOURS = "opening_hours"  # the business's weekly hours ("lunes a viernes de 10 a 8") → set_hours slots
     PRICE = "price"
     MINUTES = "minutes"
     STAFF = "staff"

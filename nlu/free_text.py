@@ -120,6 +120,10 @@ _RELAY = re.compile(
     r"\s*(?:,\s*)?(?:que|:|diciendo que|diciendole que|diciendo:)\s*(?P<msg>\S.*)$",
     re.DOTALL,
 )
+_RELAY_TO = re.compile(
+    r"\b(?:dile|digale|avisale|mandale|enviale|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)\s*[.!?]*$"
+)
 _WHO_PREFIX = re.compile(r"^(?:(?:el|la)\s+)?(?:cliente|clienta|señor|señora|senor|senora|sr\.?|sra\.?|don|doña|dona|joven|chavo)\s+")
 
 
@@ -140,6 +144,19 @@ def relayed_message(text: str) -> tuple[str | None, str | None]:
         words = _name_words_from(text[: match.end("who")], who_start)
         person = " ".join(words) or None
     return person, message or None
+
+
+def relay_recipient(text: str) -> str | None:
+    """Who to write to when no words are given yet: "mándale un mensaje a Roberto" → "Roberto"."""
+    folded = fold(text)
+    match = _RELAY_TO.search(folded)
+    if not match:
+        return None
+    who_start = match.start("who")
+    prefix = _WHO_PREFIX.match(folded[who_start : match.end("who")])
+    if prefix:
+        who_start += prefix.end()
+    return " ".join(_name_words_from(text[: match.end("who")], who_start)) or None
 
 
 _REASON_AFTER = re.compile(

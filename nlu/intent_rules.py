@@ -303,9 +303,18 @@ def _set_hours(text: str, cues: Cues) -> bool:
     return SET_HOURS.search(text) is not None and not re.search(r"\b(?:a que hora|hasta que hora)\b", text)
 
 
+# "Quiero cambiar un precio": changing a service without naming it yet (the flow asks which).
+UPDATE_SOME_SERVICE = re.compile(
+    r"\b(?:cambi\w*|actualiz\w*|modific\w*|sub\w*|baj\w*|ajust\w*)\b.{0,20}\b(?:precios?|duracion)\b"
+    r"(?:\s+(?:de|del|a)\s+(?:un|algun|los|mis|el)\s+servicios?)?\s*[?.!]*$"
+)
+
+
 def _update_service(text: str, cues: Cues) -> bool:
-    # A price or duration alone is not enough: the service being changed must be named.
-    return cues.has_service and UPDATE_SERVICE.search(text) is not None
+    # A price or duration alone is not enough: the service being changed must be named, or asked about.
+    if cues.has_service:
+        return UPDATE_SERVICE.search(text) is not None
+    return UPDATE_SOME_SERVICE.search(text) is not None
 
 
 def _remove_staff(text: str, cues: Cues) -> bool:

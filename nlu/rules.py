@@ -36,7 +36,12 @@ _ANSWER_EXPECTATIONS = frozenset(
 )
 _TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
 _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
-_CLOSED = re.compile(r"\b(?:no abrimos|no vamos a abrir|cerrado|cerramos todo el dia|descansamos|no trabajamos|no se trabaja)\b")
+# Only read as "closed" when no opening or closing time is given ("cerramos a las 8" is a closing time).
+# "…como barbero, hace de todo": every service, said while adding someone.
+_DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
+_CLOSED = re.compile(
+    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja)\b"
+)
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
 _FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|reservacion)\s+(?:de|del)\s+")
@@ -56,6 +61,14 @@ _NEW_SERVICE = re.compile(
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+# "No tiene", "sin teléfono": the walk-in left no number.
+_NO_PHONE = re.compile(r"^(?:sin|no hay|no dejo|no dio|no trae)\s+(?:(?:su|el|un)\s+)?(?:telefono|numero|cel|celular|whats|whatsapp)\b")
+# "ya", "es todo", "listo": nothing more to add to a list being collected (services, hours).
+_DONE_ADDING = re.compile(
+    r"^(?:ya|listo|ya esta|ya quedo|ya estuvo|es todo|ya es todo|eso es todo|seria todo|ya seria todo|son todos|"
+    r"ya son todos|nada mas|no mas|ya no|no|ninguno|ninguna|ya termine|termine|fin|ya no hay mas|no hay mas)"
+    r"(?:\s*(?:,|gracias|por ahora|ya|es todo|eso es todo|son todos|seria todo))*\s*[.!]*$"
+)
 _FREE_TEXT_SLOT: dict[Expecting, str] = {
     Expecting.MESSAGE: "message", Expecting.REASON: "reason", Expecting.SERVICE_NAME: "new_service",
     Expecting.FREE_TEXT: "message",
@@ -83,6 +96,7 @@ class _Message:
     text: str
     context: NluContext
     normalized: str
+    unphoned: str  # the text with its phone number blanked out ("Toño 55 1212 3434" → "Toño")
     phone: str | None
     minutes: int | None
     found: DateTimeFound
@@ -151,7 +165,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
     matcher = context.catalog.matcher()
     return _Message(
-        text=text, context=context, normalized=normalized, phone=phone_match.e164 if phone_match else None,
+        text=text, context=context, normalized=normalized, unphoned=masked, phone=phone_match.e164 if phone_match else None,
         minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
         matcher=matcher,
     )
@@ -184,6 +198,9 @@ def _read(text: str, context: NluContext) -> Reading:
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
         return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=person, message_text=relayed))
+    recipient = free_text.relay_recipient(text)
+    if recipient and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
+        return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=recipient))
     intent, foreign = ir.first_rule_intent(norm, cues)
     if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
         intent = Intent.OTHER
@@ -238,17 +255,31 @@ def _answer_to_question(message: _Message) -> Reading | None:
     rule_intent, _ = ir.first_rule_intent(norm, cues)
     digression = rule_intent is not None and rule_intent in _DIGRESSIONS_WHEN_ANSWERING
 
+    if expecting in (Expecting.SERVICE_NAME, Expecting.OPENING_HOURS) and _DONE_ADDING.match(norm):
+        return Reading(_build(Intent.DENY, message), certain=True)
+    if expecting == Expecting.SERVICE_NAME:
+        # A catalog word is fine in a new service's name ("Corte de niño"); a greeting or a question is not a name.
+        social = _social(message)
+        if social in (Intent.GREET, Intent.THANKS, Intent.GOODBYE) or "?" in message.text:
+            return None
+        return Reading(_build(Intent.INFORM, message, free=_new_service_answer(message.text)))
+    if expecting == Expecting.OPENING_HOURS:
+        if (message.has_datetime or _CLOSED.search(norm)) and not digression:
+            return Reading(_build(Intent.INFORM, message))
+        return None
+    if expecting == Expecting.FREE_TEXT and _social(message) in (Intent.GREET, Intent.THANKS, Intent.GOODBYE):
+        return None  # "hola" is not the name of a business
     if expecting in _TEXT_EXPECTATIONS:
         return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
     if expecting == Expecting.NAME:
-        name = free_text.name_answer(message.text)
+        name = free_text.name_answer(message.unphoned)
         if name and not digression:
             return Reading(_build(Intent.INFORM, message, person_name=name))
         return None
     if expecting == Expecting.PHONE:
         if message.phone:
             return Reading(_build(Intent.INFORM, message), certain=ir.is_only_courtesy(message.rest_tokens()))
-        if ir.DENY.match(norm):
+        if ir.DENY.match(norm) or _NO_PHONE.match(norm):
             return Reading(_build(Intent.DENY, message))
         return None
     if expecting == Expecting.PRICE:
@@ -349,15 +380,21 @@ def _resolved(message: _Message, intent: Intent, found: DateTimeFound | None = N
     found = found or message.found
     parts = found.parts
     context = message.context
-    if intent == Intent.SET_HOURS:
+    opening = _about_opening_hours(intent, context)
+    if opening:
         parts = _hours_parts(message, found)
     return resolve(
         parts,
         context.local_now,
         context.catalog.week_hours(),
         direction="past" if intent == Intent.STATS else "future",
-        time_use="opening" if intent == Intent.SET_HOURS else "appointment",
+        time_use="opening" if opening else "appointment",
     )
+
+
+def _about_opening_hours(intent: Intent, context: NluContext) -> bool:
+    """The owner setting hours, or answering the question about the weekly hours."""
+    return intent == Intent.SET_HOURS or (intent == Intent.INFORM and context.expecting == Expecting.OPENING_HOURS)
 
 
 def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
@@ -421,6 +458,13 @@ def _free_answer(text: str) -> str:
     return re.sub(r"^\s*(?:que|dile que|:)\s+", "", text.strip(), flags=re.IGNORECASE).strip().rstrip(".")
 
 
+def _new_service_answer(text: str) -> str:
+    """The name in "Corte de cabello, 150, 45 min" (the price and duration are read apart)."""
+    stop = re.search(r"\s*(?:[,;:]|\$|\b\d|\ba \$|\bcuesta\b|\by dura\b|\bdura\b)", text)
+    name = (text[: stop.start()] if stop and stop.start() > 0 else text).strip(" .,:;-")
+    return _free_answer(name) or text.strip()
+
+
 def _new_service_name(text: str) -> str | None:
     folded = fold(text)
     match = _NEW_SERVICE.search(folded)
@@ -461,14 +505,15 @@ def _build(
         "service": message.service.name if message.service else None,
         "person_name": person_name, "message": message_text,
     }
-    if message.found.weekday_range and intent in (Intent.ASK_HOURS, Intent.SET_HOURS):
+    opening = _about_opening_hours(intent, context)
+    if message.found.weekday_range and (intent == Intent.ASK_HOURS or opening):
         values["weekdays"] = [d for d in WEEKDAYS if d in message.found.weekday_range or d in (values["weekdays"] or [])]
         if intent == Intent.ASK_HOURS:
             values["date"] = values["date_end"] = None
 
     if intent == Intent.RESCHEDULE:
         values.update(_reschedule_dates(message, resolved))
-    if intent == Intent.SET_HOURS and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
+    if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
     if intent == Intent.BLOCK_TIME:
         values["reason"] = free_text.reason_of(text)
@@ -487,11 +532,16 @@ def _build(
     if intent == Intent.INFORM and free is not None:
         # A free-text answer is taken whole; its words are not read as dates or services.
         key = _FREE_TEXT_SLOT.get(expecting, "message") if expecting else "message"
+        kept = ("price", "minutes") if expecting == Expecting.SERVICE_NAME else ()
         for slot in ("date", "date_end", "time", "time_end", "part_of_day", "service", "price", "minutes", "staff"):
-            values[slot] = None
+            if slot not in kept:
+                values[slot] = None
+        if expecting == Expecting.SERVICE_NAME and values["price"] is None:
+            loose = _LOOSE_PRICE.search(norm)
+            values["price"] = loose["n"] if loose else None
         values[key] = free
     if expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF:
-        if _ALL_SERVICES.match(norm):
+        if _ALL_SERVICES.match(norm) or (intent == Intent.ADD_STAFF and _DOES_EVERYTHING.search(norm)):
             values["all_services"] = True
         else:
             names = message.matcher.find_services(norm)

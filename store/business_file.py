@@ -26,6 +26,7 @@ from store.models import (
     Location,
     NameSource,
     Organization,
+    OrganizationKind,
     ServiceType,
     Staff,
     StaffHours,
@@ -94,6 +95,8 @@ class BusinessSpec(BaseModel):
     timezone: str = DEFAULT_TIMEZONE
     address: str | None = None
     phone: str | None = None
+    # Extension: Yume's own number, where new businesses sign up by chat (fixtures/README.md).
+    platform: bool = False
     hours: dict[str, list[str]] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
     services: list[ServiceSpec] = Field(default_factory=list)
@@ -176,6 +179,7 @@ async def load_business(
         timezone=spec.timezone,
         settings=settings,
         wa_phone_number_id=wa_phone_number_id,
+        kind=OrganizationKind.platform if spec.platform else OrganizationKind.business,
     )
     session.add(organization)
     await session.flush()

@@ -24,6 +24,13 @@ class OrganizationStatus(StrEnum):
     churned = "churned"
 
 
+class OrganizationKind(StrEnum):
+    """A salon using Yume, or Yume's own number, where new businesses sign up by chat."""
+
+    business = "business"
+    platform = "platform"
+
+
 class BusinessSettings(BaseModel):
     """The knobs a business can turn; stored as JSON on the organization, defaults filled here."""
 
@@ -58,6 +65,8 @@ class Organization(SQLModel, table=True):
     connect_token: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
     timezone: str = Field(default=DEFAULT_TIMEZONE, sa_type=String(64))
     status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
+    # "platform": Yume's own WhatsApp number; whoever is not its staff is a business signing up.
+    kind: str = Field(default=OrganizationKind.business, sa_type=String(20), sa_column_kwargs={"server_default": "business"})
     plan: str = Field(default="free", sa_type=String(20))
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

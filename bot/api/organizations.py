@@ -28,7 +28,7 @@ from bot.api.fields import (
 from bot.api.routing import Call, NoQuery, RouteTable, validation_error
 from bot.errors import ApiError
 from store.hours import parse_weekly_hours, weekly_hours_to_json
-from store.models import BusinessSettings, Location, Organization, OrganizationStatus
+from store.models import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
 from store.organizations import DEFAULT_TIMEZONE
 
 routes = RouteTable("organizations")
@@ -78,6 +78,8 @@ class OrganizationCreate(RequestModel):
     business_hours: WeeklyHoursIn = Field(default_factory=dict)
     settings: SettingsChanges = Field(default_factory=SettingsChanges)  # type: ignore[valid-type]
     status: OrganizationStatus = OrganizationStatus.active
+    # "platform": Yume's own WhatsApp number, where businesses sign up by chat (one per deployment).
+    kind: OrganizationKind = OrganizationKind.business
 
 
 class OrganizationChanges(RequestModel):
@@ -104,6 +106,7 @@ class OrganizationOut(ResponseModel):
     phone: str | None
     timezone: str
     status: OrganizationStatus
+    kind: OrganizationKind
     plan: str
     address: str | None
     business_hours: WeeklyHoursOut
@@ -124,6 +127,7 @@ async def create_organization(call: Call[OrganizationCreate, NoQuery]) -> Organi
         phone=body.phone,
         timezone=body.timezone,
         status=body.status,
+        kind=body.kind,
         settings=_merged_settings({}, body.settings),
         created_at=call.now,
         updated_at=call.now,
@@ -212,6 +216,7 @@ def organization_out(organization: Organization, location: Location | None) -> O
         phone=organization.phone,
         timezone=organization.timezone,
         status=OrganizationStatus(organization.status),
+        kind=OrganizationKind(organization.kind),
         plan=organization.plan,
         address=location.address if location else None,
         business_hours=weekly_hours_text(location.business_hours if location else {}),  # type: ignore[arg-type]

@@ -180,7 +180,7 @@ def default_engine(database: Database, clock: Clock, settings: Settings | None =
     understander = build_understander(
         api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url
     )
-    return Engine(database, understander, clock)
+    return Engine(database, understander, clock, base_url=settings.base_url)
 
 
 def _secret(value: SecretStr | None) -> str | None:

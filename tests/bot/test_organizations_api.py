@@ -30,8 +30,15 @@ async def test_the_operator_creates_an_organization_with_hours_address_timezone_
         "connected": False,
     }
     assert org["created_at"].endswith("-06:00")  # shown in the business's timezone, with its offset
+    assert org["kind"] == "business"
     fetched = await api.call("GET", f"/api/v1/organizations/{org['id']}", token=OPERATOR_TOKEN)
     assert fetched.json == org
+
+
+async def test_the_operator_marks_yumes_own_number_as_the_platform(api: Api) -> None:
+    reply = await api.call("POST", "/api/v1/organizations", token=OPERATOR_TOKEN, json={"name": "Yume", "kind": "platform"})
+    assert reply.status == 201, reply.json
+    assert reply.json["kind"] == "platform"
 
 
 async def test_an_organization_reads_itself(api: Api, carlos: Tenant) -> None:

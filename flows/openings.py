@@ -1,0 +1,55 @@
+"""Free starts for a service, grouped by local day: what booking steps offer, for customers and staff."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.business import BusinessFacts
+from scheduler.availability import Slot
+from scheduler.calendar import find_slots
+from store.models import ServiceType
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A bookable start on a day (local), with the slots behind it (one per free staff member)."""
+
+    start: datetime
+    slots: tuple[Slot, ...]
+
+
+async def openings_by_day(
+    session: AsyncSession,
+    business: BusinessFacts,
+    service: ServiceType,
+    first: date,
+    last: date,
+    now: datetime,
+    *,
+    staff_id: uuid.UUID | None = None,
+    exclude_appointment_id: uuid.UUID | None = None,
+    ignore_notice: bool = False,
+) -> dict[date, list[Opening]]:
+    """Free starts per local day between two days (anyone who performs the service, unless one person)."""
+    found = await find_slots(
+        session,
+        business.calendar,
+        service,
+        first,
+        last,
+        now,
+        staff_id=staff_id,
+        exclude_appointment_id=exclude_appointment_id,
+        ignore_notice=ignore_notice,
+    )
+    by_day: dict[date, dict[datetime, list[Slot]]] = {}
+    for slot in found:
+        local = business.local(slot.start)
+        by_day.setdefault(local.date(), {}).setdefault(local, []).append(slot)
+    return {
+        day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())] for day, starts in by_day.items()
+    }
