@@ -27,12 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
 from flows.customer_facts import REMINDED_KEY
+from flows.customer_chat import CustomerChat
 from flows.customer_flow import CustomerFlow
 from flows.identity import address_of
 from flows.messages import OutboundMessage
 from flows.outbound import Outgoing, address_or_none, free_conversations, record_outbound
 from flows.replies import AppointmentInfo, Reply
-from flows.roles import at_rest
 from scheduler.clock import Clock
 from scheduler.reminders import due_reminder, due_starts, offsets_in_minutes
 from store.conversations import Conversation, ConversationStatus
@@ -243,7 +243,7 @@ def _reminder(business: _Business, address: str | None, item: _Due, now: datetim
 
 def _offer_answers(conversation: Conversation, reply: Reply, appointment_id: uuid.UUID, now: datetime) -> None:
     """At rest, the reminder's answers become the chat's offered options ("Confirmo" typed works too)."""
-    if conversation.status != ConversationStatus.active or not at_rest(CustomerFlow, conversation.flow_state):
+    if conversation.status != ConversationStatus.active or not CustomerChat.at_rest(conversation.flow_state):
         return  # in the middle of something (or with a person): taps still work, their ids say it all
     if conversation.flow_state is None:
         # Settled at rest now: starting the machine later would enter its first state and forget the options.
