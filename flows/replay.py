@@ -296,7 +296,11 @@ def _describe_failure(
 
 
 class FreshDatabases:
-    """A fresh database per fixture: a new SQLite file, or emptied tables in a private PostgreSQL schema."""
+    """A fresh database per fixture: a new SQLite file, or emptied tables in a private PostgreSQL schema.
+
+    The private schema is the only one on the search path, so tables an older Yume left in `public`
+    are never mistaken for ours.
+    """
 
     def __init__(self, url: str | None) -> None:
         self.url = normalize_database_url(url) if url else None
@@ -324,7 +328,7 @@ class FreshDatabases:
                 await connection.execute(text(f'CREATE SCHEMA "{self._schema}"'))
             await admin.dispose()
             self._postgres = Database(
-                self.url, connect_args={"server_settings": {"search_path": f"{self._schema},public"}}
+                self.url, connect_args={"server_settings": {"search_path": self._schema}}
             )
             await create_all(self._postgres.engine)
         names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)

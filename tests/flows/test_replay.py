@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main as yume
 from flows.expectations import check_messages, comparable
@@ -20,6 +23,7 @@ from flows.messages import OutboundMessage
 from flows.replay import replay_fixture
 from nlu.rules import RuleEngine
 from store.database import Database
+from tests.conftest import require_postgres
 
 BUSINESS = """
 name: Barbería Prueba
@@ -108,3 +112,24 @@ def test_yume_replay_prints_the_summary_line_and_fails_the_exit_code(tmp_path: P
     out = capsys.readouterr().out
     assert "FAIL" in out and "coverage CustomerFlow:" in out
     assert out.strip().splitlines()[-1] == "replay: 1 passed, 1 failed; inbound 2, outbound 2, claude calls 0"
+
+
+def test_replay_on_postgres_ignores_stale_tables_an_older_yume_left_in_public(
+    postgres_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_postgres(postgres_server)
+
+    async def stale_database() -> str:
+        url = await postgres_server.new_database_url(f"yume_stale_{uuid.uuid4().hex[:8]}")
+        stale = Database(url)
+        async with stale.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE organization (id uuid PRIMARY KEY, name text)"))
+        await stale.dispose()
+        return url
+
+    url = asyncio.run(stale_database())
+    _write(tmp_path, "prueba.yaml", BUSINESS)
+    _write(tmp_path, "bien.yaml", 'name: bien\nnow: "2026-03-10T11:00"\nbusiness: prueba.yaml\nturns:\n  - {from: juan, text: Hola, reply: {contains: [Hola]}}\n')
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert yume(["replay", str(tmp_path / "bien.yaml")]) == 0
+    assert capsys.readouterr().out.strip().endswith("replay: 1 passed, 0 failed; inbound 1, outbound 1, claude calls 0")
