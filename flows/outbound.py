@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_
@@ -39,7 +39,10 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
     conversations: dict[uuid.UUID, Conversation] = {}
     messages: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
-    for item in outgoing:
+    for position, item in enumerate(outgoing):
+        # Messages of one turn must leave in the order they were said: the outbox sends a person's
+        # next message only after the previous one, judged by created_at, so no two may tie.
+        written_at = now + timedelta(microseconds=position)
         organization_id = item.person.organization_id
         conversation = item.conversation or conversations.get(item.person.id)
         if conversation is None:
@@ -59,8 +62,8 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
                 "text": item.message.text,
                 "payload": body,
                 "status": "pending",
-                "sent_at": now,
-                "created_at": now,
+                "sent_at": written_at,
+                "created_at": written_at,
             }
         )
         outbox.append(
@@ -74,7 +77,7 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
                 "status": OutboxStatus.pending,
                 "attempts": 0,
                 "next_attempt_at": now,
-                "created_at": now,
+                "created_at": written_at,
             }
         )
     if not messages:

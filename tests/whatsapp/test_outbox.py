@@ -16,10 +16,12 @@ from bot.whatsapp.ratelimit import PerNumberRateLimit
 from bot.whatsapp.templates import TemplateCatalog
 from bot.whatsapp.transport import CloudTransport
 from flows.messages import Button, OutboundMessage, TemplateCall
+from flows.outbound import Outgoing, record_outbound
 from scheduler.clock import FrozenClock
 from store.channel import OutboxMessage, OutboxStatus
 from store.conversations import Message
 from store.models import Organization, OrganizationStatus
+from store.people import Customer
 from tests.whatsapp.support import SECRET_KEY, connect_business, customer_conversation, queue_message, seed_business
 
 NOW = datetime(2026, 1, 14, 18, 0, tzinfo=timezone.utc)
@@ -318,3 +320,16 @@ async def test_the_sender_keeps_to_twenty_messages_a_second_per_number(db, fake_
     await sender_for(db, fake_graph, http, clock, rate_per_second=20).drain()
     assert time.monotonic() - started >= 0.45
     assert len(fake_graph.messages()) == 11
+
+
+async def test_the_messages_of_one_turn_reach_the_person_in_the_order_they_were_said(
+    db, fake_graph, http, clock, business
+) -> None:
+    conversation = await customer_conversation(db, business, CUSTOMER, last_inbound_at=NOW)
+    said = ["Esa hora ya pasó.", "¿De qué hora a qué hora bloqueo?", "Por ejemplo: «de 2 a 4»."]
+    async with db.transaction() as session:
+        customer = await session.get(Customer, conversation.customer_id)
+        # One turn: every row written with the same `now`, as the engine does.
+        await record_outbound(session, [Outgoing(customer, OutboundMessage(to=CUSTOMER, text=text)) for text in said], NOW)
+    await sender_for(db, fake_graph, http, clock).drain()
+    assert [m["text"]["body"] for m in fake_graph.messages()] == said
