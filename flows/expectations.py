@@ -42,6 +42,12 @@ def comparable(value: str) -> str:
     return re.sub(r"\s+", " ", bare).strip()
 
 
+def comparable_pattern(pattern: str) -> str:
+    """A fixture regex made accent-blind like the text it searches; case stays (\\S is not \\s)."""
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def joined_text(messages: list[OutboundMessage]) -> str:
     """Everything readable in the messages to one person, joined with newlines."""
     return "\n".join(message.plain_text() for message in messages)
@@ -64,7 +70,7 @@ def check_messages(expectation: MessageExpectation, messages: list[OutboundMessa
     for unwanted in expectation.not_contains:
         if comparable(unwanted) and comparable(unwanted) in said:
             problems.append(f"should not contain {unwanted!r}")
-    if expectation.regex and not re.search(comparable(expectation.regex), said, re.IGNORECASE):
+    if expectation.regex and not re.search(comparable_pattern(expectation.regex), said, re.IGNORECASE):
         problems.append(f"should match /{expectation.regex}/")
     return problems
 

@@ -78,7 +78,7 @@ _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
      Intent.CUSTOMER_HISTORY}
 )
-_DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE})
+_DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SCHEDULE})
 
 
 @dataclass

@@ -48,6 +48,13 @@ def test_matching_ignores_case_accents_and_whitespace_runs() -> None:
     assert check_messages(MessageExpectation(regex="qu[eé] d[ií]a"), said) == []
     assert check_messages(MessageExpectation(not_contains=["DIA"]), said) == ["should not contain 'DIA'"]
     assert check_messages(MessageExpectation(none=True), said) == ["expected nothing to be sent"]
+
+
+def test_a_regex_keeps_its_character_classes_while_ignoring_case_and_accents() -> None:
+    said = [OutboundMessage(to="1", text="Esa hora ya pasó.\n¿De qué hora a qué hora bloqueo?")]
+    assert check_messages(MessageExpectation(regex="ya pasó[\\s\\S]*DE QUÉ HORA"), said) == []
+    assert check_messages(MessageExpectation(regex="\\S+ hora ya"), said) == []
+    assert check_messages(MessageExpectation(regex="^\\d"), said) == ["should match /^\\d/"]
     assert comparable("Peña  Ñandú") == "pena nandu"
 
 
