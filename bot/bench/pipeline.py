@@ -31,11 +31,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.bench.scratch import BenchError, drop_database, scratch_database
 from bot.demo import seed_demo
 from bot.whatsapp.channel import ChannelConfig, WhatsAppChannel, default_engine, setup_whatsapp
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
@@ -49,10 +49,6 @@ from store.migrate import upgrade_to_head
 SECRET = "bench-app-secret"
 SCRIPT = ("Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "a las 5", "Juan Pérez")
 NOW_LOCAL = "2027-01-13T10:00"  # a Wednesday morning: the demo barbershop is open tomorrow afternoon
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run here (not PostgreSQL, no CREATE DATABASE, …)."""
 
 
 @dataclass
@@ -105,38 +101,6 @@ class PipelineReport:
         if self.timed_out:
             lines.append("(stopped at the time limit: the figures cover what finished)")
         return lines
-
-
-# --- the scratch database ------------------------------------------------------------------------
-
-
-async def _scratch_database(url: str) -> tuple[str, str]:
-    parsed = make_url(url)
-    if parsed.get_backend_name() not in ("postgresql", "postgres"):
-        raise BenchError("yume bench pipeline runs on PostgreSQL: set DATABASE_URL=postgresql://user@host/db")
-    name = f"yume_bench_{uuid.uuid4().hex[:10]}"
-    admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        connection = await asyncpg.connect(admin, timeout=10)
-    except Exception as error:
-        raise BenchError(
-            f"cannot reach PostgreSQL at {parsed.render_as_string(hide_password=True)}: {error}"
-        ) from error
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    except Exception as error:
-        raise BenchError(f"cannot create a scratch database (the benchmark needs CREATEDB): {error}") from error
-    finally:
-        await connection.close()
-    return admin, name
-
-
-async def _drop(admin: str, name: str) -> None:
-    connection = await asyncpg.connect(admin, timeout=10)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 # --- load ----------------------------------------------------------------------------------------
@@ -277,7 +241,7 @@ class _ProbeTransport(DevTransport):
 
 async def run_pipeline_bench(database_url: str, conversations: int = 100, time_limit: float = 120.0) -> PipelineReport:
     """Run the floor and the pipeline on a scratch database; always drops it."""
-    admin, name = await _scratch_database(database_url)
+    admin, name = await scratch_database(database_url, "pipeline")
     database = Database(make_url(admin).set(database=name).render_as_string(hide_password=False))
     try:
         await upgrade_to_head(database.engine)
@@ -350,4 +314,4 @@ async def run_pipeline_bench(database_url: str, conversations: int = 100, time_l
         )
     finally:
         await database.dispose()
-        await _drop(admin, name)
+        await drop_database(admin, name)

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
+from bot.bench.scratch import BenchError, drop_database, scratch_database
 from flows.morning_agenda import send_morning_agendas
 from flows.reminders import due_appointments, send_due_reminders
 from scheduler.clock import FrozenClock
@@ -44,10 +45,6 @@ CUSTOMERS_PER_BUSINESS = 60
 TIMEZONES = (("America/Mexico_City", 4), ("America/Tijuana", 1))  # weights
 STEADY_MINUTES = 5
 TODAY = date(2027, 3, 10)  # a Wednesday; the 30 days run from 3 days before to 26 after
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run here (not PostgreSQL, no CREATE DATABASE, …)."""
 
 
 @dataclass
@@ -67,6 +64,7 @@ class RemindersReport:
     agenda_again: Timing
     plan_uses_index: bool
     plan: list[str] = field(default_factory=list)
+    scratch: str = ""
 
     def lines(self) -> list[str]:
         return [
@@ -81,12 +79,13 @@ class RemindersReport:
             f"{self.agenda_run.sent:,} agendas queued",
             f"morning-agenda run a minute later: {self.agenda_again.seconds * 1000:.1f} ms, {self.agenda_again.sent} queued",
             f"sweep query reads by ix_appointment_status_starts: {'yes' if self.plan_uses_index else 'NO'}",
+            f"scratch database: {self.scratch} (dropped)",
         ]
 
 
 async def run_reminders_bench(url: str | None, businesses: int = BUSINESSES, appointments: int = APPOINTMENTS) -> RemindersReport:
     """Seed a scratch database, time the sweeps, drop the database (also on failure)."""
-    admin, name = await _scratch_database(url or DEFAULT_SERVER)
+    admin, name = await scratch_database(url or DEFAULT_SERVER, "reminders")
     database = Database(make_url(admin).set(database=name).render_as_string(hide_password=False))
     try:
         await upgrade_to_head(database.engine)
@@ -120,10 +119,11 @@ async def run_reminders_bench(url: str | None, businesses: int = BUSINESSES, app
             agenda_again=agenda_again,
             plan_uses_index="ix_appointment_status_starts" in "\n".join(plan),
             plan=plan,
+            scratch=name,
         )
     finally:
         await database.dispose()
-        await _drop(admin, name)
+        await drop_database(admin, name)
 
 
 async def _timed(run: Any) -> Timing:
@@ -147,36 +147,6 @@ async def _check(database: Database, reminders: int, agendas: int) -> None:
         agenda_rows = (await session.execute(select(func.count()).select_from(MorningAgenda).where(MorningAgenda.sent))).scalar_one()
     if recorded != reminders or agenda_rows != agendas:
         raise BenchError(f"records disagree with messages: {recorded}/{reminders} reminders, {agenda_rows}/{agendas} agendas")
-
-
-# --- the scratch database ------------------------------------------------------------------------
-
-
-async def _scratch_database(url: str) -> tuple[str, str]:
-    parsed = make_url(url)
-    if parsed.get_backend_name() not in ("postgresql", "postgres"):
-        raise BenchError("yume bench reminders runs on PostgreSQL: set DATABASE_URL=postgresql://user@host/db")
-    admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"yume_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        connection = await asyncpg.connect(admin, timeout=10)
-    except Exception as error:
-        raise BenchError(f"cannot reach PostgreSQL at {parsed.render_as_string(hide_password=True)}: {error}") from error
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    except Exception as error:
-        raise BenchError(f"cannot create a scratch database (the benchmark needs CREATEDB): {error}") from error
-    finally:
-        await connection.close()
-    return admin, name
-
-
-async def _drop(admin: str, name: str) -> None:
-    connection = await asyncpg.connect(admin, timeout=10)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 # --- the workload --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 from bot.bench.pipeline import SCRIPT, BenchError, run_pipeline_bench
 from tests.conftest import require_postgres
 
