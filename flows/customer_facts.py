@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from flows.chat import Chat, Turn
 from flows.describe import appointment_info
-from flows.openings import Opening, openings_by_day
+from flows.openings import Opening, OpeningGuards, openings_by_day
 from flows.replies import AppointmentInfo
 from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, ServiceType
 
@@ -24,7 +24,7 @@ REQUEST_KEYS = ("service_id", "date", "time", "part_of_day", "staff_id", "mode",
                 "existing_id", "lost", "slot_note")
 
 
-class CustomerFacts(Chat):
+class CustomerFacts(Chat, OpeningGuards):
     """The facts of a customer's turn: who they are, what they asked for, what is free."""
 
     def __init__(self, turn: Turn) -> None:
@@ -52,20 +52,6 @@ class CustomerFacts(Chat):
         """Guard: we know which appointment to change (the customer named it, or has only one)."""
         return bool(self.data.get("appointment_id"))
 
-    async def day_has_openings(self) -> bool:
-        """Guard: a day was given and it has at least one free time for the service."""
-        day = self.wanted_day
-        if day is None or await self.service_to_schedule() is None:
-            return False
-        return bool(await self.openings_on(day))
-
-    async def picked_free_time(self) -> bool:
-        """Guard: a time was given and it is free (for anyone who does the service, or the chosen person)."""
-        start = self.wanted_start
-        if start is None:
-            return False
-        openings = await self.openings_on(start.date())
-        return any(opening.start == start for opening in openings)
 
     def lost_the_slot(self) -> bool:
         """Guard: the booking found the time taken a moment ago (another chat got it first)."""

@@ -53,3 +53,33 @@ async def openings_by_day(
     return {
         day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())] for day, starts in by_day.items()
     }
+
+
+class OpeningGuards:
+    """The two guards every booking step shares, for a chat that knows what is wanted.
+
+    The chat provides `wanted_day`, `wanted_start`, `service_to_schedule()` and `openings_on(day)`.
+    """
+
+    wanted_day: date | None
+    wanted_start: datetime | None
+
+    async def service_to_schedule(self) -> ServiceType | None:  # pragma: no cover - provided by the chat
+        raise NotImplementedError
+
+    async def openings_on(self, day: date) -> list[Opening]:  # pragma: no cover - provided by the chat
+        raise NotImplementedError
+
+    async def day_has_openings(self) -> bool:
+        """Guard: a day was given and it has at least one free time for the service."""
+        day = self.wanted_day
+        if day is None or await self.service_to_schedule() is None:
+            return False
+        return bool(await self.openings_on(day))
+
+    async def picked_free_time(self) -> bool:
+        """Guard: a time was given and it is free (for anyone who does the service, or the chosen person)."""
+        start = self.wanted_start
+        if start is None:
+            return False
+        return any(opening.start == start for opening in await self.openings_on(start.date()))

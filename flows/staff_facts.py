@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 
 from flows.chat import Chat, Turn
 from flows.describe import appointment_info
-from flows.openings import Opening, openings_by_day
+from flows.openings import Opening, OpeningGuards, openings_by_day
 from flows.references import names_match
 from flows.replies import AppointmentInfo
 from store.models import (
@@ -31,7 +31,7 @@ DEFAULT_BLOCK = timedelta(hours=1)  # "bloquea las 4": one hour from then
 KNOWN_NAME_SOURCES = (NameSource.customer, NameSource.staff, NameSource.contacts)
 
 
-class StaffFacts(Chat):
+class StaffFacts(Chat, OpeningGuards):
     """The facts of a staff member's turn: who writes, what they may do, what they point at."""
 
     def __init__(self, turn: Turn) -> None:
@@ -322,19 +322,6 @@ class StaffFacts(Chat):
             return None
         return self.business.at(day, time.fromisoformat(clock))
 
-    async def day_has_openings(self) -> bool:
-        """Guard: a day was given and it has at least one free time for the service."""
-        day = self.wanted_day
-        if day is None or await self.service_to_schedule() is None:
-            return False
-        return bool(await self.openings_on(day))
-
-    async def picked_free_time(self) -> bool:
-        """Guard: a time was given and it is free."""
-        start = self.wanted_start
-        if start is None:
-            return False
-        return any(opening.start == start for opening in await self.openings_on(start.date()))
 
     def lost_the_slot(self) -> bool:
         """Guard: the booking found the time taken a moment ago."""
