@@ -6,7 +6,7 @@ The guards of `CustomerFlow` live here, as named facts; they read, they never wr
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -58,18 +58,6 @@ class CustomerFacts(Chat, OpeningGuards):
         return bool(self.data.get("lost"))
 
     # -- the values behind the facts ----------------------------------------------------------
-
-    @property
-    def wanted_day(self) -> date | None:
-        value = self.data.get("date")
-        return date.fromisoformat(value) if value else None
-
-    @property
-    def wanted_start(self) -> datetime | None:
-        day, clock = self.wanted_day, self.data.get("time")
-        if day is None or not clock:
-            return None
-        return self.business.at(day, time.fromisoformat(clock))
 
     @property
     def moving(self) -> bool:

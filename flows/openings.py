@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,11 +59,24 @@ async def openings_by_day(
 class OpeningGuards:
     """The two guards every booking step shares, for a chat that knows what is wanted.
 
-    The chat provides `wanted_day`, `wanted_start`, `service_to_schedule()` and `openings_on(day)`.
+    The chat keeps the wanted day and time in `data` ("date", "time") and provides
+    `service_to_schedule()` and `openings_on(day)`.
     """
 
-    wanted_day: date | None
-    wanted_start: datetime | None
+    data: dict[str, Any]
+    business: BusinessFacts
+
+    @property
+    def wanted_day(self) -> date | None:
+        value = self.data.get("date")
+        return date.fromisoformat(value) if value else None
+
+    @property
+    def wanted_start(self) -> datetime | None:
+        day, clock = self.wanted_day, self.data.get("time")
+        if day is None or not clock:
+            return None
+        return self.business.at(day, time.fromisoformat(clock))
 
     async def service_to_schedule(self) -> ServiceType | None:  # pragma: no cover - provided by the chat
         raise NotImplementedError

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from flows import replies, replies_staff
 from flows.describe import service_info
 from flows.openings import Opening
+from flows.replies import Reply
 from flows.replies_staff import CustomerCard, History
 from flows.staff_facts import reachable
 from flows.staff_listening import StaffListening
@@ -213,9 +214,7 @@ class StaffErrands(StaffListening):
             self._lost_it()
             return
         info = await self.info(appointment)
-        told = reachable(customer)
-        if told:
-            self.notify(customer, replies_staff.customer_told_booked(customer.name, info, self.business.name))
+        told = self._tell_customer(customer, replies_staff.customer_told_booked(customer.name, info, self.business.name))
         self.say(replies_staff.booked_for_customer(info, self.today, told))
         self.notify_owner_and_staff(
             appointment.staff_id,
@@ -291,9 +290,7 @@ class StaffErrands(StaffListening):
             self.say(replies_staff.mark_failed())
             return
         info = await self.info(appointment)
-        told = reachable(customer)
-        if told:
-            self.notify(customer, replies_staff.customer_told_cancelled(customer.name, info, self.business.name))
+        told = self._tell_customer(customer, replies_staff.customer_told_cancelled(customer.name, info, self.business.name))
         self.say(replies_staff.cancelled_for_customer(info, self.today, told))
         self.notify_owner_and_staff(
             appointment.staff_id,
@@ -321,15 +318,20 @@ class StaffErrands(StaffListening):
             self._lost_it()
             return
         info = await self.info(appointment)
-        told = reachable(customer)
-        if told:
-            self.notify(customer, replies_staff.customer_told_moved(customer.name, info, self.business.name))
+        told = self._tell_customer(customer, replies_staff.customer_told_moved(customer.name, info, self.business.name))
         self.say(replies_staff.moved_for_customer(info, self.today, told))
         self.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_moved(info, before, for_staff=False),
             replies.notice_moved(info, before, for_staff=True),
         )
+
+    def _tell_customer(self, customer: Customer, reply: Reply) -> bool:
+        """Tell the customer what the business did for them; False when we have no way to reach them."""
+        if not reachable(customer):
+            return False
+        self.notify(customer, reply)
+        return True
 
     def say_appointment_kept(self) -> None:
         self.say(replies_staff.appointment_kept())

@@ -310,18 +310,6 @@ class StaffFacts(Chat, OpeningGuards):
             )
         return self.business.service(self.data.get("service_id"))
 
-    @property
-    def wanted_day(self) -> date | None:
-        value = self.data.get("date")
-        return date.fromisoformat(value) if value else None
-
-    @property
-    def wanted_start(self) -> datetime | None:
-        day, clock = self.wanted_day, self.data.get("time")
-        if day is None or not clock:
-            return None
-        return self.business.at(day, time.fromisoformat(clock))
-
 
     def lost_the_slot(self) -> bool:
         """Guard: the booking found the time taken a moment ago."""
