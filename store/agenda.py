@@ -72,6 +72,8 @@ class Appointment(SQLModel, table=True):
     source: str = Field(default=AppointmentSource.whatsapp, sa_type=String(20))
     price_cents: int = 0  # the price when booked; a later price change does not move it
     notes: str | None = Field(default=None, sa_type=String(2000))
+    # Booked for someone else («un corte para mi hijo»): the guest's name; the customer stays who booked.
+    guest_name: str | None = Field(default=None, sa_type=String(120))
     cancellation_reason: str | None = Field(default=None, sa_type=String(500))
     confirmed_by_customer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
