@@ -7,7 +7,6 @@ relies on. PostgreSQL: asyncpg, READ COMMITTED, row locks and exclusion constrai
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,12 +23,6 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL names a database Yume cannot use."""
-
-
-def database_url_from_env(environ: dict[str, str] | None = None) -> str:
-    """DATABASE_URL normalized to an async driver, or the embedded SQLite file."""
-    env = os.environ if environ is None else environ
-    return normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
 
 
 def normalize_database_url(url: str) -> str:

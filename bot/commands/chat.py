@@ -9,7 +9,8 @@ import sys
 
 from bot.chat import ChatSetupError, open_chat, parse_now, run_chat
 from scheduler.clock import FrozenClock, SystemClock
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import upgrade_to_head
 from store.organizations import DEFAULT_TIMEZONE
 
@@ -43,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _chat(args: argparse.Namespace) -> int:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         await upgrade_to_head(database.engine)
         clock = FrozenClock(parse_now(args.now, DEFAULT_TIMEZONE)) if args.now else SystemClock()

@@ -14,7 +14,8 @@ from flows.formatting import clock_time, long_date
 from scheduler.availability import distinct_starts
 from scheduler.calendar import find_slots, load_business
 from scheduler.clock import SystemClock
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import upgrade_to_head
 from store.models import ServiceType
 
@@ -37,7 +38,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
 
 async def _seed(reset: bool, show: bool) -> int:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         await upgrade_to_head(database.engine)
         now = SystemClock().now()

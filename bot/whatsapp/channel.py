@@ -177,9 +177,7 @@ def default_engine(database: Database, clock: Clock, settings: Settings | None =
 
     if settings is None:
         return Engine(database, build_understander(api_key=None), clock)
-    understander = build_understander(
-        api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url
-    )
+    understander = build_understander(**settings.nlu_options())  # YUME_NLU_TIMEOUT_S included
     return Engine(database, understander, clock, base_url=settings.base_url)
 
 
