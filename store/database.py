@@ -117,8 +117,11 @@ class Database:
 
 
 async def create_all(engine: AsyncEngine) -> None:
-    """Create the schema from the models, with the PostgreSQL extension the constraints need."""
+    """Create the schema from the models (stamped as the newest migration), with the PostgreSQL extension."""
+    from store.migrate import stamp_head  # Alembic is only needed here and for migrations
+
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
         await connection.run_sync(metadata.create_all)
+        await connection.run_sync(stamp_head)
