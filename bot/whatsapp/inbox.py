@@ -414,8 +414,11 @@ class InboxProcessor:
             return Outcome(done=True, note="already handled (recorded before a restart)")
         await self._acknowledge(organization_id, event)
         metrics.INBOUND_MESSAGES.labels(event.kind).inc()
-        with metrics.TURN_SECONDS.time():
-            await self.engine.handle(event)
+        started = time.perf_counter()
+        await self.engine.handle(event)
+        elapsed = time.perf_counter() - started
+        metrics.TURN_SECONDS.observe(elapsed)
+        log.info("%s message handled in %.0f ms", event.kind, elapsed * 1000)
         self.on_outbound()
         return Outcome(done=True)
 

@@ -255,6 +255,7 @@ class OutboxSender:
                 await self._handle_error(row, message, error)
                 return
         await self._sent(row, wamid)
+        log.info("sent outbox row %s as %s", row.id, wamid)
 
     async def _send(self, number: BusinessNumber, message: OutboundMessage, as_template: bool) -> str:
         payload = message_payload(message, as_template=as_template)
