@@ -6,7 +6,14 @@ from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, Appoin
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
-from store.organizations import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
+from store.organizations import (
+    BusinessSettings,
+    Location,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    SpecialDay,
+)
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.tokens import ApiToken
@@ -40,6 +47,7 @@ __all__ = [
     "ReviewRequest",
     "SenderType",
     "ServiceType",
+    "SpecialDay",
     "Staff",
     "StaffHours",
     "StaffRole",
