@@ -151,6 +151,8 @@ def _bookings_flushed(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bookings_committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the booking is real only when the outer transaction commits
     for source in session.info.pop(_PENDING_BOOKINGS, []):
         BOOKINGS.labels(str(source)).inc()
 
