@@ -9,7 +9,6 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.database import Database
 from store.migrate import head_revision, known_revisions, upgrade_to_head
 from tests.bot.api import OPERATOR_TOKEN
+from tests.helpers import eventually
 from tests.whatsapp.support import APP_SECRET, VERIFY_TOKEN, post_webhook, seed_business, text_message
 
 CUSTOMER = "5215598765432"
@@ -69,16 +69,6 @@ def _settings(**overrides: Any) -> Settings:
     )
 
 
-async def _eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def _scrape(client: Any) -> dict[str, Any]:
     response = await client.get("/metrics")
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain")
@@ -99,7 +89,7 @@ async def _answered(client: Any, wa_id: str) -> list[Any]:
     async def replies() -> list[Any]:
         return [message for message in channel.dev_transport.messages if message.to == wa_id]
 
-    return await _eventually(replies)
+    return await eventually(replies)
 
 
 # --- /metrics --------------------------------------------------------------------------------------
@@ -222,7 +212,7 @@ async def test_the_log_lines_of_one_message_share_its_id_and_never_show_the_phon
                            message_id=wamid)
     assert (await post_webhook(client, message)).status == 200
     await _answered(client, CUSTOMER)
-    await _eventually(lambda: _logged(json_log, "sent outbox row"))
+    await eventually(lambda: _logged(json_log, "sent outbox row"))
 
     lines = [json.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
     mine = [line for line in lines if line.get("message_id") == wamid]
