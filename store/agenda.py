@@ -45,6 +45,8 @@ class Appointment(SQLModel, table=True):
         CheckConstraint("starts_at < ends_at", name="ck_appointment_starts_before_ends"),
         CheckConstraint("ends_at <= busy_until", name="ck_appointment_buffer_after_end"),
         Index("ix_appointment_organization_starts", "organization_id", "starts_at"),
+        # The plan's monthly count: bookings made by one business in one month (store/plan.py).
+        Index("ix_appointment_organization_created", "organization_id", "created_at"),
         Index("ix_appointment_staff_starts", "staff_id", "starts_at"),
         # The background sweeps: reminders by start time, review requests by completion time.
         Index("ix_appointment_status_starts", "status", "starts_at"),

@@ -14,6 +14,7 @@ from store.organizations import (
     OrganizationStatus,
     SpecialDay,
 )
+from store.plan import PlanNotice
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.tokens import ApiToken
@@ -42,6 +43,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Permission",
+    "PlanNotice",
     "Reminder",
     "ReminderOutcome",
     "ReviewRequest",
