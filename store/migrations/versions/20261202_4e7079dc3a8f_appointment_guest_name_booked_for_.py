@@ -1,7 +1,7 @@
 """appointment guest name: booked for someone else
 
 Revision ID: 4e7079dc3a8f
-Revises: 09f35a7ef6e9
+Revises: 401b3bef43f2
 Create Date: 2026-12-02 06:06:21.286908
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '4e7079dc3a8f'
-down_revision: str | None = '09f35a7ef6e9'
+down_revision: str | None = '401b3bef43f2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
