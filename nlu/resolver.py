@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from nlu.understanding import WEEKDAYS, PartOfDay, Weekday
 
 RelativeDay = Literal["today", "tomorrow", "day_after_tomorrow", "yesterday", "day_before_yesterday"]
-Qualifier = Literal["this", "next", "next_week", "last"]
+Qualifier = Literal["this", "next", "next_week", "this_week", "last"]
 Period = Literal[
     "weekend", "next_weekend", "this_week", "next_week", "last_week",
     "this_month", "next_month", "last_month",
@@ -47,7 +47,8 @@ class DayParts(BaseModel):
     qualifier: Qualifier | None = Field(
         default=None,
         description="this = 'este viernes'/'hoy'; next = 'el próximo viernes'/'el viernes que viene'; "
-        "next_week = 'el viernes de la otra/próxima semana'; last = 'el viernes pasado'",
+        "next_week = 'el viernes de la otra/próxima semana'; this_week = 'el viernes de esta semana' "
+        "(Monday–Sunday, even if already past); last = 'el viernes pasado'",
     )
     day: int | None = Field(default=None, ge=1, le=31, description="day of the month, as said")
     month: int | None = Field(default=None, ge=1, le=12)
@@ -155,6 +156,8 @@ def _weekday(target: int, qualifier: Qualifier | None, today: dt.date, direction
     if qualifier == "next_week":
         next_monday = today + dt.timedelta(days=7 - current)
         return next_monday + dt.timedelta(days=target)
+    if qualifier == "this_week":
+        return today + dt.timedelta(days=target - current)
     if qualifier == "last" or (direction == "past" and qualifier != "this"):
         back = (current - target) % 7 or 7
         return today - dt.timedelta(days=back)

@@ -37,7 +37,12 @@ _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _WD2 = r"(?P<wd2>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")"
 _MONTH2 = _MONTH.replace("?P<mon>", "?P<mon2>")
-_NEXT_WEEK = r"de la (?:proxima|otra|siguiente) semana|de la semana que (?:viene|entra)"
+# Grouped: an alternation left bare here once let "de la semana que entra" match without a weekday.
+_NEXT_WEEK = (
+    r"(?:de la (?:proxima|otra|siguiente|entrante) semana|de la semana (?:que viene|que entra|proxima|siguiente|entrante))"
+)
+_NEXT_WEEK_FIRST = r"(?:la )?(?:(?:proxima|otra|siguiente) semana|semana que (?:viene|entra)|semana (?:proxima|entrante))"
+_THIS_WEEK = r"(?:de esta semana|de la semana en curso)"
 
 _MERIDIEMS: dict[str, str] = {
     "am": "am", "de la mañana": "am", "de la madrugada": "am",
@@ -88,7 +93,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
     "weekday_plural": re.compile(r"\blos (?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
-    "weekday_next_week": re.compile(rf"\b(?:el )?(?:otro )?{_WD} {_NEXT_WEEK}\b|\bel otro {_WD2}\b"),
+    "weekday_next_week": re.compile(
+        rf"\b(?:el |para el )?(?:otro |proximo |siguiente )?{_WD}(?: ,)? {_NEXT_WEEK}\b|\bel otro {_WD2}\b"
+        rf"|\b(?:para )?{_NEXT_WEEK_FIRST}(?: ,)? (?:el |para el )?(?P<wd3>lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b"
+    ),
+    "weekday_this_week": re.compile(rf"\b(?:el |para el |este )?{_WD}(?: ,)? {_THIS_WEEK}\b"),
     "weekday_last": re.compile(rf"\b(?:el )?{_WD} pasado\b"),
     "weekday_with_day": re.compile(rf"\b(?:el |este |para el )?{_WD} (?P<d>\d{{1,2}})(?: de {_MONTH})?\b(?! ?(?::|am|pm|horas|y media))"),
     "weekday_today": re.compile(rf"\b(?:hoy {_WD}|{_WD2} (?:de )?hoy)\b"),
@@ -277,8 +286,10 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     for match in scan.take("every_day"):
         weekdays = list(WEEKDAYS)
     for match in scan.take("weekday_next_week"):
-        word = match["wd"] or match["wd2"]
+        word = match["wd"] or match["wd2"] or match["wd3"]
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[word], qualifier="next_week")))
+    for match in scan.take("weekday_this_week"):
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier="this_week")))
     for match in scan.take("weekday_last"):
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier="last")))
     for match in scan.take("weekday_with_day"):
