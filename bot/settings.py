@@ -41,6 +41,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_base_url": "ANTHROPIC_BASE_URL",
     "nlu_model": "YUME_NLU_MODEL",
+    "nlu_timeout_s": "YUME_NLU_TIMEOUT_S",
     "meta_app_id": "META_APP_ID",
     "meta_app_secret": "META_APP_SECRET",
     "meta_webhook_verify_token": "META_WEBHOOK_VERIFY_TOKEN",
@@ -75,6 +76,8 @@ class Settings(BaseModel):
     anthropic_api_key: SecretStr | None = None  # absent: the offline rule-based NLU
     anthropic_base_url: str | None = None
     nlu_model: str | None = None  # absent: the NLU module's default model
+    # The whole Claude budget per message (call + one retry) before the rules answer.
+    nlu_timeout_s: float = Field(default=6.0, gt=0, le=60)
     meta_app_id: str | None = None
     meta_app_secret: SecretStr | None = None
     meta_webhook_verify_token: SecretStr | None = None

@@ -189,7 +189,8 @@ class Slots(BaseModel):
         return {key: value for key, value in data.items() if value not in ([], "")}
 
 
-Engine = Literal["rules", "claude"]
+# Which path decided the intent: the rules, the learned model (rules unsure), or Claude.
+Engine = Literal["rules", "model", "claude"]
 
 
 class Understanding(BaseModel):

@@ -178,7 +178,8 @@ def default_engine(database: Database, clock: Clock, settings: Settings | None =
     if settings is None:
         return Engine(database, build_understander(api_key=None), clock)
     understander = build_understander(
-        api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url
+        api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url,
+        timeout_s=settings.nlu_timeout_s,
     )
     return Engine(database, understander, clock, base_url=settings.base_url)
 
