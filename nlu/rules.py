@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from nlu import english, free_text, intent_rules as ir
+from nlu import english, free_text, intent_rules as ir, written_dates
 from nlu.guests import Guest, find_guest
 from nlu.side_questions import asks_to_book, side_questions
 from nlu.choices import is_choice_word, option_time, pick_option, tapped_option
@@ -209,7 +209,7 @@ def read_message(text: str, context: NluContext) -> Reading:
 def _analyse(text: str, context: NluContext) -> _Message:
     phone_match = find_phone(text)
     masked = text if phone_match is None else text[: phone_match.start] + " " + text[phone_match.end :]
-    normalized = normalize(masked)
+    normalized = normalize(written_dates.canonical(masked))  # «3/feb/2027» → «3/2/2027», via dateparser
     minutes, without_durations = find_minutes(normalized)
     time_options = any(option_time(option) for option in context.options)
     bare_time = (
