@@ -228,8 +228,6 @@ class CatalogMatcher:
                     continue
                 if size == 1 and i + 1 < len(tokens) and _looks_like_surname(tokens[i + 1], self.staff_words):
                     continue  # "Pedro Pérez" is another Pedro
-                if size == 1 and i > 0 and _looks_like_surname(tokens[i - 1], self.staff_words):
-                    continue  # "Gómez Ruiz", "Sra. Ruiz": another Ruiz
                 found[name] = key
         if len(found) != 1:
             return None

@@ -684,7 +684,7 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     """docs/nlu.md: next_only, asap, guest/guest_name/child (and the children's service), services asked, also."""
     norm, context, matcher = message.normalized, message.context, message.matcher
     extra: dict[str, object] = {}
-    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm):
+    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and not message.has_datetime:
         extra["next_only"] = True
     if message.asap and intent in _ASAP_INTENTS:
         extra["asap"] = True
