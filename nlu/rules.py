@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nlu import english, free_text, intent_rules as ir, written_dates
 from nlu.guests import Guest, find_guest
@@ -40,6 +42,11 @@ from nlu.understanding import (
     coerce_intent,
     intents_for,
 )
+
+if TYPE_CHECKING:
+    from nlu.learned import IntentModel
+
+log = logging.getLogger("yume.nlu.rules")
 
 _ANSWER_EXPECTATIONS = frozenset(
     {Expecting.DATE, Expecting.TIME, Expecting.SLOT, Expecting.CHOICE, Expecting.SERVICE, Expecting.SERVICES,
@@ -129,10 +136,13 @@ _DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SC
 
 @dataclass
 class Reading:
-    """One message read by the rules: the understanding and whether it is certain."""
+    """One message read by the rules: the understanding, whether it is certain, whether the rules are unsure."""
 
     understanding: Understanding
     certain: bool = False
+    # The intent came from no cue at all (`other`) or from a weak one: the learned model may read it instead.
+    unsure: bool = False
+    message: _Message | None = None
 
 
 @dataclass
@@ -168,18 +178,59 @@ class _Message:
         return [t for t in self.found.rest.split() if t not in taken]
 
 
+# The learned model decides only when it finds its intent more likely than all the others together.
+MODEL_THRESHOLD = 0.5
+
+
 class RuleEngine:
-    """Offline understanding with rules; also the fallback of the Claude engine."""
+    """Offline understanding with rules, and the learned model where the rules are unsure.
+
+    Also the fallback of the Claude engine. `backstop=False`: the rules alone.
+    """
 
     name = "rules"
 
-    def __init__(self) -> None:
+    def __init__(self, *, backstop: bool = True) -> None:
         self.stats = NluStats()
+        self.backstop = backstop
+        self._model: IntentModel | None | bool = None  # None: not loaded yet; False: there is none
 
     def read(self, text: str, context: NluContext) -> Understanding:
-        """Understand one message (synchronous, pure apart from the counters)."""
+        """Understand one message (synchronous; the model is loaded on the first unsure message)."""
         self.stats.messages += 1
-        return read_message(text, context).understanding
+        reading = read_message(text, context)
+        if reading.unsure and self.backstop and reading.message is not None:
+            learned = self._learned_reading(text, context, reading)
+            if learned is not None:
+                self.stats.model_answers += 1
+                return learned
+        return reading.understanding
+
+    def _learned_reading(self, text: str, context: NluContext, reading: Reading) -> Understanding | None:
+        model = self._get_model()
+        if model is None or reading.message is None:
+            return None
+        expecting = context.expecting.value if context.expecting else None
+        prediction = model.predict(text, context.role, expecting)
+        if prediction is None or prediction.probability < MODEL_THRESHOLD:
+            return None
+        if prediction.intent in (reading.understanding.intent, Intent.OTHER):
+            return None
+        understanding = _build(prediction.intent, reading.message)
+        understanding.engine = "model"
+        understanding.slots.language = reading.understanding.slots.language
+        return understanding
+
+    def _get_model(self) -> IntentModel | None:
+        if self._model is None:
+            from nlu.learned import model_for
+
+            try:
+                self._model = model_for() or False
+            except Exception:  # a broken cache or corpus must never cost an answer: the rules go on alone
+                log.exception("the learned NLU model could not be loaded; rules only")
+                self._model = False
+        return self._model or None
 
     async def understand(self, text: str, context: NluContext) -> Understanding:
         """The `Understander` interface."""
@@ -198,6 +249,7 @@ def read_message(text: str, context: NluContext) -> Reading:
         return Reading(Understanding(intent=Intent.OTHER))
     in_english = english.is_english(raw)
     reading = _read(english.to_spanish(raw) if in_english else raw, context)
+    reading.unsure = reading.unsure and not reading.certain
     understanding = reading.understanding
     if in_english:
         understanding.slots.language = "en"
@@ -265,11 +317,15 @@ def _read(text: str, context: NluContext) -> Reading:
     if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
         intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
     if intent is None and foreign is not None:
-        return Reading(_build(coerce_intent(foreign, context.role), message))
+        coerced = coerce_intent(foreign, context.role)
+        return Reading(_build(coerced, message), unsure=coerced == Intent.OTHER, message=message)
     if intent is None and _corrects_a_value(message):
         intent = Intent.INFORM  # "no, mejor el sábado", "mejor barba en vez de corte"
+    weak = False
     if intent is None:
         intent = _booking_or_question(message)
+        # Booking only because a service was named ("corte mañana") is the weakest cue.
+        weak = intent == Intent.BOOK and not (ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm) or ir.WANT.search(norm))
     if intent is None and ir.CORRECTION.search(norm) and message.has_data and ir.DENY.match(norm):
         intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
@@ -278,7 +334,8 @@ def _read(text: str, context: NluContext) -> Reading:
         # Data alone ("mañana a las 4", "mi número es…") informs; data inside an unrelated question does not.
         only_data = _only_lead_in(message.rest_tokens()) or context.expecting is not None or _AVAILABLE.search(norm)
         intent = Intent.INFORM if (message.has_data and only_data) or _named_only(message) else Intent.OTHER
-    return Reading(_build(intent, message))
+        weak = intent == Intent.OTHER
+    return Reading(_build(intent, message), unsure=weak, message=message)
 
 
 def _only_lead_in(tokens: list[str]) -> bool:

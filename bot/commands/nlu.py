@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", action="append", default=[], help="an option just offered (repeat, in order)")
     parser.add_argument("--step", help="the current flow step")
     parser.add_argument("-v", "--verbose", action="store_true", help="with --eval: list every mismatch (tuned files only)")
+    parser.add_argument(
+        "--no-model", action="store_true", help="the rules alone, without the learned model where they are unsure",
+    )
     parser.add_argument("--summary", action="store_true", help="with --eval: the tables only (use it for held-out files)")
     parser.add_argument(
         "--split", choices=["all", "tuned", "held-out"], default="all",
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"yume nlu: cannot read business {args.business}: {exc}", file=sys.stderr)
         return 2
-    understander = _understander(args.engine)
+    understander = _understander(args.engine, backstop=not args.no_model)
     if args.eval:
         return _run_eval(Path(args.eval), understander, verbose=args.verbose, summary=args.summary, split=args.split)
     if args.batch:
@@ -98,13 +101,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _understander(engine: str | None) -> Understander:
+def _understander(engine: str | None, *, backstop: bool = True) -> Understander:
     settings = NluSettings.from_env()
     if engine == "rules" or (engine is None and not settings.api_key):
-        return RuleEngine()
+        return RuleEngine(backstop=backstop)
     if not settings.api_key:
         print("yume nlu: no ANTHROPIC_API_KEY, the rule engine answers", file=sys.stderr)
-    return build_understander(**settings.as_kwargs()) if settings.api_key else RuleEngine()
+        return RuleEngine(backstop=backstop)
+    return build_understander(**settings.as_kwargs(), backstop=backstop)
 
 
 def _local_now(text: str | None, catalog: Catalog) -> dt.datetime:
