@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flows import formatting as fmt
-from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, offer
+from flows.replies import AppointmentInfo, Choice, DayOffer, Reply, ServiceInfo, day_choices, offer
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def walk_in_busy(service: str, busy_with: AppointmentInfo | None, next_start: da
     why = ""
     if busy_with is not None:
         who = busy_with.customer_name or busy_with.customer_phone or "un cliente"
-        why = f" (tienes a {who} hast{fmt.at_clock(busy_with.end)})"
+        why = f" (tienes a {who} hasta {fmt.the_clock(busy_with.end)})"
     return offer(
         f"Ahorita no tienes espacio para {service}{why}. Lo más pronto es hoy {fmt.at_clock(next_start)}. "
         "¿Lo registro a esa hora?",
@@ -344,19 +344,8 @@ def ask_service_for_customer(name: str | None, services: Sequence[ServiceInfo]) 
     )
 
 
-def day_choices(days: Sequence[tuple[date, datetime]], today: date) -> list[Choice]:
-    """One option per day with openings: (day, first opening)."""
-    choices = []
-    for day, first in days:
-        when = "Hoy" if day == today else "Mañana" if (day - today).days == 1 else None
-        since = f"desde {fmt.clock_time(first)}"
-        description = f"{when}, {since}" if when else since[0].upper() + since[1:]
-        choices.append(Choice(f"day:{day.isoformat()}", fmt.short_date(day), description))
-    return choices
-
-
 def ask_day_for_customer(
-    name: str | None, service: str, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None
+    name: str | None, service: str, days: Sequence[DayOffer], today: date, problem: str | None = None
 ) -> Reply:
     question = f"¿Para qué día agendo {service.lower()} a {fmt.first_name(name) or 'tu cliente'}?"
     if problem:
@@ -365,7 +354,7 @@ def ask_day_for_customer(
 
 
 def ask_new_day_for_customer(
-    appointment: AppointmentInfo, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None
+    appointment: AppointmentInfo, days: Sequence[DayOffer], today: date, problem: str | None = None
 ) -> Reply:
     question = (
         f"La cita de {_named(appointment)} es {fmt.day_phrase(appointment.start.date(), today)} "
@@ -467,12 +456,34 @@ def customer_told_moved(customer: str | None, appointment: AppointmentInfo, busi
     )
 
 
-def customer_told_cancelled(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
+def customer_told_cancelled(
+    customer: str | None, appointment: AppointmentInfo, business: str, words: str | None = None, staff: str | None = None
+) -> Reply:
+    said = f" {fmt.first_name(staff) or 'Te'} te manda decir: «{words}»." if words else ""
     return Reply(
         text=(
             f"{_hello(customer, business)} Tu cita de {appointment.service.lower()} del "
-            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} quedó cancelada. "
+            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} quedó cancelada.{said} "
             "Cuando quieras agendar otra, escríbeme por aquí."
         ),
         purpose="appointment_cancelled",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The day
+# ---------------------------------------------------------------------------------------------
+
+
+def next_appointment(appointment: AppointmentInfo | None, today: date) -> Reply:
+    """«¿Quién sigue?»: only the next appointment."""
+    if appointment is None:
+        return Reply(text="Ya no tienes más citas por ahora. 🙌")
+    when = "" if appointment.start.date() == today else f"{fmt.day_phrase(appointment.start.date(), today)} "
+    return Reply(
+        text=f"Sigue {_who(appointment.customer_name, appointment.customer_phone)} {when}{fmt.at_clock(appointment.start)}: {appointment.service}."
+    )
+
+
+def someones_agenda_heading(name: str, day: date, today: date) -> str:
+    return f"La agenda de {fmt.first_name(name)} {fmt.day_phrase(day, today)}:"

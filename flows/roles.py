@@ -16,8 +16,8 @@ from flows.core.chat import Chat as CoreChat
 from flows.core.drafts import FlowData
 from flows.customer.chat import CustomerChat
 from flows.onboarding_chat import OnboardingChat
-from flows.owner_chat import OwnerChat
-from flows.staff_chat import StaffChat
+from flows.owner.chat import OwnerChat
+from flows.staff.chat import StaffChat
 from store.conversations import Conversation
 
 ROLE_CHATS: dict[str, type[Chat | CoreChat]] = {
