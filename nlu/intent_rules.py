@@ -103,6 +103,13 @@ MY_SCHEDULE = _rx(
     r"^agenda (?:de |del |para )?(?:hoy|mañana|pasado mañana|el|la)\b",
     r"\bque tengo agendado\b",
 )
+# The week as a web page (docs/nlu.md `week_page`): a link, the web, or "ver mi semana".
+WEEK_PAGE = _rx(
+    r"\bver (?:mi|la|toda la|toda mi) semana\b",
+    r"\b(?:agenda|semana|calendario)\b.{0,12}\b(?:en (?:la )?(?:web|pagina|internet|linea|compu|computadora)|web)\b",
+    r"\b(?:link|liga|enlace|url|pagina)\b.{0,20}\b(?:agenda|semana|calendario)\b",
+    r"\b(?:agenda|semana|calendario)\b.{0,20}\b(?:link|liga|enlace)\b",
+)
 BUSINESS_SCHEDULE = _rx(
     r"\b(?:agenda|citas|calendario) (?:del negocio|de todos|general|completa|del salon|de la barberia|del local|del equipo|de la estetica|de todo el equipo)\b",
     r"\bcomo esta (?:el dia|la agenda|el negocio)\b",
@@ -336,6 +343,7 @@ def _business_schedule(text: str, cues: Cues) -> bool:
 # Priority order: the first rule (allowed for the role) that fires wins.
 RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.HUMAN, _search(HUMAN)),
+    IntentRule(Intent.WEEK_PAGE, _search(WEEK_PAGE)),
     IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
     IntentRule(Intent.REMOVE_STAFF, _remove_staff),
     IntentRule(Intent.ADD_SERVICE, _search(ADD_SERVICE)),

@@ -56,6 +56,7 @@ class Intent(StrEnum):
     WALK_IN = "walk_in"
     CUSTOMER_HISTORY = "customer_history"
     MESSAGE_CUSTOMER = "message_customer"
+    WEEK_PAGE = "week_page"  # extension (docs/nlu.md): the week's agenda as a web page
     # owner
     ADD_STAFF = "add_staff"
     REMOVE_STAFF = "remove_staff"
@@ -79,7 +80,7 @@ CUSTOMER_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
 STAFF_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
     Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL,
     Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.MARK_NO_SHOW,
-    Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY, Intent.MESSAGE_CUSTOMER,
+    Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY, Intent.MESSAGE_CUSTOMER, Intent.WEEK_PAGE,
 }
 OWNER_INTENTS: frozenset[Intent] = STAFF_INTENTS | {
     Intent.ADD_STAFF, Intent.REMOVE_STAFF, Intent.SET_HOURS, Intent.ADD_SERVICE,
@@ -97,6 +98,7 @@ _ROLE_EQUIVALENTS: dict[tuple[Role, Intent], Intent] = {
     (Role.STAFF, Intent.MY_APPOINTMENTS): Intent.MY_SCHEDULE,
     (Role.OWNER, Intent.MY_APPOINTMENTS): Intent.MY_SCHEDULE,
     (Role.CUSTOMER, Intent.MY_SCHEDULE): Intent.MY_APPOINTMENTS,
+    (Role.CUSTOMER, Intent.WEEK_PAGE): Intent.MY_APPOINTMENTS,
 }
 
 

@@ -25,10 +25,12 @@ CONTRACT_INTENTS = {
     "customer_history", "message_customer",
     "add_staff", "remove_staff", "set_hours", "add_service", "update_service", "stats",
 }
+# docs/nlu.md: Yume's extensions, for the flows.
+EXTENSION_INTENTS = {"week_page"}
 
 
-def test_intent_names_are_exactly_the_contracts() -> None:
-    assert {i.value for i in Intent} == CONTRACT_INTENTS
+def test_intent_names_are_the_contracts_and_the_documented_extensions() -> None:
+    assert {i.value for i in Intent} == CONTRACT_INTENTS | EXTENSION_INTENTS
 
 
 def test_customers_get_only_common_and_customer_intents() -> None:
