@@ -26,6 +26,7 @@ from bot.api.routing import Call, NoQuery, RouteTable
 from bot.api.tenancy import owned
 from bot.errors import ApiError, not_found
 from scheduler.calendar import staff_hours
+from store.agenda_queries import staff_members
 from store.hours import parse_weekly_hours, weekly_hours_to_json
 from store.models import Permission, ServiceType, Staff, StaffHours, StaffRole, StaffService
 from store.people import DEFAULT_EMPLOYEE_PERMISSIONS
@@ -89,10 +90,7 @@ class StaffList(ResponseModel):
 @routes.get("/organizations/{organization_id}/staff", query=StaffFilter, response=StaffList)
 async def list_staff(call: Call[Any, StaffFilter]) -> StaffList:
     """The staff, by name (active ones unless include_inactive=true)."""
-    query = select(Staff).where(Staff.organization_id == call.org.id).order_by(Staff.name, Staff.id)
-    if not call.query.include_inactive:
-        query = query.where(Staff.active.is_(True))
-    members = list((await call.session.execute(query)).scalars())
+    members = await staff_members(call.session, call.org.id, include_inactive=call.query.include_inactive)
     return StaffList(items=await staff_out(call, members))
 
 
