@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot import api, health, jobs
+from bot import api, health, jobs, pages
 from bot.whatsapp import channel as whatsapp
 from bot.errors import json_errors
 from bot.settings import Settings
@@ -27,6 +27,7 @@ FEATURES: tuple[Feature, ...] = (
     health.register,
     api.register,
     whatsapp.register,  # webhook, inbox/outbox loops, Embedded Signup page, dev transport endpoint
+    pages.register,  # the week agenda a staff member opens from WhatsApp (/{org}/agenda), the pages' stylesheet
     jobs.register,  # reminders, morning agendas, review requests, stale chats and takeovers (APScheduler)
 )
 

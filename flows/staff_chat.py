@@ -24,6 +24,7 @@ from flows.staff_errands import StaffErrands
 from flows.staff_facts import KNOWN_NAME_SOURCES
 from flows.staff_flow import StaffFlow
 from flows.staff_listening import KEPT_AT_REST
+from flows.week_page import week_page_link
 from nlu.context import Expecting
 from scheduler import booking
 from scheduler.errors import BlockCollides, SchedulingError
@@ -89,6 +90,10 @@ class StaffChat(StaffErrands):
         agenda = await staff_agenda(self.session, self.business, list(self.business.staff), day, self.now)
         heading = replies.agenda_heading(self.staff.name, day, self.today, whole_business=True)
         self.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, show_staff=True))
+
+    async def send_week_page(self) -> None:
+        link = await week_page_link(self.session, self.staff, self.now, self.turn.base_url)
+        self.say(replies_staff.week_page(link.url, self.business.local(link.expires_at), self.today, link.whole_business))
 
     def say_not_allowed(self, event: str) -> None:
         owner = self.business.owner.name if self.business.owner else None

@@ -57,6 +57,8 @@ class StaffFlow(StateMachine):
         ready.to.itself(internal=True, cond="may_see_business_schedule", on="show_business_schedule")
         | ready.to.itself(internal=True, on="say_not_allowed")
     )
+    # «ver mi semana»: a link to the week page (what they may see: everyone's, or only theirs).
+    asked_week_page = ready.to.itself(internal=True, on="send_week_page")
     # The owner says "listo" after talking to a customer: Yume takes that chat back.
     finished_with_customer = ready.to.itself(internal=True, on="hand_back_customer")
 

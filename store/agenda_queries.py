@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from store.agenda import Appointment, TimeBlock
-from store.people import Staff
+from store.people import Staff, StaffService
 
 RowT = TypeVar("RowT", bound=SQLModel)
 
@@ -90,3 +90,13 @@ async def rows_by_id(
     table = model.__table__  # type: ignore[attr-defined]
     query = select(model).where(table.c.organization_id == organization_id, table.c.id.in_(set(ids)))
     return {row.id: row for row in (await session.execute(query)).scalars()}  # type: ignore[attr-defined]
+
+
+async def staff_who_perform_services(session: AsyncSession, staff: Sequence[Staff]) -> set[uuid.UUID]:
+    """Those of `staff` who perform any service (an owner who only runs the place performs none)."""
+    ids = {member.id for member in staff if member.offers_all_services}
+    others = [member.id for member in staff if not member.offers_all_services]
+    if others:
+        rows = await session.execute(select(StaffService.staff_id).where(StaffService.staff_id.in_(others)).distinct())
+        ids.update(rows.scalars())
+    return ids

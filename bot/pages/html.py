@@ -25,8 +25,13 @@ _environment = jinja2.Environment(
 )
 _environment.globals["stylesheet"] = STYLESHEET_PATH
 
-# Pages carry secrets in their URLs (link tokens): never cached, never sent on as a Referer.
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+# Pages carry secrets in their URLs (link tokens): never cached, and other sites get at most our
+# origin as the Referer, never the path with the token.
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def render(template: str, **context: Any) -> str:

@@ -92,5 +92,10 @@ AGENDA_BAD_FORM = PageText(
     "La página estaba desactualizada. Vuelve a la semana y tócala otra vez.",
 )
 AGENDA_NOT_YOURS = PageText(
-    "Esta cita no la puedes marcar", "Solo quien atiende la cita, o el dueño, puede marcarla."
+    "Esta cita no la puedes marcar",
+    "Solo quien atiende la cita, o el dueño, puede marcarla, y solo cuando ya empezó.",
 )
+AGENDA_ALREADY_MARKED = PageText(
+    "Esta cita ya estaba marcada", "Alguien ya la marcó (o se canceló) antes que tú.", "Vuelve a la semana para verla."
+)
+NAMELESS_CUSTOMER = "Cliente sin nombre"
