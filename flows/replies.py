@@ -293,7 +293,7 @@ def ask_new_day(appointment: AppointmentInfo, offers: Sequence[DayOffer], today:
     else:
         text = (
             f"Veo que tienes tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
+            f"{fmt.at_clock(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
         )
     return _offer(text, _day_choices(offers, today), list_button="Ver días")
 
@@ -320,7 +320,9 @@ def day_problem(
     if kind == "too_far":
         return f"Solo agendamos con {horizon_days} días de anticipación como máximo."
     if taken_at is not None:
-        return f"Las {fmt.clock_time(taken_at)} ya están ocupadas y ya no me quedan horarios {when}."
+        taken = fmt.the_clock(taken_at)
+        busy = "ya está ocupada" if taken.startswith("la ") else "ya están ocupadas"
+        return f"{_upper_first(taken)} {busy} y ya no me quedan horarios {when}."
     return f"Ya no me quedan horarios {when}."
 
 
@@ -350,21 +352,28 @@ def offer_slots(
     return reply
 
 
-def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 60) -> str:
-    """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far")."""
-    at = fmt.clock_time(start)
+def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 60, step_minutes: int = 15) -> str:
+    """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far", "off_grid")."""
+    the = fmt.the_clock(start)
+    one = the.startswith("la ")
     when = fmt.day_phrase(start.date(), today)
     of_day = f"del {when[3:]}" if when.startswith("el ") else f"de {when}"
     if kind == "past":
-        return f"Las {at} {of_day} ya pasaron."
+        return f"{_upper_first(the)} {of_day} ya {'pasó' if one else 'pasaron'}."
     if kind == "too_soon":
         hours = fmt.duration(notice_minutes)
-        return f"Para las {at} ya no alcanzo: necesitamos al menos {hours} de anticipación."
+        return f"Para {the} ya no alcanzo: necesitamos al menos {hours} de anticipación."
     if kind == "closed":
-        return f"A las {at} no estamos abiertos {when}."
+        return f"{_upper_first(fmt.at_clock(start))} no estamos abiertos {when}."
     if kind == "too_far":
         return "Esa fecha todavía no está abierta para citas."
-    return f"Las {at} {of_day} ya están ocupadas."
+    if kind == "off_grid":
+        return f"{_upper_first(fmt.at_clock(start))} no tengo horario: las citas empiezan cada {step_minutes} minutos."
+    return f"{_upper_first(the)} {of_day} ya {'está ocupada' if one else 'están ocupadas'}."
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) -> Reply:
@@ -387,7 +396,7 @@ def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
 
 def slot_summary(service: str, start: datetime, today: date) -> str:
     """ "Corte de cabello, mañana viernes 15 de enero a las 4:00 PM"."""
-    return f"{service}, {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+    return f"{service}, {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"
 
 
 def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
@@ -408,7 +417,7 @@ def already_has_appointment(appointment: AppointmentInfo, today: date, more: int
     extra = f" (y {more} más)" if more else ""
     text = (
         f"Ya tienes una cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-        f"a las {fmt.clock_time(appointment.start)}{extra}. ¿Quieres agendar otra o cambiar esa?"
+        f"{fmt.at_clock(appointment.start)}{extra}. ¿Quieres agendar otra o cambiar esa?"
     )
     return _offer(
         text,
@@ -435,7 +444,7 @@ def ask_which_appointment(appointments: Sequence[AppointmentInfo], today: date, 
         )
         for a in appointments
     ]
-    lines = [f"{fmt.day_phrase(a.start.date(), today)} a las {fmt.clock_time(a.start)} – {a.service}" for a in appointments]
+    lines = [f"{fmt.day_phrase(a.start.date(), today)} {fmt.at_clock(a.start)} – {a.service}" for a in appointments]
     text = f"Tienes estas citas:\n{fmt.bullet_list(lines)}\n¿Cuál quieres {verb}?"
     reply = _offer(text, choices, list_button="Ver citas")
     if reply.buttons:
@@ -448,7 +457,7 @@ def moved(appointment: AppointmentInfo, today: date) -> Reply:
     return Reply(
         text=(
             f"Listo, cambié tu cita de {appointment.service.lower()} para {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. ¡Nos vemos!"
+            f"{fmt.at_clock(appointment.start)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
     )
@@ -457,7 +466,7 @@ def moved(appointment: AppointmentInfo, today: date) -> Reply:
 def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
         f"¿Cancelo tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-        f"a las {fmt.clock_time(appointment.start)}?"
+        f"{fmt.at_clock(appointment.start)}?"
     )
     return _offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, la mantengo")])
 
@@ -466,7 +475,7 @@ def cancelled(appointment: AppointmentInfo, today: date) -> Reply:
     return Reply(
         text=(
             f"Listo, cancelé tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
+            f"{fmt.at_clock(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
         ),
         purpose="confirmation",
     )
@@ -504,7 +513,7 @@ def notice_new_booking(appointment: AppointmentInfo, for_staff: bool) -> Reply:
     return Reply(
         text=(
             f"📅 Nueva cita {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
-            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}."
         ),
         purpose="notice",
     )
@@ -527,7 +536,7 @@ def notice_cancelled(appointment: AppointmentInfo, for_staff: bool) -> Reply:
     return Reply(
         text=(
             f"❌ Cita cancelada {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
-            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}."
         ),
         purpose="notice",
     )
@@ -651,7 +660,7 @@ def customer_told_cancelled_by_business(customer: str | None, staff: str, appoin
     return Reply(
         text=(
             f"Hola{who}, te escribimos de {business}. Una disculpa: {fmt.first_name(staff)} no podrá atenderte "
-            f"el {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}, así que tu cita de "
+            f"el {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}, así que tu cita de "
             f"{appointment.service.lower()} quedó cancelada. Si quieres, dime qué día te acomoda y te busco otro horario."
         ),
         purpose="appointment_cancelled",

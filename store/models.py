@@ -7,7 +7,14 @@ from store.agenda_links import AgendaLink
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
-from store.organizations import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
+from store.organizations import (
+    BusinessSettings,
+    Location,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    SpecialDay,
+)
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.signup_links import LinkState, SignupLink
@@ -45,6 +52,7 @@ __all__ = [
     "SenderType",
     "ServiceType",
     "SignupLink",
+    "SpecialDay",
     "Staff",
     "StaffHours",
     "StaffRole",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import JSONType, UTCDateTime, utcnow
@@ -84,5 +84,25 @@ class Location(SQLModel, table=True):
     is_primary: bool = True
     # {"mon": [["10:00", "14:00"], ["16:00", "20:00"]], "sun": []}: split shifts, empty = closed.
     business_hours: dict[str, list[list[str]]] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SpecialDay(SQLModel, table=True):
+    """A date whose opening hours differ from the week's, for every staff member: closed, or a short day.
+
+    `hours` has the day's ranges like one weekday of `Location.business_hours`; empty means closed
+    («el 24 de diciembre cerramos»). Appointments already booked are never cancelled by it: whoever
+    sets it is told which ones fall outside and decides.
+    """
+
+    __table_args__ = (UniqueConstraint("organization_id", "day", name="uq_specialday_organization_day"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    location_id: uuid.UUID | None = Field(default=None, foreign_key="location.id", ondelete="CASCADE")
+    day: date  # a day of the business's own calendar (local)
+    hours: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
+    reason: str | None = Field(default=None, sa_type=String(200))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
