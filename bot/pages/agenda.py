@@ -165,6 +165,7 @@ async def show_week(request: web.Request, session: AsyncSession, visit: Visit) -
         staff_hours=await staff_hours(session, ids),
         appointments=await _listed(session, visit, appointments),
         blocks=blocks,
+        special=visit.business.special,
     )
     return page(
         "agenda.html",
@@ -293,7 +294,8 @@ def add_agenda_routes(app: web.Application) -> None:
     """The week page, an appointment's page and its one action."""
 
     async def without_slash(request: web.Request) -> web.Response:
-        raise web.HTTPMovedPermanently(request.rel_url.with_path(request.path.rstrip("/")).human_repr())
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPMovedPermanently(request.path.rstrip("/") + query)
 
     app.router.add_get(WEEK_ROUTE, show_week, name="agenda_week")
     app.router.add_get(WEEK_ROUTE + "/", without_slash)

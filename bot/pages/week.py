@@ -17,13 +17,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows import formatting as fmt
-from scheduler.availability import working_windows
+from scheduler.availability import NO_SPECIAL_DAYS, DatedHours, working_windows
 from store.hours import WeeklyHours
 from store.models import Appointment, Staff, TimeBlock
 
 DAY_MINUTES = 24 * 60
 DEFAULT_HOURS = (9, 19)  # a week with no opening hours at all still gets a readable grid
 MIN_BOX_MINUTES = 15
+SPECIAL_CLOSED = "cerrado por día especial"
+SPECIAL_HOURS = "horario especial"
 
 STATUS_LABELS = {
     "confirmed": "Confirmada",
@@ -83,6 +85,7 @@ class DayView:
     is_today: bool
     closed: bool  # nobody works and nothing is booked: one "Cerrado" line instead of a grid
     lanes: list[Lane]
+    special: str | None = None  # a dated closure or short day of the business
     now_top: float | None = None
 
 
@@ -124,13 +127,14 @@ def build_week(
     staff_hours: Mapping[uuid.UUID, WeeklyHours],
     appointments: Sequence[Listed],
     blocks: Sequence[TimeBlock],
+    special: DatedHours = NO_SPECIAL_DAYS,
 ) -> Week:
-    """The week starting `monday`, a lane per staff member in `columns`."""
+    """The week starting `monday`, a lane per staff member in `columns`; `special` days replace their weekday's hours."""
     days = [monday + timedelta(days=offset) for offset in range(7)]
     windows = {
         (day, member.id): [
             (_wall(w.start, day, tz), _wall(w.end, day, tz))
-            for w in working_windows(day, tz, business_hours, staff_hours.get(member.id))
+            for w in working_windows(day, tz, business_hours, staff_hours.get(member.id), special)
         ]
         for day in days
         for member in columns
@@ -163,6 +167,7 @@ def build_week(
                 is_today=day == today,
                 closed=closed,
                 lanes=lanes,
+                special=(SPECIAL_CLOSED if not special[day] else SPECIAL_HOURS) if day in special else None,
                 now_top=(now_minutes - first) / 60 if day == today and first <= now_minutes <= last else None,
             )
         )

@@ -83,7 +83,7 @@ async def _grid(page: Any) -> list[dict[str, Any]]:
 async def test_the_owners_link_opens_the_week_with_everyone_in_their_column_at_the_right_time(
     db, aiohttp_server, phone
 ) -> None:
-    [rosa, _, _], clock = await _links_from_chat(db, EL_CENTRO)
+    [rosa, *_], clock = await _links_from_chat(db, EL_CENTRO)
     base = await _serve(aiohttp_server, db, clock)
     response = await phone.goto(base + rosa)
     assert response.status == 200
@@ -123,7 +123,7 @@ async def test_the_owners_link_opens_the_week_with_everyone_in_their_column_at_t
 
 
 async def test_an_employee_without_permission_sees_only_their_own_column(db, aiohttp_server, phone) -> None:
-    [_, pedro, luis], clock = await _links_from_chat(db, EL_CENTRO)
+    [_, pedro, luis, *_], clock = await _links_from_chat(db, EL_CENTRO)
     base = await _serve(aiohttp_server, db, clock)
     await phone.goto(base + pedro)
     assert "Tu agenda, Pedro Ruiz" in await phone.locator("main").inner_text()
@@ -144,7 +144,7 @@ async def test_an_employee_without_permission_sees_only_their_own_column(db, aio
 
 
 async def test_a_staff_member_marks_todays_appointment_completed_from_the_page(db, aiohttp_server, phone) -> None:
-    [_, pedro, _], clock = await _links_from_chat(db, EL_CENTRO)
+    [_, pedro, *_], clock = await _links_from_chat(db, EL_CENTRO)
     base = await _serve(aiohttp_server, db, clock)
     await phone.goto(base + pedro)
     await _follow(phone, phone.locator("#d-2026-03-13 a.appt").first)
@@ -189,6 +189,12 @@ async def test_across_tijuanas_clock_changes_appointments_stay_on_their_wall_clo
         "Paty Núñez 10:00 AM · $200 Manicure · Confirmada",
         "Mayra León 10:00 AM · $450 Uñas acrílicas · Confirmada",
     ]
+    # The business's dated closure and short day are shaded like any closed time.
+    assert await phone.locator("#d-2027-03-11 h2").inner_text() == "Jueves 11 de marzo · cerrado por día especial"
+    assert await phone.locator("#d-2027-03-11 .closed-day").inner_text() == "Cerrado"
+    assert "horario especial" in await phone.locator("#d-2027-03-10 h2").inner_text()
+    karla_wednesday = phone.locator("#d-2027-03-10 .column[data-staff='Karla Soto'] .off")
+    assert await karla_wednesday.count() == 1, "open 10 to 2 only: closed from 2 PM to the grid's end"
     await _follow(phone, phone.get_by_role("link", name="Semana siguiente →"))
     assert [(box["day"], box["staff"], box["at"]) for box in await _grid(phone)] == [
         ("2027-03-15", "Lupita Ramos", "10:00")
@@ -208,7 +214,7 @@ async def test_across_tijuanas_clock_changes_appointments_stay_on_their_wall_clo
 
 
 async def test_an_expired_or_another_businesss_link_gets_a_spanish_403(db, aiohttp_server, phone) -> None:
-    [rosa, _, _], clock = await _links_from_chat(db, EL_CENTRO)
+    [rosa, *_], clock = await _links_from_chat(db, EL_CENTRO)
     [lupita], _ = await _links_from_chat(db, TIJUANA)
     base = await _serve(aiohttp_server, db, clock)
     el_centro = rosa.split("/agenda")[0]
