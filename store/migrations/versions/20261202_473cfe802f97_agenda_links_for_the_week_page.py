@@ -5,7 +5,7 @@ digest only, with the CSRF token of the page's one action.
 
 Revision ID: 473cfe802f97
 Revises: fd8bfba2618b
-Create Date: 2026-11-26 10:00:00
+Create Date: 2026-12-02 10:00:00
 """
 
 from collections.abc import Sequence

@@ -6,7 +6,7 @@ over with a fresh 7-day expiry; the organization's connect_token column goes awa
 
 Revision ID: fd8bfba2618b
 Revises: 09f35a7ef6e9
-Create Date: 2026-11-26 09:00:00
+Create Date: 2026-12-02 09:00:00
 """
 
 import hashlib
