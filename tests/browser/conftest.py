@@ -60,6 +60,7 @@ def chromium_endpoint() -> Iterator[str]:
         [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: nothing it signals reaches the test worker
     )
     try:
         port_file = Path(profile, "DevToolsActivePort")

@@ -16,18 +16,9 @@ from store.signup_links import find_signup_link, issue_signup_link
 from store.types import utcnow
 from tests.browser.pages import FAKE_POPUP, FAKE_SDK, SDK_URL, assert_fits_a_phone, button_look
 from tests.whatsapp.conftest import config_for
-from tests.whatsapp.support import RecordingEngine, seed_business
+from tests.whatsapp.support import RecordingEngine, onboarding_business_with_link
 
 BRAND_BLUE = "rgb(24, 119, 242)"
-
-
-async def _business_with_link(db: Database) -> tuple[Organization, str]:
-    loaded = await seed_business(db, phone_number_id=None, waba_id=None)
-    async with db.transaction() as session:
-        organization = await session.get(Organization, loaded.organization_id)
-        organization.status = OrganizationStatus.onboarding
-        token = await issue_signup_link(session, organization.id, utcnow())
-    return organization, token
 
 
 async def _serve(aiohttp_server: Any, db: Database, *, clock: Any = None, **config: Any) -> str:
@@ -47,7 +38,7 @@ async def _fake_meta(page: Any) -> None:
 async def test_a_blocked_facebook_sdk_is_explained_with_a_retry_and_the_button_looks_disabled_until_ready(
     db, aiohttp_server, phone
 ) -> None:
-    _, token = await _business_with_link(db)
+    _, token = await onboarding_business_with_link(db)
     base = await _serve(aiohttp_server, db)
     await phone.route(SDK_URL, lambda route: route.abort("blockedbyclient"))  # an ad blocker
     await phone.goto(f"{base}/connect/{token}")
@@ -71,7 +62,7 @@ async def test_a_blocked_facebook_sdk_is_explained_with_a_retry_and_the_button_l
 
 
 async def test_an_sdk_that_never_arrives_times_out_with_the_same_help(db, aiohttp_server, phone) -> None:
-    _, token = await _business_with_link(db)
+    _, token = await onboarding_business_with_link(db)
     base = await _serve(aiohttp_server, db)
     stalled: list[Any] = []
     await phone.route(SDK_URL, lambda route: stalled.append(route))  # a network that swallows it
@@ -89,7 +80,7 @@ async def test_an_sdk_that_never_arrives_times_out_with_the_same_help(db, aiohtt
 async def test_an_owner_connects_and_reopening_the_link_says_it_is_connected(
     db, aiohttp_server, phone, fake_graph
 ) -> None:
-    organization, token = await _business_with_link(db)
+    organization, token = await onboarding_business_with_link(db)
     base = await _serve(aiohttp_server, db, graph_url=fake_graph.url)
     await _fake_meta(phone)
     await phone.goto(f"{base}/connect/{token}")
@@ -112,7 +103,7 @@ async def test_an_owner_connects_and_reopening_the_link_says_it_is_connected(
 
 
 async def test_each_kind_of_dead_link_gets_its_own_readable_page(db, aiohttp_server, phone) -> None:
-    organization, first = await _business_with_link(db)
+    organization, first = await onboarding_business_with_link(db)
     async with db.transaction() as session:
         second = await issue_signup_link(session, organization.id, utcnow())
         expired = await issue_signup_link(session, organization.id, utcnow() - timedelta(days=8))
@@ -140,7 +131,7 @@ async def test_each_kind_of_dead_link_gets_its_own_readable_page(db, aiohttp_ser
 
 
 async def test_without_the_meta_settings_the_owner_gets_a_page_that_says_so(db, aiohttp_server, phone) -> None:
-    _, token = await _business_with_link(db)
+    _, token = await onboarding_business_with_link(db)
     base = await _serve(aiohttp_server, db, app_id=None)
     requested: list[str] = []
     phone.on("request", lambda request: requested.append(request.url))

@@ -10,22 +10,13 @@ from datetime import timedelta
 from bot.whatsapp.tokens import decrypt_token
 from scheduler.clock import FrozenClock
 from store.models import Organization, OrganizationStatus
-from store.signup_links import SignupLink, find_signup_link, issue_signup_link
+from store.signup_links import SignupLink, find_signup_link
 from store.types import utcnow
 from tests.whatsapp.conftest import config_for
-from tests.whatsapp.support import SECRET_KEY, RecordingEngine, seed_business
+from tests.whatsapp.support import SECRET_KEY, RecordingEngine, onboarding_business_with_link
 
 WABA = "102290129340398"
 NUMBER = "1122334455667"
-
-
-async def _onboarding_business(db) -> tuple[Organization, str]:
-    loaded = await seed_business(db, phone_number_id=None, waba_id=None)
-    async with db.transaction() as session:
-        organization = await session.get(Organization, loaded.organization_id)
-        organization.status = OrganizationStatus.onboarding
-        token = await issue_signup_link(session, organization.id, utcnow())
-    return organization, token
 
 
 async def _link(db, token) -> SignupLink:
@@ -41,7 +32,7 @@ async def _organization(db, organization_id) -> Organization:
 
 
 async def test_the_connect_page_loads_the_sdk_for_business_app_onboarding_and_posts_the_code(db, make_channel) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db))
     response = await client.get(f"/connect/{token}")
     assert response.status == 200 and response.content_type == "text/html"
@@ -73,7 +64,7 @@ async def test_an_unknown_link_is_a_spanish_404_page(db, make_channel) -> None:
 async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_encrypted_and_activates(
     db, make_channel, fake_graph
 ) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     answer = await client.post(
         f"/connect/{token}",
@@ -109,7 +100,7 @@ async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_e
 
 
 async def test_a_phone_number_id_from_the_popup_skips_the_lookup(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA, "phone_number_id": "5550001"})
     assert answer.status == 200
@@ -118,7 +109,7 @@ async def test_a_phone_number_id_from_the_popup_skips_the_lookup(db, make_channe
 
 
 async def test_when_meta_refuses_nothing_is_stored_and_the_owner_can_retry(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     fake_graph.fail(100, edge="subscribed_apps")
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
@@ -129,7 +120,7 @@ async def test_when_meta_refuses_nothing_is_stored_and_the_owner_can_retry(db, m
 
 
 async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     fake_graph.fail(100, edge="smb_app_data", times=1)
     assert (await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})).status == 200
@@ -137,7 +128,7 @@ async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_chann
 
 
 async def test_malformed_submissions_are_400(db, make_channel, fake_graph) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     for body in ({"waba_id": WABA}, {"code": "c", "waba_id": "12; DROP"}, {"code": "", "waba_id": WABA}):
         assert (await client.post(f"/connect/{token}", json=body)).status == 400
@@ -146,7 +137,7 @@ async def test_malformed_submissions_are_400(db, make_channel, fake_graph) -> No
 
 
 async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, make_channel) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None))
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
     assert answer.status == 503
@@ -155,7 +146,7 @@ async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, m
 async def test_yume_connect_issues_a_fresh_one_time_link(db, make_channel) -> None:
     from bot.commands.connect import _issue
 
-    organization, old_token = await _onboarding_business(db)
+    organization, old_token = await onboarding_business_with_link(db)
     link = await _issue(db.url, "https://yume.example", "Barbería Don Carlos")
     assert link is not None and link.startswith("https://yume.example/connect/")
     client, _ = await make_channel(engine=RecordingEngine(db))
@@ -166,7 +157,7 @@ async def test_yume_connect_issues_a_fresh_one_time_link(db, make_channel) -> No
 
 
 async def test_a_copied_link_with_a_trailing_slash_opens_the_same_page(db, make_channel) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db))
     for suffix in ("/", "/?fbclid=abc", "/algo-mas"):
         response = await client.get(f"/connect/{token}{suffix}", allow_redirects=False)
@@ -177,7 +168,7 @@ async def test_a_copied_link_with_a_trailing_slash_opens_the_same_page(db, make_
 
 
 async def test_a_link_expires_after_seven_days(db, make_channel) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     later = FrozenClock(utcnow() + timedelta(days=7, minutes=1))
     client, _ = await make_channel(engine=RecordingEngine(db), clock=later)
     response = await client.get(f"/connect/{token}")
@@ -189,7 +180,7 @@ async def test_a_link_expires_after_seven_days(db, make_channel) -> None:
 async def test_without_the_meta_settings_the_page_is_refused_and_the_operator_is_told(
     db, make_channel, caplog
 ) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None, signup_config_id=None))
     with caplog.at_level(logging.ERROR, logger="yume.whatsapp.signup"):
         response = await client.get(f"/connect/{token}")
