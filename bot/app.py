@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot import api, health, jobs, pages
+from bot import api, health, jobs, metrics, pages
 from bot.whatsapp import channel as whatsapp
 from bot.errors import json_errors
 from bot.settings import Settings
@@ -25,6 +25,7 @@ Feature = Callable[[web.Application], None]
 
 FEATURES: tuple[Feature, ...] = (
     health.register,
+    metrics.register,  # /metrics (Prometheus) and the webhook ack timing
     api.register,
     whatsapp.register,  # webhook, inbox/outbox loops, Embedded Signup page, dev transport endpoint
     pages.register,  # the week agenda a staff member opens from WhatsApp (/{org}/agenda), the pages' stylesheet

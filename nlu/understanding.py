@@ -47,6 +47,7 @@ class Intent(StrEnum):
     ASK_SERVICES = "ask_services"
     ASK_HOURS = "ask_hours"
     ASK_LOCATION = "ask_location"
+    CANT_MAKE_IT = "cant_make_it"  # extension: can't make an appointment, without saying cancel or move
     # staff
     MY_SCHEDULE = "my_schedule"
     BUSINESS_SCHEDULE = "business_schedule"
@@ -56,7 +57,7 @@ class Intent(StrEnum):
     WALK_IN = "walk_in"
     CUSTOMER_HISTORY = "customer_history"
     MESSAGE_CUSTOMER = "message_customer"
-    WEEK_PAGE = "week_page"  # extension (docs/nlu.md): the week's agenda as a web page
+    WEEK_PAGE = "week_page"  # extension: the week's agenda as a web page (a link)
     # owner
     ADD_STAFF = "add_staff"
     REMOVE_STAFF = "remove_staff"
@@ -74,7 +75,7 @@ COMMON_INTENTS: frozenset[Intent] = frozenset(
 )
 CUSTOMER_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
     Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.MY_APPOINTMENTS,
-    Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION,
+    Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.CANT_MAKE_IT,
 }
 # The contract gives staff only the customer intents that make sense on a customer's behalf.
 STAFF_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
@@ -124,6 +125,7 @@ class Slots(BaseModel):
     - `closed`: the business is closed on `weekdays`/`date` ("el domingo no abrimos").
     - `from_date` / `from_time`: the appointment being moved, when a reschedule names both
       ("cambia mi cita de mañana para el sábado": from_date = mañana, date = sábado).
+    - `asap`, `guest`, `guest_name`, `child`, `next_only`, `also`, `language`: see docs/nlu.md.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -150,6 +152,13 @@ class Slots(BaseModel):
     closed: bool | None = None
     from_date: dt.date | None = None
     from_time: dt.time | None = None
+    asap: bool | None = None
+    guest: str | None = None
+    guest_name: str | None = None
+    child: bool | None = None
+    next_only: bool | None = None
+    also: list[str] | None = None
+    language: Literal["en"] | None = None
 
     @field_serializer("time", "time_end", "from_time")
     def _hh_mm(self, value: dt.time | None) -> str | None:

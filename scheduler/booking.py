@@ -91,8 +91,12 @@ async def book(
     source: str = AppointmentSource.whatsapp,
     notes: str | None = None,
     policy: Policy = CUSTOMER_POLICY,
+    guest_name: str | None = None,
 ) -> Appointment:
-    """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff")."""
+    """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff").
+
+    `guest_name`: the appointment is for someone else (a child, a partner); `customer_id` is who booked.
+    """
     business = await load_business(session, organization_id)
     service = await load_service(session, organization_id, service_id)
     if not service.active:
@@ -126,6 +130,7 @@ async def book(
         source=source,
         price_cents=service.price_cents,
         notes=notes,
+        guest_name=guest_name,
         status_changed_at=now,
         scheduled_at=now,
         created_at=now,

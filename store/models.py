@@ -15,6 +15,7 @@ from store.organizations import (
     OrganizationStatus,
     SpecialDay,
 )
+from store.plan import PlanNotice
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.signup_links import LinkState, SignupLink
@@ -46,6 +47,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Permission",
+    "PlanNotice",
     "Reminder",
     "ReminderOutcome",
     "ReviewRequest",

@@ -47,7 +47,6 @@ class BusinessSettings(BaseModel):
     takeover_quiet_hours: int = PydanticField(default=12, ge=1, le=7 * 24)
     review_request_hours: int | None = PydanticField(default=None, ge=1, le=7 * 24)
     review_link: str | None = PydanticField(default=None, max_length=500)
-    monthly_free_bookings: int = PydanticField(default=50, ge=0)
 
 
 class Organization(SQLModel, table=True):
@@ -64,7 +63,10 @@ class Organization(SQLModel, table=True):
     status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
     # "platform": Yume's own WhatsApp number; whoever is not its staff is a business signing up.
     kind: str = Field(default=OrganizationKind.business, sa_type=String(20), sa_column_kwargs={"server_default": "business"})
+    # The plan and its monthly booking limit are the operator's (scheduler/plan.py has the rule):
+    # "free" or "paid"; the limit None means the free plan's default (50).
     plan: str = Field(default="free", sa_type=String(20))
+    monthly_booking_limit: int | None = Field(default=None)
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

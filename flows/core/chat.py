@@ -94,10 +94,6 @@ class Turn:
     base_url: str = "http://127.0.0.1:8080"  # the deployment's public address (YUME_BASE_URL), for links
 
 
-#: An event to send, optionally with the draft of the task it starts (installed just before it).
-Event = str | tuple[str, Draft]
-
-
 class Component:
     """A piece of a role's conversation: a listener of its machine (guards, actions) on the chat's facts."""
 
@@ -113,8 +109,12 @@ class Task(Component):
     #: The intents that are answers inside this task, not new requests («sí, bloquéalo» while blocking).
     intents: ClassVar[frozenset[Intent]] = frozenset()
 
-    async def fill(self, heard: Heard) -> bool:
-        """Merge what the message carries into the draft; True when it gave this task anything."""
+    async def fill(self, heard: Heard) -> bool | list[str]:
+        """Merge what the message carries into the draft; True when it gave this task anything.
+
+        A step that decides between tasks («¿agendar otra o cambiar esa?») answers with the events
+        its choice means instead.
+        """
         raise NotImplementedError
 
     def draft_as(self, kind: type[D]) -> D:
@@ -241,12 +241,9 @@ class Chat:
         self.heard = self.with_offered_option(self.heard)
         if self.heard.slots.language == "en":
             self.say(replies.spanish_only())
-        pending: list[Event] = list(await self.events_for(self.heard))
+        pending = await self.events_for(self.heard)
         while pending:
-            item = pending.pop(0)
-            event, draft = (item, None) if isinstance(item, str) else item
-            if draft is not None:
-                self.data.draft = draft
+            event = pending.pop(0)
             if event not in {e.id for e in machine.allowed_events}:
                 event = "was_not_understood"
             if event != "was_not_understood":
@@ -255,9 +252,9 @@ class Chat:
             await machine.send(event)
             if self.listen_again and not pending:
                 self.listen_again = False
-                pending = list(await self.events_for(self.heard))
+                pending = await self.events_for(self.heard)
 
-    async def events_for(self, heard: Heard) -> list[Event]:
+    async def events_for(self, heard: Heard) -> list[str]:
         """What this message means where the chat stands; every detail it gives is kept.
 
         At rest each role decides (`hear_at_rest`). In the middle of a task: «olvídalo» stops it;
@@ -276,14 +273,17 @@ class Chat:
             self.quiet_stop = True
             self.listen_again = True
             return ["gave_up"]
-        if await task.fill(heard):
+        if heard.intent in QUESTION_INTENTS:
+            return ["digressed"]  # «¿cuánto cuesta la barba?» asks; it does not change the booking
+        filled = await task.fill(heard)
+        if filled:
             await self.answer_questions(heard)
-            return ["answered"]
+            return filled if isinstance(filled, list) else ["answered"]
         if heard.questions or heard.intent in (Intent.GREET, Intent.THANKS) or self.is_digression(heard):
             return ["digressed"]
         return ["was_not_understood"]
 
-    async def hear_at_rest(self, heard: Heard) -> list[Event]:
+    async def hear_at_rest(self, heard: Heard) -> list[str]:
         """The events a message means when nothing is pending (each role decides)."""
         raise NotImplementedError
 
@@ -428,10 +428,3 @@ def capitalized(name: str) -> str:
     )
 
 
-def unique(items: Sequence[Any]) -> list[Any]:
-    """The items in order, each once."""
-    seen: list[Any] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen

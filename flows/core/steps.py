@@ -22,6 +22,13 @@ from statemachine.orderedset import OrderedSet
 from nlu.context import Expecting
 
 
+class ConversationChart(StateChart):
+    """A role's machine. An error in a guard or an action propagates, so the engine rolls the whole
+    turn back and apologises (python-statemachine would otherwise turn it into an event)."""
+
+    catch_errors_as_events = False
+
+
 class Step(State):
     """Yume asked something; the chat waits here for the answer."""
 

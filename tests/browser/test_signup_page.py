@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from aiohttp import web
 
@@ -19,6 +22,13 @@ from tests.whatsapp.conftest import config_for
 from tests.whatsapp.support import RecordingEngine, onboarding_business_with_link
 
 BRAND_BLUE = "rgb(24, 119, 242)"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: what is tested here is the browser's side; the server half (link states,
+    the Meta calls, the migration) runs on both databases in tests/whatsapp/test_signup.py."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'yume.db'}"
 
 
 async def _serve(aiohttp_server: Any, db: Database, *, clock: Any = None, **config: Any) -> str:

@@ -5,7 +5,7 @@ replaced by a newer one, or expired, instead of "invalid". An organization's ope
 over with a fresh 7-day expiry; the organization's connect_token column goes away.
 
 Revision ID: fd8bfba2618b
-Revises: 09f35a7ef6e9
+Revises: 4e7079dc3a8f
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'fd8bfba2618b'
-down_revision: str | None = '09f35a7ef6e9'
+down_revision: str | None = '4e7079dc3a8f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
