@@ -32,8 +32,11 @@ class Understander(Protocol):
 
 def build_understander(
     *, api_key: str | None, model: str | None = None, base_url: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+    backstop: bool = True,
 ) -> Understander:
-    """The rule engine without a key; otherwise Claude with the rule engine as its fallback."""
+    """The rule engine (with its learned backstop) without a key; otherwise Claude with the rule engine as fallback."""
     if not api_key:
-        return RuleEngine()
-    return ClaudeEngine(api_key=api_key, model=model, base_url=base_url, timeout_s=timeout_s)
+        return RuleEngine(backstop=backstop)
+    return ClaudeEngine(
+        api_key=api_key, model=model, base_url=base_url, timeout_s=timeout_s, fallback=RuleEngine(backstop=backstop),
+    )
