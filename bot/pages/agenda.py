@@ -255,10 +255,18 @@ async def _listed(session: AsyncSession, visit: Visit, appointments: list[Appoin
     for appointment in appointments:
         customer = customers.get(appointment.customer_id)
         service = services.get(appointment.service_id)
-        who = (customer.name if customer else None) or (
+        booker = (customer.name if customer else None) or (
             display_phone(customer.phone) if customer and customer.phone else texts.NAMELESS_CUSTOMER
         )
-        listed.append(Listed(appointment=appointment, customer=who, service=service.name if service else ""))
+        # «Un corte para mi hijo»: the one who comes is the guest; who booked shows on the appointment's page.
+        listed.append(
+            Listed(
+                appointment=appointment,
+                customer=appointment.guest_name or booker,
+                service=service.name if service else "",
+                booked_by=booker if appointment.guest_name else None,
+            )
+        )
     return listed
 
 

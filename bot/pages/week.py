@@ -40,8 +40,9 @@ class Listed:
     """An appointment with the words shown for it."""
 
     appointment: Appointment
-    customer: str
+    customer: str  # who comes: the guest when it was booked for someone else
     service: str
+    booked_by: str | None = None  # the customer who booked it for the guest
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,13 @@ async def test_the_admin_api_revokes_a_persons_links_at_once(db: Database, salon
     assert (reply.status, reply.json) == (200, {"revoked": 1})
     closed = await salon.client.get(pedro)
     assert closed.status == 403 and "Este enlace se desactivó" in await closed.text()
+
+
+async def test_an_appointment_booked_for_someone_else_shows_who_comes_and_who_booked(db: Database, salon: Salon) -> None:
+    async with db.transaction() as session:
+        (await session.get(Appointment, salon.appointments["pedro tomorrow"])).guest_name = "Mateo"
+    pedro = await salon.link(db, "pedro")
+    week = await (await salon.client.get(pedro)).text()
+    assert "<strong>Mateo</strong>" in week
+    detail = await (await salon.client.get(_appointment_page(salon, pedro, "pedro tomorrow"))).text()
+    assert "<h1>Mateo</h1>" in detail and "<dt>Agendó</dt><dd>Juan Pérez</dd>" in detail
