@@ -102,7 +102,7 @@ async def test_the_owners_link_opens_the_week_with_everyone_in_their_column_at_t
         ("2026-03-14", "Pedro Ruiz", "11:00", "pending"),
     ]
     saturday_pedro = grid[-1]["text"]
-    assert saturday_pedro.startswith("Juan Pérez 11:00 AM · $220 Corte y barba")
+    assert saturday_pedro.startswith("Juan Pérez 11:00 AM · Corte y barba $220")
     assert "Por confirmar" in saturday_pedro
     assert "55 4444 3333" in grid[-2]["text"], "a customer without a name shows their phone"
     # Luis's lunch is shaded; Monday the business is closed; "now" is drawn on today only.
@@ -186,8 +186,8 @@ async def test_across_tijuanas_clock_changes_appointments_stay_on_their_wall_clo
         ("2027-03-14", "Karla Soto", "10:00"),  # UTC−7: the clock sprang forward at 2:00
     ]
     assert [box["text"] for box in spring] == [
-        "Paty Núñez 10:00 AM · $200 Manicure · Confirmada",
-        "Mayra León 10:00 AM · $450 Uñas acrílicas · Confirmada",
+        "Paty Núñez 10:00 AM · Manicure $200 · Confirmada",
+        "Mayra León 10:00 AM · Uñas acrílicas $450 · Confirmada",
     ]
     # The business's dated closure and short day are shaded like any closed time.
     assert await phone.locator("#d-2027-03-11 h2").inner_text() == "Jueves 11 de marzo · cerrado por día especial"
