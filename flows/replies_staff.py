@@ -72,6 +72,22 @@ def dropped() -> Reply:
 
 
 # ---------------------------------------------------------------------------------------------
+# The week page («ver mi semana»)
+# ---------------------------------------------------------------------------------------------
+
+
+def week_page(url: str, expires: datetime, today: date, whole_business: bool) -> Reply:
+    whose = "la semana de todo el equipo" if whole_business else "tu semana"
+    return Reply(
+        text=(
+            f"Aquí está {whose} 📅 👉 {url}\n"
+            f"Ábrelo en tu celular. El enlace es solo para ti y vence {fmt.day_phrase(expires.date(), today)} "
+            f"{fmt.at_clock(expires)}; después pídeme otro."
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # No-shows and finished appointments
 # ---------------------------------------------------------------------------------------------
 

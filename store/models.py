@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
+from store.agenda_links import AgendaLink
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
@@ -17,12 +18,14 @@ from store.organizations import (
 from store.plan import PlanNotice
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
+from store.signup_links import LinkState, SignupLink
 from store.tokens import ApiToken
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "AgendaLink",
     "ApiToken",
     "Appointment",
     "AppointmentSource",
@@ -33,6 +36,7 @@ __all__ = [
     "Customer",
     "Direction",
     "InboxEvent",
+    "LinkState",
     "Location",
     "Message",
     "MorningAgenda",
@@ -49,6 +53,7 @@ __all__ = [
     "ReviewRequest",
     "SenderType",
     "ServiceType",
+    "SignupLink",
     "SpecialDay",
     "Staff",
     "StaffHours",

@@ -31,6 +31,7 @@ from store.phones import display_phone
 STAFF_REQUESTS: dict[Intent, str] = {
     Intent.MY_SCHEDULE: "asked_schedule",
     Intent.BUSINESS_SCHEDULE: "asked_business_schedule",
+    Intent.WEEK_PAGE: "asked_week_page",
     Intent.BLOCK_TIME: "wants_to_block",
     Intent.MARK_NO_SHOW: "wants_no_show",
     Intent.MARK_COMPLETED: "wants_completed",

@@ -33,6 +33,7 @@ class StaffRequests(NamedTuple):
     asked_schedule: TransitionList
     asked_business_schedule: TransitionList
     finished_with_customer: TransitionList
+    asked_week_page: TransitionList
     wants_to_block: TransitionList
     wants_no_show: TransitionList
     wants_completed: TransitionList
@@ -57,6 +58,8 @@ def staff_requests(ready: State, busy: State) -> StaffRequests:
         ),
         # The owner says «listo» after talking to a customer: Yume takes that chat back.
         finished_with_customer=ready.to(None, on="hand_back_customer"),
+        # «ver mi semana»: a link to the week page.
+        asked_week_page=ready.to(None, on="send_week_page"),
         wants_to_block=ready.to(busy.blocking),
         wants_no_show=ready.to(None, unless="has_appointments_to_mark", on="say_nothing_to_mark") | ready.to(busy.marking),
         wants_completed=ready.to(None, unless="has_appointments_to_mark", on="say_nothing_to_mark") | ready.to(busy.marking),
@@ -109,7 +112,7 @@ class StaffFlow(ConversationChart):
         errand = errand_steps()
 
     (
-        greeted, thanked, asked_schedule, asked_business_schedule, finished_with_customer,
+        greeted, thanked, asked_schedule, asked_business_schedule, finished_with_customer, asked_week_page,
         wants_to_block, wants_no_show, wants_completed, wants_walk_in,
         wants_history, wants_to_message, wants_to_book, wants_to_cancel, wants_to_reschedule,
     ) = staff_requests(ready, busy)

@@ -12,6 +12,7 @@ from flows import replies, replies_staff
 from flows.agenda import staff_agenda
 from flows.core.chat import Component
 from flows.describe import appointment_info
+from flows.week_page import week_page_link
 from store.models import ACTIVE_STATUSES, Appointment, Permission
 
 
@@ -76,6 +77,13 @@ class Schedule(Component):
             heading = replies.agenda_heading(staff.name, day, chat.today, whole_business=True)
             chat.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, show_staff=True))
         chat.data.talked_about = day
+
+    async def send_week_page(self) -> None:
+        """«Ver mi semana»: an expiring link to the week page (everyone's columns only for whoever may see them)."""
+        chat = self.chat
+        staff = chat.staff  # type: ignore[attr-defined]
+        link = await week_page_link(chat.session, staff, chat.now, chat.turn.base_url)
+        chat.say(replies_staff.week_page(link.url, chat.business.local(link.expires_at), chat.today, link.whole_business))
 
     def say_not_allowed_agenda(self) -> None:
         owner = self.chat.business.owner
