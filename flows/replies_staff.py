@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flows import formatting as fmt
+from flows.options import fold as fold_text
 from flows.replies import AppointmentInfo, Choice, DayOffer, Reply, ServiceInfo, day_choices, offer
 
 
@@ -159,14 +160,14 @@ def no_show_message(
     """What a customer who missed their appointment receives, in the business's name."""
     who = f" {fmt.first_name(customer)}" if customer else ""
     when = "de hoy" if appointment.start.date() == today else f"del {fmt.long_date(appointment.start.date())}"
-    said = f" {fmt.first_name(staff)} te manda decir: «{words}»." if words else ""
-    return Reply(
-        text=(
-            f"Hola{who}, notamos que no pudiste llegar a tu cita {when}. Esperamos que todo esté bien.{said} "
-            f"Cuando gustes, escríbenos para reagendar. – {business}"
-        ),
-        purpose="no_show",
-    )
+    said = fold_text(words or "")
+    # Our two kind lines, unless the staff member's own words already say them (never twice).
+    lines = [] if "bien" in said else ["Esperamos que todo esté bien."]
+    if words:
+        lines.append(f"{fmt.first_name(staff)} te manda decir: «{words}».")
+    if not any(word in said for word in ("agend", "avis", "escrib", "cita")):
+        lines.append("Cuando gustes, escríbenos para reagendar.")
+    return Reply(text=f"Hola{who}, notamos que no pudiste llegar a tu cita {when}. {' '.join(lines)} – {business}", purpose="no_show")
 
 
 def message_sent(text: str) -> Reply:

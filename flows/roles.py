@@ -28,6 +28,10 @@ ROLE_CHATS: dict[str, type[Chat | CoreChat]] = {
 }
 
 
+# Machines that compose another's task declarations: the owner's runs every staff task (coverage counts them once).
+SAME_TASKS: dict[str, tuple[str, ...]] = {"OwnerFlow": ("StaffFlow",)}
+
+
 def chat_for(role: str) -> type[Chat | CoreChat]:
     """The chat model (and so the machine) of a role."""
     return ROLE_CHATS[role]

@@ -46,6 +46,8 @@ class OwnerChat(StaffChat):
 
     async def hear_at_rest(self, heard: Heard) -> list[str]:
         intent = heard.intent
+        if intent in (Intent.AFFIRM, Intent.THANKS) and await self.has_handed_off_chats():
+            return ["finished_with_customer"]  # «listo»: done talking to that customer
         if intent == Intent.SET_HOURS and heard.slots.date is not None and not heard.slots.weekdays:
             self.part(SpecialDay).begin(heard)  # one date, for everyone: a closure or a short day
             return ["wants_special_day"]

@@ -46,13 +46,15 @@ class OwnerFlow(ConversationChart):
 
     # --- everything a staff member does ---------------------------------------------------
     (
-        greeted, thanked, asked_schedule, asked_business_schedule, finished_with_customer, asked_week_page,
+        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page,
         wants_to_block, wants_no_show, wants_completed, wants_walk_in,
         wants_history, wants_to_message, wants_to_book, wants_to_cancel, wants_to_reschedule,
     ) = staff_requests(ready, busy)
 
     # --- running the business ---------------------------------------------------------------
     asked_stats = ready.to(None, on="show_stats")
+    # «Listo» after talking to a customer from the phone app: Yume takes that chat back.
+    finished_with_customer = ready.to(None, on="hand_back_customer")
     wants_to_add_staff = ready.to(busy.adding_staff)
     wants_to_remove_staff = ready.to(busy.removing_staff)
     wants_to_set_hours = ready.to(busy.changing_hours)

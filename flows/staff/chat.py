@@ -98,8 +98,6 @@ class StaffChat(Chat):
     async def hear_at_rest(self, heard: Heard) -> list[str]:
         intent = heard.intent
         self.data.draft = None
-        if intent in (Intent.AFFIRM, Intent.THANKS) and self.staff.is_owner and await self.has_handed_off_chats():
-            return ["finished_with_customer"]
         if intent == Intent.BLOCK_TIME:
             blocking = self.part(Blocking)
             blocking.begin(self.day_in_context)

@@ -218,7 +218,10 @@ class Errand(Task):
             self._customer = None
             return True
         if slots.phone:
-            return await self._by_phone(slots.phone)
+            found = await self._by_phone(slots.phone)
+            if draft.errand == "book" and who.customer_id is None and slots.person_name:
+                who.new_name = capitalized(slots.person_name)  # «agenda a doña Mari …, su cel es 55 …»: someone new
+            return found
         name = slots.person_name
         if name is None and chat.in_state("asking_customer") and heard.text and heard.intent in (Intent.INFORM, Intent.OTHER):
             name = name_answer(heard.text)

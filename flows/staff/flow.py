@@ -32,7 +32,6 @@ class StaffRequests(NamedTuple):
     thanked: TransitionList
     asked_schedule: TransitionList
     asked_business_schedule: TransitionList
-    finished_with_customer: TransitionList
     asked_week_page: TransitionList
     wants_to_block: TransitionList
     wants_no_show: TransitionList
@@ -56,8 +55,6 @@ def staff_requests(ready: State, busy: State) -> StaffRequests:
             ready.to(None, cond="may_see_business_schedule", on="show_business_schedule")
             | ready.to(None, on="say_not_allowed_agenda")
         ),
-        # The owner says «listo» after talking to a customer: Yume takes that chat back.
-        finished_with_customer=ready.to(None, on="hand_back_customer"),
         # «ver mi semana»: a link to the week page.
         asked_week_page=ready.to(None, on="send_week_page"),
         wants_to_block=ready.to(busy.blocking),
@@ -112,7 +109,7 @@ class StaffFlow(ConversationChart):
         errand = errand_steps()
 
     (
-        greeted, thanked, asked_schedule, asked_business_schedule, finished_with_customer, asked_week_page,
+        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page,
         wants_to_block, wants_no_show, wants_completed, wants_walk_in,
         wants_history, wants_to_message, wants_to_book, wants_to_cancel, wants_to_reschedule,
     ) = staff_requests(ready, busy)
