@@ -69,7 +69,7 @@ def request_for_owner(
     """
     wanted = service or "una cita"
     if start is not None:
-        wanted += f" {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+        wanted += f" {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"
     return Reply(
         text=(
             f"Solicitud de cita: {customer} ({phone}) quiere {wanted}. No la agendé porque este mes ya usaste "

@@ -20,6 +20,7 @@ from flows import formatting as fmt
 from flows import replies
 from flows.appointments.booking import Booking, BookingDraft
 from flows.appointments.cancelling import CancelDraft, Cancelling
+from flows.appointments.plan_limits import hand_request_to_owner
 from flows.appointments.moving import MoveDraft, Moving
 from flows.appointments.when import ChoosingWhen, fill_when
 from flows.core.chat import Chat, Heard, Task, Turn, capitalized
@@ -33,6 +34,7 @@ from flows.replies import AppointmentInfo, Reply
 from nlu.free_text import name_answer
 from nlu.understanding import Intent
 from scheduler import booking
+from scheduler.plan import PlanUsage
 from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, ServiceType
 from store.phones import display_phone
 
@@ -106,6 +108,13 @@ class CustomerBooking(Booking):
             staff_id=draft.staff_id,
             guest_name=draft.guest_name,
         )
+
+    async def over_the_plan(self, usage: PlanUsage, service: ServiceType, start: datetime) -> None:
+        chat: CustomerChat = self.chat  # type: ignore[assignment]
+        who = chat.customer.name if chat.knows_name() else None
+        if self.draft.guest_name:
+            who = f"{self.draft.guest_name} (de {who or 'un cliente'})"
+        hand_request_to_owner(chat, usage, who, chat.customer.phone, service.name, start)
 
     async def booked(self, appointment: Appointment) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]

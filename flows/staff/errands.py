@@ -424,6 +424,8 @@ class Errand(Task):
 class ErrandBooking(Booking):
     """Booking on a customer's behalf: no minimum notice; the customer is told."""
 
+    source = AppointmentSource.manual  # a person of the business books: always made, and counted
+
     @property
     def draft(self) -> BookingDraft:
         errand = self.chat.part(Errand).draft

@@ -23,6 +23,7 @@ from flows.core.chat import Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
 from flows.describe import appointment_info, service_info
+from flows.appointments.plan_limits import after_booking, usage_before_booking
 from flows.openings import openings_by_day
 from flows.staff.customers import customer_with_phone
 from nlu.context import Expecting
@@ -219,6 +220,7 @@ class WalkIn(Task):
         customer = await self._customer_row()
         start = chat.business.at(chat.today, draft.later) if draft.later is not None and draft.later_answer else None
         staff_id = await self.attended_by()
+        usage = await usage_before_booking(chat)  # a walk-in is always registered, and counted
         try:
             if start is None and staff_id is not None:
                 appointment = await booking.walk_in(
@@ -250,6 +252,7 @@ class WalkIn(Task):
             await self._find_later(service, staff_id)
             return
         draft.done = True
+        await after_booking(chat, usage)
         info = await appointment_info(chat.session, chat.business, appointment)
         attended = None if appointment.staff_id == self.staff.id else info.staff_name
         phone = display_phone(customer.phone) if customer.phone else None
