@@ -207,6 +207,15 @@ def dropped() -> Reply:
     return Reply(text="Va, lo dejamos ahí. Si necesitas algo más, aquí estoy.")
 
 
+CANCELLED_BY_CUSTOMER = "cancelada por el cliente"  # the reason stored on the appointment
+APPOINTMENT = "cita"  # what is booked when the service is not known yet
+A_SERVICE = "Servicio"  # a service that no longer exists, in an old appointment
+
+
+def hello() -> Reply:
+    return Reply(text="¡Hola! 👋")
+
+
 def spanish_only() -> Reply:
     return Reply(text="¡Hola! Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
 

@@ -283,6 +283,9 @@ def special_day_saved(
     return Reply(text=text)
 
 
+CLOSED_THAT_DAY = "el negocio cierra ese día"  # the reason stored on appointments a closure cancelled
+
+
 def special_day_past() -> Reply:
     return Reply(text="Ese día ya pasó, así que no cambié nada.")
 

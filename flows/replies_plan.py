@@ -55,8 +55,8 @@ def request_taken(name: str | None = None) -> Reply:
 
 def request_for_owner(
     *,
-    customer: str,
-    phone: str,
+    customer: str | None,
+    phone: str | None,
     service: str | None,
     start: datetime | None,
     today: date,
@@ -67,6 +67,8 @@ def request_for_owner(
 
     `start` is in the business's timezone; `phone` as Mexicans read it (store.phones.display_phone).
     """
+    customer = customer or "Un cliente"
+    phone = phone or "sin teléfono"
     wanted = service or "una cita"
     if start is not None:
         wanted += f" {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"

@@ -144,14 +144,27 @@ def confirm_no_show(appointment: AppointmentInfo, show_staff: bool) -> Reply:
     return offer(text, [Choice("yes", "Sí, no llegó"), Choice("no", "No")])
 
 
-def marked_no_show(appointment: AppointmentInfo, offer_message: bool) -> Reply:
+MARKED_NO_SHOW = "Marqué la cita como no-show ✓"
+
+
+def marked_no_show() -> Reply:
+    return Reply(text=MARKED_NO_SHOW)
+
+
+def offer_no_show_message(appointment: AppointmentInfo) -> Reply:
+    """Asked after `MARKED_NO_SHOW` (said once as its lead, not when the question is asked again)."""
     first = fmt.first_name(appointment.customer_name) or "el cliente"
-    if not offer_message:
-        return Reply(text="Marqué la cita como no-show ✓")
-    return offer(
-        f"Marqué la cita como no-show ✓ ¿Quieres que le envíe un mensaje a {first}?",
-        [Choice("yes", "Sí, envíale"), Choice("no", "No")],
-    )
+    return offer(f"¿Quieres que le envíe un mensaje a {first}?", [Choice("yes", "Sí, envíale"), Choice("no", "No")])
+
+
+def cancelled_by(staff: str) -> str:
+    """The reason stored on an appointment a staff member cancelled (the owner reads it)."""
+    return f"cancelada por {staff}"
+
+
+def blocked_by(staff: str) -> str:
+    """The reason stored on appointments a staff member's block cancelled."""
+    return f"bloqueo de {staff}"
 
 
 def no_show_message(

@@ -186,7 +186,7 @@ class Booking(Task):
 
     async def day_question(self, offers: list[DayOffer], problem: str | None) -> tuple[Reply, str | None]:
         service = await self.service_to_schedule()
-        name = service.name if service else "cita"
+        name = service.name if service else replies.APPOINTMENT
         return replies.ask_day(name, offers, self.chat.today, problem), replies.SURE
 
     # -- the steps --------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ def hand_request_to_owner(chat: Chat, usage: PlanUsage, customer_name: str | Non
     """Past the limit: the customer is told the business confirms; the owner gets the request."""
     chat.say(replies_plan.request_taken(customer_name))
     notice = replies_plan.request_for_owner(
-        customer=customer_name or "Un cliente",
-        phone=display_phone(phone) if phone else "sin teléfono",
+        customer=customer_name,
+        phone=display_phone(phone) if phone else None,
         service=service,
         start=chat.business.local(start) if start else None,
         today=chat.today,

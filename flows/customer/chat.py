@@ -30,7 +30,7 @@ from flows.customer.questions import BusinessQuestions, sounds_like_a_request
 from flows.describe import appointment_info
 from flows.handoff import hand_off
 from flows.options import reminder_answer
-from flows.replies import AppointmentInfo, Reply
+from flows.replies import AppointmentInfo
 from nlu.free_text import name_answer
 from nlu.understanding import Intent
 from scheduler import booking
@@ -165,7 +165,7 @@ class CustomerCancelling(Cancelling):
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             now=chat.now,
-            reason="cancelada por el cliente",
+            reason=replies.CANCELLED_BY_CUSTOMER,
         )
 
     async def cancelled(self, appointment: Appointment) -> None:
@@ -503,7 +503,7 @@ class CustomerChat(Chat):
         elif heard.questions:
             await self.answer_questions(heard)
         elif heard.intent == Intent.GREET:
-            self.say(Reply(text="¡Hola! 👋"))
+            self.say(replies.hello())
         self.reask()
 
     async def on_enter_handed_off(self, event: str) -> None:

@@ -315,7 +315,7 @@ class SpecialDay(Task):
             for appointment in result.outside:
                 await booking.cancel(
                     chat.session, organization_id=chat.business.id, appointment_id=appointment.id, now=chat.now,
-                    reason="el negocio cierra ese día",
+                    reason=replies_owner.CLOSED_THAT_DAY,
                 )
                 info = await appointment_info(chat.session, chat.business, appointment)
                 cancelled.append(info)

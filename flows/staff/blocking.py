@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies
+from flows import replies, replies_staff
 from flows.core.chat import Chat, Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
@@ -239,7 +239,7 @@ class Blocking(Task):
                 now=chat.now,
                 reason=draft.reason,
                 cancel_colliding=bool(draft.confirmed),
-                cancellation_reason=f"bloqueo de {staff.name}",
+                cancellation_reason=replies_staff.blocked_by(staff.name),
             )
         except BlockCollides:
             chat.say(replies.block_raced())  # an appointment arrived between our check and the block

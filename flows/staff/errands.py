@@ -573,7 +573,7 @@ class ErrandCancelling(Cancelling):
         staff = chat.staff  # type: ignore[attr-defined]
         await booking.cancel(
             chat.session, organization_id=chat.business.id, appointment_id=appointment.id, now=chat.now,
-            reason=f"cancelada por {staff.name}",
+            reason=replies_staff.cancelled_by(staff.name),
         )
 
     async def cancelled(self, appointment: Appointment) -> None:

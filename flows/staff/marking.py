@@ -280,15 +280,13 @@ class Marking(Task):
             return
         self.draft.marked = True
         if not await self.may_message_no_show():
-            chat.say(replies_staff.marked_no_show(await self.info(appointment), offer_message=False))
+            chat.say(replies_staff.marked_no_show())
 
     async def on_enter_offering_to_message(self) -> None:
         appointment = await self.appointment()
         assert appointment is not None
-        question = replies_staff.marked_no_show(await self.info(appointment), offer_message=True)
         # Said once with the ✓; asked again (after «gracias», or help) without it.
-        lead, _, rest = question.text.partition(" ¿")
-        self.chat.ask(question.model_copy(update={"text": f"¿{rest}"}), lead=lead)
+        self.chat.ask(replies_staff.offer_no_show_message(await self.info(appointment)), lead=replies_staff.MARKED_NO_SHOW)
 
     async def on_enter_no_show_messaged(self) -> None:
         chat = self.chat
