@@ -109,9 +109,10 @@ class ChangingHours(Task):
 
     async def fill(self, heard: Heard) -> bool:
         """The weekdays, opening and closing times said (added to what was said before)."""
-        chat, draft, slots = self.chat, self.draft, heard.slots
-        if chat.in_state("confirming_hours") and (heard.said_yes or heard.said_no):
-            draft.confirmed = heard.said_yes
+        draft, slots = self.draft, heard.slots
+        answer = self.yes_or_no("confirming_hours", heard)
+        if answer is not None:
+            draft.confirmed = answer
             return True
         gave = False
         if slots.weekdays:

@@ -115,8 +115,9 @@ class AddingService(Task):
 
     async def fill(self, heard: Heard) -> bool:
         chat, draft, slots = self.chat, self.draft, heard.slots
-        if chat.in_state("confirming_new_service") and (heard.said_yes or heard.said_no):
-            draft.confirmed = heard.said_yes
+        answer = self.yes_or_no("confirming_new_service", heard)
+        if answer is not None:
+            draft.confirmed = answer
             return True
         gave = False
         if slots.new_service:

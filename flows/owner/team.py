@@ -131,12 +131,11 @@ class AddingStaff(Task):
     async def fill(self, heard: Heard) -> bool:
         chat, draft, slots = self.chat, self.draft, heard.slots
         gave = False
-        if chat.in_state("confirming_new_staff") and (heard.said_yes or heard.said_no):
-            draft.confirmed = heard.said_yes
-            return True
-        if chat.in_state("offering_welcome") and (heard.said_yes or heard.said_no):
-            draft.welcome = heard.said_yes
-            return True
+        for step, field in (("confirming_new_staff", "confirmed"), ("offering_welcome", "welcome")):
+            answer = self.yes_or_no(step, heard)
+            if answer is not None:
+                setattr(draft, field, answer)
+                return True
         name = slots.person_name
         if name is None and chat.in_state("asking_staff_name") and heard.text and heard.intent in (Intent.INFORM, Intent.OTHER):
             name = name_answer(heard.text)
@@ -316,9 +315,10 @@ class RemovingStaff(Task):
         return self.draft_as(RemovalDraft)
 
     async def fill(self, heard: Heard) -> bool:
-        chat, draft = self.chat, self.draft
-        if chat.in_state("confirming_removal") and (heard.said_yes or heard.said_no or heard.intent == Intent.REMOVE_STAFF):
-            draft.confirmed = heard.said_yes or heard.intent == Intent.REMOVE_STAFF
+        draft = self.draft
+        answer = self.yes_or_no("confirming_removal", heard, Intent.REMOVE_STAFF)
+        if answer is not None:
+            draft.confirmed = answer
             return True
         return self.point_at_staff(heard)
 

@@ -107,13 +107,10 @@ class Blocking(Task):
         if slots.reason:
             draft.reason = slots.reason
             gave = True
-        if self.chat.in_state("confirming_block"):
-            if heard.said_yes or heard.intent == Intent.BLOCK_TIME:
-                draft.confirmed = True
-                return True
-            if heard.said_no:
-                draft.confirmed = False
-                return True
+        answer = self.yes_or_no("confirming_block", heard, Intent.BLOCK_TIME)
+        if answer is not None:
+            draft.confirmed = answer
+            return True
         if gave:
             draft.confirmed = None
             self._colliding = None

@@ -162,22 +162,17 @@ class Marking(Task):
         chat = self.chat
         if chat.in_state("choosing_appointment_to_mark"):
             return await self._pick(heard)
-        if chat.in_state("confirming_no_show"):
-            if heard.said_yes or heard.intent == Intent.MARK_NO_SHOW:
-                draft.confirmed = True
-                return True
-            if heard.said_no:
-                draft.confirmed = False
-                return True
-            return False
-        if chat.in_state("offering_to_message"):
-            if heard.said_yes or heard.intent == Intent.MESSAGE_CUSTOMER or heard.slots.message:
-                draft.message_answer = True
-                draft.message = heard.slots.message or draft.message
-                return True
-            if heard.said_no:
-                draft.message_answer = False
-                return True
+        confirmed = self.yes_or_no("confirming_no_show", heard, Intent.MARK_NO_SHOW)
+        if confirmed is not None:
+            draft.confirmed = confirmed
+            return True
+        message = self.yes_or_no("offering_to_message", heard, Intent.MESSAGE_CUSTOMER)
+        if message is None and chat.in_state("offering_to_message") and heard.slots.message:
+            message = True  # «dile que la esperamos mañana» is a yes with the words
+        if message is not None:
+            draft.message_answer = message
+            draft.message = heard.slots.message or draft.message
+            return True
         return False
 
     async def _pick(self, heard: Heard) -> bool:

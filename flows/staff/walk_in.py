@@ -129,13 +129,10 @@ class WalkIn(Task):
         if name:
             draft.name = capitalized(name)
             gave = True
-        if chat.in_state("offering_later_walk_in"):
-            if heard.said_yes or heard.intent == Intent.WALK_IN:
-                draft.later_answer = True
-                return True
-            if heard.said_no:
-                draft.later_answer = False
-                return True
+        answer = self.yes_or_no("offering_later_walk_in", heard, Intent.WALK_IN)
+        if answer is not None:
+            draft.later_answer = answer
+            return True
         return gave
 
     def _heard_service(self, heard: Heard) -> ServiceType | None:
