@@ -479,3 +479,54 @@ def first_rule_intent(text: str, cues: Cues) -> tuple[Intent | None, Intent | No
 def is_only_courtesy(tokens: list[str]) -> bool:
     """True when nothing but filler and courtesy words remain."""
     return all(token in COURTESY_WORDS for token in tokens)
+
+
+# The cues of each intent, to tell which words of a message a reading explains (see `explained_tokens`).
+CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
+    Intent.BOOK: (BOOK_VERB, BOOK_NOUN, WANT, ASKS_FOR_SLOT),
+    Intent.RESCHEDULE: (RESCHEDULE,),
+    Intent.CANCEL: (CANCEL, STOP_PHRASE),
+    Intent.CANT_MAKE_IT: (CANT_MAKE_IT,),
+    Intent.MY_APPOINTMENTS: (MY_APPOINTMENTS,),
+    Intent.MY_SCHEDULE: (MY_SCHEDULE, STAFF_FREE, NEXT_ONLY),
+    Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA),
+    Intent.WEEK_PAGE: (WEEK_PAGE,),
+    Intent.BLOCK_TIME: (BLOCK_TIME,),
+    Intent.MARK_NO_SHOW: (MARK_NO_SHOW,),
+    Intent.MARK_COMPLETED: (MARK_COMPLETED,),
+    Intent.WALK_IN: (WALK_IN,),
+    Intent.CUSTOMER_HISTORY: (CUSTOMER_HISTORY,),
+    Intent.ADD_STAFF: (ADD_STAFF,),
+    Intent.REMOVE_STAFF: (REMOVE_STAFF, REMOVE_STAFF_VERB, REMOVE_STAFF_LEAVING, REMOVE_STAFF_PRONOUN),
+    Intent.SET_HOURS: (SET_HOURS,),
+    Intent.ADD_SERVICE: (ADD_SERVICE,),
+    Intent.UPDATE_SERVICE: (UPDATE_SERVICE, UPDATE_SOME_SERVICE),
+    Intent.STATS: (STATS,),
+    Intent.ASK_LOCATION: (ASK_LOCATION,),
+    Intent.ASK_HOURS: (ASK_HOURS,),
+    Intent.ASK_SERVICES: (ASK_SERVICES,),
+    Intent.HUMAN: (HUMAN,),
+    Intent.STOP: (STOP_PHRASE, STOP_ANYWHERE),
+    Intent.GREET: (GREETING,),
+    Intent.THANKS: (THANKS,),
+    Intent.GOODBYE: (GOODBYE,),
+    Intent.AFFIRM: (AFFIRM,),
+    Intent.DENY: (DENY,),
+}
+
+
+def unexplained_tokens(text: str, intent: Intent, also_explained: frozenset[str] = frozenset()) -> list[str]:
+    """The tokens of `text` that neither the intent's cues, courtesy, nor `also_explained` account for."""
+    covered = [False] * len(text)
+    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, FILLER_START):
+        for match in pattern.finditer(text):
+            for i in range(match.start(), match.end()):
+                covered[i] = True
+    left, position = [], 0
+    for token in text.split():
+        start = text.index(token, position)
+        position = start + len(token)
+        if all(covered[start:position]) or token in COURTESY_WORDS or token in also_explained:
+            continue
+        left.append(token)
+    return left

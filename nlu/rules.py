@@ -180,6 +180,8 @@ class _Message:
 
 # The learned model decides only when it finds its intent more likely than all the others together.
 MODEL_THRESHOLD = 0.5
+# Readings only data can make (an answer, yes/no): the model never turns "qwerty" into one; and `other` is the default.
+_NOT_FROM_THE_MODEL = frozenset({Intent.OTHER, Intent.INFORM, Intent.AFFIRM, Intent.DENY})
 
 
 class RuleEngine:
@@ -214,7 +216,7 @@ class RuleEngine:
         prediction = model.predict(text, context.role, expecting)
         if prediction is None or prediction.probability < MODEL_THRESHOLD:
             return None
-        if prediction.intent in (reading.understanding.intent, Intent.OTHER):
+        if prediction.intent == reading.understanding.intent or prediction.intent in _NOT_FROM_THE_MODEL:
             return None
         understanding = _build(prediction.intent, reading.message)
         understanding.engine = "model"
@@ -250,12 +252,50 @@ def read_message(text: str, context: NluContext) -> Reading:
     in_english = english.is_english(raw)
     reading = _read(english.to_spanish(raw) if in_english else raw, context)
     reading.unsure = reading.unsure and not reading.certain
+    if not reading.certain and not in_english and not reading.unsure:
+        reading.certain = _confident(reading)
     understanding = reading.understanding
     if in_english:
         understanding.slots.language = "en"
     understanding.intent = coerce_intent(understanding.intent, context.role)
     understanding.fast_path = reading.certain
     return reading
+
+
+# Words a reading never needs to explain: articles, prepositions, pronouns.
+_FUNCTION_WORDS = frozenset(
+    {"un", "una", "unos", "unas", "el", "la", "los", "las", "lo", "de", "del", "para", "a", "al", "por", "en", "con",
+     "mi", "mis", "me", "te", "le", "les", "y", "o", "se", "su", "sus", "es", "tu", "tus"}
+)
+
+
+def _confident(reading: Reading) -> bool:
+    """True when the rules account for every word of the message: then Claude would add nothing.
+
+    A free-text answer (a business name, a message to pass on, a reason) is taken whole, and a
+    name answer only when it looks like a name; anything else must be cues, data and courtesy
+    only ("quiero un corte mañana a las 4", "olvídalo", "Guadalupe Torres", "lunes a sábado de 10 a 8").
+    """
+    message, understanding = reading.message, reading.understanding
+    if message is None or understanding.intent == Intent.OTHER:
+        return False
+    expecting, slots = message.context.expecting, understanding.slots
+    if understanding.intent == Intent.INFORM:
+        if expecting in _TEXT_EXPECTATIONS:
+            return True
+        if expecting == Expecting.NAME and slots.person_name:
+            return True
+    explained = set(_FUNCTION_WORDS) | set(_LEAD_WORDS) - {"no", "nel", "pero"}
+    for value in (slots.person_name, slots.reason, slots.message, slots.new_service, slots.guest, slots.guest_name):
+        if value:
+            explained |= set(normalize(value).split())
+    if slots.price is not None:
+        amount = str(int(slots.price)) if slots.price == int(slots.price) else str(slots.price)
+        explained |= {amount, f"${amount}", "pesos", "$"}
+    if slots.choice is not None:
+        explained |= {t for t in message.rest_tokens() if is_choice_word(t)} | {str(slots.choice)}
+    left = ir.unexplained_tokens(" ".join(message.rest_tokens()), understanding.intent, frozenset(explained))
+    return not left
 
 
 def _analyse(text: str, context: NluContext) -> _Message:
@@ -283,6 +323,13 @@ def _analyse(text: str, context: NluContext) -> _Message:
 
 def _read(text: str, context: NluContext) -> Reading:
     message = _analyse(text, context)
+    reading = _decide(message)
+    reading.message = message
+    return reading
+
+
+def _decide(message: _Message) -> Reading:
+    text, context = message.text, message.context
     norm = message.normalized
     expecting = context.expecting
 
@@ -686,7 +733,7 @@ def _build(
         values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
     if expecting == Expecting.MINUTES and values["minutes"] is None:
-        values["minutes"] = bare_number(norm)
+        values["minutes"] = bare_number(norm) or None  # "0" is no duration
     if intent == Intent.INFORM and free is not None:
         # A free-text answer is taken whole; its words are not read as dates or services.
         key = _FREE_TEXT_SLOT.get(expecting, "message") if expecting else "message"
