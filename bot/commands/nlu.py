@@ -21,7 +21,8 @@ from typing import Any, TextIO
 
 from nlu.catalog import Catalog, demo_catalog
 from nlu.context import Expecting, NluContext
-from nlu.engine import NluSettings, Understander, build_understander
+from bot.settings import database_settings
+from nlu.engine import Understander, build_understander
 from nlu.evaluation import HELD_OUT_GATE, TUNED_GATE
 from nlu.rules import RuleEngine
 from nlu.understanding import Role
@@ -102,13 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _understander(engine: str | None, *, backstop: bool = True) -> Understander:
-    settings = NluSettings.from_env()
-    if engine == "rules" or (engine is None and not settings.api_key):
+    options = database_settings().nlu_options()
+    if engine == "rules" or (engine is None and not options["api_key"]):
         return RuleEngine(backstop=backstop)
-    if not settings.api_key:
+    if not options["api_key"]:
         print("yume nlu: no ANTHROPIC_API_KEY, the rule engine answers", file=sys.stderr)
         return RuleEngine(backstop=backstop)
-    return build_understander(**settings.as_kwargs(), backstop=backstop)
+    return build_understander(**options, backstop=backstop)
 
 
 def _local_now(text: str | None, catalog: Catalog) -> dt.datetime:

@@ -27,6 +27,8 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import metrics
+from bot.logs import lane_label
 from bot.whatsapp import coexistence, statuses
 from bot.whatsapp.lanes import Lane, LaneLocks, lane_locks_for
 from bot.whatsapp.outcome import Outcome
@@ -35,6 +37,7 @@ from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound, to_owner_echo
 from bot.whatsapp.transport import BusinessNumber, Transport
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
+from flows.trace import tracing
 from scheduler.clock import Clock
 from store.channel import InboxEvent
 from store.conversations import Conversation, ConversationStatus, Message
@@ -310,8 +313,14 @@ class InboxProcessor:
             progressed = False
             blocked = False
             for row in pending:
-                outcome = await self._process_safely(row, pending)
-                await self._record(row, outcome)
+                # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
+                with tracing(
+                    message_id=traced_id(row.event_key),
+                    organization_id=row.organization_id,
+                    lane=lane_label(row.phone_number_id, row.sender),
+                ):
+                    outcome = await self._process_safely(row, pending)
+                    await self._record(row, outcome)
                 if outcome.done:
                     done += 1
                     progressed = True
@@ -404,7 +413,12 @@ class InboxProcessor:
         if await self._already_recorded(event.message_id):
             return Outcome(done=True, note="already handled (recorded before a restart)")
         await self._acknowledge(organization_id, event)
+        metrics.INBOUND_MESSAGES.labels(event.kind).inc()
+        started = time.perf_counter()
         await self.engine.handle(event)
+        elapsed = time.perf_counter() - started
+        metrics.TURN_SECONDS.observe(elapsed)
+        log.info("%s message handled in %.0f ms", event.kind, elapsed * 1000)
         self.on_outbound()
         return Outcome(done=True)
 
@@ -520,6 +534,14 @@ class InboxProcessor:
                 .limit(1)
             )
             return found.scalar_one_or_none() == ConversationStatus.handed_off
+
+
+def traced_id(event_key: str) -> str:
+    """The WhatsApp message id in an inbox key ("msg:wamid.X", "status:wamid.X:read"), else the key."""
+    kind, _, rest = event_key.partition(":")
+    if kind in ("msg", "echo", "status") and rest:
+        return rest.split(":", 1)[0]
+    return event_key
 
 
 def _lane_filter(lane: Lane) -> Any:

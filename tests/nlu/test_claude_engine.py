@@ -11,7 +11,7 @@ import pytest
 from nlu.breaker import CircuitBreaker
 from nlu.catalog import Catalog
 from nlu.claude import TOOL_NAME, ClaudeEngine, tool_schema
-from nlu.engine import NluSettings, build_understander
+from nlu.engine import build_understander
 from nlu.rules import RuleEngine
 from nlu.understanding import Intent, Role, intents_for
 from tests.nlu.fake_anthropic import FakeAnthropic, Reply, error, text_only, tool_use
@@ -178,14 +178,18 @@ async def test_without_a_key_the_rules_answer() -> None:
 
 
 def test_settings_come_from_the_environment() -> None:
-    settings = NluSettings.from_env({
+    from bot.settings import load_settings
+
+    options = load_settings({
         "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "YUME_NLU_MODEL": "m",
         "YUME_NLU_TIMEOUT_S": "2.5",
-    })
-    assert settings == NluSettings(api_key="k", model="m", base_url="http://127.0.0.1:9", timeout_s=2.5)
-    defaults = NluSettings.from_env({})
-    assert defaults.api_key is None and defaults.model == "claude-haiku-4-5" and defaults.timeout_s == 6.0
-    assert isinstance(build_understander(**settings.as_kwargs()), ClaudeEngine)
+    }).nlu_options()
+    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5}
+    defaults = load_settings({}).nlu_options()
+    assert defaults["api_key"] is None and defaults["model"] is None and defaults["timeout_s"] == 6.0
+    engine = build_understander(**options)
+    assert isinstance(engine, ClaudeEngine) and engine.timeout_s == 2.5 and engine.model == "m"
+    assert build_understander(**defaults).name == "rules"
 
 
 async def test_an_unreachable_api_falls_back_as_connection(unused_tcp_port: int) -> None:
