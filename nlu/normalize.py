@@ -47,7 +47,7 @@ _TOKEN_MAP: dict[str, str] = {
     "d": "de", "pa": "para", "pal": "para el", "x": "por", "xa": "para",
     "dnd": "donde", "dnde": "donde", "sta": "esta", "stoy": "estoy", "toy": "estoy",
     "bno": "bueno", "weno": "bueno", "bn": "bien", "aki": "aqui", "nomas": "nomas",
-    "kiero": "quiero", "qiero": "quiero", "kero": "quiero", "kisiera": "quisiera",
+    "alas": "a las", "kiero": "quiero", "qiero": "quiero", "kero": "quiero", "kisiera": "quisiera",
     "qisiera": "quisiera", "ocupo": "ocupo", "ps": "pues", "pss": "pues", "pos": "pues",
     # time words
     "hr": "horas", "hrs": "horas", "hra": "horas", "hras": "horas", "h": "horas",

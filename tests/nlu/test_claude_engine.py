@@ -279,5 +279,6 @@ def test_yume_serve_gives_claude_the_timeout_of_the_environment() -> None:
 
     settings = load_settings({"ANTHROPIC_API_KEY": "sk-ant-test", "YUME_NLU_TIMEOUT_S": "2.5"})
     engine = default_engine(Database("sqlite+aiosqlite:///:memory:"), SystemClock(), settings)
-    assert isinstance(engine.understander, ClaudeEngine) and engine.understander.timeout_s == 2.5
+    claude = getattr(engine.understander, "inner", engine.understander)  # under the metrics wrapper
+    assert isinstance(claude, ClaudeEngine) and claude.timeout_s == 2.5
     assert load_settings({}).nlu_timeout_s == 6.0
