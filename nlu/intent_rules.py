@@ -63,7 +63,7 @@ STOP_ANYWHERE = _rx(
 
 RESCHEDULE = _rx(
     r"\b(?:reagend\w*|reprogram\w*|pospon\w*|recalendariz\w*)\b",
-    r"\b(?:cambi\w*|mover|mueve\w*|muev\w*|moverla|moverlo|recorr\w*|adelant\w*|atras\w*|pasar|pasa|pasarla|pasamela|pasen|pasame|pasale)\b"
+    r"\b(?:cambi\w*|mover|mueve\w*|muev\w*|moverla|moverlo|recorr\w*|adelant\w*|atras\w*|pasar|pasa|pasarla|pasamela|pasen)\b"
     r"(?:\s+\w+){0,3}?\s+(?:(?:mi|la|su|esa|esta|el|de) )?(?:cita|citas|turno|fecha|reservacion)\b",
     r"\b(?:cambiar|cambia|cambiame|cambio|cambiamos) (?:la |el )?(?:hora|dia|fecha) de (?:mi|la|su) cita\b",
     r"\b(?:cambiar|cambiame|cambia|mover|muevo|recorrer|recorreme)(?:me)? (?:la|el) (?:hora|dia|fecha)\b",
@@ -74,8 +74,12 @@ RESCHEDULE = _rx(
     r"\b(?:cambiar|cambia|cambiarla|mover|moverla|recorrer|recorrerla|pasar|pasarla)(?:la|lo)? (?:a|para) "
     r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
-    r"\b(?:pasa|pasale|pasalo|pasala|pasar|mueve|muevele|muevelo|muevela|recorre|recorrele|recorrelo|cambia|cambiale|cambialo)"
-    r" (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"\b(?:pasa|pasale|pasalo|pasala|pasar|pasame|mueve|muevele|muevelo|muevela|mueveme|recorre|recorrele|recorrelo|recorreme|"
+    r"cambia|cambiale|cambialo|cambiame) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"\bpasa(?:me|le|la)? (?:la|mi|su) cita\b.*\b(?:al|para|a las?)\b",
+    r"\b(?:lo|la) (?:paso|muevo|cambio|recorro|pasamos|movemos|cambiamos|recorremos|pasas|mueves)\b",
+    r"\b(?:pasamela|pasamelo|muevemela|muevemelo|cambiamela|cambiamelo|recorremela|pasala|muevela|cambiala|recorrela)"
+    r" (?:al|para|a|pa)\b",
     r"\b(?:la|lo|me la|nos la|se la) (?:pasamos|movemos|cambiamos|recorremos|podemos pasar|podemos mover|podemos cambiar|"
     r"podriamos pasar|podriamos mover|podriamos cambiar)\b",
     r"\b(?:se puede|podemos|puedo|podria) (?:pasar|mover|cambiar|recorrer)(?:la|lo)? (?:para|a|al)\b",
@@ -146,6 +150,7 @@ MY_SCHEDULE = _rx(
     r"\bcomo (?:tengo|viene|vengo)\b",
     r"\btengo (?:a )?alguien\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
+    r"\bque onda con (?:mi|el|la)\b",
 )
 # Only staff and owners talk about their own free time; a customer saying "estoy libre" gives a day.
 STAFF_FREE = _rx(
@@ -211,7 +216,8 @@ MARK_COMPLETED = _rx(
     r"\bcomplet(?:e|ada|ado)\b",
 )
 WALK_IN = _rx(
-    rf"\b(?:acaba de llegar|acaban de llegar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso) (?:a )?(?:{_PERSON_NOUN})\b",
+    rf"\b(?:acaba de llegar|acaban de llegar|acaba de entrar|acaban de entrar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso)"
+    rf" (?:a )?(?:{_PERSON_NOUN})\b",
     r"\bsin cita\b",
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
@@ -224,19 +230,20 @@ CUSTOMER_HISTORY = _rx(
     r"\bes (?:cliente|clienta) (?:nuev[oa]|frecuente|de aqui)\b",
     r"\bhistorial\b",
     r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
-    r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\bla ultima vez\b",
+    r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
 )
 _JOINER = r"chavo|chava|muchacho|muchacha|chico|chica|morro|morra|señor|señora|persona|niña|chamaco|chamaca"
 ADD_STAFF = _rx(
-    rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
+    rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r|le|la|lo)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
     rf"\b(?:nuev[oa]) (?:{_STAFF_NOUN})\b|\b(?:{_STAFF_NOUN}) nuev[oa]\b",
     rf"\b(?:entro|entra|empezo|empieza|empezara|llego|se une|se unio|tenemos|contrate|contratamos)(?: a trabajar)?(?: con nosotros)? (?:un|una|otro|otra) (?:{_JOINER}) nuev[oa]\b",
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
     r"\b(?:se une|se unio|se suma|se sumo|se integra) al equipo\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
-    r"\b(?:agrega|agregame|registra|da de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:da|dale|dar) de alta a\b",
     rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(

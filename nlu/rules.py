@@ -83,7 +83,8 @@ _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien)\s*:?\s+"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
@@ -827,6 +828,7 @@ def _build(
     return Understanding(intent=intent, slots=slots, engine="rules")
 
 
+_MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
 _ABOUT_A_CUSTOMER = frozenset(
     {Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.MESSAGE_CUSTOMER, Intent.CANCEL, Intent.RESCHEDULE,
@@ -850,7 +852,8 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     """docs/nlu.md: next_only, asap, guest/guest_name/child (and the children's service), services asked, also."""
     norm, context, matcher = message.normalized, message.context, message.matcher
     extra: dict[str, object] = {}
-    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and not message.has_datetime:
+    only_today = all(day.relative == "today" for _, day in message.found.days) and not message.found.clocks
+    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and only_today:
         extra["next_only"] = True
     if message.asap and intent in _ASAP_INTENTS:
         extra["asap"] = True
@@ -917,7 +920,8 @@ def _take_name_words(words: list[str]) -> list[str]:
     taken: list[str] = []
     for word in words:
         clean = word.strip(",.;:")
-        if not free_text.is_name_word(clean) and fold(clean) not in ("de", "del", "la"):
+        capitalized_name = clean[:1].isupper() and fold(clean) in _MONTH_NAMES  # "Julio Reyes"
+        if not free_text.is_name_word(clean) and not capitalized_name and fold(clean) not in ("de", "del", "la"):
             break
         taken.append(clean)
         if word.endswith((",", ".", ";")):

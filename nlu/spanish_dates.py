@@ -136,7 +136,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
-        r"\b(?:(?:en|de|del|para|durante|todo|el mes de|mes de) )?(?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
@@ -145,7 +145,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
     "el_n": re.compile(
-        r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|primero|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
+        r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
     ),
     # "la 3" alone picks the third option; only "las 3"/"a la 1" name an hour.
     "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las |(?<=a )la )?{_CLOCK}$"),
