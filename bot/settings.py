@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     nlu_model: str | None = _variable("YUME_NLU_MODEL")  # absent: the NLU module's default model
     # The whole Claude budget for one message (the call and at most one retry), then the rules answer.
     nlu_timeout_s: float = _variable("YUME_NLU_TIMEOUT_S", DEFAULT_TIMEOUT_S, gt=0, le=60)
+    # The learned NLU backstop: the labelled corpus it is trained on, and where the trained model is cached.
+    nlu_corpus: str | None = _variable("YUME_NLU_CORPUS")  # absent: fixtures/nlu beside the code or in the working folder
+    nlu_cache_dir: str | None = _variable("YUME_NLU_CACHE_DIR")  # absent: ~/.cache/yume
     meta_app_id: str | None = _variable("META_APP_ID")
     meta_app_secret: SecretStr | None = _variable("META_APP_SECRET")
     meta_webhook_verify_token: SecretStr | None = _variable("META_WEBHOOK_VERIFY_TOKEN")
@@ -124,6 +127,8 @@ class Settings(BaseSettings):
             "model": self.nlu_model,
             "base_url": self.anthropic_base_url,
             "timeout_s": self.nlu_timeout_s,
+            "corpus": self.nlu_corpus,
+            "cache_dir": self.nlu_cache_dir,
         }
 
     @property

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -195,9 +196,11 @@ class RuleEngine:
 
     name = "rules"
 
-    def __init__(self, *, backstop: bool = True) -> None:
+    def __init__(self, *, backstop: bool = True, corpus: str | None = None, cache_dir: str | None = None) -> None:
         self.stats = NluStats()
         self.backstop = backstop
+        self._corpus = Path(corpus) if corpus else None
+        self._cache_dir = Path(cache_dir) if cache_dir else None
         self._model: IntentModel | None | bool = None  # None: not loaded yet; False: there is none
 
     def read(self, text: str, context: NluContext) -> Understanding:
@@ -231,7 +234,7 @@ class RuleEngine:
             from nlu.learned import model_for
 
             try:
-                self._model = model_for() or False
+                self._model = model_for(self._corpus, self._cache_dir) or False
             except Exception:  # a broken cache or corpus must never cost an answer: the rules go on alone
                 log.exception("the learned NLU model could not be loaded; rules only")
                 self._model = False

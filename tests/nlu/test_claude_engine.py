@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -182,13 +183,15 @@ def test_settings_come_from_the_environment() -> None:
 
     options = load_settings({
         "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "YUME_NLU_MODEL": "m",
-        "YUME_NLU_TIMEOUT_S": "2.5",
+        "YUME_NLU_TIMEOUT_S": "2.5", "YUME_NLU_CORPUS": "/srv/corpus", "YUME_NLU_CACHE_DIR": "/srv/cache",
     }).nlu_options()
-    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5}
+    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5,
+                       "corpus": "/srv/corpus", "cache_dir": "/srv/cache"}
     defaults = load_settings({}).nlu_options()
     assert defaults["api_key"] is None and defaults["model"] is None and defaults["timeout_s"] == 6.0
     engine = build_understander(**options)
     assert isinstance(engine, ClaudeEngine) and engine.timeout_s == 2.5 and engine.model == "m"
+    assert engine.fallback._cache_dir == Path("/srv/cache") and engine.fallback._corpus == Path("/srv/corpus")
     assert build_understander(**defaults).name == "rules"
 
 

@@ -150,3 +150,20 @@ def test_eval_with_claude_prints_the_tables_calls_and_tokens(
     assert 0 < calls < 76  # the staff file's certain readings never reach Claude
     assert f"claude calls {calls}" in printed and f"tokens in {1200 * calls}, out {40 * calls}" in printed
     assert "decided by: claude" in printed
+
+
+def test_train_builds_the_learned_model_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nlu import learned
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "staff.yaml").write_text((CORPUS / "staff.yaml").read_text())
+    monkeypatch.setenv("YUME_NLU_CORPUS", str(corpus))
+    monkeypatch.setenv("YUME_NLU_CACHE_DIR", str(tmp_path / "cache"))
+    learned.forget_loaded()
+    assert yume_nlu("--train") == 0
+    assert "cached in" in capsys.readouterr().out
+    assert len(list((tmp_path / "cache").glob("intent-model-*.npz"))) == 1
+    learned.forget_loaded()
