@@ -28,7 +28,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nlu.claude import DEFAULT_TIMEOUT_S
-from store.database import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_database_url
+
+# store.database's default, written here so that reading the settings does not import the database
+# stack (SQLAlchemy and the tables: most of `yume nlu --batch`'s start-up); a test keeps them equal.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./yume.db"
 
 MIN_SECRET_LENGTH = 32
 MAX_REQUEST_BYTES = 1024 * 1024  # admin API bodies are small; this bounds abuse
@@ -143,6 +146,10 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
+        if value == DEFAULT_DATABASE_URL:
+            return value  # already canonical: no need to load the database stack to say so
+        from store.database import DatabaseUrlError, normalize_database_url  # late: see DEFAULT_DATABASE_URL
+
         try:
             return normalize_database_url(value)
         except DatabaseUrlError as error:

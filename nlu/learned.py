@@ -11,7 +11,7 @@ corpus one may tune on (`fixtures/nlu/*.yaml` except `held_out*`), never on held
   The intent is the most probable one *the role has*; the caller keeps it only above a threshold.
 - Cache: trained once per corpus and kept in YUME_NLU_CACHE_DIR (default `~/.cache/yume`), named by
   a hash of the corpus files' contents and of this module's feature version. A corpus change makes a
-  new name, so a stale model is never read (old ones are removed). Several processes starting at
+  new name, so a stale model is never read (all but the newest few are removed). Several processes starting at
   once may each train; each writes its own temporary file and renames it over the same name
   (atomic), and since training is deterministic every writer writes the same model — a reader sees
   a whole file or none.
@@ -224,8 +224,13 @@ def _load_or_train(corpus: Path, cache_dir: Path) -> IntentModel | None:
     return model
 
 
+_KEPT = 6  # several checkouts (worktrees, CI) may share one cache folder: each keeps its own model
+
+
 def _remove_stale(cache_dir: Path, keep: Path) -> None:
-    for old in cache_dir.glob("intent-model-*.npz"):
+    """Remove all but the newest few models (another checkout may still use an older one)."""
+    models = sorted(cache_dir.glob("intent-model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[_KEPT:]:
         if old != keep:
             old.unlink(missing_ok=True)
 

@@ -87,6 +87,7 @@ _KEEP = re.compile(r"[^a-zñ0-9:$+/.,?\s]")
 _DOT_NOT_IN_NUMBER = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+@lru_cache(maxsize=None)
 def _fold_char(char: str) -> str:
     if char in "ñÑ":
         return "ñ"
@@ -98,6 +99,8 @@ def _fold_char(char: str) -> str:
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case without accents (ñ kept), exactly as long as `text`: spans map back 1:1."""
+    if text.isascii():
+        return text.lower()  # one character for one: the common case, fast
     return "".join(_fold_char(char) if ord(char) > 127 or char.isupper() else char for char in text)
 
 

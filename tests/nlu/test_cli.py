@@ -167,3 +167,21 @@ def test_train_builds_the_learned_model_cache(
     assert "cached in" in capsys.readouterr().out
     assert len(list((tmp_path / "cache").glob("intent-model-*.npz"))) == 1
     learned.forget_loaded()
+
+
+def test_yume_nlu_never_loads_the_database_stack() -> None:
+    """Start-up is most of `yume nlu --batch`: reading the settings must not import SQLAlchemy and the tables."""
+    import subprocess
+    import sys
+
+    from bot import settings
+    from store import database
+
+    assert settings.DEFAULT_DATABASE_URL == database.DEFAULT_DATABASE_URL
+    code = (
+        "import sys; from bot.commands import nlu; from bot.settings import database_settings; "
+        "database_settings().nlu_options(); print('sqlalchemy' in sys.modules)"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "False"
