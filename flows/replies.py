@@ -337,7 +337,7 @@ def day_problem(
     """Why a day cannot be offered ("closed", "full", "past", "too_far")."""
     when = fmt.day_phrase(day, today)
     if kind == "closed":
-        return f"Ese día no abrimos ({fmt.long_date(day)})."
+        return f"{_upper_first(fmt.day_phrase(day, today))} no abrimos."
     if kind == "past":
         return f"El {fmt.long_date(day)} ya pasó."
     if kind == "too_far":
@@ -440,9 +440,10 @@ def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
     return Reply(text=text)
 
 
-def ask_guest_name(guest: str | None) -> Reply:
+def ask_guest_name(guest: str | None, summary: str | None = None) -> Reply:
     who = f"tu {guest.removeprefix('mi ').strip()}" if guest and guest.startswith("mi ") else guest or "la persona"
-    return Reply(text=f"¿Cómo se llama {who}? Así aparece en la cita.")
+    lead = f"Casi listo: {summary}. " if summary else ""
+    return Reply(text=f"{lead}¿Cómo se llama {who}? Así aparece en la cita.")
 
 
 def day_hint(day: date, today: date) -> str:
@@ -488,9 +489,10 @@ def slot_summary(service: str, start: datetime, today: date) -> str:
 
 def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
     who = f", {fmt.first_name(name)}" if name else ""
+    whose = f"La cita de {appointment.guest_name}" if appointment.guest_name else "Tu cita"
     return Reply(
         text=(
-            f"¡Listo{who}! Tu cita quedó confirmada:\n"
+            f"¡Listo{who}! {whose} quedó confirmada:\n"
             f"📅 {fmt.long_date(appointment.start.date())}\n"
             f"⏰ {fmt.clock_time(appointment.start)}\n"
             f"💇 {appointment.service} – {fmt.money(appointment.price_cents)}\n"
@@ -595,11 +597,19 @@ def _who(name: str | None, phone: str | None) -> str:
     return name or phone or "Un cliente"
 
 
+def _for_whom(appointment: AppointmentInfo) -> str:
+    """Who comes, and who booked when it was for someone else: «Mateo (lo agendó Juan Pérez, 55 …)»."""
+    booker = _who(appointment.customer_name, appointment.customer_phone)
+    if appointment.guest_name:
+        return f"{appointment.guest_name} (lo agendó {booker})"
+    return booker
+
+
 def notice_new_booking(appointment: AppointmentInfo, for_staff: bool) -> Reply:
     target = "contigo" if for_staff else f"con {fmt.first_name(appointment.staff_name)}"
     return Reply(
         text=(
-            f"📅 Nueva cita {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
+            f"📅 Nueva cita {target}: {_for_whom(appointment)} – "
             f"{appointment.service}, {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}."
         ),
         purpose="notice",

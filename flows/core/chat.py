@@ -318,8 +318,12 @@ class Chat:
                 return heard
             if any(option_slot(o.id) is not None for o in offered):
                 return heard  # a time not on the list: the booking steps look at it as a time
-        if heard.slots.choice and 1 <= heard.slots.choice <= len(offered):
-            heard.option = offered[heard.slots.choice - 1]
+        choice = heard.slots.choice
+        typed = (heard.text or "").strip().rstrip(".)")
+        if choice is None and typed.isdigit():
+            choice = int(typed)  # a bare «1» answering buttons or a list: that option
+        if choice and 1 <= choice <= len(offered):
+            heard.option = offered[choice - 1]
         else:
             heard.option = option_typed(heard.text, offered)
         return heard

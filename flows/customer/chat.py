@@ -79,8 +79,11 @@ class CustomerBooking(Booking):
 
     # -- the steps --------------------------------------------------------------------------------
 
-    def on_enter_asking_guest_name(self) -> None:
-        self.chat.ask(replies.ask_guest_name(self.draft.guest))
+    async def on_enter_asking_guest_name(self) -> None:
+        chat = self.chat
+        service, start = await self.service_to_schedule(), chat.part(ChoosingWhen).wanted_start
+        summary = replies.slot_summary(service.name, start, chat.today) if service and start else None
+        chat.ask(replies.ask_guest_name(self.draft.guest, summary))
 
     async def on_enter_asking_name(self) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
@@ -258,6 +261,8 @@ class CustomerChat(Chat):
         super().__init__(turn)
         self.customer: Customer = turn.person  # type: ignore[assignment]
         self._upcoming: list[Appointment] | None = None
+        # A booking asked for while cancelling or moving one: another appointment, like that one.
+        self.another_like: uuid.UUID | None = None
 
     # =========================================================================================
     # Facts
@@ -319,8 +324,9 @@ class CustomerChat(Chat):
         if intent == Intent.CANT_MAKE_IT:
             return await self.cannot_make_it(heard)
         if intent == Intent.BOOK or (intent not in REQUESTS and self.asks_for_a_time(heard)):
-            self.data.draft = BookingDraft()
+            self.data.draft = BookingDraft(another=self.another_like is not None)
             await self.part(CustomerBooking).fill(heard)
+            await self.same_service_as(self.another_like)
             await self.answer_questions(heard, booking=True)
             return ["wants_to_book"]
         if intent == Intent.RESCHEDULE:
@@ -372,6 +378,14 @@ class CustomerChat(Chat):
         self.data.draft = AttendanceDraft(appointment_id=appointment.id)
         return ["cannot_make_it"]
 
+    async def same_service_as(self, appointment_id: uuid.UUID | None) -> None:
+        """«Mejor quiero otra»: without a service named, the one of the appointment they were changing."""
+        draft = self.data.draft
+        appointment = await self.appointment_by_id(appointment_id)
+        if isinstance(draft, BookingDraft) and draft.service_id is None and appointment is not None:
+            if self.business.service(appointment.service_id) is not None:
+                draft.service_id = appointment.service_id
+
     async def reminded_or_only(self) -> uuid.UUID | None:
         """The appointment a reminder just asked about, or the customer's only one."""
         reminded = await self.appointment_by_id(self.data.reminded)
@@ -403,7 +417,12 @@ class CustomerChat(Chat):
             return True
         if heard.intent == Intent.CANT_MAKE_IT and not isinstance(task, CancelOrMove):
             return True
-        return heard.intent in REQUESTS and heard.intent not in task.intents
+        if heard.intent in REQUESTS and heard.intent not in task.intents:
+            # «siempre no, mejor quiero otra para hoy» while cancelling: the one they have stays, this is another.
+            if heard.intent == Intent.BOOK and isinstance(task, Cancelling | Moving):
+                self.another_like = task.draft.appointment_id
+            return True
+        return False
 
     def is_digression(self, heard: Heard) -> bool:
         questions = self.part(BusinessQuestions)
@@ -523,7 +542,17 @@ class CustomerChat(Chat):
 
 
 def _typed_name(heard: Heard) -> str | None:
-    """A bare name typed as the answer to «¿cómo te llamas?»."""
-    if heard.text and heard.intent in (Intent.INFORM, Intent.OTHER, Intent.GREET):
-        return name_answer(heard.text)
+    """A bare name typed as the answer to «¿cómo te llamas?» («Toño, y que me corte Pedro»: Toño).
+
+    Only the first words before a comma when the rest gave something else (a staff member, a
+    service): «espérame, mejor solo barba» is not a name.
+    """
+    if not heard.text or heard.intent not in (Intent.INFORM, Intent.OTHER, Intent.GREET):
+        return None
+    whole = name_answer(heard.text)
+    if whole:
+        return whole
+    first, _, rest = heard.text.partition(",")
+    if rest and heard.slots.staff and first.strip()[:1].isupper():
+        return name_answer(first)  # written as a name («Toño»), not a lead-in («ah, y que sea con Pedro»)
     return None
