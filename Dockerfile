@@ -2,7 +2,7 @@
 # from the environment. Migrations are a release step, run once per release before the new processes
 # start: `docker run --rm --env-file prod.env IMAGE yume db upgrade` (docs/operations.md). `yume serve`
 # refuses to start on a database behind this code.
-FROM python:3.11-slim
+FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -29,6 +29,15 @@ COPY store ./store
 COPY fixtures/templates ./fixtures/templates
 RUN pip install --no-deps . && pip check && useradd --create-home --uid 10001 yume
 
+# The learned NLU backstop, trained once at build time on the tuned corpus (never the held-out files);
+# the image ships the model, not the corpus.
+FROM base AS nlu-model
+COPY fixtures/nlu /build/corpus
+RUN YUME_ENV=development YUME_NLU_CORPUS=/build/corpus YUME_NLU_CACHE_DIR=/build/model yume nlu --train
+
+FROM base
+COPY --from=nlu-model /build/model /app/nlu-model
+ENV YUME_NLU_CACHE_DIR=/app/nlu-model
 USER yume
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=4).status == 200 else 1)"

@@ -193,13 +193,23 @@ _loaded: dict[tuple[Path, Path], IntentModel | None] = {}
 def model_for(corpus: Path | None = None, cache_dir: Path | None = None) -> IntentModel | None:
     """The model of the corpus, from the cache or trained now (once per process); None without a corpus."""
     corpus = corpus or default_corpus()
-    if corpus is None:
-        return None
     cache_dir = cache_dir or default_cache_dir()
+    if corpus is None:
+        return _shipped(cache_dir)
     key = (corpus, cache_dir)
     with _lock:
         if key not in _loaded:
             _loaded[key] = _load_or_train(corpus, cache_dir)
+        return _loaded[key]
+
+
+def _shipped(cache_dir: Path) -> IntentModel | None:
+    """Without a corpus (the production image): the model trained at build time, the newest in the cache."""
+    key = (Path("<shipped>"), cache_dir)
+    with _lock:
+        if key not in _loaded:
+            models = sorted(cache_dir.glob("intent-model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+            _loaded[key] = IntentModel.load(models[0]) if models else None
         return _loaded[key]
 
 

@@ -116,12 +116,32 @@ def test_dependencies_are_their_own_layer_installed_from_the_constraints_before_
     assert "--no-deps" in package  # nothing resolved after the pinned layer
 
 
+def _stages() -> list[list[tuple[str, str]]]:
+    stages: list[list[tuple[str, str]]] = []
+    for keyword, rest in _instructions():
+        if keyword == "FROM":
+            stages.append([])
+        stages[-1].append((keyword, rest))
+    return stages
+
+
 def test_the_image_carries_no_fixtures_but_the_meta_template_definitions() -> None:
-    copied = [rest.split()[0] for keyword, rest in _instructions() if keyword == "COPY"]
+    copied = [rest.split()[0] for stage in _stages() for keyword, rest in stage if keyword == "COPY"]
     assert not [source for source in copied if source.rstrip("/") == "fixtures"]
-    assert [source for source in copied if source.startswith("fixtures")] == ["fixtures/templates"]
+    assert [source for source in copied if source.startswith("fixtures")] == ["fixtures/templates", "fixtures/nlu"]
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert "tests" in ignored and "fixtures/*" in ignored and "!fixtures/templates" in ignored
+    assert "fixtures/nlu/held_out*" in ignored  # the held-out files never even reach the build
+
+
+def test_the_nlu_model_is_trained_in_a_build_stage_and_only_the_model_reaches_the_image() -> None:
+    *_, model_stage, final = _stages()
+    assert model_stage[0] == ("FROM", "base AS nlu-model")
+    assert ("COPY", "fixtures/nlu /build/corpus") in model_stage
+    assert any(keyword == "RUN" and "yume nlu --train" in rest for keyword, rest in model_stage)
+    assert not [rest for keyword, rest in final if keyword == "COPY" and "fixtures" in rest]
+    assert ("COPY", "--from=nlu-model /build/model /app/nlu-model") in final
+    assert ("ENV", "YUME_NLU_CACHE_DIR=/app/nlu-model") in final
 
 
 def test_migrations_are_a_release_step_named_in_the_dockerfile() -> None:

@@ -121,3 +121,18 @@ def test_the_engine_says_which_path_decided(monkeypatch: pytest.MonkeyPatch) -> 
     sure = engine.read("quiero un corte mañana a las 4", context())
     assert sure.engine == "rules" and sure.intent == Intent.BOOK  # the rules were sure: the model is not asked
     assert RuleEngine(backstop=False).read(text, context()).engine == "rules"
+
+
+def test_without_a_corpus_the_model_trained_at_build_time_is_read_from_the_cache(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production image ships the trained model, not the corpus (Dockerfile's nlu-model stage)."""
+    cache = tmp_path / "cache"
+    learned.forget_loaded()
+    trained = learned.model_for(small_corpus, cache)
+    monkeypatch.setattr(learned, "default_corpus", lambda: None)
+    learned.forget_loaded()
+    shipped = learned.model_for(None, cache)
+    assert trained is not None and shipped is not None and shipped.vocabulary == trained.vocabulary
+    learned.forget_loaded()
+    assert learned.model_for(None, tmp_path / "empty") is None  # no corpus, no model: the rules alone
