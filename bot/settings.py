@@ -51,6 +51,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "secret_key": "YUME_SECRET_KEY",
     "base_url": "YUME_BASE_URL",
     "jobs_interval_seconds": "YUME_JOBS_INTERVAL_SECONDS",
+    "lane_hold_seconds": "YUME_LANE_HOLD_SECONDS",
 }
 
 # What production cannot run without (the rest have safe defaults or are optional features).
@@ -87,6 +88,8 @@ class Settings(BaseModel):
     max_request_bytes: int = 1024 * 1024  # admin API bodies are small; this bounds abuse
     # How often the background jobs (reminders, agendas, …) look for due work; 0: not in this process.
     jobs_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # How long a person's message waits for an older one WhatsApp may still deliver (0: never).
+    lane_hold_seconds: float = Field(default=1.5, ge=0, le=10)
 
     @property
     def is_production(self) -> bool:

@@ -79,20 +79,26 @@ async def test_a_persons_messages_are_processed_in_timestamp_order_whatever_the_
     assert len(engine.events) == 4
 
 
-async def test_an_event_the_engine_already_recorded_is_not_processed_again_after_a_restart(db, make_channel) -> None:
+async def test_a_turn_and_its_inbox_mark_commit_together_so_a_failure_after_the_commit_never_repeats_it(
+    db, make_channel
+) -> None:
     await seed_business(db)
-    engine = RecordingEngine(db)
+
+    class DiesAfterCommit(RecordingEngine):
+        async def handle(self, event, inbox_event_id=None):
+            await super().handle(event, inbox_event_id)
+            raise ConnectionResetError("the process lost its connection right after the commit")
+
+    engine = DiesAfterCommit(db)
     _, channel = await make_channel(engine=engine)
     channel.inbox.kick(await _store(db, text_message("hola", message_id="wamid.once")))
     await channel.settle()
-    async with db.transaction() as session:  # the process died after the engine's commit, before marking
-        await session.execute(update(InboxEvent).values(processed_at=None, last_error=None))
     await channel.inbox.sweep()
     await channel.settle()
     assert [event.message_id for event in engine.events] == ["wamid.once"]
     async with db.transaction() as session:
         row = (await session.execute(select(InboxEvent))).scalar_one()
-    assert row.processed_at is not None and row.last_error == "skipped: already handled (recorded before a restart)"
+    assert row.processed_at is not None and row.failed_at is None and row.last_error is None
 
 
 async def test_an_edit_of_a_message_not_yet_acted_on_is_treated_as_the_message(db, make_channel) -> None:
@@ -169,7 +175,7 @@ async def test_a_failing_event_holds_up_only_its_own_lane_and_is_set_aside_after
         poison = (
             await session.execute(select(InboxEvent).where(InboxEvent.event_key == "msg:wamid.poison"))
         ).scalar_one()
-    assert poison.processed_at is not None and poison.attempts == MAX_ATTEMPTS
+    assert poison.processed_at is None and poison.failed_at is not None and poison.attempts == MAX_ATTEMPTS
     assert poison.last_error.startswith(f"gave up after {MAX_ATTEMPTS} attempts: RuntimeError")
 
 

@@ -42,12 +42,12 @@ class CountingEngine:
     def __init__(self, engine: Any, calls: list[tuple[float, str, str]], instance: str) -> None:
         self.engine, self.calls, self.instance = engine, calls, instance
 
-    async def handle(self, event: InboundEvent):
+    async def handle(self, event: InboundEvent, inbox_event_id=None):
         self.calls.append((time.monotonic(), event.message_id, self.instance))
-        return await self.engine.handle(event)
+        return await self.engine.handle(event, inbox_event_id)
 
-    async def handle_echo(self, echo: OwnerEcho):
-        return await self.engine.handle_echo(echo)
+    async def handle_echo(self, echo: OwnerEcho, inbox_event_id=None):
+        return await self.engine.handle_echo(echo, inbox_event_id)
 
 
 async def test_two_instances_process_every_message_once_and_in_order(db: Database, make_channel) -> None:
