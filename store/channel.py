@@ -88,6 +88,13 @@ async def requeue(session: AsyncSession, event_ids: Sequence[uuid.UUID] | None) 
     return int(result.rowcount or 0)
 
 
+class SendPace(SQLModel, table=True):
+    """When a business number may send next: the per-number rate shared by every process."""
+
+    phone_number_id: str = Field(sa_type=String(64), primary_key=True)
+    next_free_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class OutboxStatus(StrEnum):
     pending = "pending"
     sending = "sending"

@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
 from store.catalog import ServiceType
-from store.channel import InboxEvent, OutboxMessage, OutboxStatus
+from store.channel import InboxEvent, OutboxMessage, OutboxStatus, SendPace
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.organizations import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
@@ -38,6 +38,7 @@ __all__ = [
     "Reminder",
     "ReminderOutcome",
     "ReviewRequest",
+    "SendPace",
     "SenderType",
     "ServiceType",
     "Staff",

@@ -159,6 +159,8 @@ class WhatsAppChannel:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.outbox is not None:
+            await self.outbox.flush()
         if self.inbox is not None:
             await self.inbox.close()
         if self.http is not None:

@@ -308,13 +308,13 @@ class InboxProcessor:
             self._running.pop(lane, None)
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait until no lane is being processed in this process (tests, `yume chat`, shutdown)."""
+        """Wait until no lane (nor read receipt) is being processed in this process (tests, `yume chat`, shutdown)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._running:
+        while self._running or self._receipts:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise TimeoutError(f"inbox lanes still running: {[lane.name for lane in self._running]}")
-            await asyncio.wait(list(self._running.values()), timeout=remaining)
+            await asyncio.wait([*self._running.values(), *self._receipts], timeout=remaining)
 
     async def close(self) -> None:
         """Stop taking work and let running lanes finish (they are short)."""

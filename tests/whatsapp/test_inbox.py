@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
@@ -190,12 +191,12 @@ async def test_each_message_is_marked_read_with_typing_except_reactions_and_hand
         )
     )
     await channel.settle()
-    assert list(transport.read_receipts) == [("wamid.r1", True), ("wamid.r2", False)]
+    assert sorted(transport.read_receipts) == [("wamid.r1", True), ("wamid.r2", False)]
     async with db.transaction() as session:
         await session.execute(update(Conversation).values(status=ConversationStatus.handed_off))
     channel.inbox.kick(await _store(db, text_message("¿sigues ahí?", message_id="wamid.r3", timestamp=T0 + 2)))
     await channel.settle()
-    assert [receipt[0] for receipt in transport.read_receipts] == ["wamid.r1", "wamid.r2"]  # the owner has this chat
+    assert sorted(receipt[0] for receipt in transport.read_receipts) == ["wamid.r1", "wamid.r2"]  # the owner has this chat
     assert engine.texts[-1] == "¿sigues ahí?"  # still recorded by the engine
 
 
@@ -210,3 +211,26 @@ async def test_messages_of_one_delivery_within_the_same_second_keep_their_order(
     channel.inbox.kick(await _store(db, payload))
     await channel.settle()
     assert engine.texts == ["uno", "dos", "tres"]
+
+
+async def test_a_slow_read_receipt_never_holds_up_the_answer(db, make_channel) -> None:
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    released = asyncio.Event()
+
+    class SlowReceipts(DevTransport):
+        async def mark_read(self, number, message_id, typing):
+            await released.wait()  # Meta takes its time with the blue ticks
+            await super().mark_read(number, message_id, typing)
+
+    transport = SlowReceipts()
+    _, channel = await make_channel(engine=engine, transport=transport)
+    channel.inbox.kick(await _store(db, text_message("hola", message_id="wamid.ticks", timestamp=T0)))
+    started = asyncio.get_running_loop().time()
+    while not engine.events:
+        assert asyncio.get_running_loop().time() - started < 2, "the turn waited for the read receipt"
+        await asyncio.sleep(0.01)
+    assert list(transport.read_receipts) == []  # still on its way, beside the turn
+    released.set()
+    await channel.settle()
+    assert list(transport.read_receipts) == [("wamid.ticks", True)]
