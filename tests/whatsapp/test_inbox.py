@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.transport import DevTransport
 from store.channel import InboxEvent
 from store.conversations import Conversation, ConversationStatus
-from tests.whatsapp.support import RecordingEngine, envelope, seed_business, text_message
+from tests.whatsapp.support import RecordingEngine, envelope, post_webhook, seed_business, text_message
 
 T0 = 1_767_000_000
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -234,3 +235,41 @@ async def test_a_slow_read_receipt_never_holds_up_the_answer(db, make_channel) -
     released.set()
     await channel.settle()
     assert list(transport.read_receipts) == [("wamid.ticks", True)]
+
+
+async def test_deliveries_shuffled_within_the_hold_are_answered_in_the_order_they_were_written(
+    db, make_channel
+) -> None:
+    from tests.whatsapp.conftest import config_for
+
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=1.0))
+    written = int(datetime.now(timezone.utc).timestamp()) - 5
+    lines = ["quiero un corte", "mañana", "a las 11 am", "Sofía", "gracias"]
+    deliveries = [
+        text_message(line, message_id=f"wamid.shuffled-{index}", timestamp=written + index)
+        for index, line in enumerate(lines)
+    ]
+    rng = random.Random(20261202)
+    rng.shuffle(deliveries)
+    for payload in deliveries:  # out of order, a few tenths of a second apart (the issue saw 0.7 s)
+        assert (await post_webhook(client, payload)).status == 200
+        await asyncio.sleep(rng.uniform(0.05, 0.2))
+    await channel.settle()
+    assert engine.texts == lines
+
+
+async def test_the_hold_keeps_neither_the_lane_nor_a_worker_from_other_people(db, make_channel) -> None:
+    from tests.whatsapp.conftest import config_for
+
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=0.5))
+    started = asyncio.get_running_loop().time()
+    for index in range(24):  # three times the lanes processed at once
+        payload = text_message("hola", message_id=f"wamid.held-{index}", wa_id=f"52155300{index:05d}")
+        assert (await post_webhook(client, payload)).status == 200
+    await channel.settle()
+    assert len(engine.events) == 24
+    assert asyncio.get_running_loop().time() - started < 2.5, "the holds ran side by side"
