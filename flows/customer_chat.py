@@ -287,7 +287,7 @@ class CustomerChat(CustomerListening):
             self._lost_it()
             return
         info = await self.info(appointment)
-        self.say(replies.booked(self.customer.name, info))
+        self.say(replies.booked(self.customer.name, info, business=self.business.name))
         self.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_new_booking(info, for_staff=False),
@@ -341,7 +341,7 @@ class CustomerChat(CustomerListening):
             self._lost_it()
             return
         info = await self.info(appointment)
-        self.say(replies.moved(info, self.today))
+        self.say(replies.moved(info, self.today, business=self.business.name, name=self.customer.name))
         self.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_moved(info, before, for_staff=False),
@@ -362,7 +362,7 @@ class CustomerChat(CustomerListening):
             reason="cancelada por el cliente",
         )
         info = await self.info(appointment)
-        self.say(replies.cancelled(info, self.today))
+        self.say(replies.cancelled(info, self.today, business=self.business.name, name=self.customer.name))
         self.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_cancelled(info, for_staff=False),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flows import formatting as fmt
-from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, offer
+from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, cancellation_template, confirmation_template, offer
 
 
 @dataclass(frozen=True)
@@ -453,7 +453,7 @@ def customer_told_booked(customer: str | None, appointment: AppointmentInfo, bus
             f"Te atiende {fmt.first_name(appointment.staff_name)}. Si necesitas cambiarla, escríbeme por aquí."
         ),
         purpose="confirmation",
-    )
+    ).or_template(confirmation_template(customer, business, appointment))
 
 
 def customer_told_moved(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
@@ -464,7 +464,7 @@ def customer_told_moved(customer: str | None, appointment: AppointmentInfo, busi
             "Si no te queda, escríbeme y buscamos otro horario."
         ),
         purpose="confirmation",
-    )
+    ).or_template(confirmation_template(customer, business, appointment))
 
 
 def customer_told_cancelled(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
@@ -475,4 +475,4 @@ def customer_told_cancelled(customer: str | None, appointment: AppointmentInfo, 
             "Cuando quieras agendar otra, escríbeme por aquí."
         ),
         purpose="appointment_cancelled",
-    )
+    ).or_template(cancellation_template(customer, business, appointment))
