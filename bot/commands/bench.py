@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     pipeline.add_argument("--time-limit", type=float, default=120.0, help="stop a run after this many seconds (default 120)")
     pipeline.set_defaults(run=_run_pipeline)
+    prune = benches.add_parser("prune", help="the channel's tables before and after the prune job (PostgreSQL)")
+    prune.add_argument("--days", type=int, default=30, help="days of traffic to seed (default 30)")
+    prune.add_argument("--per-day", type=int, default=5000, help="inbox events a day (default 5,000)")
+    prune.set_defaults(run=_run_prune)
 
 
 def _counts(text: str) -> tuple[int, ...]:
@@ -105,3 +109,15 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(report.lines()))
     return 0 if not report.timed_out else 1
+
+
+def _run_prune(args: argparse.Namespace) -> int:
+    from bot.bench.prune import BenchError, run_prune_bench
+
+    try:
+        report = asyncio.run(run_prune_bench(os.environ.get("DATABASE_URL"), args.days, args.per_day))
+    except BenchError as error:
+        print(error)
+        return 1
+    print("\n".join(report.lines()))
+    return 0 if report.kept_the_rest else 1

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
+from bot.whatsapp import prune as _prune  # noqa: F401  (registers the prune_channel background job)
 from bot.whatsapp.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL, CloudApiClient
 from bot.whatsapp.inbox import ConversationEngine, InboxProcessor, NumberDirectory, StoreResult, store_events
 from bot.whatsapp.outbox import OutboxSender
