@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot import api, health, jobs
+from bot import api, health, jobs, metrics
 from bot.whatsapp import channel as whatsapp
 from bot.errors import json_errors
 from bot.settings import Settings
@@ -25,6 +25,7 @@ Feature = Callable[[web.Application], None]
 
 FEATURES: tuple[Feature, ...] = (
     health.register,
+    metrics.register,  # /metrics (Prometheus) and the webhook ack timing
     api.register,
     whatsapp.register,  # webhook, inbox/outbox loops, Embedded Signup page, dev transport endpoint
     jobs.register,  # reminders, morning agendas, review requests, stale chats and takeovers (APScheduler)

@@ -27,7 +27,8 @@ from store.database import Database
 from store.models import Customer, Organization, Staff, StaffRole
 from store.phones import canonical_from_whatsapp_id, canonical_phone, display_phone
 
-QUIT_WORDS = {"salir", "exit", "quit", "adios", "adiós"}
+# Only these end the chat (and Ctrl-D): a customer saying «adiós» or «gracias, bye» is talking to Yume.
+QUIT_WORDS = {"salir", "/salir"}
 DEFAULT_CUSTOMER_PHONE = "+52 55 1111 2233"
 
 
@@ -235,7 +236,7 @@ async def run_chat(session: ChatSession, lines: TextIO, interactive: bool) -> in
     who = {"customer": "cliente", "staff": "barbero", "owner": "dueño"}[session.role]
     out.write(
         f"Chateas con {session.organization.name} como {who} "
-        f"(tu WhatsApp: +{session.wa_id}). Escribe «salir» para terminar.\n"
+        f"(tu WhatsApp: +{session.wa_id}). Escribe «salir» (o Ctrl-D) para terminar.\n"
         "Las opciones numeradas se contestan con el número o escribiendo.\n\n"
     )
     sent = 0

@@ -52,7 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
-    return int(run(args) or 0)
+    try:
+        return int(run(args) or 0)
+    except ValueError as error:
+        from bot.settings import SettingsError  # imported late: `yume nlu` stays light
+
+        if isinstance(error, SettingsError):
+            print(error, file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from scheduler.calendar import find_slots, load_business, load_service
 from scheduler.errors import SchedulingError
 from store.business_file import BusinessSpec, load_business as load_business_file
 from store.database import Database
-from store.hours import WeeklyHours
+from store.hours import WeeklyHours, parse_weekly_hours
 from store.models import Organization
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_business.yaml"
@@ -83,6 +84,32 @@ async def seed_demo(database: Database, now: datetime, reset: bool = False) -> D
             except SchedulingError:
                 continue
     return DemoResult(loaded.organization_id, created=True, appointments=booked)
+
+
+# Less open time than this left today and the demo would offer nothing «hoy»: it starts at the next opening.
+PLEASANT_OPEN_MINUTES = 180
+
+
+def demo_start(now: datetime) -> datetime | None:
+    """When the terminal demo should pretend it is: None while the barbershop has a few open hours
+    left today, else its next opening (late at night «hoy» would have no times to offer)."""
+    spec = demo_spec()
+    tz = ZoneInfo(spec.timezone)
+    hours = parse_weekly_hours(spec.hours)
+    local = now.astimezone(tz)
+    minutes = local.hour * 60 + local.minute
+    for offset in range(8):
+        day = local.date() + timedelta(days=offset)
+        for opening in hours.get(day.weekday(), ()):
+            if offset == 0 and opening.end <= minutes:
+                continue  # already closed for today
+            if offset == 0 and opening.start <= minutes:
+                if opening.end - minutes >= PLEASANT_OPEN_MINUTES:
+                    return None  # open now, with time to spare
+                continue  # closing soon: look for the next opening
+            start = datetime.combine(day, time(opening.start // 60, opening.start % 60), tzinfo=tz)
+            return start
+    return None
 
 
 def _next_open_days(hours: WeeklyHours, local_now: datetime, count: int) -> list[date]:

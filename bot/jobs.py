@@ -27,9 +27,12 @@ from datetime import datetime, timezone
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
+from bot.health import add_loop
 from bot.state import CLOCK, DATABASE, SETTINGS
 from bot.whatsapp.channel import CHANNEL
 from flows.jobs import JOBS, Job
+from flows.trace import tracing
 from scheduler.clock import Clock
 from store.database import Database
 
@@ -60,6 +63,9 @@ class JobRunner:
         self.failures: Counter[str] = Counter()
         self._running: set[asyncio.Task[object]] = set()
         self._scheduler: AsyncIOScheduler | None = None
+        for name in self.jobs:  # every job's series exists from the first scrape
+            metrics.JOB_RUNS.labels(name)
+            metrics.JOB_FAILURES.labels(name)
 
     @property
     def running(self) -> bool:
@@ -106,16 +112,19 @@ class JobRunner:
         if task is not None:
             self._running.add(task)
         try:
-            sent = await self.jobs[name](self.database, self.clock)
+            with tracing(message_id=f"job:{name}"):  # its log lines and outbox rows say which job
+                sent = await self.jobs[name](self.database, self.clock)
             if sent:
                 log.info("job %s queued %d message(s)", name, len(sent))
                 if self.on_sent is not None:
                     self.on_sent()
         except Exception:
             self.failures[name] += 1
+            metrics.JOB_FAILURES.labels(name).inc()
             log.exception("job %s failed; it runs again in %gs", name, self.interval_seconds)
         finally:
             self.runs[name] += 1
+            metrics.JOB_RUNS.labels(name).inc()
             if task is not None:
                 self._running.discard(task)
 
@@ -128,8 +137,9 @@ def register(app: web.Application) -> None:
     interval = app[SETTINGS].jobs_interval_seconds
     if interval <= 0:
         return
-    app[JOB_RUNNER] = JobRunner(app[DATABASE], app[CLOCK], interval, on_sent=lambda: _wake_outbox(app))
+    app[JOB_RUNNER] = runner = JobRunner(app[DATABASE], app[CLOCK], interval, on_sent=lambda: _wake_outbox(app))
     app.cleanup_ctx.append(_lifecycle)
+    add_loop(app, "jobs", lambda: runner.running)
 
 
 def _wake_outbox(app: web.Application) -> None:

@@ -88,7 +88,11 @@ async def load_day(session: AsyncSession, business: BusinessFacts, staff: list[S
         )
     ).scalars().all()
     own_hours = await staff_hours(session, ids)
-    windows = {member.id: working_windows(day, business.tz, business.calendar.hours, own_hours.get(member.id)) for member in staff}
+    calendar = business.calendar
+    windows = {
+        member.id: working_windows(day, business.tz, calendar.hours, own_hours.get(member.id), calendar.special)
+        for member in staff
+    }
     rows = [(appointment, service, name, phone) for appointment, service, name, phone in appointments]
     return DayRows(day=day, appointments=rows, blocks=list(blocks), windows=windows)
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nlu.catalog import Catalog
 from nlu.catalog import Service as CatalogService
 from nlu.catalog import StaffMember as CatalogStaff
+from scheduler.availability import business_hours_on
 from scheduler.calendar import Business, load_business
 from store.hours import WEEKDAY_KEYS, HoursRange
 from store.models import OrganizationKind, ServiceType, Staff, StaffRole
@@ -90,8 +91,8 @@ class BusinessFacts:
         return matches[0] if len(matches) == 1 else None
 
     def day_hours(self, day: dt.date) -> tuple[HoursRange, ...]:
-        """The business's opening ranges on a local day (empty: closed)."""
-        return tuple(self.calendar.hours.get(day.weekday(), ()))
+        """The business's opening ranges on a local day, a special day's own included (empty: closed)."""
+        return tuple(business_hours_on(day, self.calendar.hours, self.calendar.special))
 
     def is_open_on(self, day: dt.date) -> bool:
         return bool(self.day_hours(day))

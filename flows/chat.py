@@ -26,37 +26,7 @@ from nlu.understanding import Intent, Slots
 from store.models import Conversation, Customer, Staff
 
 
-@dataclass
-class Heard:
-    """One message as the flows read it: the NLU's intent and slots, plus a picked option."""
-
-    intent: Intent
-    slots: Slots = field(default_factory=Slots)
-    text: str | None = None
-    option: Option | None = None  # a tapped button/row, "la segunda", or a typed option title
-    media: str | None = None  # audio, image, sticker, … (no text to understand)
-    engine: str = "rules"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message for someone other than the sender: the owner, a staff member, a customer."""
-
-    to: Staff | Customer
-    reply: Reply
-
-
-@dataclass
-class Turn:
-    """Everything a chat needs for one inbound message, loaded by the engine."""
-
-    session: AsyncSession
-    business: BusinessFacts
-    conversation: Conversation
-    person: Customer | Staff
-    now: datetime
-    heard: Heard
-    base_url: str = "http://127.0.0.1:8080"  # the deployment's public address (YUME_BASE_URL), for links
+from flows.core.chat import Heard, Notice, Turn  # noqa: E402  (one definition, shared while roles move to flows.core)
 
 
 class Chat:
@@ -85,6 +55,10 @@ class Chat:
         if state is None or not cls.knows_state(state):
             return True
         return any(flow.initial_state is not None and state == flow.initial_state.id for flow in cls.flows())
+
+    def stored_data(self) -> dict[str, Any]:
+        """What the engine stores in `Conversation.flow_data`."""
+        return self.data
 
     def __init__(self, turn: Turn) -> None:
         self.turn = turn

@@ -29,6 +29,7 @@ async def appointment_info(session: AsyncSession, business: BusinessFacts, appoi
         staff_name=staff.name if staff else "",
         customer_name=customer.name if customer else None,
         customer_phone=display_phone(customer.phone) if customer and customer.phone else None,
+        guest_name=appointment.guest_name,
     )
 
 
@@ -77,3 +78,8 @@ def _describe_day(ranges: tuple[HoursRange, ...]) -> str:
 
 def _clock(minutes: int) -> time:
     return time(minutes // 60, minutes % 60)
+
+
+def minutes_to_clock(minutes: int) -> time:
+    """Minutes since midnight as a time of day (the end of the day as 11:59 PM)."""
+    return _clock(min(minutes, 24 * 60 - 1))

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from statemachine import StateMachine
+from statemachine import State, StateMachine
 
 from flows.coverage import transition_label
 from flows.roles import machines
@@ -25,17 +25,64 @@ def file_stem(machine: type[StateMachine]) -> str:
 
 
 def mermaid(machine: type[StateMachine]) -> str:
-    """The machine as a Mermaid state diagram: every state and every transition with its guards."""
+    """The machine as a Mermaid state diagram: compound states as nested boxes, every transition with its guards.
+
+    python-statemachine's own Mermaid export draws one arrow per pair of states, so two routes
+    from a task's next step to the same question with different guards would show as one;
+    this one keeps every declared transition, in declaration order.
+    """
     lines = ["stateDiagram-v2", "    direction TB"]
-    for state in machine.states:
-        lines.append(f"    state \"{state.id}\" as {state.id}")
+    placed = _transitions_by_scope(machine)
     if machine.initial_state is not None:
         lines.append(f"    [*] --> {machine.initial_state.id}")
     for state in machine.states:
-        for transition in state.transitions:
-            label = transition_label(transition).split(" : ", 1)[1]
-            lines.append(f"    {transition.source.id} --> {transition.target.id} : {label}")
+        lines += _state_lines(state, placed, "    ")
+    lines += placed.get(None, [])
     return "\n".join(lines) + "\n"
+
+
+def _state_lines(state: State, placed: dict[str | None, list[str]], indent: str) -> list[str]:
+    if not state.states:
+        return [f'{indent}state "{state.id}" as {state.id}']
+    inner = indent + "    "
+    lines = [f"{indent}state {state.id} {{"]
+    initial = next((child for child in state.states if child.initial), state.states[0])
+    lines.append(f"{inner}[*] --> {initial.id}")
+    for child in state.states:
+        lines += _state_lines(child, placed, inner)
+        if child.final:
+            lines.append(f"{inner}{child.id} --> [*]")
+    lines += [inner + line.strip() for line in placed.get(state.id, [])]
+    lines.append(f"{indent}}}")
+    return lines
+
+
+def _transitions_by_scope(machine: type[StateMachine]) -> dict[str | None, list[str]]:
+    """Each transition's line, under the innermost compound state holding both of its ends (None: the top)."""
+    placed: dict[str | None, list[str]] = {}
+    seen: set[str] = set()
+    for state in machine.states_map.values():
+        for transition in state.transitions:
+            if transition.initial:
+                continue
+            label = transition_label(transition)
+            if label in seen:
+                continue
+            seen.add(label)
+            target = transition.target or transition.source
+            text = label.split(" : ", 1)[1]
+            scope = _common_parent(transition.source, target)
+            placed.setdefault(scope, []).append(f"    {transition.source.id} --> {target.id} : {text}")
+    return placed
+
+
+def _common_parent(a: State, b: State) -> str | None:
+    ours = [a, *a.ancestors()]
+    theirs = {id(s) for s in (b, *b.ancestors())}
+    for candidate in ours[1:] if a is not b else ours[1:]:
+        if id(candidate) in theirs:
+            return candidate.id
+    return None
 
 
 def summary_line(machine: type[StateMachine]) -> str:
@@ -89,8 +136,11 @@ def graphviz(machine: type[StateMachine]) -> str:
     lines.append('  start [shape=point];')
     if machine.initial_state is not None:
         lines.append(f"  start -> {machine.initial_state.id};")
-    for state in machine.states:
+    for state in machine.states_map.values():
         for transition in state.transitions:
+            if transition.initial:
+                continue
             label = transition_label(transition).split(" : ", 1)[1].replace('"', "'")
-            lines.append(f'  {transition.source.id} -> {transition.target.id} [label="{label}", fontsize=9];')
+            target = transition.target or transition.source
+            lines.append(f'  {transition.source.id} -> {target.id} [label="{label}", fontsize=9];')
     return "\n".join(lines + ["}"]) + "\n"

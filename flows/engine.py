@@ -33,7 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
 from flows.business import BusinessFacts, load_facts
-from flows.chat import Heard, Turn
+from flows.core.chat import Heard, Turn
+from flows.core.drafts import FlowData
 from flows.events import InboundEvent, OwnerEcho
 from flows.handoff import hand_back, hand_off, quiet_period_over
 from flows.identity import (
@@ -189,10 +190,10 @@ class Engine:
         step, expecting, options = None, None, []
         settings = business.calendar.settings
         if conversation is not None and not flow_is_stale(conversation, settings.stale_flow_minutes, now):
-            data = conversation.flow_data or {}
+            data = FlowData.restore(conversation.flow_data, lambda raw: None)
             step = conversation.flow_state
-            expecting = Expecting(data["expecting"]) if data.get("expecting") else None
-            options = [item["title"] for item in data.get("offered", [])]
+            expecting = data.expecting
+            options = [option.title for option in data.offered]
         return NluContext(
             now=now, catalog=business.catalog, role=NLU_ROLES[role], step=step, expecting=expecting, options=options
         )
@@ -261,7 +262,7 @@ class Engine:
         chat_class = chat_for(role)
         if not chat_class.knows_state(conversation.flow_state):
             restart_flow(conversation, expired=False)  # the person's role changed since
-        welcome_back = bool((conversation.flow_data or {}).get("expired"))
+        welcome_back = FlowData.restore(conversation.flow_data, lambda raw: None).expired
         if flow_is_stale(conversation, business.calendar.settings.stale_flow_minutes, now):
             welcome_back = True
         if welcome_back:
@@ -274,7 +275,7 @@ class Engine:
             await chat.run(self.listeners)
 
         conversation.flow_state = chat.flow_state
-        conversation.flow_data = chat.data
+        conversation.flow_data = chat.stored_data()
         said = list(chat.replies)
         if welcome_back and said:
             said.insert(0, Reply(text=replies.welcome_back()))

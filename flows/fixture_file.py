@@ -154,6 +154,17 @@ class Fixture(BaseModel):
             raise ValueError("`now` is local time in the business timezone, without an offset")
         return moment
 
+    @property
+    def asserts_something(self) -> bool:
+        """It checks at least one message or the final state (only these count for transition coverage)."""
+        if self.expect is not None and any(value is not None for value in self.expect.model_dump().values()):
+            return True
+        for turn in self.turns:
+            for item in (*([turn.reply] if turn.reply else []), *turn.notify, *turn.sent):
+                if item.contains or item.not_contains or item.regex or item.none:
+                    return True
+        return False
+
     def business_spec(self) -> BusinessSpec:
         """The business, from the inline mapping or the file beside the fixture."""
         if isinstance(self.business, dict):

@@ -47,6 +47,16 @@ def clock_time(moment: time | datetime) -> str:
     return f"{twelve}:{minute:02d} {suffix}"
 
 
+def at_clock(moment: time | datetime) -> str:
+    """ "a las 4:00 PM", and "a la 1:00 PM" (one o'clock is singular in Spanish)."""
+    return f"{'a la' if moment.hour % 12 == 1 else 'a las'} {clock_time(moment)}"
+
+
+def the_clock(moment: time | datetime) -> str:
+    """ "las 4:00 PM", "la 1:00 PM"."""
+    return f"{'la' if moment.hour % 12 == 1 else 'las'} {clock_time(moment)}"
+
+
 def time_range(start: time | datetime, end: time | datetime) -> str:
     """ "2:00 PM a 3:00 PM"."""
     return f"{clock_time(start)} a {clock_time(end)}"
@@ -69,9 +79,17 @@ def duration(minutes: int) -> str:
     return f"{hours} h {rest} min"
 
 
+HONORIFICS = frozenset({"don", "doña", "dona", "sr", "sr.", "sra", "sra.", "srta", "srta.", "señor", "señora", "seño", "lic", "lic."})
+
+
 def first_name(name: str | None) -> str:
-    """ "Juan" for "Juan Pérez"; empty for an unknown name."""
-    return (name or "").strip().split(" ")[0] if name else ""
+    """ "Juan" for "Juan Pérez", "Don Pepe" for "Don Pepe Ruiz"; empty for an unknown name."""
+    words = (name or "").strip().split()
+    if not words:
+        return ""
+    if words[0].casefold() in HONORIFICS and len(words) > 1:
+        return f"{words[0]} {words[1]}"
+    return words[0]
 
 
 def bullet_list(lines: list[str]) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.identity import address_of, conversation_of, party_key, role_of
 from flows.messages import OutboundMessage
+from flows.trace import current as current_trace
 from store.channel import OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.models import Customer, OutboxMessage, Staff
@@ -34,8 +35,14 @@ class Outgoing:
     conversation: Conversation | None = None
 
 
+# The outbox row remembers what caused it (the inbound message id, or "job:<name>"), so its send is
+# logged with the same id as the turn that wrote it (flows/trace.py).
+TRACE_BODY_KEY = "cause"
+
+
 async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], now: datetime) -> None:
     """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
+    cause = current_trace().message_id
     conversations: dict[uuid.UUID, Conversation] = {}
     messages: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -73,7 +80,7 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
                 "conversation_id": conversation.id,
                 "message_id": message_id,
                 "to_wa_id": item.message.to,
-                "body": body,
+                "body": {**body, TRACE_BODY_KEY: cause} if cause else body,
                 "status": OutboxStatus.pending,
                 "attempts": 0,
                 "next_attempt_at": now,

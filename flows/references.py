@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import time
 
 from flows.replies import AppointmentInfo
+from nlu.free_text import without_honorifics
 
 
 def folded_words(text: str | None) -> list[str]:
@@ -18,7 +19,7 @@ def folded_words(text: str | None) -> list[str]:
 
 def names_match(said: str | None, full_name: str | None) -> bool:
     """Every word said is a word of the name: "Roberto" and "roberto garcia" match "Roberto García"."""
-    wanted, words = folded_words(said), set(folded_words(full_name))
+    wanted, words = folded_words(without_honorifics(said)), set(folded_words(full_name))
     return bool(wanted) and all(word in words for word in wanted)
 
 

@@ -26,9 +26,8 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
-from flows.customer_facts import REMINDED_KEY
-from flows.customer_chat import CustomerChat
-from flows.customer_flow import CustomerFlow
+from flows.core.drafts import FlowData
+from flows.customer.chat import CustomerChat
 from flows.identity import address_of
 from flows.messages import OutboundMessage
 from flows.outbound import Outgoing, address_or_none, free_conversations, record_outbound
@@ -247,12 +246,13 @@ def _offer_answers(conversation: Conversation, reply: Reply, appointment_id: uui
         return  # in the middle of something (or with a person): taps still work, their ids say it all
     if conversation.flow_state is None:
         # Settled at rest now: starting the machine later would enter its first state and forget the options.
-        conversation.flow_state = CustomerFlow.initial_state.id
-    data = dict(conversation.flow_data or {})
-    data.pop("expired", None)  # their next message answers the reminder: no "let's start again"
-    data["offered"] = [option.model_dump() for option in reply.options]
-    data[REMINDED_KEY] = str(appointment_id)
-    conversation.flow_data = data
+        conversation.flow_state = CustomerChat.rest_state().id
+    data = FlowData.restore(conversation.flow_data, CustomerChat.migrate_v1)
+    data.expired = False  # their next message answers the reminder: no "let's start again"
+    data.question = None
+    data.offered_at_rest = reply.options
+    data.reminded = str(appointment_id)
+    conversation.flow_data = data.stored()
     conversation.updated_at = now
     conversation.version += 1
 

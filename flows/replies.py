@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from pydantic import BaseModel, ConfigDict
 
@@ -121,12 +121,14 @@ class AppointmentInfo:
     staff_name: str
     customer_name: str | None = None
     customer_phone: str | None = None  # display form
+    guest_name: str | None = None  # booked for someone else: who comes
 
 
 @dataclass(frozen=True)
 class DayOffer:
     day: date
-    first: datetime  # first opening, local
+    first: datetime  # first opening, local (or the wanted time, when `at_time`)
+    at_time: bool = False  # offered because the wanted time is free that day: tapping it books that time
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,17 @@ class AgendaLine:
 # Said before a request's first question ("¡Claro! ¿Para qué día…?"), not when it is asked again.
 SURE = "¡Claro!"
 
+# What a good answer looks like, said after a message Yume did not understand (one per kind of step).
+HELP_SERVICE = "Escríbeme el servicio que quieres, por ejemplo «corte», o elige uno de la lista."
+HELP_DAY = "Dime el día, por ejemplo «mañana» o «el sábado»."
+HELP_TIME = "Escríbeme la hora, por ejemplo «a las 4», o elige una de la lista."
+HELP_NAME = "Solo necesito tu nombre, por ejemplo «Juan Pérez»."
+HELP_GUEST_NAME = "Solo necesito su nombre, por ejemplo «Mateo»."
+HELP_ANOTHER_OR_CHANGE = "Responde «agendar otra», «cambiar esa cita» o «cancelar esa cita»."
+HELP_CANCEL_OR_MOVE = "Responde «cancelarla» o «cambiarla de día»."
+HELP_WHICH_APPOINTMENT = "Dime cuál, por ejemplo «la del viernes», o elígela de la lista."
+HELP_CONFIRM_CANCEL = "Responde «sí» para cancelarla o «no» para mantenerla."
+
 
 def greeting(business: str, name: str | None) -> Reply:
     who = f" {fmt.first_name(name)}" if name else ""
@@ -185,6 +198,10 @@ def welcome_back() -> str:
 
 def dropped() -> Reply:
     return Reply(text="Va, lo dejamos ahí. Si necesitas algo más, aquí estoy.")
+
+
+def spanish_only() -> Reply:
+    return Reply(text="¡Hola! Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
 
 
 def not_understood(help_line: str) -> str:
@@ -280,8 +297,10 @@ def ask_service(services: Sequence[ServiceInfo], day_hint: str | None = None) ->
     choices = [
         Choice(f"svc:{s.id}", s.name, f"{fmt.money(s.price_cents)} · {fmt.duration(s.minutes)}") for s in services
     ]
-    menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)}" for s in services])
-    return _offer(f"{question}\n{menu}", choices, list_button="Ver servicios")
+    if len(choices) <= MAX_BUTTONS and all(len(c.title) <= BUTTON_TITLE_MAX for c in choices):
+        menu = fmt.bullet_list([f"{s.name} – {fmt.money(s.price_cents)}" for s in services])
+        return _offer(f"{question}\n{menu}", choices)  # buttons carry no prices: say them once in the text
+    return _offer(question, choices, list_button="Ver servicios")  # the list shows each price once
 
 
 def ask_day(service: str, offers: Sequence[DayOffer], today: date, problem: str | None = None) -> Reply:
@@ -297,7 +316,7 @@ def ask_new_day(appointment: AppointmentInfo, offers: Sequence[DayOffer], today:
     else:
         text = (
             f"Veo que tienes tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
+            f"{fmt.at_clock(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
         )
     return _offer(text, _day_choices(offers, today), list_button="Ver días")
 
@@ -306,6 +325,10 @@ def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
     choices = []
     for offer in offers:
         when = "Hoy" if offer.day == today else "Mañana" if (offer.day - today).days == 1 else None
+        if offer.at_time:
+            slot = f"slot:{offer.first.strftime('%Y-%m-%dT%H:%M')}"
+            choices.append(Choice(slot, fmt.short_date(offer.day), f"{when + ', ' if when else ''}{fmt.clock_time(offer.first)}"))
+            continue
         since = f"desde {fmt.clock_time(offer.first)}"
         description = f"{when}, {since}" if when else since[0].upper() + since[1:]
         choices.append(Choice(f"day:{offer.day.isoformat()}", fmt.short_date(offer.day), description))
@@ -318,13 +341,15 @@ def day_problem(
     """Why a day cannot be offered ("closed", "full", "past", "too_far")."""
     when = fmt.day_phrase(day, today)
     if kind == "closed":
-        return f"Ese día no abrimos ({fmt.long_date(day)})."
+        return f"{_upper_first(fmt.day_phrase(day, today))} no abrimos."
     if kind == "past":
         return f"El {fmt.long_date(day)} ya pasó."
     if kind == "too_far":
         return f"Solo agendamos con {horizon_days} días de anticipación como máximo."
     if taken_at is not None:
-        return f"Las {fmt.clock_time(taken_at)} ya están ocupadas y ya no me quedan horarios {when}."
+        taken = fmt.the_clock(taken_at)
+        busy = "ya está ocupada" if taken.startswith("la ") else "ya están ocupadas"
+        return f"{_upper_first(taken)} {busy} y ya no me quedan horarios {when}."
     return f"Ya no me quedan horarios {when}."
 
 
@@ -337,47 +362,77 @@ def offer_slots(
     note: str | None = None,
 ) -> Reply:
     """The day's openings as a list (≤ 10 rows) and as text that works typed back."""
-    when = fmt.day_phrase(day, today)
-    when = when[0].upper() + when[1:]
-    times = [fmt.clock_time(start) for start in starts]
+    when = _upper_first(fmt.day_phrase(day, today))
     lead = f"{note}\n" if note else ""
-    text = (
-        f"{lead}{when} tengo estos horarios para {service.name} ({fmt.money(service.price_cents)}):\n"
-        f"{fmt.bullet_list(times)}\n"
-    )
+    text = f"{lead}{when} tengo estos horarios para {service.name} ({fmt.money(service.price_cents)}). "
     text += "Si prefieres otra hora, escríbela. ¿Cuál te funciona mejor?" if more else "¿Cuál te funciona mejor?"
-    choices = [Choice(f"slot:{start.strftime('%Y-%m-%dT%H:%M')}", time) for start, time in zip(starts, times)]
-    reply = _offer(text, choices, list_button="Ver horarios")
-    if reply.buttons:  # a list reads better for times, even when there are only a few
-        rows = tuple(ListRow(id=c.id, title=c.title) for c in choices)
-        reply = reply.model_copy(update={"buttons": (), "rows": rows, "list_button": "Ver horarios"})
-    return reply
+    return _time_list(text, starts)
 
 
-def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 60) -> str:
-    """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far")."""
-    at = fmt.clock_time(start)
+def _time_list(text: str, starts: Sequence[datetime]) -> Reply:
+    """Times as list rows (shown once: the list is the menu, the text does not repeat it)."""
+    rows = tuple(ListRow(id=f"slot:{start.strftime('%Y-%m-%dT%H:%M')}", title=fmt.clock_time(start)) for start in starts)
+    return Reply(text=text, rows=rows, list_button="Ver horarios")
+
+
+def offer_earliest(
+    day: date, today: date, service: ServiceInfo, starts: Sequence[datetime], full_day: date | None, note: str | None
+) -> Reply:
+    """«Lo antes que se pueda»: the first free times, on the first day that has any."""
+    lead = f"{note}\n" if note else ""
+    if full_day is not None:
+        lead += f"{_upper_first(fmt.day_phrase(full_day, today))} ya no tengo lugar. "
+    when = fmt.day_phrase(day, today)
+    text = f"{lead}Lo más pronto que tengo para {service.name} ({fmt.money(service.price_cents)}) es {when}. ¿Cuál te funciona?"
+    return _time_list(text, starts)
+
+
+def no_openings_soon() -> str:
+    return "Por ahora no me quedan horarios en los próximos días."
+
+
+def part_of_day_full(part: str) -> str:
+    names = {"morning": "En la mañana", "afternoon": "En la tarde", "evening": "En la noche"}
+    return f"{names[part]} ya no tengo lugar ese día, pero te ofrezco otras horas."
+
+
+def slot_problem(kind: str, start: datetime, today: date, notice_minutes: int = 60, step_minutes: int = 15) -> str:
+    """Why a requested time cannot be booked ("past", "too_soon", "closed", "taken", "too_far", "off_grid")."""
+    the = fmt.the_clock(start)
+    one = the.startswith("la ")
     when = fmt.day_phrase(start.date(), today)
     of_day = f"del {when[3:]}" if when.startswith("el ") else f"de {when}"
     if kind == "past":
-        return f"Las {at} {of_day} ya pasaron."
+        return f"{_upper_first(the)} {of_day} ya {'pasó' if one else 'pasaron'}."
     if kind == "too_soon":
         hours = fmt.duration(notice_minutes)
-        return f"Para las {at} ya no alcanzo: necesitamos al menos {hours} de anticipación."
+        return f"Para {the} ya no alcanzo: necesitamos al menos {hours} de anticipación."
     if kind == "closed":
-        return f"A las {at} no estamos abiertos {when}."
+        return f"{_upper_first(fmt.at_clock(start))} no estamos abiertos {when}."
     if kind == "too_far":
         return "Esa fecha todavía no está abierta para citas."
-    return f"Las {at} {of_day} ya están ocupadas."
+    if kind == "off_grid":
+        return f"{_upper_first(fmt.at_clock(start))} no tengo horario: las citas empiezan cada {step_minutes} minutos."
+    return f"{_upper_first(the)} {of_day} ya {'está ocupada' if one else 'están ocupadas'}."
 
 
-def offer_alternatives(problem: str, starts: Sequence[datetime], today: date) -> Reply:
-    """The nearest free times after a time that cannot be booked."""
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def offer_alternatives(problem: str, starts: Sequence[datetime], today: date, asked_day: date | None = None) -> Reply:
+    """The nearest free times after a time that cannot be booked (the date said once)."""
     times = [fmt.clock_time(start) for start in starts]
-    when = fmt.day_phrase(starts[0].date(), today)
-    text = f"{problem} Lo más cercano que tengo {when}: {fmt.join_words(times)}. ¿Te sirve alguno?"
+    same_day = asked_day is not None and starts[0].date() == asked_day and problem_names_day(problem)
+    where = "" if same_day else f" {fmt.day_phrase(starts[0].date(), today)}"
+    text = f"{problem} Lo más cercano que tengo{where}: {fmt.join_words(times)}. ¿Te sirve alguno?"
     choices = [Choice(f"slot:{start.strftime('%Y-%m-%dT%H:%M')}", time) for start, time in zip(starts, times)]
     return _offer(text, choices, list_button="Ver horarios")
+
+
+def problem_names_day(problem: str) -> bool:
+    """Whether a slot problem already says the day («… del viernes 16 de enero …»)."""
+    return any(month in problem for month in fmt.MONTHS)
 
 
 def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
@@ -389,9 +444,51 @@ def ask_name(summary: str | None = None, suggested: str | None = None) -> Reply:
     return Reply(text=text)
 
 
+def ask_guest_name(guest: str | None, summary: str | None = None) -> Reply:
+    who = f"tu {guest.removeprefix('mi ').strip()}" if guest and guest.startswith("mi ") else guest or "la persona"
+    lead = f"Casi listo: {summary}. " if summary else ""
+    return Reply(text=f"{lead}¿Cómo se llama {who}? Así aparece en la cita.")
+
+
+def day_hint(day: date, today: date) -> str:
+    """ "mañana viernes 16 de enero" for «¿Qué servicio te gustaría para …?»."""
+    return fmt.day_phrase(day, today)
+
+
+def lost_the_slot() -> str:
+    return "Uy, alguien acaba de ganarte ese horario."
+
+
+def could_not_cancel() -> Reply:
+    return Reply(text="No pude cancelar esa cita: ya no está activa. ¿Te ayudo con algo más?")
+
+
+def cancel_or_move(appointment: AppointmentInfo, today: date) -> Reply:
+    text = (
+        f"No te preocupes. Tu cita de {appointment.service.lower()} es {fmt.day_phrase(appointment.start.date(), today)} "
+        f"{fmt.at_clock(appointment.start)}. ¿La cancelamos o la cambiamos de día?"
+    )
+    return _offer(text, [Choice("cancel", "Cancelarla"), Choice("move", "Cambiarla de día")])
+
+
+def hours_on_day(day: date, today: date, ranges: Sequence[tuple[time, time]]) -> Reply:
+    """«El domingo no abrimos.» / «El sábado abrimos de 9:00 AM a 2:00 PM y de 4:00 PM a 7:00 PM.»"""
+    when = _upper_first(fmt.day_phrase(day, today))
+    if not ranges:
+        return Reply(text=f"{when} no abrimos.")
+    spans = " y ".join(f"de {fmt.clock_time(a)} a {fmt.clock_time(b)}" for a, b in ranges)
+    return Reply(text=f"{when} abrimos {spans}.")
+
+
+def services_prices(services: Sequence[ServiceInfo]) -> Reply:
+    """The price of each service asked about («¿cuánto salen el corte y la barba?»)."""
+    lines = [f"{s.name}: {fmt.money(s.price_cents)} ({fmt.duration(s.minutes)})" for s in services]
+    return Reply(text=fmt.bullet_list(lines))
+
+
 def slot_summary(service: str, start: datetime, today: date) -> str:
     """ "Corte de cabello, mañana viernes 15 de enero a las 4:00 PM"."""
-    return f"{service}, {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+    return f"{service}, {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"
 
 
 def confirmation_template(name: str | None, business: str, appointment: AppointmentInfo) -> TemplateCall:
@@ -403,7 +500,8 @@ def confirmation_template(name: str | None, business: str, appointment: Appointm
             business,
             fmt.long_date(appointment.start.date()),
             fmt.clock_time(appointment.start),
-            f"{appointment.service} ({fmt.money(appointment.price_cents)})",
+            f"{appointment.service} ({fmt.money(appointment.price_cents)})"
+            + (f" para {appointment.guest_name}" if appointment.guest_name else ""),
         ],
     )
 
@@ -425,9 +523,10 @@ def booked(name: str | None, appointment: AppointmentInfo, business: str | None 
     """The booking confirmation (with its template when `business` is given)."""
     who = f", {fmt.first_name(name)}" if name else ""
     template = confirmation_template(name, business, appointment) if business else None
+    whose = f"La cita de {appointment.guest_name}" if appointment.guest_name else "Tu cita"
     return Reply(
         text=(
-            f"¡Listo{who}! Tu cita quedó confirmada:\n"
+            f"¡Listo{who}! {whose} quedó confirmada:\n"
             f"📅 {fmt.long_date(appointment.start.date())}\n"
             f"⏰ {fmt.clock_time(appointment.start)}\n"
             f"💇 {appointment.service} – {fmt.money(appointment.price_cents)}\n"
@@ -441,7 +540,7 @@ def already_has_appointment(appointment: AppointmentInfo, today: date, more: int
     extra = f" (y {more} más)" if more else ""
     text = (
         f"Ya tienes una cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-        f"a las {fmt.clock_time(appointment.start)}{extra}. ¿Quieres agendar otra o cambiar esa?"
+        f"{fmt.at_clock(appointment.start)}{extra}. ¿Quieres agendar otra o cambiar esa?"
     )
     return _offer(
         text,
@@ -468,7 +567,7 @@ def ask_which_appointment(appointments: Sequence[AppointmentInfo], today: date, 
         )
         for a in appointments
     ]
-    lines = [f"{fmt.day_phrase(a.start.date(), today)} a las {fmt.clock_time(a.start)} – {a.service}" for a in appointments]
+    lines = [f"{fmt.day_phrase(a.start.date(), today)} {fmt.at_clock(a.start)} – {a.service}" for a in appointments]
     text = f"Tienes estas citas:\n{fmt.bullet_list(lines)}\n¿Cuál quieres {verb}?"
     reply = _offer(text, choices, list_button="Ver citas")
     if reply.buttons:
@@ -482,7 +581,7 @@ def moved(appointment: AppointmentInfo, today: date, business: str | None = None
     return Reply(
         text=(
             f"Listo, cambié tu cita de {appointment.service.lower()} para {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. ¡Nos vemos!"
+            f"{fmt.at_clock(appointment.start)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
     ).or_template(confirmation_template(name, business, appointment) if business else None)
@@ -491,7 +590,7 @@ def moved(appointment: AppointmentInfo, today: date, business: str | None = None
 def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
         f"¿Cancelo tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-        f"a las {fmt.clock_time(appointment.start)}?"
+        f"{fmt.at_clock(appointment.start)}?"
     )
     return _offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, la mantengo")])
 
@@ -501,7 +600,7 @@ def cancelled(appointment: AppointmentInfo, today: date, business: str | None = 
     return Reply(
         text=(
             f"Listo, cancelé tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
-            f"a las {fmt.clock_time(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
+            f"{fmt.at_clock(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
         ),
         purpose="confirmation",
     ).or_template(cancellation_template(name, business, appointment) if business else None)
@@ -534,12 +633,20 @@ def _who(name: str | None, phone: str | None) -> str:
     return name or phone or "Un cliente"
 
 
+def _for_whom(appointment: AppointmentInfo) -> str:
+    """Who comes, and who booked when it was for someone else: «Mateo (lo agendó Juan Pérez, 55 …)»."""
+    booker = _who(appointment.customer_name, appointment.customer_phone)
+    if appointment.guest_name:
+        return f"{appointment.guest_name} (lo agendó {booker})"
+    return booker
+
+
 def notice_new_booking(appointment: AppointmentInfo, for_staff: bool) -> Reply:
     target = "contigo" if for_staff else f"con {fmt.first_name(appointment.staff_name)}"
     return Reply(
         text=(
-            f"📅 Nueva cita {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
-            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+            f"📅 Nueva cita {target}: {_for_whom(appointment)} – "
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}."
         ),
         purpose="notice",
     )
@@ -562,7 +669,7 @@ def notice_cancelled(appointment: AppointmentInfo, for_staff: bool) -> Reply:
     return Reply(
         text=(
             f"❌ Cita cancelada {target}: {_who(appointment.customer_name, appointment.customer_phone)} – "
-            f"{appointment.service}, {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}."
+            f"{appointment.service}, {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}."
         ),
         purpose="notice",
     )
@@ -686,7 +793,7 @@ def customer_told_cancelled_by_business(customer: str | None, staff: str, appoin
     return Reply(
         text=(
             f"Hola{who}, te escribimos de {business}. Una disculpa: {fmt.first_name(staff)} no podrá atenderte "
-            f"el {fmt.long_date(appointment.start.date())} a las {fmt.clock_time(appointment.start)}, así que tu cita de "
+            f"el {fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)}, así que tu cita de "
             f"{appointment.service.lower()} quedó cancelada. Si quieres, dime qué día te acomoda y te busco otro horario."
         ),
         purpose="appointment_cancelled",

@@ -150,7 +150,7 @@ def removal_refused(name: str, appointments: Sequence[AppointmentInfo], today: d
     first = fmt.first_name(name)
     shown = appointments[:10]
     lines = [
-        f"{fmt.day_phrase(a.start.date(), today)} a las {fmt.clock_time(a.start)} – {a.service} – {a.customer_name or a.customer_phone}"
+        f"{fmt.day_phrase(a.start.date(), today)} {fmt.at_clock(a.start)} – {a.service} – {a.customer_name or a.customer_phone}"
         for a in shown
     ]
     more = f"\n…y {len(appointments) - len(shown)} más." if len(appointments) > len(shown) else ""
@@ -213,7 +213,7 @@ def hours_saved(week: Sequence[tuple[str, str]], outside: Sequence[AppointmentIn
     text = f"Listo ✓ Tu nuevo horario:\n{lines}"
     if outside:
         listed = [
-            f"{fmt.day_phrase(a.start.date(), today)} a las {fmt.clock_time(a.start)} – {a.service} – "
+            f"{fmt.day_phrase(a.start.date(), today)} {fmt.at_clock(a.start)} – {a.service} – "
             f"{a.customer_name or a.customer_phone} ({fmt.first_name(a.staff_name)})"
             for a in outside[:10]
         ]

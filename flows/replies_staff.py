@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flows import formatting as fmt
 from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, cancellation_template, confirmation_template, offer
@@ -78,14 +78,14 @@ def dropped() -> Reply:
 
 def _appointment_line(a: AppointmentInfo, show_staff: bool) -> str:
     staff = f", {fmt.first_name(a.staff_name)}" if show_staff and a.staff_name else ""
-    return f"{a.customer_name or a.customer_phone or 'un cliente'} a las {_at(a)} ({a.service}{staff})"
+    return f"{a.customer_name or a.customer_phone or 'un cliente'} {fmt.at_clock(a.start)} ({a.service}{staff})"
 
 
 def nothing_to_mark(day: date, today: date, not_yet: AppointmentInfo | None = None) -> Reply:
     if not_yet is not None:
         return Reply(
             text=(
-                f"La cita de {_who(not_yet.customer_name, not_yet.customer_phone)} a las {_at(not_yet)} todavía no empieza. "
+                f"La cita de {_who(not_yet.customer_name, not_yet.customer_phone)} {fmt.at_clock(not_yet.start)} todavía no empieza. "
                 "Si no va a venir, puedo cancelarla: escríbeme «cancela la cita de "
                 f"{fmt.first_name(not_yet.customer_name) or 'ese cliente'}»."
             )
@@ -118,8 +118,8 @@ def ask_which_to_mark(
     return offer(text, choices, list_button="Ver citas")
 
 
-def no_time_match(at: str) -> str:
-    return f"No encuentro una cita a las {at}."
+def no_time_match(at: time) -> str:
+    return f"No encuentro una cita {fmt.at_clock(at)}."
 
 
 def confirm_no_show(appointment: AppointmentInfo, show_staff: bool) -> Reply:
@@ -215,7 +215,7 @@ def walk_in_registered(
     attended_by: str | None = None,
 ) -> Reply:
     """ "Registré a Ana (55 9876 5432) para Mani + Pedi ahora a las 11:30 AM contigo" (or "con Pedro")."""
-    when = f"{'ahora' if now_ish else 'hoy'} a las {fmt.clock_time(start)}"  # walk-ins are always today
+    when = f"{'ahora' if now_ish else 'hoy'} {fmt.at_clock(start)}"  # walk-ins are always today
     whom = f"con {fmt.first_name(attended_by)}" if attended_by else "contigo"
     return Reply(text=f"Listo ✓ Registré a {_who(name, phone)} para {service} {when} {whom}.", purpose="confirmation")
 
@@ -224,9 +224,9 @@ def walk_in_busy(service: str, busy_with: AppointmentInfo | None, next_start: da
     why = ""
     if busy_with is not None:
         who = busy_with.customer_name or busy_with.customer_phone or "un cliente"
-        why = f" (tienes a {who} hasta las {fmt.clock_time(busy_with.end)})"
+        why = f" (tienes a {who} hast{fmt.at_clock(busy_with.end)})"
     return offer(
-        f"Ahorita no tienes espacio para {service}{why}. Lo más pronto es hoy a las {fmt.clock_time(next_start)}. "
+        f"Ahorita no tienes espacio para {service}{why}. Lo más pronto es hoy {fmt.at_clock(next_start)}. "
         "¿Lo registro a esa hora?",
         [Choice("yes", "Sí, registrar"), Choice("no", "No")],
     )
@@ -296,7 +296,7 @@ def customer_history(name: str | None, phone: str | None, history: History, toda
         lines.append("Canceló 1 vez." if history.cancellations == 1 else f"Canceló {history.cancellations} veces.")
     for upcoming in history.upcoming[:3]:
         lines.append(
-            f"Próxima cita: {fmt.day_phrase(upcoming.start.date(), today)} a las {_at(upcoming)} "
+            f"Próxima cita: {fmt.day_phrase(upcoming.start.date(), today)} {fmt.at_clock(upcoming.start)} "
             f"({upcoming.service} con {fmt.first_name(upcoming.staff_name)})."
         )
     return Reply(text="\n".join(lines))
@@ -369,7 +369,7 @@ def ask_new_day_for_customer(
 ) -> Reply:
     question = (
         f"La cita de {_named(appointment)} es {fmt.day_phrase(appointment.start.date(), today)} "
-        f"a las {_at(appointment)} ({appointment.service}). ¿Para qué día la cambio?"
+        f"{fmt.at_clock(appointment.start)} ({appointment.service}). ¿Para qué día la cambio?"
     )
     if problem:
         question = f"{problem} ¿Qué otro día?"
@@ -381,7 +381,7 @@ def ask_customer_appointment(
 ) -> Reply:
     verb = "cambio" if purpose == "move" else "cancelo"
     lines = [
-        f"{fmt.day_phrase(a.start.date(), today)} a las {_at(a)} – {a.service} con {fmt.first_name(a.staff_name)}"
+        f"{fmt.day_phrase(a.start.date(), today)} {fmt.at_clock(a.start)} – {a.service} con {fmt.first_name(a.staff_name)}"
         for a in appointments
     ]
     choices = [Choice(f"appt:{a.id}", fmt.short_date(a.start.date()), f"{_at(a)} · {a.service}") for a in appointments]
@@ -402,7 +402,7 @@ def booked_for_customer(appointment: AppointmentInfo, today: date, told: bool) -
     return Reply(
         text=(
             f"Listo ✓ Agendé a {_who(appointment.customer_name, appointment.customer_phone)}: {appointment.service}, "
-            f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)} con {fmt.first_name(appointment.staff_name)}.{told_text}"
+            f"{fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)} con {fmt.first_name(appointment.staff_name)}.{told_text}"
         ),
         purpose="confirmation",
     )
@@ -413,7 +413,7 @@ def moved_for_customer(appointment: AppointmentInfo, today: date, told: bool) ->
     return Reply(
         text=(
             f"Listo ✓ Cambié la cita de {_named(appointment)} para "
-            f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)} ({appointment.service} con "
+            f"{fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)} ({appointment.service} con "
             f"{fmt.first_name(appointment.staff_name)}).{told_text}"
         ),
         purpose="confirmation",
@@ -423,7 +423,7 @@ def moved_for_customer(appointment: AppointmentInfo, today: date, told: bool) ->
 def confirm_customer_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
         f"¿Cancelo la cita de {_named(appointment)}: {appointment.service}, "
-        f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)}? Le aviso al cliente."
+        f"{fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)}? Le aviso al cliente."
     )
     return offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, dejarla")])
 
@@ -433,7 +433,7 @@ def cancelled_for_customer(appointment: AppointmentInfo, today: date, told: bool
     return Reply(
         text=(
             f"Listo ✓ Cancelé la cita de {_named(appointment)} ({appointment.service}, "
-            f"{fmt.day_phrase(appointment.start.date(), today)} a las {_at(appointment)}).{told_text}"
+            f"{fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)}).{told_text}"
         ),
         purpose="confirmation",
     )
@@ -460,7 +460,7 @@ def customer_told_moved(customer: str | None, appointment: AppointmentInfo, busi
     return Reply(
         text=(
             f"{_hello(customer, business)} Tu cita de {appointment.service.lower()} cambió al "
-            f"{fmt.long_date(appointment.start.date())} a las {_at(appointment)} con {fmt.first_name(appointment.staff_name)}. "
+            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} con {fmt.first_name(appointment.staff_name)}. "
             "Si no te queda, escríbeme y buscamos otro horario."
         ),
         purpose="confirmation",
@@ -471,7 +471,7 @@ def customer_told_cancelled(customer: str | None, appointment: AppointmentInfo, 
     return Reply(
         text=(
             f"{_hello(customer, business)} Tu cita de {appointment.service.lower()} del "
-            f"{fmt.long_date(appointment.start.date())} a las {_at(appointment)} quedó cancelada. "
+            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} quedó cancelada. "
             "Cuando quieras agendar otra, escríbeme por aquí."
         ),
         purpose="appointment_cancelled",

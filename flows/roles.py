@@ -12,13 +12,15 @@ from datetime import datetime, timedelta
 from statemachine import StateMachine
 
 from flows.chat import Chat
-from flows.customer_chat import CustomerChat
+from flows.core.chat import Chat as CoreChat
+from flows.core.drafts import FlowData
+from flows.customer.chat import CustomerChat
 from flows.onboarding_chat import OnboardingChat
 from flows.owner_chat import OwnerChat
 from flows.staff_chat import StaffChat
 from store.conversations import Conversation
 
-ROLE_CHATS: dict[str, type[Chat]] = {
+ROLE_CHATS: dict[str, type[Chat | CoreChat]] = {
     "customer": CustomerChat,
     "staff": StaffChat,
     "owner": OwnerChat,  # everything staff can do (StaffFlow) plus administration (OwnerFlow)
@@ -26,7 +28,7 @@ ROLE_CHATS: dict[str, type[Chat]] = {
 }
 
 
-def chat_for(role: str) -> type[Chat]:
+def chat_for(role: str) -> type[Chat | CoreChat]:
     """The chat model (and so the machine) of a role."""
     return ROLE_CHATS[role]
 
@@ -51,4 +53,4 @@ def flow_is_stale(conversation: Conversation, stale_minutes: int, now: datetime)
 def restart_flow(conversation: Conversation, expired: bool) -> None:
     """Back to rest, forgetting the half-collected request (remembering it expired, to say so)."""
     conversation.flow_state = None
-    conversation.flow_data = {"expired": True} if expired else {}
+    conversation.flow_data = FlowData(expired=expired).stored()

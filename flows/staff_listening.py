@@ -212,7 +212,7 @@ class StaffListening(StaffFacts):
             # Nothing matches what was said: offer the day's started ones, latest first.
             meant = sorted(infos, key=lambda a: a.start, reverse=True)
             if slots.time is not None:
-                self.data["mark_note"] = no_time_match(fmt.clock_time(slots.time))
+                self.data["mark_note"] = no_time_match(slots.time)
         self.data["mark_choices"] = [a.id for a in meant[:10]]
 
     async def _picked_appointment_to_mark(self, heard: Heard) -> bool:

@@ -9,8 +9,10 @@
 - Budget: one deadline of `timeout_s` for the message, at most one retry (429, 529, 5xx, a
   dropped connection), then the rule engine answers. Every fallback is logged and counted, never
   shown to the user.
-- Fast path: what the rules read with certainty (a tapped button, "sí", an awaited time or option,
-  a phone number) never calls Claude.
+- Fast path: what the rules read with certainty (a tapped button, "sí", an awaited time, day, option,
+  name or phone, a greeting or thanks alone) never calls Claude: Claude is for open text.
+- Circuit breaker (`nlu.breaker`): after repeated failures or timeouts Claude is skipped for a
+  cool-down, so messages do not each wait the whole budget while it is down.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import copy
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nlu.breaker import CircuitBreaker
 from nlu.catalog import Catalog
 from nlu.context import NluContext
 from nlu.normalize import normalize
@@ -32,6 +35,7 @@ from nlu.resolver import DateTimeParts, resolve
 from nlu.rules import RuleEngine
 from nlu.stats import NluStats
 from nlu.understanding import (
+    ALSO_INTENTS,
     WEEKDAYS,
     Intent,
     Role,
@@ -51,6 +55,8 @@ DEFAULT_MODEL = "claude-haiku-4-5"
 DEFAULT_TIMEOUT_S = 6.0
 TOOL_NAME = "record_reading"
 _RETRY_PAUSE_S = 0.25
+# Failures that say Claude is down or overloaded (they count toward opening the circuit breaker).
+_UNHEALTHY = frozenset({"timeout", "connection", "api_error", "overloaded", "rate_limited"})
 
 
 class ClaudeReading(BaseModel):
@@ -73,6 +79,15 @@ class ClaudeReading(BaseModel):
     services: list[str] | None = Field(default=None, description="several catalog service names")
     all_services: bool | None = Field(default=None, description="true for 'todos' when asked which services")
     closed: bool | None = Field(default=None, description="true when the business will be closed ('el domingo no abrimos')")
+    asap: bool | None = Field(default=None, description="true when the earliest opening is wanted ('lo antes que se pueda')")
+    guest: str | None = Field(default=None, description="who a customer books for, as written ('mi hijo'), when not themselves")
+    guest_name: str | None = Field(default=None, description="that person's name, if given ('para mi hijo Mateo' → Mateo)")
+    child: bool | None = Field(default=None, description="true when the guest is a child ('mi hijo de 8 años', 'mi niña')")
+    next_only: bool | None = Field(default=None, description="staff asking only for their next appointment ('¿qué sigue?')")
+    also: list[Intent] | None = Field(
+        default=None, description="questions asked besides the main intent: ask_hours, ask_location, ask_services, my_appointments",
+    )
+    language: Literal["en"] | None = Field(default=None, description="'en' when the message is in English")
     when: DateTimeParts | None = Field(default=None, description="the day/time the message asks for or talks about, as said")
     from_when: DateTimeParts | None = Field(
         default=None, description="only for reschedule: the day/time of the appointment being moved",
@@ -94,6 +109,17 @@ INTENT_GUIDE = """\
 - block_time ("bloquea de 2 a 3"), mark_no_show ("el de las 11 no llegó"), mark_completed ("ya terminé con el de las 12"),
   walk_in ("acaba de llegar alguien para corte"), customer_history ("¿ha venido antes?"), message_customer ("dile a Roberto que…").
 - add_staff, remove_staff, set_hours, add_service, update_service (price or duration), stats ("¿cómo nos fue?").
+- cant_make_it: a customer can't make an appointment without saying whether to cancel or move it ("no creo alcanzar",
+  "me salió un pendiente"); "no voy a poder, cancélala" is cancel, "no llego, ¿la pasamos al sábado?" is reschedule.
+- week_page: staff or owner wanting the week's agenda as a web page ("ver mi semana", "mándame el link de la agenda").
+Staff: "cómo me veo el jueves?", "cuántos clientes tengo mañana?", "mándame mi agenda" are my_schedule (set next_only for
+"¿qué sigue?", "a qué hora es mi siguiente?"); "cómo está el salón pasado mañana?" is business_schedule.
+Owners: a dated closure ("el 24 de diciembre cerramos") is set_hours with the day and closed=true.
+Slots: person_name is the writer's own name or, for staff and owners, the customer or employee the message is about; a
+customer booking for someone else fills guest / guest_name / child instead. Honorifics are part of a name ("Don Pepe",
+"doña Chela", "señora Tere" without the article). A service the catalog does not list gives no service. A day, time or
+service after "ok", "órale", "sí" or "no, mejor" is inform with that data, not affirm/deny. When a message asks
+questions besides its main request ("¿abren el domingo? quiero corte a las 12" → book), list them in `also`.
 """
 
 PARTS_GUIDE = """\
@@ -106,7 +132,8 @@ Dates and times: never compute dates. Fill `when` with the parts exactly as said
 - "el fin de semana", "la otra semana", "esta semana", "la semana pasada", "este mes" → period.
 - "a las 4" → time.hour=4 with no meridiem (the business hours decide AM/PM); "4 pm"/"de la tarde" → meridiem=pm;
   "5 y media" → hour 5, minute 30; "cuarto para las 5" → hour 5, minutes_before 15; "mediodía" → hour 12.
-- "en la tarde" → part_of_day=afternoon; "en la noche" → evening.
+- "en la tarde"/"toda la tarde" → part_of_day=afternoon; "en la noche" → evening.
+- "el martes 5" → day.day=5 and day.weekday=tue as said (the date wins if they disagree); "en noviembre" → month=11.
 Leave out anything that was not said. Never invent data.
 """
 
@@ -154,6 +181,12 @@ def tool_schema(role: Role) -> dict[str, Any]:
     schema = _inline_refs(ClaudeReading.model_json_schema())
     allowed = sorted(i.value for i in intents_for(role))
     schema["properties"]["intent"] = {"type": "string", "enum": allowed, "description": "exactly one allowed intent"}
+    side = sorted(i.value for i in ALSO_INTENTS & intents_for(role))
+    also = schema["properties"]["also"]
+    schema["properties"]["also"] = {
+        "anyOf": [{"type": "array", "items": {"type": "string", "enum": side}}, {"type": "null"}],
+        "default": None, "description": also.get("description", ""),
+    }
     return schema
 
 
@@ -200,6 +233,7 @@ class ClaudeEngine:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         fallback: RuleEngine | None = None,
         client: AsyncAnthropic | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.api_key = api_key
         self.model = model or DEFAULT_MODEL
@@ -207,6 +241,7 @@ class ClaudeEngine:
         self.timeout_s = timeout_s
         self.fallback = fallback or RuleEngine()
         self.stats = NluStats()
+        self.breaker = breaker or CircuitBreaker()
         self._client = client
         if api_key and client is None:
             # Built now, not on the first message: importing the SDK takes seconds and must not eat
@@ -233,14 +268,24 @@ class ClaudeEngine:
             return certain
         if not self.api_key:
             return self._fall_back(text, context, ClaudeUnavailable("no_key"))
+        if not self.breaker.allow():
+            return self._fall_back(text, context, ClaudeUnavailable("circuit_open", "Claude failed repeatedly; cooling down"))
         try:
             reading = await self._ask(text, context)
             understanding = understanding_from_reading(reading, context)
         except ClaudeUnavailable as problem:
+            if problem.reason in _UNHEALTHY:
+                self.breaker.failed()
+            elif problem.reason == "invalid_output":
+                self.breaker.succeeded()  # Claude answered (badly): it is up, nobody waited
+            else:
+                self.breaker.released()
             return self._fall_back(text, context, problem)
         except Exception as exc:  # a bug or an SDK surprise must not cost the customer an answer
+            self.breaker.released()
             log.exception("Claude engine failed unexpectedly")
             return self._fall_back(text, context, ClaudeUnavailable("internal_error", repr(exc)))
+        self.breaker.succeeded()
         self.stats.claude_answers += 1
         return understanding
 
@@ -270,8 +315,17 @@ class ClaudeEngine:
                     raise
                 await asyncio.sleep(min(_RETRY_PAUSE_S, max(0.0, deadline - time.monotonic() - 0.05)))
                 continue
+            self._count_tokens(response)
             return parse_reading(response)
         raise last or ClaudeUnavailable("timeout", "deadline reached before retrying")
+
+    def _count_tokens(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is None:
+            return
+        self.stats.input_tokens += int(getattr(usage, "input_tokens", 0) or 0)
+        self.stats.output_tokens += int(getattr(usage, "output_tokens", 0) or 0)
+        self.stats.cache_read_tokens += int(getattr(usage, "cache_read_input_tokens", 0) or 0)
 
     async def _request(self, text: str, context: NluContext, remaining: float) -> Any:
         import anthropic
@@ -350,8 +404,17 @@ def understanding_from_reading(reading: ClaudeReading, context: NluContext) -> U
     values["phone"] = to_e164(reading.phone) if reading.phone else None
     if reading.choice is not None and not 1 <= reading.choice <= max(len(context.options), 0):
         reading.choice = None  # an option that was never offered
-    for name in ("person_name", "choice", "reason", "message", "minutes", "new_service", "all_services", "closed"):
+    for name in (
+        "person_name", "choice", "reason", "message", "minutes", "new_service", "all_services", "closed", "asap", "guest",
+        "guest_name", "next_only", "language",
+    ):
         values[name] = getattr(reading, name)
+    values["child"] = reading.child or None
+    allowed = intents_for(context.role)
+    values["also"] = [i for i in dict.fromkeys(reading.also or []) if i in ALSO_INTENTS and i in allowed and i != intent] or None
+    children = matcher.children_service() if reading.child else None
+    if children and (values["service"] is None or matcher.shares_words(values["service"], children)):
+        values["service"] = children  # docs/nlu.md: a child gets the catalog's children's service
     values["price"] = reading.price
     if reading.weekdays:
         values["weekdays"] = [d for d in WEEKDAYS if d in reading.weekdays]

@@ -32,17 +32,44 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
 )
 # Words allowed inside a name but not at its start or end ("María de la Luz").
 _NAME_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y"})
+# Honorifics are part of a name as written ("Don Pepe", "doña Chela", "Sra. Ruiz"; docs/nlu.md), never a name alone.
+HONORIFICS: frozenset[str] = frozenset(
+    {"don", "doña", "dona", "señor", "señora", "senor", "senora", "señorita", "senorita", "sr", "sra", "srta", "sr.",
+     "sra.", "srta.", "dr", "dra", "dr.", "dra.", "doctor", "doctora", "lic", "lic.", "licenciado", "licenciada", "ing",
+     "ing.", "profe", "profesor", "profesora", "maestro", "maestra", "mtro", "mtra", "mtro.", "mtra.", "seño", "padre"}
+)
+_ARTICLES = frozenset({"el", "la"})
+
+
+def is_honorific(word: str) -> bool:
+    """True for "Don", "doña", "Sra.", "señor"... (folded, with or without the abbreviation dot)."""
+    return fold(word) in HONORIFICS
+
+
+def without_honorifics(name: str | None) -> str:
+    """The name without its honorifics, to compare with a record: "señora Martínez" → "Martínez"."""
+    return " ".join(w for w in (name or "").split() if not is_honorific(w) and fold(w) not in _ARTICLES)
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿÑñ][A-Za-zÀ-ÖØ-öø-ÿÑñ'\-.]*$")
 _ANSWER_PREFIX = re.compile(
     r"^(?:(?:hola|si|ok|claro|va|sale|listo)\s*[,.!]?\s+)?"
     r"(?:(?:me llamo|mi nombre es|soy|es para|para|es|se llama|a nombre de|ponlo a nombre de|ponla a nombre de|ponle|pon|"
     r"nombre|de parte de|seria|sería|el nombre es|su nombre es)\s*:?\s+)",
 )
+# "ya te dije, Beto": a repeated answer.
+_REMINDER = re.compile(r"^(?:(?:ya\s+)?te\s+(?:lo\s+)?(?:dije|habia\s+dicho|comente|puse)|como\s+te\s+dije|ya\s+lo\s+dije)\s*[,:.!]*\s*(?:que\s+)?")
 _ANSWER_SUFFIX = re.compile(r"[\s,.!¡?¿:;]*(?:gracias|por favor|porfa|xfa|\W)*\s*$")
 
 
+def _clean_word(word: str) -> str:
+    """A word without the punctuation around it; an abbreviated honorific keeps its dot ("Sra.")."""
+    clean = word.strip(",.;:!¡?¿\"'()")
+    if clean and word.rstrip(",;:!?)\"'").endswith(".") and fold(clean + ".") in HONORIFICS:
+        return clean + "."
+    return clean
+
+
 def _clean_words(text: str) -> list[str]:
-    return [w.strip(",.;:!¡?¿\"'()") for w in text.split() if w.strip(",.;:!¡?¿\"'()")]
+    return [c for w in text.split() if (c := _clean_word(w))]
 
 
 def is_name_word(word: str) -> bool:
@@ -51,7 +78,11 @@ def is_name_word(word: str) -> bool:
 
 
 def looks_like_name(words: list[str]) -> bool:
-    """1–4 name words, particles only inside ("María de la Luz")."""
+    """1–4 name words, particles only inside ("María de la Luz"), after an optional honorific ("Don Pepe")."""
+    if len(words) >= 2 and fold(words[0]) in _ARTICLES and is_honorific(words[1]):
+        words = words[1:]  # "la señora Tere"
+    if len(words) >= 2 and is_honorific(words[0]):
+        words = words[1:]
     if not 1 <= len(words) <= 5:
         return False
     if fold(words[0]) in _NAME_PARTICLES or fold(words[-1]) in _NAME_PARTICLES:
@@ -64,19 +95,38 @@ def looks_like_name(words: list[str]) -> bool:
 
 def name_answer(text: str) -> str | None:
     """The name in an answer to "¿tu nombre?": "Juan Pérez", "soy Ana", "a nombre de Luis"."""
-    folded = fold(text.strip())
     body = text.strip()
-    prefix = _ANSWER_PREFIX.match(folded)
+    reminder = _REMINDER.match(fold(body))
+    if reminder:
+        body = body[reminder.end() :]
+    prefix = _ANSWER_PREFIX.match(fold(body))
     if prefix:
         body = body[prefix.end() :]
     suffix = _ANSWER_SUFFIX.search(fold(body))
     if suffix:
         body = body[: suffix.start()]
     words = _clean_words(body)
-    return " ".join(words) if looks_like_name(words) else None
+    if not looks_like_name(words):
+        return None
+    if len(words) >= 3 and fold(words[0]) in _ARTICLES and is_honorific(words[1]):
+        words = words[1:]  # as written, without the article: "la señora Tere" → "señora Tere"
+    return " ".join(words)
 
 
-_INTRO = re.compile(r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy)\s+")
+def bare_name(text: str) -> str | None:
+    """A message that is only a capitalized name: "Juan Pérez", "María Fernanda Gómez", "Don Pepe"."""
+    words = _clean_words(text.strip())
+    if not words or not looks_like_name(words):
+        return None
+    real = [w for w in words if fold(w) not in _NAME_PARTICLES and not is_honorific(w)]
+    if not real or not all(w[:1].isupper() for w in real):
+        return None
+    return name_answer(text)
+
+
+_INTRO = re.compile(
+    r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy|(?:ya )?te (?:lo )?dije\s*,?(?: que)?(?: soy| me llamo| es)?)\s+"
+)
 
 
 def introduced_name(text: str) -> str | None:
@@ -92,12 +142,19 @@ def introduced_name(text: str) -> str | None:
 def _name_words_from(text: str, start: int, *, need_capital: bool = False) -> list[str]:
     """Up to 4 name words starting at `start` (particles inside allowed), as written."""
     words: list[str] = []
-    for raw in text[start:].split():
-        word = raw.strip(",.;:!¡?¿\"'()")
+    for index, raw in enumerate(text[start:].split()):
+        word = _clean_word(raw)
         if not word:
             break
         folded = fold(word)
-        if folded in _NAME_PARTICLES and words:
+        if index == 0 and folded in _ARTICLES:
+            continue  # "la señora Tere" is "señora Tere"
+        if not words and is_honorific(word):
+            words.append(word)  # part of the name, and never the whole of it (checked below)
+            if raw.endswith(",") or (raw.endswith(".") and not word.endswith(".")):
+                break
+            continue
+        if folded in _NAME_PARTICLES and words and not is_honorific(words[-1]):
             words.append(word)
         elif is_name_word(word) and (not need_capital or word[:1].isupper()):
             words.append(word)
@@ -109,6 +166,10 @@ def _name_words_from(text: str, start: int, *, need_capital: bool = False) -> li
             break
     while words and fold(words[-1]) in _NAME_PARTICLES:
         words.pop()
+    if words and all(is_honorific(w) for w in words):
+        return []  # "la señora" alone names nobody
+    if words and words[0] in ("la", "el"):
+        words = words[1:]
     return words
 
 
@@ -124,7 +185,8 @@ _RELAY_TO = re.compile(
     r"\b(?:dile|digale|avisale|mandale|enviale|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale)"
     r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)\s*[.!?]*$"
 )
-_WHO_PREFIX = re.compile(r"^(?:(?:el|la)\s+)?(?:cliente|clienta|señor|señora|senor|senora|sr\.?|sra\.?|don|doña|dona|joven|chavo)\s+")
+# Honorifics stay in the name ("dile a doña Chela…" → "doña Chela"); "el cliente" does not.
+_WHO_PREFIX = re.compile(r"^(?:(?:el|la|mi)\s+)?(?:cliente|clienta|joven|chavo|chava)\s+")
 
 
 def relayed_message(text: str) -> tuple[str | None, str | None]:
@@ -196,15 +258,19 @@ _DATE_WORDS = frozenset(
 )
 
 
-_CAPITALIZED_RUN = re.compile(r"(?<![\wÀ-ÿ])([A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})")
+_HONORIFIC_PREFIX = r"(?:(?:[Dd]on|[Dd]oña|[Ss]eñora|[Ss]eñorita|[Ss]eñor|[Ss]rta\.?|[Ss]ra\.?|[Ss]r\.?|[Dd]ra\.?|[Dd]r\.?|[Ll]ic\.?)\s+)?"
+_CAPITALIZED_RUN = re.compile(
+    rf"(?<![\wÀ-ÿ])({_HONORIFIC_PREFIX}[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+(?:de\s+la\s+|del\s+|de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){{0,3}})"
+)
 
 
 def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     """Runs of capitalized words that can be names ("Juan Pérez"), skipping known non-names."""
     names = []
     for match in _CAPITALIZED_RUN.finditer(text):
-        words = [w for w in match.group(1).split() if fold(w) not in exclude]
-        words = [w for w in words if is_name_word(w) or fold(w) in _NAME_PARTICLES]
+        words = [_clean_word(w) for w in match.group(1).split() if fold(w) not in exclude]
+        keep_first = bool(words) and is_honorific(words[0]) and len(words) > 1
+        words = [w for i, w in enumerate(words) if (i == 0 and keep_first) or is_name_word(w) or fold(w) in _NAME_PARTICLES]
         while words and fold(words[0]) in _NAME_PARTICLES:
             words.pop(0)
         while words and fold(words[-1]) in _NAME_PARTICLES:
@@ -217,7 +283,7 @@ def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[
 _REFERENCED = re.compile(
     r"\b(?:cita|citas|turno|historial|cliente|clienta|agenda|agendale|agendame|anota|apunta|registra|"
     r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:(?:a|de|del|para|con)\s+)?"
-    r"(?:(?:el|la)\s+)?(?:(?:señor|señora|senor|senora|don|doña|dona|cliente|clienta)\s+)?"
+    r"(?:(?:el|la)\s+)?(?:(?:cliente|clienta)\s+)?"
 )
 
 
@@ -228,7 +294,8 @@ def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str |
         words = _name_words_from(text, match.end())
         words = [w for w in words if fold(w) not in exclude]
         # Lower-case words after "cliente" are usually the sentence going on, not a name.
-        if words and words[0][:1].isupper():
+        first = next((w for w in words if not is_honorific(w)), "")
+        if words and first[:1].isupper():
             return " ".join(words)
     names = capitalized_names(text, exclude)
     return names[0] if names else None

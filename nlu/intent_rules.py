@@ -44,6 +44,9 @@ HUMAN = _rx(
     r"\bquiero (?:un|una) (?:humano|persona)\b",
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
+    r"\b(?:hablar|platicar|pasame|pasas|comunicame|comunicas) con (?:alguien|una persona|un humano)(?: de verdad| real| de carne y hueso)?\b",
+    r"\b(?:el|este) (?:bot|robot|sistema|programa) no (?:me )?(?:entiende|sirve|ayuda)\b",
+    r"\b(?:eres|es) (?:un )?(?:bot|robot|maquina)\s*\?",
 )
 # Phrases that abandon what is going on; alone (with courtesy words) they are `stop`.
 STOP_PHRASE = re.compile(
@@ -65,14 +68,30 @@ RESCHEDULE = _rx(
     r"\b(?:cambiar|cambia|cambiarla|mover|moverla|recorrer|recorrerla|pasar|pasarla)(?:la|lo)? (?:a|para) "
     r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
+    r"\b(?:pasa|pasale|pasalo|pasala|pasar|mueve|muevele|muevelo|muevela|recorre|recorrele|recorrelo|cambia|cambiale|cambialo)"
+    r" (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"\b(?:la|lo|me la|nos la|se la) (?:pasamos|movemos|cambiamos|recorremos|podemos pasar|podemos mover|podemos cambiar|"
+    r"podriamos pasar|podriamos mover|podriamos cambiar)\b",
+    r"\b(?:se puede|podemos|puedo|podria) (?:pasar|mover|cambiar|recorrer)(?:la|lo)? (?:para|a|al)\b",
 )
 CANCEL = _rx(
     r"\bcancel\w*\b",
     r"\banul(?:ar|a|en)\b",
-    r"\b(?:no|ya no) (?:voy|vamos|va) a (?:poder )?(?:ir|llegar|asistir|acudir)\b",
-    r"\b(?:no|ya no) (?:podre|podremos|puedo|podemos|puede) (?:ir|llegar|asistir|acudir)\b",
     r"\bya no (?:quiero|necesito|voy a querer) (?:la|mi|el) (?:cita|turno|corte|reservacion)\b",
     r"\b(?:quita|quitar|borra|borrar|elimina|eliminar)(?:me|r|le)? (?:la|mi|su) cita\b",
+)
+# Can't make it, without saying whether to cancel or move (docs/nlu.md): cancel and reschedule cues win.
+CANT_MAKE_IT = _rx(
+    r"\b(?:no|ya no) (?:creo )?(?:voy|vamos|va) a (?:poder )?(?:ir|llegar|asistir|acudir|alcanzar|poder|llegarle)\b",
+    r"\b(?:no|ya no) (?:creo )?(?:podre|podremos|puedo|podemos|puede|podria) (?:ir|llegar|asistir|acudir|llegarle)\b",
+    r"\b(?:no|ya no) (?:creo )?(?:alcanzo|llego|llegamos|llegare|alcanzare|alcanzamos)\b(?! a (?:entender|ver|leer))",
+    r"\bno (?:creo )?(?:alcanzar|llegar|poder ir|poder llegar|poder)\b",
+    r"\bno (?:la|lo) (?:voy a hacer|hago|hare|voy a lograr|logro)\b",
+    r"\bno (?:voy|vamos) a llegar\b|\bno la armo\b",
+    r"\bme (?:salio|surgio|cayo|atraveso) (?:un|una|algo|otro|otra)\b",
+    r"\b(?:surgio|tengo|tuve|me salio) (?:un|una) (?:imprevisto|emergencia|pendiente|compromiso|junta|problema|contratiempo)\b",
+    r"\bse me (?:complico|atraveso|cruzo|hizo tarde|junto)\b",
+    r"\b(?:no me va a dar|no me da) (?:tiempo|chance)\b",
 )
 MY_APPOINTMENTS = _rx(
     r"\b(?:cuando|a que hora|que dia|que hora|para cuando|para que dia|para que hora) (?:es|era|tengo|fue|quedo|seria|sera) (?:mi|la|mis) citas?\b",
@@ -85,6 +104,9 @@ MY_APPOINTMENTS = _rx(
     r"\b(?:me )?(?:recuerdas|confirmas|recuerda|confirma|dime|repites) (?:a que hora|cuando|que dia)?\s?(?:es|era)? ?(?:mi|la hora de mi|el dia de mi) cita\b",
     r"\bestoy agendad[oa]\b|\bquede agendad[oa]\b",
     r"\bque tengo agendado\b",
+    r"\b(?:todavia|aun|sigo|si) (?:tengo|teniendo|sigue|esta|quedo|tienen|me guardan) (?:en pie )?(?:mi|el|la) (?:lugar|cita|espacio|turno|reservacion)\b",
+    r"\b(?:tengo|sigue|sigo con) (?:mi|el) (?:lugar|espacio|turno)\b",
+    r"\bsigue (?:en pie|firme|vigente) (?:mi|la) (?:cita|reservacion)\b|\bmi cita sigue\b",
 )
 MY_SCHEDULE = _rx(
     r"\bque tengo\b",
@@ -98,14 +120,41 @@ MY_SCHEDULE = _rx(
     r"\bcuant[oa]s (?:citas|clientes) tengo\b",
     r"\bcuant[oa]s \w+ (?:hice|he hecho|llevo|atendi|he atendido)\b",
     r"\bmi (?:siguiente|proxima) cita\b",
-    r"\bestoy (?:libre|desocupad[oa])\b",
-    r"\bcomo (?:estoy|tengo (?:el dia|la agenda))\b",
+    r"\bcomo (?:estoy|tengo (?:el dia|la agenda)|me veo|ando|vengo|viene mi dia|va mi dia|esta mi dia)\b",
     r"^agenda (?:de |del |para )?(?:hoy|mañana|pasado mañana|el|la)\b",
     r"\bque tengo agendado\b",
+    r"\b(?:a que hora|cuando|con quien|quien) (?:es|sigue|tengo|va|viene|me toca) (?:mi |el |la )?(?:siguiente|proxim[oa]|que sigue)\b",
+    r"\b(?:mi|el|la) (?:siguiente|proxim[oa])(?: (?:cita|cliente|clienta|turno))?\s*\?",
+    r"\b(?:tengo|hay) (?:chamba|trabajo|gente|clientes|citas|pendientes)\b",
+    r"\b(?:mandame|pasame|enviame|dame|muestrame|ensename) (?:mi|mis) (?:agenda|citas|dia|pendientes|clientes)\b",
+    r"\ba quien (?:atiendo|me toca|tengo)\b",
+)
+# Only staff and owners talk about their own free time; a customer saying "estoy libre" gives a day.
+STAFF_FREE = _rx(
+    r"\bestoy (?:libre|desocupad[oa])\b|\bcomo estoy\b",
+    r"\b(?:me queda|me quedan|tengo|hay) (?:algo|algun|alguna|un|espacio|hueco|chance|tiempo|lugar)(?: \w+)? (?:libre|disponible|desocupad[oa])\b",
+    r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
+)
+# "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
+NEXT_ONLY = _rx(
+    r"\b(?:que|quien|quienes) (?:sigue|siguen|viene|me toca|toca)\b",
+    r"\b(?:mi|el|la|cual es (?:mi|el|la)?) ?(?:siguiente|proxim[oa])\b(?! (?:semana|mes|lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|año))",
+    r"\ba quien (?:atiendo|me toca|tengo) (?:ahorita|ahora|luego|despues)\b",
+    r"\bcon quien (?:sigo|me toca)\b",
+)
+# "ver mi semana", "mándame el link de la agenda": the week's agenda as a web page (docs/nlu.md).
+WEEK_PAGE = _rx(
+    r"\bver (?:mi|la|toda la) semana\b",
+    r"\b(?:agenda|semana|calendario|citas)(?: \w+)? en (?:la )?(?:web|pagina|internet|linea|navegador|compu|computadora)\b",
+    r"\b(?:link|liga|enlace|url|pagina|vinculo)\b.{0,25}\b(?:agenda|semana|calendario|citas)\b",
+    r"\b(?:agenda|semana|calendario)\b.{0,15}\b(?:link|liga|enlace|url|pagina web)\b",
+    r"\bmi semana\s*$|\bla semana completa\b|\btoda mi semana\b",
 )
 BUSINESS_SCHEDULE = _rx(
     r"\b(?:agenda|citas|calendario) (?:del negocio|de todos|general|completa|del salon|de la barberia|del local|del equipo|de la estetica|de todo el equipo)\b",
-    r"\bcomo esta (?:el dia|la agenda|el negocio)\b",
+    r"\bcomo (?:esta|estamos|viene|va|anda|se ve|pinta) (?:el dia|la agenda|el negocio|el salon|la barberia|el local|la estetica|"
+    r"la semana|el sabado|el viernes|hoy|mañana|pasado mañana|el equipo)\b",
+    r"\bcomo (?:estamos|vamos|andamos) (?:de citas|para|el|hoy|mañana|pasado)\b",
     r"\bquien (?:esta libre|tiene espacio|tiene lugar|puede atender|esta disponible|esta desocupad[oa])\b",
     r"\b(?:cuantas|que) citas (?:hay|tenemos)\b",
     r"\bque hay (?:para )?(?:hoy|mañana)\b",
@@ -155,9 +204,13 @@ CUSTOMER_HISTORY = _rx(
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
 )
+_JOINER = r"chavo|chava|muchacho|muchacha|chico|chica|morro|morra|señor|señora|persona|niña|chamaco|chamaca"
 ADD_STAFF = _rx(
     rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
     rf"\b(?:nuev[oa]) (?:{_STAFF_NOUN})\b|\b(?:{_STAFF_NOUN}) nuev[oa]\b",
+    rf"\b(?:entro|entra|empezo|empieza|empezara|llego|se une|se unio|tenemos|contrate|contratamos)(?: a trabajar)?(?: con nosotros)? (?:un|una|otro|otra) (?:{_JOINER}) nuev[oa]\b",
+    r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
+    r"\b(?:se une|se unio|se suma|se sumo|se integra) al equipo\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
 )
 REMOVE_STAFF_VERB = re.compile(
     r"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|corri|corre|desactiv\w*)\b"
@@ -166,6 +219,15 @@ REMOVE_STAFF = _rx(
     rf"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|desactiv\w*)\b.{{0,20}}\b(?:al |a la )?(?:{_STAFF_NOUN})\b",
     r"\bya no (?:trabaja|va a trabajar|labora|forma parte|esta con nosotros)\b",
     r"\bse (?:fue|salio|va) del (?:equipo|negocio|salon)\b|\brenuncio\b",
+)
+# "Rodrigo ya no viene, quítalo": a colleague leaving (the flow asks which when no one is named).
+REMOVE_STAFF_LEAVING = _rx(
+    r"\bya no (?:viene|va a venir|vendra|esta|va a estar|labora|trabaja|trabajara|sigue|seguira|va a seguir)\b"
+    r"(?! (?:a (?:su|la) cita|mañana|hoy|el|la|a las))",
+)
+REMOVE_STAFF_PRONOUN = re.compile(
+    r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
+    r"quitalo de la lista|bajalo|corrido|lo corri|la corri|lo despedi|la despedi)\b"
 )
 SET_HOURS = _rx(
     r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
@@ -177,6 +239,12 @@ ADD_SERVICE = _rx(
     r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
     r"\b(?:ofreceremos|ahora ofrecemos)\b",
     r"\b(?:servicio nuevo|nuevo servicio)\b",
+)
+# "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
+ADD_SOMETHING_PRICED = re.compile(
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
+    r"registra|incluye|suma|crea)\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
+    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b)"
 )
 UPDATE_SERVICE = _rx(
     r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
@@ -194,6 +262,8 @@ STATS = _rx(
     r"\bcuantas citas (?:tuvimos|hubo|hicimos|llevamos|se hicieron|tenemos en|van)\b",
     r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
     r"\bcuantos no (?:vinieron|llegaron)\b",
+    r"\bcomo (?:nos|me) (?:fue|ha ido|va|esta yendo) (?:en|este|el|la|esta|con)\b",
+    r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
     r"\b(?:direccion|ubicacion|maps|google maps)\b",
@@ -245,6 +315,23 @@ BOOK_VERB = _rx(
     r"\b(?:tienes|tienen|tendras|tendran|hay|se puede|puedes|pueden|podras)\s*\?",
     r"\b(?:me|nos) (?:das|dan|darias|puedes dar|podras dar|podrás dar) (?:chance|lugar|espacio|cita|un espacio|un lugar)\b",
     r"\bme (?:podras|podrias|puedes) dar cita\b",
+    r"\b(?:quiero|quisiera|necesito|ocupo|dame|agendame|apartame) otra(?: cita)?\b(?! cosa)",
+)
+# The earliest opening (docs/nlu.md `asap`): "lo antes que se pueda", "lo primero que tengas".
+ASAP = _rx(
+    r"\blo (?:antes|mas pronto|mas rapido|mas temprano|mas proximo|mas cercano|primero|mas luego)"
+    r" (?:posible|que se (?:pueda|puede)|que (?:puedas|puedan|tengas|tengan|haya|hay|este|esten|se tenga|se pueda|salga))\b",
+    r"\b(?:que|cual) es lo (?:mas )?(?:proximo|pronto|cercano|primero)\b",
+    r"\blo (?:mas )?(?:proximo|pronto|cercano|antes)\s*(?:\?|$)",
+    r"\b(?:cuanto antes|a la de ya|de volada|urgente|me urge|lo mas pronto|el primer (?:espacio|lugar|hueco|horario|turno)(?: (?:libre|disponible|que (?:tengas|tengan|haya)))?)\b",
+    r"\b(?:el|la) (?:mas )?(?:proxim[oa]|cercan[oa]) (?:que|disponible|libre|cita)\b",
+    r"\b(?:primera|primer) (?:hora|cita) (?:libre|disponible|que (?:tengas|tengan|haya))\b",
+)
+# "¿tienen lugar hoy?": today's earliest opening (`asap` with `date` = today).
+ASAP_TODAY = re.compile(
+    r"^(?=.*\b(?:hoy|ahorita|ahora|ahorititita|en este momento)\b)(?:.*\b(?:tienen|tienes|hay|habra|tendras|tendran|alcanzo|"
+    r"alcanzaria|queda|quedan) (?:lugar|espacio|chance|cupo|hueco|citas?|turno|algo)\b"
+    r"|.*\b(?:me|nos) (?:pueden|puedes|podrian|podrias) (?:atender|recibir)\b)"
 )
 WANT = re.compile(
     r"\b(?:quiero|quisiera|queria|me gustaria|necesito|ocupo|busco|me urge|me hace falta|me quiero|quiero hacerme|"
@@ -320,7 +407,20 @@ def _update_service(text: str, cues: Cues) -> bool:
 def _remove_staff(text: str, cues: Cues) -> bool:
     if REMOVE_STAFF.search(text):
         return True
-    return cues.has_staff and REMOVE_STAFF_VERB.search(text) is not None and "cita" not in text
+    if "cita" in text:
+        return False
+    if cues.has_staff and (REMOVE_STAFF_VERB.search(text) or REMOVE_STAFF_LEAVING.search(text)):
+        return True
+    # "Rodrigo ya no viene, quítalo": only an owner removes people (a staff member's "quítalo" is something else).
+    return cues.role == Role.OWNER and REMOVE_STAFF_PRONOUN.search(text) is not None
+
+
+def _add_service(text: str, cues: Cues) -> bool:
+    return ADD_SERVICE.search(text) is not None or (cues.role == Role.OWNER and ADD_SOMETHING_PRICED.match(text) is not None)
+
+
+def _my_schedule(text: str, cues: Cues) -> bool:
+    return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
 _STAFF_AGENDA = re.compile(r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas))\b")
@@ -338,7 +438,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.HUMAN, _search(HUMAN)),
     IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
     IntentRule(Intent.REMOVE_STAFF, _remove_staff),
-    IntentRule(Intent.ADD_SERVICE, _search(ADD_SERVICE)),
+    IntentRule(Intent.ADD_SERVICE, _add_service),
     IntentRule(Intent.STATS, _search(STATS)),
     IntentRule(Intent.MARK_NO_SHOW, _search(MARK_NO_SHOW)),
     IntentRule(Intent.MARK_COMPLETED, _search(MARK_COMPLETED)),
@@ -347,10 +447,12 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.BLOCK_TIME, _search(BLOCK_TIME)),
     IntentRule(Intent.RESCHEDULE, _search(RESCHEDULE)),
     IntentRule(Intent.CANCEL, _search(CANCEL)),
+    IntentRule(Intent.CANT_MAKE_IT, _search(CANT_MAKE_IT)),
     IntentRule(Intent.SET_HOURS, _set_hours),
+    IntentRule(Intent.WEEK_PAGE, _search(WEEK_PAGE)),
     IntentRule(Intent.BUSINESS_SCHEDULE, _business_schedule),
     IntentRule(Intent.MY_APPOINTMENTS, _search(MY_APPOINTMENTS)),
-    IntentRule(Intent.MY_SCHEDULE, _search(MY_SCHEDULE)),
+    IntentRule(Intent.MY_SCHEDULE, _my_schedule),
     IntentRule(Intent.ASK_LOCATION, _search(ASK_LOCATION)),
     IntentRule(Intent.ASK_HOURS, _search(ASK_HOURS)),
     IntentRule(Intent.UPDATE_SERVICE, _update_service),

@@ -8,11 +8,13 @@ without tints matches nothing, and "uñas" alone is ambiguous between Manicure a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
 
+from nlu.guests import is_children_service
 from nlu.normalize import normalize
 
 if TYPE_CHECKING:
@@ -30,10 +32,19 @@ SYNONYMS: dict[str, str] = {
     "manicures": "manicure", "pedicura": "pedicure", "pedi": "pedicure", "pedicur": "pedicure",
     "pies": "pedicure", "pedicures": "pedicure",
     "tintes": "tinte", "teñir": "tinte", "teñirme": "tinte", "tinturas": "tinte", "tintura": "tinte",
+    "tiñeme": "tinte", "tiñe": "tinte", "tiñen": "tinte", "tiñes": "tinte", "tiñan": "tinte", "teñirle": "tinte",
+    "teñirte": "tinte", "teñido": "tinte", "tinturarme": "tinte", "coloracion": "tinte", "entintar": "tinte",
     "mechas": "mechas", "luces": "mechas", "cejas": "cejas", "ceja": "cejas",
     "pestaña": "pestañas", "depilar": "depilacion", "depilarme": "depilacion",
     "masajes": "masaje", "faciales": "facial", "peinados": "peinado", "peinar": "peinado",
 }
+# What is done to the hair, said in several words: "pintarme el pelo" is a tint (each word becomes "tinte",
+# so the words still map back to the text one to one).
+_SERVICE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bpint(?:ar|o|a|e|en|as)?(?:me|le|te|se|nos)? (?:el |mi |su |los |las |tu )?(?:cabello|pelo|canas|mechas)\b"), "tinte"),
+    (re.compile(r"\b(?:cubrir|tapar|pintar) (?:las |mis |sus )?canas\b"), "tinte"),
+    (re.compile(r"\b(?:cambio de color|ponerme color|poner color|color (?:de|en el|al) (?:cabello|pelo))\b"), "tinte"),
+)
 # A word that implies another when the customer does not say it ("corte" is of the hair).
 _IMPLIED: tuple[tuple[str, str], ...] = (("corte", "cabello"),)
 # Words too generic to tell services apart: "el pelo de mi hijo" is about the hijo, not the pelo.
@@ -54,6 +65,9 @@ _NEVER_FUZZ = frozenset(
      "bueno", "tarde", "noche", "media", "manda", "mande", "madre", "manana", "pedir", "pide", "pides",
      "podre", "padre", "cabe", "barbie", "meter", "cortina", "cortesia"}
 )
+# A ladies' variant asked for by name: never forced onto a service that is not one.
+_WOMEN_WORDS = frozenset({"dama", "damas", "mujer", "mujeres", "señora", "señoras", "femenino"})
+_FOR_WOMEN = re.compile(r"\b(?:de|para) (?:dama|damas|mujer|mujeres|señora|señoras)\b")
 # First names that are also common words: a staff member called Luz is matched only after "con".
 _COMMON_WORD_NAMES = frozenset({"luz", "rosa", "paz", "sol", "angel", "flor", "cruz", "leon", "pilar", "dulce", "alba", "rocio", "mar"})
 
@@ -126,7 +140,23 @@ class CatalogMatcher:
 
     def canonical_tokens(self, normalized: str) -> list[str]:
         """The tokens of a normalized text with service words in canonical form."""
+        for pattern, word in _SERVICE_PHRASES:
+            normalized = pattern.sub(lambda m, w=word: " ".join([w] * len(m.group(0).split())), normalized)
         return [canonical_word(token, self.vocabulary) for token in normalized.split()]
+
+    def children_service(self) -> str | None:
+        """The catalog's children's service ("Corte niño"), if it has exactly one."""
+        found = [s.name for s in self._services if is_children_service(s.words)]
+        return found[0] if len(found) == 1 else None
+
+    def shares_words(self, first: str, second: str) -> bool:
+        """True when two catalog services share a word ("Corte de cabello" and "Corte niño")."""
+        words = {s.name: s.words for s in self._services}
+        return bool(words.get(first, frozenset()) & words.get(second, frozenset()))
+
+    def is_combo(self, name: str) -> bool:
+        """True for a catalog service made of others ("Corte y barba", "Mani + Pedi")."""
+        return any(s.name == name and s.is_combo for s in self._services)
 
     def find_service(self, normalized: str) -> Found | None:
         """The catalog service the text names, or None when it names none or several equally."""
@@ -149,6 +179,10 @@ class CatalogMatcher:
             return None
         scored.sort(key=lambda item: item[0], reverse=True)
         best_score, best = scored[0]
+        if best_score <= 0:
+            return None  # only a weak word ("productos para el cabello") names no service
+        if _FOR_WOMEN.search(normalized) and not best.words & _WOMEN_WORDS:
+            return None  # "cortes para dama" in a barbershop: not its "Corte de cabello"
         if len(scored) > 1 and scored[1][0] == best_score:
             return None  # two services fit equally: ask, do not guess
         original = normalized.split()

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from nlu.understanding import WEEKDAYS, PartOfDay, Weekday
 
 RelativeDay = Literal["today", "tomorrow", "day_after_tomorrow", "yesterday", "day_before_yesterday"]
-Qualifier = Literal["this", "next", "next_week", "last"]
+Qualifier = Literal["this", "next", "next_week", "this_week", "last"]
 Period = Literal[
     "weekend", "next_weekend", "this_week", "next_week", "last_week",
     "this_month", "next_month", "last_month",
@@ -47,7 +47,8 @@ class DayParts(BaseModel):
     qualifier: Qualifier | None = Field(
         default=None,
         description="this = 'este viernes'/'hoy'; next = 'el próximo viernes'/'el viernes que viene'; "
-        "next_week = 'el viernes de la otra/próxima semana'; last = 'el viernes pasado'",
+        "next_week = 'el viernes de la otra/próxima semana'; this_week = 'el viernes de esta semana' "
+        "(Monday–Sunday, even if already past); last = 'el viernes pasado'",
     )
     day: int | None = Field(default=None, ge=1, le=31, description="day of the month, as said")
     month: int | None = Field(default=None, ge=1, le=12)
@@ -86,11 +87,13 @@ class DateTimeParts(BaseModel):
     weekdays: list[Weekday] | None = Field(
         default=None, description="recurring weekdays: 'los sábados', 'de lunes a viernes', 'entre semana'",
     )
+    month: int | None = Field(default=None, ge=1, le=12, description="a whole month named alone: 'en noviembre' → 11")
+    month_year: int | None = Field(default=None, ge=2000, le=2100, description="its year, only if said")
 
     def is_empty(self) -> bool:
         """True when no date or time expression was found."""
         return not any(
-            (self.day, self.day_end, self.period, self.time, self.time_end, self.part_of_day, self.weekdays)
+            (self.day, self.day_end, self.period, self.time, self.time_end, self.part_of_day, self.weekdays, self.month)
         )
 
 
@@ -125,6 +128,8 @@ def resolve(
         date_end = _resolve_day_end(parts.day_end, date, direction)
     if parts.period and date is None:
         date, date_end = resolve_period(parts.period, today)
+    if parts.month and date is None:
+        date, date_end = resolve_month(parts.month, parts.month_year, today, direction)
     reference_day = date
     start = end = None
     if parts.time:
@@ -155,6 +160,8 @@ def _weekday(target: int, qualifier: Qualifier | None, today: dt.date, direction
     if qualifier == "next_week":
         next_monday = today + dt.timedelta(days=7 - current)
         return next_monday + dt.timedelta(days=target)
+    if qualifier == "this_week":
+        return today + dt.timedelta(days=target - current)
     if qualifier == "last" or (direction == "past" and qualifier != "this"):
         back = (current - target) % 7 or 7
         return today - dt.timedelta(days=back)
@@ -223,6 +230,17 @@ def resolve_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     last_day = calendar.monthrange(year, month)[1]
     return dt.date(year, month, 1), dt.date(year, month, last_day)
+
+
+def resolve_month(month: int, year: int | None, today: dt.date, direction: Direction = "future") -> tuple[dt.date, dt.date]:
+    """First and last day of a month named alone: this year's, else the next (or, looking back, the last) one."""
+    if year is None:
+        year = today.year
+        if direction == "future" and month < today.month:
+            year += 1
+        elif direction == "past" and month > today.month:
+            year -= 1
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def resolve_clock(

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nlu import free_text, intent_rules as ir
+from nlu import english, free_text, intent_rules as ir, written_dates
+from nlu.guests import Guest, find_guest
+from nlu.side_questions import asks_to_book, side_questions
 from nlu.choices import is_choice_word, option_time, pick_option, tapped_option
 from nlu.context import Expecting, NluContext
 from nlu.matching import CatalogMatcher, Found
@@ -28,7 +32,21 @@ from nlu.quantities import bare_number, find_minutes, find_price
 from nlu.resolver import ClockParts, DateTimeParts, DayParts, ResolvedDateTime, resolve
 from nlu.spanish_dates import WEEKDAY_WORDS, DateTimeFound, extract_datetime
 from nlu.stats import NluStats
-from nlu.understanding import WEEKDAYS, Intent, Role, Slots, Understanding, coerce_intent, intents_for
+from nlu.understanding import (
+    ALSO_INTENTS,
+    WEEKDAYS,
+    Intent,
+    Role,
+    Slots,
+    Understanding,
+    coerce_intent,
+    intents_for,
+)
+
+if TYPE_CHECKING:
+    from nlu.learned import IntentModel
+
+log = logging.getLogger("yume.nlu.rules")
 
 _ANSWER_EXPECTATIONS = frozenset(
     {Expecting.DATE, Expecting.TIME, Expecting.SLOT, Expecting.CHOICE, Expecting.SERVICE, Expecting.SERVICES,
@@ -44,7 +62,7 @@ _CLOSED = re.compile(
 )
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
-_FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|reservacion)\s+(?:de|del)\s+")
+_FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|al|reservacion)\s+(?:de|del)\s+")
 _HUMAN_WITH = re.compile(
     r"\b(?:hablar|platicar|comunicarme|comunicame|comunicas|comunica|pasame|pasas|pasarme|contactar|conectame) con\b"
 )
@@ -52,12 +70,24 @@ _COST_OF = re.compile(r"\bcuanto (?:cuesta|cuestan|sale|salen|vale|valen|es|cobr
 _PERSON_AT_START = re.compile(
     r"^\s*(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,2})\s+(?:no|ya|nunca)\s"
 )
+# "registra a mi prima Daniela", "entró un chavo nuevo, Rodrigo": who the new colleague is to the owner.
+_RELATION = re.compile(
+    r"^\s*(?:(?:a|al|a la)\s+)?(?:(?:mi|un|una|el|la|nuestro|nuestra|otro|otra)\s+)?(?:prim[oa]|herman[oa]|sobrin[oa]|chavo|chava|"
+    r"muchach[oa]|amig[oa]|tia|tio|hij[oa]|cuñad[oa]|esposa|esposo|compa|cuate|señora|señor|chic[oa]|vecin[oa]|comadre|compadre)"
+    r"(?:\s+nuev[oa])?\s*,?\s*",
+    re.IGNORECASE,
+)
 _PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)?)")
 _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
     r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien)\s*:?\s+"
+)
+# "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
+_NEW_SERVICE_AFTER_VERB = re.compile(
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|"
+    r"da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
@@ -74,6 +104,29 @@ _FREE_TEXT_SLOT: dict[Expecting, str] = {
     Expecting.FREE_TEXT: "message",
 }
 _EXCEPT = re.compile(r"\b(?:aparte de|ademas de|fuera de|que no sea|otra cosa que)\b")
+# "mejor barba en vez de corte": the service wanted, not the one replaced (blanked before matching).
+_REPLACED = re.compile(
+    r"\b(?:en vez de|en lugar de|envez de|en vez del|en lugar del|no)\s+(?:(?:un|una|el|la|los|las|mi)\s+)?"
+    r"(?P<w>[a-zñ]+(?:\s+(?:de|y)\s+[a-zñ]+)?)(?=\s*(?:,|$|\bsino\b|\bmejor\b|\bquiero\b|\bpor\b|\bdame\b))"
+    r"|\b(?:en vez de|en lugar de|envez de|en vez del|en lugar del)\s+(?:(?:un|una|el|la|los|las|mi)\s+)?[a-zñ]+"
+)
+# "no, mejor el sábado", "mejor barba": a correction of a value, read as `inform` when it carries data.
+_CORRECTION_START = re.compile(
+    r"^(?:(?:no|nel|nop|ah|oye|perdon|perdona|disculpa|espera|uy)\s*,?\s+)*(?:mejor|mas bien|en vez de|en lugar de|"
+    r"prefiero|siempre no|siempre si|cambialo a|cambiala a|mejor que sea|que sea)\b"
+)
+# A customer saying when they can: "mañana toda la mañana estoy libre" gives a day, it does not ask for one.
+_AVAILABLE = re.compile(
+    r"\b(?:estoy|ando|quedo|estare|voy a estar|estamos) (?:libre|libres|desocupad[oa]s?|disponibles?)\b|^puedo\b|"
+    r"\bme (?:queda|acomoda|conviene|late) (?:mejor )?(?:el|la|a|en|mañana|hoy|pasado)\b"
+)
+# Words that only lead data in ("mi número es…", "que sea con Pedro", "ok, a las 5").
+_LEAD_WORDS = frozenset(
+    {"mi", "numero", "es", "telefono", "celular", "whatsapp", "whats", "que", "sea", "con", "seria", "mejor", "te",
+     "paso", "dejo", "el", "la", "a", "para", "mas", "bien", "en", "vez", "lugar", "prefiero", "siempre", "no", "nel",
+     "estoy", "libre", "puedo", "me", "queda", "acomoda", "conviene", "entonces", "ahi", "pues", "ese", "esa", "ok",
+     "y", "o", "dije", "ya", "cel", "lo", "mejor", "mio", "aqui", "va", "este", "ahora", "eso", "si"}
+)
 _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
      Intent.CUSTOMER_HISTORY}
@@ -83,10 +136,13 @@ _DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SC
 
 @dataclass
 class Reading:
-    """One message read by the rules: the understanding and whether it is certain."""
+    """One message read by the rules: the understanding, whether it is certain, whether the rules are unsure."""
 
     understanding: Understanding
     certain: bool = False
+    # The intent came from no cue at all (`other`) or from a weak one: the learned model may read it instead.
+    unsure: bool = False
+    message: _Message | None = None
 
 
 @dataclass
@@ -103,6 +159,8 @@ class _Message:
     service: Found | None
     staff: Found | None
     matcher: CatalogMatcher
+    asap: bool = False
+    guest: Guest | None = None
 
     @property
     def has_datetime(self) -> bool:
@@ -110,7 +168,9 @@ class _Message:
 
     @property
     def has_data(self) -> bool:
-        return bool(self.has_datetime or self.service or self.phone or self.staff or self.minutes)
+        return bool(
+            self.has_datetime or self.service or self.phone or self.staff or self.minutes or self.asap or self.guest
+        )
 
     def rest_tokens(self) -> list[str]:
         """Tokens left once dates, times, the service and the staff name are taken out."""
@@ -118,18 +178,59 @@ class _Message:
         return [t for t in self.found.rest.split() if t not in taken]
 
 
+# The learned model decides only when it finds its intent more likely than all the others together.
+MODEL_THRESHOLD = 0.5
+
+
 class RuleEngine:
-    """Offline understanding with rules; also the fallback of the Claude engine."""
+    """Offline understanding with rules, and the learned model where the rules are unsure.
+
+    Also the fallback of the Claude engine. `backstop=False`: the rules alone.
+    """
 
     name = "rules"
 
-    def __init__(self) -> None:
+    def __init__(self, *, backstop: bool = True) -> None:
         self.stats = NluStats()
+        self.backstop = backstop
+        self._model: IntentModel | None | bool = None  # None: not loaded yet; False: there is none
 
     def read(self, text: str, context: NluContext) -> Understanding:
-        """Understand one message (synchronous, pure apart from the counters)."""
+        """Understand one message (synchronous; the model is loaded on the first unsure message)."""
         self.stats.messages += 1
-        return read_message(text, context).understanding
+        reading = read_message(text, context)
+        if reading.unsure and self.backstop and reading.message is not None:
+            learned = self._learned_reading(text, context, reading)
+            if learned is not None:
+                self.stats.model_answers += 1
+                return learned
+        return reading.understanding
+
+    def _learned_reading(self, text: str, context: NluContext, reading: Reading) -> Understanding | None:
+        model = self._get_model()
+        if model is None or reading.message is None:
+            return None
+        expecting = context.expecting.value if context.expecting else None
+        prediction = model.predict(text, context.role, expecting)
+        if prediction is None or prediction.probability < MODEL_THRESHOLD:
+            return None
+        if prediction.intent in (reading.understanding.intent, Intent.OTHER):
+            return None
+        understanding = _build(prediction.intent, reading.message)
+        understanding.engine = "model"
+        understanding.slots.language = reading.understanding.slots.language
+        return understanding
+
+    def _get_model(self) -> IntentModel | None:
+        if self._model is None:
+            from nlu.learned import model_for
+
+            try:
+                self._model = model_for() or False
+            except Exception:  # a broken cache or corpus must never cost an answer: the rules go on alone
+                log.exception("the learned NLU model could not be loaded; rules only")
+                self._model = False
+        return self._model or None
 
     async def understand(self, text: str, context: NluContext) -> Understanding:
         """The `Understander` interface."""
@@ -146,8 +247,12 @@ def read_message(text: str, context: NluContext) -> Reading:
     raw = text.strip()
     if not raw:
         return Reading(Understanding(intent=Intent.OTHER))
-    reading = _read(raw, context)
+    in_english = english.is_english(raw)
+    reading = _read(english.to_spanish(raw) if in_english else raw, context)
+    reading.unsure = reading.unsure and not reading.certain
     understanding = reading.understanding
+    if in_english:
+        understanding.slots.language = "en"
     understanding.intent = coerce_intent(understanding.intent, context.role)
     understanding.fast_path = reading.certain
     return reading
@@ -156,7 +261,7 @@ def read_message(text: str, context: NluContext) -> Reading:
 def _analyse(text: str, context: NluContext) -> _Message:
     phone_match = find_phone(text)
     masked = text if phone_match is None else text[: phone_match.start] + " " + text[phone_match.end :]
-    normalized = normalize(masked)
+    normalized = normalize(written_dates.canonical(masked))  # «3/feb/2027» → «3/2/2027», via dateparser
     minutes, without_durations = find_minutes(normalized)
     time_options = any(option_time(option) for option in context.options)
     bare_time = (
@@ -164,10 +269,15 @@ def _analyse(text: str, context: NluContext) -> _Message:
     ) or time_options
     found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
     matcher = context.catalog.matcher()
+    wanted = _REPLACED.sub(" ", normalized)  # "barba en vez de corte" names barba only
+    staff = matcher.find_staff(normalized)
+    guest = None
+    if context.role == Role.CUSTOMER and context.expecting != Expecting.NAME:
+        guest = find_guest(masked, matcher.service_vocabulary | matcher.staff_words | frozenset(WEEKDAY_WORDS))
     return _Message(
         text=text, context=context, normalized=normalized, unphoned=masked, phone=phone_match.e164 if phone_match else None,
-        minutes=minutes, found=found, service=matcher.find_service(normalized), staff=matcher.find_staff(normalized),
-        matcher=matcher,
+        minutes=minutes, found=found, service=matcher.find_service(wanted), staff=staff, matcher=matcher,
+        asap=bool(ir.ASAP.search(normalized) or (ir.ASAP_TODAY.search(normalized) and not found.clocks)), guest=guest,
     )
 
 
@@ -204,19 +314,46 @@ def _read(text: str, context: NluContext) -> Reading:
     intent, foreign = ir.first_rule_intent(norm, cues)
     if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
         intent = Intent.OTHER
+    if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
+        intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
     if intent is None and foreign is not None:
-        return Reading(_build(coerce_intent(foreign, context.role), message))
+        coerced = coerce_intent(foreign, context.role)
+        return Reading(_build(coerced, message), unsure=coerced == Intent.OTHER, message=message)
+    if intent is None and _corrects_a_value(message):
+        intent = Intent.INFORM  # "no, mejor el sábado", "mejor barba en vez de corte"
+    weak = False
     if intent is None:
         intent = _booking_or_question(message)
+        # Booking only because a service was named ("corte mañana") is the weakest cue.
+        weak = intent == Intent.BOOK and not (ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm) or ir.WANT.search(norm))
     if intent is None and ir.CORRECTION.search(norm) and message.has_data and ir.DENY.match(norm):
         intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
         intent = _social(message)
     if intent is None:
-        # Data alone ("mañana a las 4") informs; data inside an unrelated question does not.
-        only_data = ir.is_only_courtesy(message.rest_tokens()) or context.expecting is not None
+        # Data alone ("mañana a las 4", "mi número es…") informs; data inside an unrelated question does not.
+        only_data = _only_lead_in(message.rest_tokens()) or context.expecting is not None or _AVAILABLE.search(norm)
         intent = Intent.INFORM if (message.has_data and only_data) or _named_only(message) else Intent.OTHER
-    return Reading(_build(intent, message))
+        weak = intent == Intent.OTHER
+    return Reading(_build(intent, message), unsure=weak, message=message)
+
+
+def _only_lead_in(tokens: list[str]) -> bool:
+    """Nothing but courtesy and the words that lead data in ("mi número es", "que sea con")."""
+    return all(token in ir.COURTESY_WORDS or token in _LEAD_WORDS for token in tokens)
+
+
+def _carries_value(message: _Message) -> bool:
+    """A day, a time, a service, a person or "lo antes posible": what a lead-in («ok», «no, mejor») never hides."""
+    return bool(message.has_datetime or message.service or message.staff or message.asap or message.phone)
+
+
+def _corrects_a_value(message: _Message) -> bool:
+    norm = message.normalized
+    return bool(
+        _CORRECTION_START.match(norm) and _carries_value(message) and not ir.BOOK_VERB.search(norm)
+        and not ir.BOOK_NOUN.search(norm)
+    )
 
 
 def _only_giving_up(norm: str) -> bool:
@@ -241,8 +378,14 @@ def _answer_to_question(message: _Message) -> Reading | None:
         deny = ir.DENY.match(answer)
         affirm = None if deny else ir.AFFIRM.match(answer)
         rest = message.rest_tokens()
+        if (deny or ir.CORRECTION.search(norm)) and ir.BOOK_VERB.search(norm) and message.has_data:
+            return Reading(_build(Intent.BOOK, message))  # "siempre no, mejor quiero otra para hoy en la tarde"
+        if deny and ir.CANT_MAKE_IT.search(norm) and Intent.CANT_MAKE_IT in intents_for(context.role):
+            return Reading(_build(Intent.CANT_MAKE_IT, message))  # "no, no voy a poder llegar"
         if (affirm or deny) and ir.CORRECTION.search(norm) and message.has_data:
             return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
+        if (affirm or deny) and _carries_value(message) and _only_lead_in(rest):
+            return Reading(_build(Intent.INFORM, message))  # "ok, a las 5": the data wins over the lead-in
         if affirm or deny:
             intent = Intent.AFFIRM if affirm else Intent.DENY
             words = rest[1:] if rest else []
@@ -320,6 +463,10 @@ def _booking_or_question(message: _Message) -> Intent | None:
     norm, matcher = message.normalized, message.matcher
     if ir.COMPLAINT.search(norm):
         return Intent.OTHER
+    if _AVAILABLE.search(norm) and message.has_datetime and not ir.BOOK_VERB.search(norm):
+        return None  # "mañana toda la mañana estoy libre" gives a day
+    if message.asap and message.context.expecting is None and "?" in message.text and not message.service:
+        return Intent.BOOK  # "¿qué es lo más próximo?" asks for the earliest opening
     # A service word counts even when it fits several services ("un corte" with Corte niño too).
     wants_service = message.service is not None or matcher.mentions_service_word(norm)
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
@@ -339,6 +486,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
 def _social(message: _Message) -> Intent | None:
     norm = ir.FILLER_START.sub("", message.normalized)
     rest = norm.split() if not message.has_data else message.rest_tokens()
+    if (ir.DENY.match(norm) or ir.AFFIRM.match(norm)) and _carries_value(message) and _only_lead_in(rest):
+        return None  # "órale, entonces el jueves a las 6", "no, a las 5": the data wins (inform)
     if ir.DENY.match(norm):
         return Intent.DENY
     if ir.GOODBYE.search(norm):
@@ -361,7 +510,14 @@ def _social_start(norm: str) -> bool:
 
 
 def _named_only(message: _Message) -> bool:
-    return bool(free_text.introduced_name(message.text))
+    """ "soy Ana", or a full name alone ("Juan Pérez", "Don Pepe"): the writer gives a name."""
+    return bool(free_text.introduced_name(message.text) or _bare_name(message))
+
+
+def _bare_name(message: _Message) -> str | None:
+    if message.context.expecting is not None or message.has_datetime or message.service or message.phone:
+        return None
+    return free_text.bare_name(message.unphoned)
 
 
 def _asks_price_of_something_else(norm: str, matcher: CatalogMatcher) -> bool:
@@ -467,7 +623,7 @@ def _new_service_answer(text: str) -> str:
 
 def _new_service_name(text: str) -> str | None:
     folded = fold(text)
-    match = _NEW_SERVICE.search(folded)
+    match = _NEW_SERVICE.search(folded) or _NEW_SERVICE_AFTER_VERB.search(folded)
     if not match:
         return None
     start = match.end()
@@ -475,6 +631,8 @@ def _new_service_name(text: str) -> str | None:
     end = stop.start() if stop else len(text)
     name = text[start:end].strip(" :,.")
     name = re.sub(r"^(?:el|la|un|una)\s+", "", name, flags=re.IGNORECASE)
+    if re.fullmatch(r"(?:otro |nuevo |un |una )*(?:servicios?|algo|otro|uno|nuevo)(?: nuevo| mas| más)?", fold(name)):
+        return None  # "agrega un servicio": the flow asks its name
     return name or None
 
 
@@ -562,10 +720,52 @@ def _build(
         first_word = message.service.words[0] if message.service.words else ""
         if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
             values["service"] = None
+    values.update(_extension_slots(intent, message, values))
     if intent == Intent.OTHER and not message.has_data:
         values = {}
     slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
     return Understanding(intent=intent, slots=slots, engine="rules")
+
+
+# Intents that can carry other questions asked in the same message (`also`).
+_ALSO_CARRIERS = frozenset(
+    {Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.CANT_MAKE_IT, Intent.MY_APPOINTMENTS, Intent.ASK_HOURS,
+     Intent.ASK_LOCATION, Intent.ASK_SERVICES, Intent.INFORM, Intent.GREET}
+)
+_ASAP_INTENTS = frozenset({Intent.BOOK, Intent.INFORM, Intent.RESCHEDULE, Intent.WALK_IN})
+_GUEST_INTENTS = frozenset({Intent.BOOK, Intent.INFORM, Intent.RESCHEDULE, Intent.CANCEL, Intent.MY_APPOINTMENTS})
+_SEPARATE_ITEMS = re.compile(r"\by (?:el|la|los|las|un|una|unos|unas|tambien)\b|,")
+
+
+def _extension_slots(intent: Intent, message: _Message, values: dict[str, object]) -> dict[str, object]:
+    """docs/nlu.md: next_only, asap, guest/guest_name/child (and the children's service), services asked, also."""
+    norm, context, matcher = message.normalized, message.context, message.matcher
+    extra: dict[str, object] = {}
+    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and not message.has_datetime:
+        extra["next_only"] = True
+    if message.asap and intent in _ASAP_INTENTS:
+        extra["asap"] = True
+    guest = message.guest
+    if guest is not None and intent in _GUEST_INTENTS:
+        extra.update(guest=guest.guest, guest_name=guest.name, child=guest.child or None)
+        if guest.name and values.get("person_name") == guest.name:
+            extra["person_name"] = None
+        children = matcher.children_service() if guest.child else None
+        named = values.get("service")
+        if children and (named is None or named == children or matcher.shares_words(str(named), children)):
+            extra["service"] = children  # "un corte para mi hijo" → Corte niño
+    elif intent == Intent.BOOK and context.role == Role.CUSTOMER and values.get("person_name") and not free_text.introduced_name(message.text):
+        # "Agenda corte para Luis": the customer books for Luis (guest_name), never as Luis (person_name).
+        extra.update(guest=values["person_name"], guest_name=values["person_name"], person_name=None)
+    if intent == Intent.ASK_SERVICES:
+        names = matcher.find_services(_REPLACED.sub(" ", norm))
+        combo = message.service is not None and matcher.is_combo(message.service.name)
+        if len(names) >= 2 and not (combo and not _SEPARATE_ITEMS.search(norm)):
+            extra.update(services=names, service=None)  # "¿cuánto salen el corte y la barba?"
+    if intent in _ALSO_CARRIERS:
+        cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
+        extra["also"] = side_questions(norm, cues, intent) or None
+    return extra
 
 
 def _person_for(intent: Intent, message: _Message) -> str | None:
@@ -575,10 +775,16 @@ def _person_for(intent: Intent, message: _Message) -> str | None:
     name = free_text.introduced_name(text)  # "soy Ana", "se llama Sofía"
     if name is not None:
         return name  # introduced: even "soy Pedro" is a customer called Pedro
+    if intent == Intent.INFORM:
+        return _bare_name(message)
     if intent == Intent.ADD_STAFF:
         match = _STAFF_INTRO.search(fold(text))
-        words = _take_name_words(text[match.end() :].split()) if match else []
+        words = _take_name_words(_RELATION.sub("", text[match.end() :]).split()) if match else []
         name = " ".join(words) or None
+        if name is None:
+            # "entró un chavo nuevo, Rodrigo, su número…": a capitalized name, past the sentence's first word.
+            candidates = [n for n in free_text.capitalized_names(message.unphoned, not_names) if not message.unphoned.startswith(n)]
+            name = candidates[0] if candidates else None
     elif role == Role.CUSTOMER and intent == Intent.BOOK:
         match = _PARA_NAME.search(text)  # "un corte para Luis"
         if match and not set(fold(match["name"]).split()) & not_names:

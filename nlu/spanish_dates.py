@@ -37,7 +37,12 @@ _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _WD2 = r"(?P<wd2>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")"
 _MONTH2 = _MONTH.replace("?P<mon>", "?P<mon2>")
-_NEXT_WEEK = r"de la (?:proxima|otra|siguiente) semana|de la semana que (?:viene|entra)"
+# Grouped: an alternation left bare here once let "de la semana que entra" match without a weekday.
+_NEXT_WEEK = (
+    r"(?:de la (?:proxima|otra|siguiente|entrante) semana|de la semana (?:que viene|que entra|proxima|siguiente|entrante))"
+)
+_NEXT_WEEK_FIRST = r"(?:la )?(?:(?:proxima|otra|siguiente) semana|semana que (?:viene|entra)|semana (?:proxima|entrante))"
+_THIS_WEEK = r"(?:de esta semana|de la semana en curso)"
 
 _MERIDIEMS: dict[str, str] = {
     "am": "am", "de la mañana": "am", "de la madrugada": "am",
@@ -88,9 +93,17 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
     "weekday_plural": re.compile(r"\blos (?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
-    "weekday_next_week": re.compile(rf"\b(?:el )?(?:otro )?{_WD} {_NEXT_WEEK}\b|\bel otro {_WD2}\b"),
+    "weekday_next_week": re.compile(
+        rf"\b(?:el |para el )?(?:otro |proximo |siguiente )?{_WD}(?: ,)? {_NEXT_WEEK}\b|\bel otro {_WD2}\b"
+        rf"|\b(?:para )?{_NEXT_WEEK_FIRST}(?: ,)? (?:el |para el )?(?P<wd3>lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b"
+    ),
+    "weekday_this_week": re.compile(rf"\b(?:el |para el |este )?{_WD}(?: ,)? {_THIS_WEEK}\b"),
     "weekday_last": re.compile(rf"\b(?:el )?{_WD} pasado\b"),
-    "weekday_with_day": re.compile(rf"\b(?:el |este |para el )?{_WD} (?P<d>\d{{1,2}})(?: de {_MONTH})?\b(?! ?(?::|am|pm|horas|y media))"),
+    # "el martes 5 (de mayo)": the explicit date wins over a weekday that disagrees (the flow asks).
+    "weekday_with_day": re.compile(
+        rf"\b(?:el |este |para el )?{_WD}(?: ,)? (?:(?:el|dia) )?(?P<d>\d{{1,2}}|primero)"
+        rf"(?: (?:de )?{_MONTH}(?: (?:de(?:l)? )?(?P<y>20\d\d))?)?\b(?! ?(?::|am|pm|horas|y media|y cuarto|de la))"
+    ),
     "weekday_today": re.compile(rf"\b(?:hoy {_WD}|{_WD2} (?:de )?hoy)\b"),
     "weekday_tomorrow": re.compile(rf"\bmañana {_WD}\b"),
     "weekday": re.compile(
@@ -110,11 +123,16 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     "pod_morning": re.compile(
-        r"\b(?:(?:en|por|a|de|para) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
         r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano)\b"
     ),
-    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) tardes?|tardecita|despues de comer)\b"),
-    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para) (?:la|las) noches?|nochecita)\b"),
+    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|tardecita|despues de comer)\b"),
+    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|nochecita)\b"),
+    # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
+    "month_alone": re.compile(
+        r"\b(?:(?:en|de|del|para|durante|todo|el mes de|mes de) )?(?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
+    ),
     "mañana": re.compile(r"\bmañana\b"),
     "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
     "yesterday": re.compile(r"\bayer\b"),
@@ -222,6 +240,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     weekdays: list[Weekday] | None = None
     weekday_range: list[Weekday] | None = None
     day_end: DayParts | None = None
+    month: int | None = None
+    month_year: int | None = None
 
     scan.take("greeting")
     scan.take("farewell")
@@ -239,6 +259,13 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
                 clocks.append((match.start(), clock, None))
     for match in scan.take("clock_12"):
         clocks.append((match.start(), ClockParts(hour=12), None))
+
+    for match in scan.take("weekday_with_day"):
+        parts = _safe_day(
+            _day_number(match["d"]), MONTH_WORDS[match["mon"]] if match["mon"] else None, int(match["y"]) if match["y"] else None,
+        )
+        if parts:
+            days.append((match.start(), parts))
 
     # Calendar dates: "del 20 al 23 de enero", "15 de enero", "15/01", "enero 15".
     for match in scan.take("day_range"):
@@ -261,6 +288,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         if parts:
             days.append((match.start(), parts))
 
+    for match in scan.take("month_alone"):
+        year = int(match["y"]) if match["y"] else None
+        if month is None:
+            month, month_year = MONTH_WORDS[match["mon"]], year
+
     # Weekdays: ranges and plurals are recurring; "el otro viernes", "hoy viernes", "el viernes 16".
     for match in scan.take("weekday_range"):
         first, last = WEEKDAYS.index(WEEKDAY_WORDS[match["wd"]]), WEEKDAYS.index(WEEKDAY_WORDS[match["wd2"]])
@@ -277,15 +309,12 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     for match in scan.take("every_day"):
         weekdays = list(WEEKDAYS)
     for match in scan.take("weekday_next_week"):
-        word = match["wd"] or match["wd2"]
+        word = match["wd"] or match["wd2"] or match["wd3"]
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[word], qualifier="next_week")))
+    for match in scan.take("weekday_this_week"):
+        days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier="this_week")))
     for match in scan.take("weekday_last"):
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]], qualifier="last")))
-    for match in scan.take("weekday_with_day"):
-        month = MONTH_WORDS[match["mon"]] if match["mon"] else None
-        parts = _safe_day(int(match["d"]), month)
-        if parts:
-            days.append((match.start(), parts))
     for match in scan.take("weekday_today"):
         days.append((match.start(), DayParts(relative="today")))
     for match in scan.take("weekday_tomorrow"):
@@ -355,6 +384,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         time_end=clocks[0][2] if clocks else None,
         part_of_day=part_of_day,
         weekdays=weekdays,
+        month=month,
+        month_year=month_year,
     )
     return DateTimeFound(parts=parts, rest=" ".join(scan.text.split()), text=text, days=days, clocks=clocks,
                          weekday_range=weekday_range)

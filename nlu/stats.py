@@ -16,7 +16,9 @@ class NluStats:
     - `fast_path`: messages the rule engine read with certainty, so Claude was not called.
     - `fallbacks`: messages the rule engine answered because Claude could not, by reason
       (`no_key`, `timeout`, `rate_limited`, `overloaded`, `api_error`, `connection`, `rejected`,
-      `invalid_output`, `internal_error`).
+      `invalid_output`, `internal_error`, `circuit_open` — Claude skipped during a cool-down).
+    - `input_tokens`, `output_tokens`, `cache_read_tokens`: what Claude's answers used (`usage`).
+    - `model_answers`: messages whose intent the learned model decided (the rules were unsure).
     """
 
     messages: int = 0
@@ -24,6 +26,10 @@ class NluStats:
     claude_answers: int = 0
     fast_path: int = 0
     fallbacks: Counter[str] = field(default_factory=Counter)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    model_answers: int = 0
 
     @property
     def fallback_total(self) -> int:

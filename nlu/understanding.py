@@ -27,7 +27,7 @@ class Role(StrEnum):
 
 
 class Intent(StrEnum):
-    """Exactly the intent names of the contract."""
+    """The intent names of the contract, plus Yume's extensions (docs/nlu.md)."""
 
     # common
     GREET = "greet"
@@ -47,6 +47,7 @@ class Intent(StrEnum):
     ASK_SERVICES = "ask_services"
     ASK_HOURS = "ask_hours"
     ASK_LOCATION = "ask_location"
+    CANT_MAKE_IT = "cant_make_it"  # extension (docs/nlu.md): can't make it, without saying cancel or move
     # staff
     MY_SCHEDULE = "my_schedule"
     BUSINESS_SCHEDULE = "business_schedule"
@@ -56,6 +57,7 @@ class Intent(StrEnum):
     WALK_IN = "walk_in"
     CUSTOMER_HISTORY = "customer_history"
     MESSAGE_CUSTOMER = "message_customer"
+    WEEK_PAGE = "week_page"  # extension (docs/nlu.md): the week's agenda as a web page
     # owner
     ADD_STAFF = "add_staff"
     REMOVE_STAFF = "remove_staff"
@@ -73,13 +75,13 @@ COMMON_INTENTS: frozenset[Intent] = frozenset(
 )
 CUSTOMER_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
     Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.MY_APPOINTMENTS,
-    Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION,
+    Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.CANT_MAKE_IT,
 }
 # The contract gives staff only the customer intents that make sense on a customer's behalf.
 STAFF_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
     Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL,
     Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.MARK_NO_SHOW,
-    Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY, Intent.MESSAGE_CUSTOMER,
+    Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY, Intent.MESSAGE_CUSTOMER, Intent.WEEK_PAGE,
 }
 OWNER_INTENTS: frozenset[Intent] = STAFF_INTENTS | {
     Intent.ADD_STAFF, Intent.REMOVE_STAFF, Intent.SET_HOURS, Intent.ADD_SERVICE,
@@ -97,7 +99,15 @@ _ROLE_EQUIVALENTS: dict[tuple[Role, Intent], Intent] = {
     (Role.STAFF, Intent.MY_APPOINTMENTS): Intent.MY_SCHEDULE,
     (Role.OWNER, Intent.MY_APPOINTMENTS): Intent.MY_SCHEDULE,
     (Role.CUSTOMER, Intent.MY_SCHEDULE): Intent.MY_APPOINTMENTS,
+    (Role.CUSTOMER, Intent.WEEK_PAGE): Intent.MY_APPOINTMENTS,
+    # Staff who can't make it are asking about their own time off: the block flow asks what to block.
+    (Role.STAFF, Intent.CANT_MAKE_IT): Intent.BLOCK_TIME,
+    (Role.OWNER, Intent.CANT_MAKE_IT): Intent.BLOCK_TIME,
 }
+# Questions that may ride along another request (`Slots.also`).
+ALSO_INTENTS: frozenset[Intent] = frozenset(
+    {Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.ASK_SERVICES, Intent.MY_APPOINTMENTS}
+)
 
 
 def intents_for(role: Role) -> frozenset[Intent]:
@@ -122,6 +132,13 @@ class Slots(BaseModel):
     - `closed`: the business is closed on `weekdays`/`date` ("el domingo no abrimos").
     - `from_date` / `from_time`: the appointment being moved, when a reschedule names both
       ("cambia mi cita de mañana para el sábado": from_date = mañana, date = sábado).
+    - `asap`: the earliest opening is wanted ("lo antes que se pueda").
+    - `guest` / `guest_name` / `child`: the booking is for someone else ("para mi hijo Mateo"),
+      their name, and whether they are a child.
+    - `next_only`: only the next appointment, not the day ("¿qué sigue?").
+    - `also`: questions asked besides the main intent ("¿abren el domingo? quiero corte" → ask_hours).
+    - `language`: "en" when the message is in English.
+    See docs/nlu.md for the rules of use.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -148,6 +165,13 @@ class Slots(BaseModel):
     closed: bool | None = None
     from_date: dt.date | None = None
     from_time: dt.time | None = None
+    asap: bool | None = None
+    guest: str | None = None
+    guest_name: str | None = None
+    child: bool | None = None
+    next_only: bool | None = None
+    also: list[Intent] | None = None
+    language: Literal["en"] | None = None
 
     @field_serializer("time", "time_end", "from_time")
     def _hh_mm(self, value: dt.time | None) -> str | None:
@@ -165,7 +189,8 @@ class Slots(BaseModel):
         return {key: value for key, value in data.items() if value not in ([], "")}
 
 
-Engine = Literal["rules", "claude"]
+# Which path decided the intent: the rules, the learned model (rules unsure), or Claude.
+Engine = Literal["rules", "model", "claude"]
 
 
 class Understanding(BaseModel):

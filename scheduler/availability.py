@@ -1,8 +1,8 @@
 """Open slots: when a service fits in a staff member's day. Pure: values in, values out.
 
 A slot is offered only if the whole service plus its buffer fits inside one open window of the
-staff member: business hours ∩ their working hours − time blocks − active appointments (each
-with its buffer). Candidate starts align to the slot step from the start of the working range
+staff member: business hours (a special day's own hours on that date) ∩ their working hours −
+time blocks − active appointments (each with its buffer). Candidate starts align to the slot step from the start of the working range
 (10:00, 10:15, … for a 10:00 opening), respect the minimum notice and the booking horizon.
 """
 
@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from store.hours import HoursRange, WeeklyHours, intersect_weekly
+from store.hours import HoursRange, WeeklyHours
+
+# Dates whose opening hours differ from the week's (closed: no ranges), for every staff member.
+DatedHours = Mapping[date, Sequence[HoursRange]]
+NO_SPECIAL_DAYS: DatedHours = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +69,22 @@ class SlotQuery:
     ignore_notice: bool = False  # walk-ins: "now" is fine
 
 
-def working_windows(day: date, tz: ZoneInfo, business: WeeklyHours, staff: WeeklyHours | None) -> list[Busy]:
+def business_hours_on(day: date, business: WeeklyHours, special: DatedHours = NO_SPECIAL_DAYS) -> Sequence[HoursRange]:
+    """The business's opening ranges on a local day: a special day's own, else its weekday's."""
+    if day in special:
+        return special[day]
+    return business.get(day.weekday(), ())
+
+
+def working_windows(
+    day: date, tz: ZoneInfo, business: WeeklyHours, staff: WeeklyHours | None, special: DatedHours = NO_SPECIAL_DAYS
+) -> list[Busy]:
     """The staff member's working ranges on `day` as UTC intervals (split shifts give several)."""
-    weekday = day.weekday()
-    hours = business if staff is None else intersect_weekly(business, staff)
-    return [_to_utc(day, tz, rng) for rng in hours.get(weekday, ())]
+    opening = business_hours_on(day, business, special)
+    if staff is not None:
+        own = staff.get(day.weekday(), ())
+        opening = sorted(piece for x in opening for y in own if (piece := x.intersect(y)) is not None)
+    return [_to_utc(day, tz, rng) for rng in opening]
 
 
 def _to_utc(day: date, tz: ZoneInfo, rng: HoursRange) -> Busy:
@@ -111,7 +126,12 @@ def free_windows(window: Busy, busy: Sequence[Busy], busy_ends: Sequence[datetim
 
 
 def staff_slots(
-    staff: StaffDay, business: WeeklyHours, tz: ZoneInfo, query: SlotQuery, rules: SlotRules
+    staff: StaffDay,
+    business: WeeklyHours,
+    tz: ZoneInfo,
+    query: SlotQuery,
+    rules: SlotRules,
+    special: DatedHours = NO_SPECIAL_DAYS,
 ) -> list[Slot]:
     """Every start at which the service (plus buffer) fits for this staff member."""
     step = timedelta(minutes=rules.step_minutes)
@@ -124,7 +144,7 @@ def staff_slots(
     slots: list[Slot] = []
     day = query.first_day
     while day <= last_day:
-        for window in working_windows(day, tz, business, staff.hours):
+        for window in working_windows(day, tz, business, staff.hours, special):
             if window.end - need < earliest:
                 continue
             for free in free_windows(window, busy, busy_ends):
@@ -145,21 +165,33 @@ def _first_aligned(origin: datetime, not_before: datetime, step: timedelta) -> d
 
 
 def open_slots(
-    staff: Sequence[StaffDay], business: WeeklyHours, tz: ZoneInfo, query: SlotQuery, rules: SlotRules
+    staff: Sequence[StaffDay],
+    business: WeeklyHours,
+    tz: ZoneInfo,
+    query: SlotQuery,
+    rules: SlotRules,
+    special: DatedHours = NO_SPECIAL_DAYS,
 ) -> list[Slot]:
     """Slots for every given staff member, ordered by start time then staff order."""
     result: list[Slot] = []
     for member in staff:
-        result.extend(staff_slots(member, business, tz, query, rules))
+        result.extend(staff_slots(member, business, tz, query, rules, special))
     result.sort(key=lambda slot: slot.start)  # stable: staff order breaks ties
     return result
 
 
-def fits(staff: StaffDay, business: WeeklyHours, tz: ZoneInfo, start: datetime, need: timedelta) -> str | None:
+def fits(
+    staff: StaffDay,
+    business: WeeklyHours,
+    tz: ZoneInfo,
+    start: datetime,
+    need: timedelta,
+    special: DatedHours = NO_SPECIAL_DAYS,
+) -> str | None:
     """Why `start` cannot take `need` for this staff member ("outside_hours" or "taken"), or None if it fits."""
     end = start + need
     local_day = start.astimezone(tz).date()
-    windows = working_windows(local_day, tz, business, staff.hours)
+    windows = working_windows(local_day, tz, business, staff.hours, special)
     if not any(window.start <= start and end <= window.end for window in windows):
         return "outside_hours"
     if any(item.start < end and start < item.end for item in staff.busy):

@@ -28,6 +28,7 @@ from scheduler.calendar import (
     eligible_staff,
     load_business,
     load_service,
+    special_days,
     staff_days,
 )
 from scheduler.errors import (
@@ -90,8 +91,12 @@ async def book(
     source: str = AppointmentSource.whatsapp,
     notes: str | None = None,
     policy: Policy = CUSTOMER_POLICY,
+    guest_name: str | None = None,
 ) -> Appointment:
-    """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff")."""
+    """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff").
+
+    `guest_name`: the appointment is for someone else (a child, a partner); `customer_id` is who booked.
+    """
     business = await load_business(session, organization_id)
     service = await load_service(session, organization_id, service_id)
     if not service.active:
@@ -125,6 +130,7 @@ async def book(
         source=source,
         price_cents=service.price_cents,
         notes=notes,
+        guest_name=guest_name,
         status_changed_at=now,
         scheduled_at=now,
         created_at=now,
@@ -360,7 +366,12 @@ async def _free_candidates(
 ) -> list[uuid.UUID]:
     day_start, day_end = _local_day(business, start)
     days = await staff_days(session, candidates, min(day_start, start), max(day_end, start + need), exclude)
-    verdicts = {day.staff_id: fits(day, business.hours, business.tz, start, need) for day in days}
+    # Read the day's special hours again under the lock: a closure saved since the business was
+    # loaded (it takes the same staff locks) must win over this booking.
+    local_day = start.astimezone(business.tz).date()
+    special = {day: hours for day, hours in business.special.items() if day != local_day}
+    special.update(await special_days(session, business.id, local_day))
+    verdicts = {day.staff_id: fits(day, business.hours, business.tz, start, need, special) for day in days}
     free = [member.id for member in candidates if verdicts[member.id] is None]
     if free:
         return free

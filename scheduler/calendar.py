@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.availability import Busy, Slot, SlotQuery, SlotRules, StaffDay, open_slots
+from scheduler.availability import Busy, DatedHours, Slot, SlotQuery, SlotRules, StaffDay, open_slots
 from scheduler.errors import NotFound
-from store.hours import HoursRange, WeeklyHours, parse_weekly_hours
+from store.hours import HoursRange, WeeklyHours, normalize_day, parse_weekly_hours
 from store.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -22,6 +22,7 @@ from store.models import (
     Location,
     Organization,
     ServiceType,
+    SpecialDay,
     Staff,
     StaffHours,
     StaffService,
@@ -38,6 +39,8 @@ class Business:
     tz: ZoneInfo
     hours: WeeklyHours
     settings: BusinessSettings
+    # Closures and short days («el 24 cerramos»): these dates' hours replace their weekday's.
+    special: DatedHours = field(default_factory=dict)
 
     @property
     def id(self) -> uuid.UUID:
@@ -78,7 +81,22 @@ async def load_business(session: AsyncSession, organization_id: uuid.UUID) -> Bu
         tz=ZoneInfo(organization.timezone),
         hours=hours,
         settings=organization.business_settings(),
+        special=await special_days(session, organization_id),
     )
+
+
+async def special_days(session: AsyncSession, organization_id: uuid.UUID, day: date | None = None) -> dict[date, tuple[HoursRange, ...]]:
+    """The business's special days (all, or one date): their own opening ranges, empty when closed."""
+    query = select(SpecialDay.day, SpecialDay.hours).where(SpecialDay.organization_id == organization_id)
+    if day is not None:
+        query = query.where(SpecialDay.day == day)
+    rows = (await session.execute(query)).all()
+    return {row_day: special_day_hours(hours) for row_day, hours in rows}
+
+
+def special_day_hours(raw: list[list[str]] | None) -> tuple[HoursRange, ...]:
+    """A special day's stored ranges ([["10:00", "15:00"]]) as sorted, merged ranges."""
+    return tuple(normalize_day(HoursRange.parse("-".join(pair)) for pair in raw or ()))
 
 
 async def load_service(session: AsyncSession, organization_id: uuid.UUID, service_id: uuid.UUID) -> ServiceType:
@@ -186,7 +204,7 @@ async def find_slots(
         now=now,
         ignore_notice=ignore_notice,
     )
-    return open_slots(days, business.hours, business.tz, query, business.rules)
+    return open_slots(days, business.hours, business.tz, query, business.rules, business.special)
 
 
 async def appointments_per_staff(

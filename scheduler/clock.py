@@ -19,6 +19,18 @@ class SystemClock:
         return datetime.now(timezone.utc)
 
 
+class ShiftedClock:
+    """Real time, moved to start at `start` (the terminal demo outside opening hours): it keeps ticking."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a shifted clock needs an aware datetime")
+        self._offset = start.astimezone(timezone.utc) - datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self._offset
+
+
 class FrozenClock:
     """Time that only moves when told to (fixture `wait:` turns)."""
 

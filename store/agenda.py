@@ -45,6 +45,8 @@ class Appointment(SQLModel, table=True):
         CheckConstraint("starts_at < ends_at", name="ck_appointment_starts_before_ends"),
         CheckConstraint("ends_at <= busy_until", name="ck_appointment_buffer_after_end"),
         Index("ix_appointment_organization_starts", "organization_id", "starts_at"),
+        # The plan's monthly count: bookings made by one business in one month (store/plan.py).
+        Index("ix_appointment_organization_created", "organization_id", "created_at"),
         Index("ix_appointment_staff_starts", "staff_id", "starts_at"),
         # The background sweeps: reminders by start time, review requests by completion time.
         Index("ix_appointment_status_starts", "status", "starts_at"),
@@ -72,6 +74,8 @@ class Appointment(SQLModel, table=True):
     source: str = Field(default=AppointmentSource.whatsapp, sa_type=String(20))
     price_cents: int = 0  # the price when booked; a later price change does not move it
     notes: str | None = Field(default=None, sa_type=String(2000))
+    # Booked for someone else («un corte para mi hijo»): the guest's name; the customer stays who booked.
+    guest_name: str | None = Field(default=None, sa_type=String(120))
     cancellation_reason: str | None = Field(default=None, sa_type=String(500))
     confirmed_by_customer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.hours import WEEKDAY_KEYS, parse_weekly_hours, weekly_hours_to_json
+from store.hours import WEEKDAY_KEYS, HoursRange, normalize_day, parse_weekly_hours, weekly_hours_to_json
 from store.models import (
     Appointment,
     AppointmentSource,
@@ -28,6 +28,7 @@ from store.models import (
     Organization,
     OrganizationKind,
     ServiceType,
+    SpecialDay,
     Staff,
     StaffHours,
     StaffRole,
@@ -86,6 +87,22 @@ class BlockSpec(BaseModel):
     reason: str | None = None
 
 
+class SpecialDaySpec(BaseModel):
+    """A date closed for everyone (no hours) or with its own short hours (extension, fixtures/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    hours: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        normalize_day(HoursRange.parse(item) for item in value)
+        return value
+
+
 class BusinessSpec(BaseModel):
     """A business as the fixture format writes it."""
 
@@ -103,6 +120,7 @@ class BusinessSpec(BaseModel):
     people: dict[str, PersonSpec] = Field(default_factory=dict)
     appointments: list[AppointmentSpec] = Field(default_factory=list)
     blocks: list[BlockSpec] = Field(default_factory=list)
+    special_days: list[SpecialDaySpec] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -169,7 +187,7 @@ async def load_business(
     settings_overrides: dict[str, Any] | None = None,
     wa_phone_number_id: str | None = None,
 ) -> LoadedBusiness:
-    """Create the organization, location, services, people, appointments and blocks of `spec`."""
+    """Create the organization, location, services, people, appointments, blocks and special days of `spec`."""
     tz = ZoneInfo(spec.timezone)
     settings = {**spec.settings, **(settings_overrides or {})}
     BusinessSettings.model_validate(settings)
@@ -243,6 +261,18 @@ async def load_business(
     await session.flush()
     await add_appointments(session, spec, loaded, spec.appointments, location_id=location.id)
     await add_blocks(session, loaded, spec.blocks)
+    for special in spec.special_days:
+        hours = normalize_day(HoursRange.parse(item) for item in special.hours)
+        session.add(
+            SpecialDay(
+                organization_id=organization.id,
+                location_id=location.id,
+                day=special.date,
+                hours=[str(item).split("-") for item in hours],
+                reason=special.reason,
+            )
+        )
+    await session.flush()
     return loaded
 
 
@@ -335,6 +365,7 @@ __all__ = [
     "LoadedBusiness",
     "PersonSpec",
     "ServiceSpec",
+    "SpecialDaySpec",
     "add_appointments",
     "add_blocks",
     "load_business",

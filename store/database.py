@@ -7,7 +7,6 @@ relies on. PostgreSQL: asyncpg, READ COMMITTED, row locks and exclusion constrai
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,12 +23,6 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL names a database Yume cannot use."""
-
-
-def database_url_from_env(environ: dict[str, str] | None = None) -> str:
-    """DATABASE_URL normalized to an async driver, or the embedded SQLite file."""
-    env = os.environ if environ is None else environ
-    return normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
 
 
 def normalize_database_url(url: str) -> str:
@@ -124,8 +117,11 @@ class Database:
 
 
 async def create_all(engine: AsyncEngine) -> None:
-    """Create the schema from the models, with the PostgreSQL extension the constraints need."""
+    """Create the schema from the models (stamped as the newest migration), with the PostgreSQL extension."""
+    from store.migrate import stamp_head  # Alembic is only needed here and for migrations
+
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
         await connection.run_sync(metadata.create_all)
+        await connection.run_sync(stamp_head)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -25,9 +26,28 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest revision in the migrations folder."""
+    """The newest revision in the migrations folder (read once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision in the migrations folder (a database at another one is newer than this code)."""
+    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+
+
+def stamp_head(connection: Connection) -> None:
+    """Record the newest revision on a schema created straight from the models (they are the head)."""
+    connection.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    connection.execute(text("DELETE FROM alembic_version"))
+    connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head_revision()})
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:

@@ -6,7 +6,15 @@ from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, Appoin
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus, SendPace
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
-from store.organizations import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
+from store.organizations import (
+    BusinessSettings,
+    Location,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    SpecialDay,
+)
+from store.plan import PlanNotice
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
 from store.tokens import ApiToken
@@ -35,12 +43,14 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Permission",
+    "PlanNotice",
     "Reminder",
     "ReminderOutcome",
     "ReviewRequest",
     "SendPace",
     "SenderType",
     "ServiceType",
+    "SpecialDay",
     "Staff",
     "StaffHours",
     "StaffRole",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import JSONType, UTCDateTime, utcnow
@@ -48,7 +48,6 @@ class BusinessSettings(BaseModel):
     takeover_quiet_hours: int = PydanticField(default=12, ge=1, le=7 * 24)
     review_request_hours: int | None = PydanticField(default=None, ge=1, le=7 * 24)
     review_link: str | None = PydanticField(default=None, max_length=500)
-    monthly_free_bookings: int = PydanticField(default=50, ge=0)
 
 
 class Organization(SQLModel, table=True):
@@ -67,7 +66,10 @@ class Organization(SQLModel, table=True):
     status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
     # "platform": Yume's own WhatsApp number; whoever is not its staff is a business signing up.
     kind: str = Field(default=OrganizationKind.business, sa_type=String(20), sa_column_kwargs={"server_default": "business"})
+    # The plan and its monthly booking limit are the operator's (scheduler/plan.py has the rule):
+    # "free" or "paid"; the limit None means the free plan's default (50).
     plan: str = Field(default="free", sa_type=String(20))
+    monthly_booking_limit: int | None = Field(default=None)
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -87,6 +89,26 @@ class Location(SQLModel, table=True):
     is_primary: bool = True
     # {"mon": [["10:00", "14:00"], ["16:00", "20:00"]], "sun": []}: split shifts, empty = closed.
     business_hours: dict[str, list[list[str]]] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SpecialDay(SQLModel, table=True):
+    """A date whose opening hours differ from the week's, for every staff member: closed, or a short day.
+
+    `hours` has the day's ranges like one weekday of `Location.business_hours`; empty means closed
+    («el 24 de diciembre cerramos»). Appointments already booked are never cancelled by it: whoever
+    sets it is told which ones fall outside and decides.
+    """
+
+    __table_args__ = (UniqueConstraint("organization_id", "day", name="uq_specialday_organization_day"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    location_id: uuid.UUID | None = Field(default=None, foreign_key="location.id", ondelete="CASCADE")
+    day: date  # a day of the business's own calendar (local)
+    hours: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
+    reason: str | None = Field(default=None, sa_type=String(200))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -96,3 +96,25 @@ def display_phone(canonical: str) -> str:
     except phonenumbers.NumberParseException:
         return canonical
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def masked_phone(raw: str) -> str:
+    """A number with its middle hidden, as logs show it: "+52 55 **** 5678" (Mexico's LFPDPPP).
+
+    Accepts any spelling ("5215512345678", "+52 55 1234 5678", "55 1234 5678"); keeps the country
+    code, the first two national digits and the last four, so an operator can still tell numbers apart.
+    """
+    digits = re.sub(r"\D", "", raw or "")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    national = _mexican_national_number(digits, raw.strip().startswith("+"), MEXICO)
+    country = "52"
+    if national is None:
+        try:
+            parsed = phonenumbers.parse("+" + digits, None)
+        except phonenumbers.NumberParseException:
+            return "****" + digits[-4:]
+        if not phonenumbers.is_possible_number(parsed):
+            return "****" + digits[-4:]  # not a phone after all (a long id): hide it the same way
+        country, national = str(parsed.country_code), str(parsed.national_number)
+    return f"+{country} {national[:2]} **** {national[-4:]}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,3 +38,14 @@ async def seed(db: Database, source: dict[str, Any] | str | Path, **overrides: A
 def local(text: str, tz: ZoneInfo = MEXICO_CITY) -> datetime:
     """ "2027-01-15T16:00" in the business timezone, as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+    """The first truthy value of `check()`, polled every 50 ms (fails the test after `timeout` seconds)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)

@@ -28,3 +28,14 @@ def test_durations_are_short() -> None:
     assert duration(45) == "45 min"
     assert duration(60) == "1 h"
     assert duration(90) == "1 h 30 min"
+
+
+def test_one_oclock_is_singular_and_honorifics_stay_with_the_name() -> None:
+    from datetime import time
+
+    from flows import formatting as fmt
+
+    assert fmt.at_clock(time(13, 0)) == "a la 1:00 PM" and fmt.at_clock(time(1, 30)) == "a la 1:30 AM"
+    assert fmt.at_clock(time(16, 0)) == "a las 4:00 PM" and fmt.the_clock(time(13, 15)) == "la 1:15 PM"
+    assert fmt.first_name("Don Pepe Ruiz") == "Don Pepe" and fmt.first_name("doña Chela") == "doña Chela"
+    assert fmt.first_name("Juan Pérez") == "Juan" and fmt.first_name(None) == ""

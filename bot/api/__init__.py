@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import appointments, availability, blocks, conversations, customers, organizations, services, staff, tokens
+from bot.api import (
+    appointments,
+    availability,
+    blocks,
+    conversations,
+    customers,
+    organizations,
+    services,
+    special_days,
+    staff,
+    tokens,
+)
 from bot.api.openapi import openapi_document
 from bot.api.routing import API_PREFIX, Route, RouteTable, add_routes
 
@@ -19,6 +30,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
     staff.routes,
     availability.routes,
     blocks.routes,
+    special_days.routes,
     customers.routes,
     appointments.routes,
     conversations.routes,
@@ -27,7 +39,7 @@ ROUTE_TABLES: tuple[RouteTable, ...] = (
 OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 
 DESCRIPTION = """Yume's admin API: organizations, services, staff, customers, appointments,
-availability, blocks and conversations. Bearer tokens: the operator token creates organizations and
+availability, blocks, special days (closures, short days) and conversations. Bearer tokens: the operator token creates organizations and
 issues organization tokens; an organization token sees only its own organization (anything else is
 a 404). Times are ISO 8601 with a UTC offset (naive times are refused); dates are days of the
 business's calendar; money is integer cents of MXN. Errors are

@@ -126,7 +126,7 @@ async def staff_availability(call: Call[Any, DayRange]) -> StaffAvailability:
     days: list[StaffDayOut] = []
     day = first
     while day <= last:
-        windows = working_windows(day, business.tz, business.hours, view.hours)
+        windows = working_windows(day, business.tz, business.hours, view.hours, business.special)
         free = [gap for window in windows for gap in free_windows(window, busy)]
         days.append(StaffDayOut(date=day, working=_intervals(windows, business.tz), free=_intervals(free, business.tz)))
         day += timedelta(days=1)

@@ -1,4 +1,9 @@
-"""Organizations: the operator creates them; each organization reads and edits its own."""
+"""Organizations: the operator creates them; each organization reads and edits its own.
+
+The plan (free/paid) and its monthly booking limit are the operator's: an organization's own token
+gets 403 on them. Every organization sees its usage this month (`usage`: bookings made, the limit,
+what remains), counted as scheduler/plan.py says.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ from bot.api.routing import Call, NoQuery, RouteTable, validation_error
 from bot.errors import ApiError
 from store.hours import parse_weekly_hours, weekly_hours_to_json
 from store.models import BusinessSettings, Location, Organization, OrganizationKind, OrganizationStatus
+from scheduler.plan import Plan, PlanUsage
+from scheduler.usage import plan_usage
 from store.organizations import DEFAULT_TIMEZONE
 
 routes = RouteTable("organizations")
@@ -46,10 +53,14 @@ _SETTINGS_OVERRIDES: dict[str, Any] = {
     "reminder_hours_before": Annotated[list[Annotated[int, Field(ge=1, le=168)]], Field(max_length=4)],
     "review_request_hours": Annotated[int | None, Field(ge=1, le=168)],
     "review_link": Annotated[str | None, Field(max_length=500)],
-    "monthly_free_bookings": Annotated[int, Field(ge=0, le=1_000_000)],
     "stale_flow_minutes": Annotated[int, Field(ge=5, le=7 * 24 * 60)],
     "takeover_quiet_hours": Annotated[int, Field(ge=1, le=30 * 24)],
 }
+
+
+LEGACY_LIMIT = "monthly_free_bookings"
+BookingLimit = Annotated[int, Field(ge=0, le=100_000, description="bookings a month on the free plan (operator only)")]
+PLAN_FIELDS = ("plan", "monthly_booking_limit")
 
 
 def _settings_changes_model() -> type[RequestModel]:
@@ -60,6 +71,9 @@ def _settings_changes_model() -> type[RequestModel]:
         if annotation is None:
             annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         fields[name] = (annotation, unchanged())
+    # The plan's limit used to live here, where a business could raise its own; it is the operator's
+    # `monthly_booking_limit` now. Still accepted from the operator (as that), refused to a business.
+    fields[LEGACY_LIMIT] = (BookingLimit | None, unchanged())
     return create_model(
         "SettingsChanges", __base__=RequestModel, __doc__="Settings to change; omitted keys stay as they are.", **fields
     )
@@ -80,10 +94,13 @@ class OrganizationCreate(RequestModel):
     status: OrganizationStatus = OrganizationStatus.active
     # "platform": Yume's own WhatsApp number, where businesses sign up by chat (one per deployment).
     kind: OrganizationKind = OrganizationKind.business
+    plan: Plan = Plan.free
+    monthly_booking_limit: BookingLimit | None = None  # None: the free plan's default (50)
 
 
 class OrganizationChanges(RequestModel):
-    """Fields to change; omitted fields stay as they are. `status` is the operator's to change."""
+    """Fields to change; omitted fields stay as they are. `status`, `plan` and `monthly_booking_limit`
+    are the operator's to change (null limit: back to the free plan's default)."""
 
     name: Name = unchanged()
     phone: Phone | None = unchanged()
@@ -92,6 +109,28 @@ class OrganizationChanges(RequestModel):
     business_hours: WeeklyHoursIn = unchanged()
     settings: SettingsChanges = unchanged()  # type: ignore[valid-type]
     status: OrganizationStatus = unchanged()
+    plan: Plan = unchanged()
+    monthly_booking_limit: BookingLimit | None = unchanged()
+
+
+class PlanUsageOut(ResponseModel):
+    """This calendar month's bookings (in the business's timezone) against the plan."""
+
+    month: str  # "2026-12"
+    used: int  # bookings made this month, every source; cancelled ones still count
+    limit: int | None  # None: no limit (paid plan)
+    remaining: int | None
+    at_limit: bool  # Yume hands new WhatsApp requests to the owner instead of booking them
+
+    @classmethod
+    def of(cls, usage: PlanUsage) -> PlanUsageOut:
+        return cls(
+            month=usage.month.strftime("%Y-%m"),
+            used=usage.used,
+            limit=usage.limit,
+            remaining=usage.remaining,
+            at_limit=usage.at_limit,
+        )
 
 
 class WhatsAppConnection(ResponseModel):
@@ -107,7 +146,9 @@ class OrganizationOut(ResponseModel):
     timezone: str
     status: OrganizationStatus
     kind: OrganizationKind
-    plan: str
+    plan: Plan
+    monthly_booking_limit: int | None  # the operator's limit for the free plan; None: the default (50)
+    usage: PlanUsageOut
     address: str | None
     business_hours: WeeklyHoursOut
     settings: BusinessSettings
@@ -122,13 +163,16 @@ class OrganizationOut(ResponseModel):
 async def create_organization(call: Call[OrganizationCreate, NoQuery]) -> OrganizationOut:
     """Create a business with its hours, address, timezone and settings (operator only)."""
     body = call.body
+    settings = _with_legacy_limit(body.settings, body, call.principal.role)
     organization = Organization(
         name=body.name,
         phone=body.phone,
         timezone=body.timezone,
         status=body.status,
         kind=body.kind,
-        settings=_merged_settings({}, body.settings),
+        plan=body.plan,
+        monthly_booking_limit=body.monthly_booking_limit,
+        settings=_merged_settings({}, settings),
         created_at=call.now,
         updated_at=call.now,
     )
@@ -143,13 +187,13 @@ async def create_organization(call: Call[OrganizationCreate, NoQuery]) -> Organi
     )
     call.session.add(location)
     await call.session.flush()
-    return organization_out(organization, location)
+    return await organization_out(call.session, organization, location, call.now)
 
 
 @routes.get("/organizations/{organization_id}", response=OrganizationOut, operator=True)
 async def get_organization(call: Call[Any, NoQuery]) -> OrganizationOut:
     """The organization with its hours, address and settings."""
-    return organization_out(call.org, await primary_location(call.session, call.org))
+    return await organization_out(call.session, call.org, await primary_location(call.session, call.org), call.now)
 
 
 @routes.patch("/organizations/{organization_id}", body=OrganizationChanges, response=OrganizationOut, operator=True)
@@ -160,6 +204,17 @@ async def update_organization(call: Call[OrganizationChanges, NoQuery]) -> Organ
     organization = call.org
     if "status" in changes and call.principal.role != Role.operator:
         raise ApiError(403, "forbidden", "only the operator changes an organization's status")
+    operator_only = [name for name in PLAN_FIELDS if name in changes]
+    if "settings" in changes and LEGACY_LIMIT in body.settings.model_fields_set:
+        operator_only.append(f"settings.{LEGACY_LIMIT}")
+    if operator_only and call.principal.role != Role.operator:
+        raise ApiError(
+            403, "forbidden", "only the operator changes the plan and its booking limit: " + ", ".join(operator_only)
+        )
+    if "plan" in changes:
+        organization.plan = body.plan
+    if "monthly_booking_limit" in changes:
+        organization.monthly_booking_limit = body.monthly_booking_limit
     if "name" in changes:
         organization.name = body.name
     if "phone" in changes:
@@ -169,7 +224,8 @@ async def update_organization(call: Call[OrganizationChanges, NoQuery]) -> Organ
     if "status" in changes:
         organization.status = body.status
     if "settings" in changes:
-        organization.settings = _merged_settings(organization.settings or {}, body.settings)
+        settings = _with_legacy_limit(body.settings, organization, call.principal.role)
+        organization.settings = _merged_settings(organization.settings or {}, settings)
     organization.updated_at = call.now
 
     location = await primary_location(call.session, organization)
@@ -183,7 +239,18 @@ async def update_organization(call: Call[OrganizationChanges, NoQuery]) -> Organ
             location.business_hours = weekly_hours_to_json(parse_weekly_hours(body.business_hours))
         location.updated_at = call.now
     await call.session.flush()
-    return organization_out(organization, location)
+    return await organization_out(call.session, organization, location, call.now)
+
+
+def _with_legacy_limit(settings: RequestModel, target: Any, role: Role) -> RequestModel:
+    """`settings.monthly_free_bookings` from the operator sets the limit; never stored in the settings."""
+    if LEGACY_LIMIT not in settings.model_fields_set:
+        return settings
+    if role != Role.operator:
+        raise ApiError(403, "forbidden", f"only the operator changes the plan and its booking limit: settings.{LEGACY_LIMIT}")
+    target.monthly_booking_limit = getattr(settings, LEGACY_LIMIT)
+    kept = settings.model_dump(exclude_unset=True, exclude={LEGACY_LIMIT})
+    return type(settings).model_validate(kept)
 
 
 def _merged_settings(current: dict[str, Any], changes: RequestModel) -> dict[str, Any]:
@@ -207,9 +274,12 @@ async def primary_location(session: AsyncSession, organization: Organization) ->
     ).scalar_one_or_none()
 
 
-def organization_out(organization: Organization, location: Location | None) -> OrganizationOut:
-    """The API's view of an organization: never the Meta access token."""
+async def organization_out(
+    session: AsyncSession, organization: Organization, location: Location | None, now: datetime
+) -> OrganizationOut:
+    """The API's view of an organization, with this month's plan usage: never the Meta access token."""
     tz = ZoneInfo(organization.timezone)
+    usage = await plan_usage(session, organization, now)
     return OrganizationOut(
         id=organization.id,
         name=organization.name,
@@ -217,7 +287,9 @@ def organization_out(organization: Organization, location: Location | None) -> O
         timezone=organization.timezone,
         status=OrganizationStatus(organization.status),
         kind=OrganizationKind(organization.kind),
-        plan=organization.plan,
+        plan=usage.plan,
+        monthly_booking_limit=organization.monthly_booking_limit,
+        usage=PlanUsageOut.of(usage),
         address=location.address if location else None,
         business_hours=weekly_hours_text(location.business_hours if location else {}),  # type: ignore[arg-type]
         settings=organization.business_settings(),

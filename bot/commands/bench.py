@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 
 from bot.bench.slots import DEFAULT_WORKLOAD, run_slots_bench
-from store.database import normalize_database_url
+from bot.settings import database_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,8 +58,8 @@ def _run_slots(args: argparse.Namespace) -> int:
     if not args.workload.exists():
         print(f"No encuentro la carga de trabajo {args.workload}")
         return 1
-    url = os.environ.get("DATABASE_URL")
-    report = asyncio.run(run_slots_bench(args.workload, normalize_database_url(url) if url else None, args.runs))
+    url = database_settings().database_url_given
+    report = asyncio.run(run_slots_bench(args.workload, url, args.runs))
     print("\n".join(report.lines()))
     return 0 if report.mismatches == 0 else 1
 
@@ -69,7 +68,7 @@ def _run_reminders(args: argparse.Namespace) -> int:
     from bot.bench.reminders import BenchError, run_reminders_bench
 
     # DATABASE_URL's server, else the local test server; either way a scratch database, dropped at the end.
-    url = os.environ.get("DATABASE_URL")
+    url = database_settings().database_url_given
     try:
         report = asyncio.run(
             asyncio.wait_for(run_reminders_bench(url, args.businesses, args.appointments), timeout=args.time_limit)
@@ -87,7 +86,7 @@ def _run_reminders(args: argparse.Namespace) -> int:
 def _run_pipeline(args: argparse.Namespace) -> int:
     from bot.bench.pipeline import BenchError, run_pipeline_bench
 
-    url = os.environ.get("DATABASE_URL")
+    url = database_settings().database_url_given
     if not url:
         print("yume bench pipeline runs on PostgreSQL: set DATABASE_URL=postgresql://user@host/db (a scratch database is "
               "created next to it and dropped at the end)")
@@ -95,7 +94,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(
             run_pipeline_bench(
-                normalize_database_url(url),
+                url,
                 args.conversations,
                 args.processes,
                 rate=args.rate,
@@ -115,7 +114,7 @@ def _run_prune(args: argparse.Namespace) -> int:
     from bot.bench.prune import BenchError, run_prune_bench
 
     try:
-        report = asyncio.run(run_prune_bench(os.environ.get("DATABASE_URL"), args.days, args.per_day))
+        report = asyncio.run(run_prune_bench(database_settings().database_url_given, args.days, args.per_day))
     except BenchError as error:
         print(error)
         return 1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from bot.chat import ChatSetupError, open_chat, parse_now, run_chat
-from scheduler.clock import FrozenClock, SystemClock
-from store.database import Database, database_url_from_env
+from bot.demo import demo_start
+from bot.logs import configure_logging
+from flows.formatting import clock_time, long_date
+from scheduler.clock import Clock, FrozenClock, ShiftedClock, SystemClock
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import upgrade_to_head
 from store.organizations import DEFAULT_TIMEZONE
 
@@ -26,12 +29,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="who you are: a customer (default), a barber of the demo business, or its owner",
     )
     parser.add_argument("--phone", help="your phone number (default: a new customer, or the demo's barber/owner)")
-    parser.add_argument("--now", help="pretend it is this local time, e.g. 2027-01-13T10:00 (the clock stays there)")
+    parser.add_argument(
+        "--now",
+        help="pretend it is this local time, e.g. 2027-01-13T10:00 (the clock stays there); "
+        "default: now, or the next opening when the barbershop is closed or about to close",
+    )
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(json_lines=False, level="WARNING")  # only problems; phones masked as everywhere
     try:
         return asyncio.run(_chat(args))
     except ChatSetupError as error:
@@ -42,11 +49,25 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
 
+def _clock(now: str | None) -> Clock:
+    """--now frozen; otherwise the real clock, moved to the next opening when the demo would be closed."""
+    if now:
+        return FrozenClock(parse_now(now, DEFAULT_TIMEZONE))
+    start = demo_start(SystemClock().now())
+    if start is None:
+        return SystemClock()
+    print(
+        f"La barbería está cerrada (o por cerrar) a esta hora: el chat empieza el {long_date(start.date())} a las "
+        f"{clock_time(start)}, cuando abre (usa --now para elegir otro momento)."
+    )
+    return ShiftedClock(start)
+
+
 async def _chat(args: argparse.Namespace) -> int:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         await upgrade_to_head(database.engine)
-        clock = FrozenClock(parse_now(args.now, DEFAULT_TIMEZONE)) if args.now else SystemClock()
+        clock = _clock(args.now)
         session = await open_chat(database, clock, role=args.role, phone=args.phone, out=sys.stdout)
         await run_chat(session, sys.stdin, interactive=sys.stdin.isatty())
     finally:

@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import autogenerate_revision, current_revision, head_revision, upgrade_to_head
 
 T = TypeVar("T")
@@ -54,7 +55,7 @@ def _with_database(action: Callable[[Database], Awaitable[T]]) -> T:
     """Run `action` on the configured database and always release its connections."""
 
     async def go() -> T:
-        database = Database(database_url_from_env())
+        database = Database(database_settings().database_url)
         try:
             return await action(database)
         finally:

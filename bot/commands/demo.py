@@ -14,15 +14,22 @@ from flows.formatting import clock_time, long_date
 from scheduler.availability import distinct_starts
 from scheduler.calendar import find_slots, load_business
 from scheduler.clock import SystemClock
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import upgrade_to_head
 from store.models import ServiceType
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("demo", help="the demo barbershop (seed it and show what is open)")
+    parser = subparsers.add_parser(
+        "demo",
+        help="the demo barbershop: create it once and show its next open times (show, the default), or only seed it",
+        description="Without an action, `yume demo` is `yume demo show`.",
+    )
     parser.set_defaults(run=_run_show)
     actions = parser.add_subparsers(dest="demo_action", metavar="ACTION")
+    show = actions.add_parser("show", help="(default) create the demo business once and show the next open times")
+    show.set_defaults(run=_run_show)
     seed = actions.add_parser("seed", help="create the demo business with a few appointments around today")
     seed.add_argument("--reset", action="store_true", help="delete the demo business first and start over")
     seed.set_defaults(run=_run_seed)
@@ -37,7 +44,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
 
 async def _seed(reset: bool, show: bool) -> int:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         await upgrade_to_head(database.engine)
         now = SystemClock().now()

@@ -13,7 +13,8 @@ import asyncio
 import uuid
 
 from store.channel import InboxEvent, requeue, set_aside_events
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 
 SHORT_ID = 8
 LISTED = 1000
@@ -62,7 +63,7 @@ def _run_retry(args: argparse.Namespace) -> int:
 
 
 async def _failed(limit: int) -> list[InboxEvent]:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         async with database.transaction() as session:
             return await set_aside_events(session, limit)
@@ -71,7 +72,7 @@ async def _failed(limit: int) -> list[InboxEvent]:
 
 
 async def _retry(given: list[str] | None) -> tuple[int, list[str]]:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         async with database.transaction() as session:
             if given is None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
+from bot.settings import database_settings
 from flows.coverage import TransitionCoverage
 from flows.fixture_file import FixtureError
 from flows.replay import replay_paths
 from flows.roles import machines
-from nlu.engine import NluSettings, Understander, build_understander
+from nlu.engine import Understander, build_understander
 from nlu.rules import RuleEngine
 
 
@@ -31,7 +31,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         summary = asyncio.run(
             replay_paths(
-                args.paths, understander, os.environ.get("DATABASE_URL"), coverage, out=sys.stdout,
+                args.paths, understander, database_settings().database_url_given, coverage, out=sys.stdout,
                 transcript=args.transcript,
             )
         )
@@ -51,4 +51,4 @@ def _understander(engine: str) -> Understander:
     """The NLU for the whole run: the offline rules, or Claude (falling back to the rules)."""
     if engine == "rules":
         return RuleEngine()
-    return build_understander(**NluSettings.from_env().as_kwargs())
+    return build_understander(**database_settings().nlu_options())

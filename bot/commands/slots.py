@@ -13,7 +13,8 @@ from flows.formatting import clock_time, duration, long_date, money
 from scheduler.availability import distinct_starts
 from scheduler.calendar import find_slots, load_business
 from scheduler.clock import SystemClock
-from store.database import Database, database_url_from_env
+from bot.settings import database_settings
+from store.database import Database
 from store.migrate import upgrade_to_head
 from store.models import Organization, ServiceType, Staff
 
@@ -60,7 +61,7 @@ def parse_day(text: str, today: date) -> date:
 
 
 async def _slots(args: argparse.Namespace) -> str:
-    database = Database(database_url_from_env())
+    database = Database(database_settings().database_url)
     try:
         await upgrade_to_head(database.engine)
         async with database.transaction() as session:

@@ -19,6 +19,8 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot import metrics
+from bot.health import add_loop
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
 from bot.whatsapp import prune as _prune  # noqa: F401  (registers the prune_channel background job)
@@ -152,6 +154,10 @@ class WhatsAppChannel:
                 loop.create_task(self.inbox.run_periodic_sweep(self.config.inbox_sweep_seconds), name="inbox sweep"),
             ]
 
+    def loop_running(self, name: str) -> bool:
+        """Whether the background loop `name` ("outbox sender", "inbox sweep") is still running."""
+        return any(task.get_name() == name and not task.done() for task in self._tasks)
+
     async def stop(self) -> None:
         """Stop the loops, let running lanes finish, close the HTTP session."""
         if self.outbox is not None:
@@ -169,6 +175,8 @@ class WhatsAppChannel:
 
     async def ingest(self, events: list[WebhookEvent], received_at: datetime) -> StoreResult:
         """Store one delivery's events (before the ack) and schedule their processing (after it)."""
+        for event in events:
+            metrics.WEBHOOK_EVENTS.labels(event.kind).inc()
         result = await store_events(self.database, events, received_at, self.directory)
         if self.inbox is not None:
             self.inbox.kick(result.lanes)
@@ -188,10 +196,8 @@ def default_engine(database: Database, clock: Clock, settings: Settings | None =
     from nlu.engine import build_understander
 
     if settings is None:
-        return Engine(database, build_understander(api_key=None), clock)
-    understander = build_understander(
-        api_key=_secret(settings.anthropic_api_key), model=settings.nlu_model, base_url=settings.anthropic_base_url
-    )
+        return Engine(database, metrics.metered(build_understander(api_key=None)), clock)
+    understander = metrics.metered(build_understander(**settings.nlu_options()))  # YUME_NLU_TIMEOUT_S included
     return Engine(database, understander, clock, base_url=settings.base_url)
 
 
@@ -239,4 +245,7 @@ def setup_whatsapp(
                 log.exception("the WhatsApp channel did not stop cleanly")
 
     app.cleanup_ctx.append(lifecycle)
+    if background:
+        for loop in ("inbox sweep", "outbox sender"):
+            add_loop(app, loop.replace(" ", "_"), lambda loop=loop: channel.loop_running(loop))
     return channel

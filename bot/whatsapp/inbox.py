@@ -36,6 +36,8 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, ProgrammingError, StatementError
 
+from bot import metrics
+from bot.logs import lane_label
 from bot.whatsapp import coexistence, statuses
 from bot.whatsapp.lanes import Lane, LaneLocks, lane_locks_for
 from bot.whatsapp.outcome import Outcome
@@ -53,6 +55,7 @@ from bot.whatsapp.translate import EditOf, RevokeOf, Unusable, to_inbound, to_ow
 from bot.whatsapp.transport import BusinessNumber, Transport
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
+from flows.trace import tracing
 from scheduler.clock import Clock
 from store.channel import InboxEvent, inbox_pending, mark_processed
 from store.conversations import Conversation, ConversationStatus, Message
@@ -422,8 +425,14 @@ class InboxProcessor:
                     await self._acknowledge_row(row)  # the typing indicator shows during the hold
                     drained.wait = wait
                     return drained
-                outcome = await self._process_safely(row, pending)
-                await self._record(row, outcome)
+                # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
+                with tracing(
+                    message_id=traced_id(row.event_key),
+                    organization_id=row.organization_id,
+                    lane=lane_label(row.phone_number_id, row.sender),
+                ):
+                    outcome = await self._process_safely(row, pending)
+                    await self._record(row, outcome)
                 if outcome.marked:
                     marked_here.add(row.id)
                 if outcome.done:
@@ -544,7 +553,12 @@ class InboxProcessor:
             await self._retire(translated.original_message_id, row, "replaced by its edit")
             event = translated.event
         self._acknowledge_soon(organization_id, event.message_id, event.wa_id, event.kind)
+        metrics.INBOUND_MESSAGES.labels(event.kind).inc()
+        started = time.perf_counter()
         await self.engine.handle(event, row.id)
+        elapsed = time.perf_counter() - started
+        metrics.TURN_SECONDS.observe(elapsed)
+        log.info("%s message handled in %.0f ms", event.kind, elapsed * 1000)
         self.on_outbound()
         return Outcome(done=True, marked=True)
 
@@ -690,6 +704,14 @@ class InboxProcessor:
                 .limit(1)
             )
             return found.scalar_one_or_none() == ConversationStatus.handed_off
+
+
+def traced_id(event_key: str) -> str:
+    """The WhatsApp message id in an inbox key ("msg:wamid.X", "status:wamid.X:read"), else the key."""
+    kind, _, rest = event_key.partition(":")
+    if kind in ("msg", "echo", "status") and rest:
+        return rest.split(":", 1)[0]
+    return event_key
 
 
 def _lane_filter(lane: Lane) -> Any:

@@ -24,6 +24,7 @@ message mattered (a confirmation, a reminder, …) — the owner is told once.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
@@ -36,6 +37,8 @@ from pydantic import ValidationError
 from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
+from bot.logs import lane_label
 from bot.whatsapp.errors import PAIR_RATE_LIMIT, Disposition, GraphApiError
 from bot.whatsapp.outgoing import message_payload
 from bot.whatsapp.payloads import bounded_id
@@ -43,6 +46,8 @@ from bot.whatsapp.ratelimit import rate_limit_for
 from bot.whatsapp.templates import TemplateCatalog
 from bot.whatsapp.transport import BusinessNumber, Transport
 from flows.messages import OutboundMessage
+from flows.outbound import TRACE_BODY_KEY
+from flows.trace import tracing
 from flows.replies import delivery_problem_notice
 from scheduler.clock import Clock
 from store.channel import OutboxMessage, OutboxStatus
@@ -50,7 +55,7 @@ from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
 from store.organizations import Organization, OrganizationStatus
 from store.people import Customer, Staff, StaffRole
-from store.phones import InvalidPhone, canonical_from_whatsapp_id, display_phone, whatsapp_id
+from store.phones import InvalidPhone, canonical_from_whatsapp_id, display_phone, masked_phone, whatsapp_id
 
 log = logging.getLogger("yume.whatsapp.outbox")
 
@@ -60,6 +65,7 @@ DELIVERY_PROBLEM = "delivery_problem"
 # Purposes whose failure the owner need not hear about (notices to staff, courtesy messages).
 NOT_WORTH_TELLING = frozenset({"notice", "review_request", "daily_agenda", DELIVERY_PROBLEM})
 CHANNEL_KEY = "channel"  # channel-only hints stored beside the OutboundMessage in the row's body
+TRACE_KEY = TRACE_BODY_KEY  # what caused the row (flows/outbound.py writes it): logged with the send
 BUSINESS_TTL_SECONDS = 5.0  # how long a round trusts what it read about a business (number, status)
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -116,7 +122,10 @@ class _SentRecorder:
     def add(self, row: OutboxMessage, wamid: str, at: datetime) -> None:
         self._queue.append({"b_row": row.id, "b_message": row.message_id, "b_wamid": bounded_id(wamid), "b_at": at})
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._write_all(), name="outbox recorder")
+            # A context of its own: its log lines are not any one send's.
+            self._task = asyncio.get_running_loop().create_task(
+                self._write_all(), name="outbox recorder", context=contextvars.Context()
+            )
 
     async def idle(self) -> None:
         """Wait until every answer so far is written."""
@@ -300,6 +309,13 @@ class OutboxSender:
     # --- sending one row ------------------------------------------------------------------------
 
     async def _deliver(self, row: OutboxMessage, business: _Business | None) -> None:
+        number = business.number.phone_number_id if business is not None and business.number else None
+        cause = row.body.get(TRACE_KEY) if isinstance(row.body.get(TRACE_KEY), str) else None
+        # The send is logged with the id of the message it answers (or the job that wrote it).
+        with tracing(message_id=cause, organization_id=row.organization_id, lane=lane_label(number, row.to_wa_id)):
+            await self._deliver_traced(row, business)
+
+    async def _deliver_traced(self, row: OutboxMessage, business: _Business | None) -> None:
         try:
             await self._deliver_unsafe(row, business)
         except asyncio.CancelledError:
@@ -341,6 +357,7 @@ class OutboxSender:
             return
         # Meta has it. From here on nothing may count as a failed send: record the answer, apart.
         self._recorder.add(row, wamid, self.clock.now())
+        log.info("sent outbox row %s as %s", row.id, wamid)
 
     async def _prepare(
         self, row: OutboxMessage, business: _Business | None
@@ -372,7 +389,9 @@ class OutboxSender:
         payload = message_payload(message, as_template=as_template)
         async with self._sends:
             await self.rate.acquire(number.phone_number_id)
-            return await self.transport.send(number, payload)
+            wamid = await self.transport.send(number, payload)
+        metrics.OUTBOUND_MESSAGES.labels("template" if as_template else "session").inc()
+        return wamid
 
     async def _window_open(self, row: OutboxMessage) -> bool:
         async with self.database.transaction() as session:
@@ -406,6 +425,7 @@ class OutboxSender:
         if row.attempts >= self.max_attempts:
             await self._fail(row, message, f"gave up after {row.attempts} attempts: {error.reason()}", error)
             return
+        metrics.OUTBOX_RETRIES.labels(metrics.error_code(error.code)).inc()
         delay = backoff(row.attempts, self.base_backoff_seconds)
         if error.code == PAIR_RATE_LIMIT:
             delay = max(delay, timedelta(seconds=6))  # about one message every 6 s to the same person
@@ -422,7 +442,8 @@ class OutboxSender:
     async def _fail(
         self, row: OutboxMessage, message: OutboundMessage | None, reason: str, error: GraphApiError | None = None
     ) -> None:
-        log.warning("outbox row %s to %s failed for good: %s", row.id, row.to_wa_id, reason)
+        metrics.OUTBOX_FAILURES.labels(metrics.error_code(error.code if error else None)).inc()
+        log.warning("outbox row %s to %s failed for good: %s", row.id, masked_phone(row.to_wa_id), reason)
         async with self.database.transaction() as session:
             await mark_failed(session, row, reason, error.as_dict() if error else {"message": reason}, self.clock.now())
             if message is not None and (error is None or not error.is_account_problem):

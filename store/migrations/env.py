@@ -10,7 +10,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
-from store.database import database_url_from_env, make_engine
+from store.database import make_engine
 from store.models import metadata
 from store.types import UTCDateTime
 
@@ -53,9 +53,18 @@ async def _run_async(url: str) -> None:
         await engine.dispose()
 
 
+def _url() -> str:
+    # The store never reads the environment: `yume db upgrade` passes a connection (bot/settings.py
+    # knows DATABASE_URL); a bare `alembic` call must name the database itself.
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("run migrations with `yume db upgrade` (or set sqlalchemy.url in alembic.ini)")
+    return url
+
+
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url") or database_url_from_env(),
+        url=_url(),
         target_metadata=target_metadata,
         render_item=render_item,
         literal_binds=True,
@@ -70,7 +79,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run_sync(connection)
         return
-    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url") or database_url_from_env()))
+    asyncio.run(_run_async(_url()))
 
 
 if context.is_offline_mode():

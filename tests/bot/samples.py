@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from store.database import Database
-from store.models import Appointment, TimeBlock
+from store.models import Appointment, SpecialDay, TimeBlock
 from tests.bot.api import Tenant, make_tenant
 from tests.helpers import DON_CARLOS
 
@@ -29,6 +29,7 @@ LUPITA = {
     },
     "appointments": [{"customer": "rosa", "service": "Manicure", "start": "2027-01-15T10:00", "staff": "lupita"}],
     "blocks": [{"staff": "lupita", "start": "2027-01-15T14:00", "end": "2027-01-15T15:00", "reason": "comida Lupita"}],
+    "special_days": [{"date": "2027-02-05", "reason": "inventario Lupita"}],
 }
 
 Refs = Callable[["Ids"], dict[str, Any]]
@@ -44,6 +45,7 @@ class Ids:
     customer_id: str
     appointment_id: str
     block_id: str
+    special_day_id: str
     conversation_id: str
     token_id: str
 
@@ -93,6 +95,9 @@ SAMPLES: dict[str, Sample] = {
         }
     ),
     "delete_block": Sample(),
+    "list_special_days": Sample(query=lambda ids: {"date_from": "2027-01-15"}),
+    "set_special_day": Sample(body=lambda ids: {"date": "2027-02-06", "hours": ["10:00-14:00"]}),
+    "delete_special_day": Sample(),
     "search_customers": Sample(query=lambda ids: {"name": "a"}),
     "create_customer": Sample(body=lambda ids: {"phone": "55 8888 2222"}),
     "get_customer": Sample(),
@@ -131,6 +136,9 @@ async def tenant_ids(db: Database, tenant: Tenant, staff_handle: str) -> Ids:
             await session.execute(select(Appointment.id).where(Appointment.organization_id == tenant.id))
         ).scalar_one()
         block = (await session.execute(select(TimeBlock.id).where(TimeBlock.organization_id == tenant.id))).scalar_one()
+        special = (
+            await session.execute(select(SpecialDay.id).where(SpecialDay.organization_id == tenant.id))
+        ).scalar_one()
     return Ids(
         organization_id=str(tenant.id),
         service_id=str(next(iter(tenant.loaded.services.values()))),
@@ -138,6 +146,7 @@ async def tenant_ids(db: Database, tenant: Tenant, staff_handle: str) -> Ids:
         customer_id=str(next(iter(tenant.loaded.customers.values()))),
         appointment_id=str(appointment),
         block_id=str(block),
+        special_day_id=str(special),
         conversation_id=str(tenant.conversation_id),
         token_id=str(tenant.token_id),
     )
@@ -148,6 +157,7 @@ async def seed_two_tenants(db: Database) -> tuple[Tenant, Ids, Tenant, Ids]:
     carlos = await make_tenant(
         db,
         DON_CARLOS,
+        special_days=[{"date": "2027-02-05", "reason": "inventario"}],
         appointments=[
             {"customer": "miguel", "service": "Corte de cabello", "start": "2027-01-15T10:00", "staff": "pedro"}
         ],

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from bot.app import FEATURES, create_app
 from bot.cli import build_parser
-from bot.commands.serve import _migrated_app
+from bot.commands.serve import SchemaNotReady, _checked_app
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
 from scheduler.clock import FrozenClock
@@ -145,9 +145,9 @@ def test_yume_serve_is_a_registered_command_with_host_and_port_defaults() -> Non
     assert (args.host, args.port) == ("0.0.0.0", 9000)
 
 
-async def test_serve_applies_the_migrations_before_running_the_app(tmp_path: Path) -> None:
+async def test_serve_with_migrate_applies_the_migrations_before_running_the_app(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}", operator_token=OPERATOR_TOKEN)
-    app = await _migrated_app(settings, "http://127.0.0.1:0")
+    app = await _checked_app(settings, "http://127.0.0.1:0", migrate=True)
     try:
         assert await current_revision(app[DATABASE].engine) == head_revision()
     finally:

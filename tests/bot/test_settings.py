@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,73 @@ def test_development_still_refuses_malformed_values_but_not_missing_ones() -> No
     assert load_settings({"META_APP_SECRET": ""}).meta_app_secret is None  # empty means unset
 
 
-def test_env_example_documents_every_variable() -> None:
-    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
-    documented = {line.split("=", 1)[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line}
-    assert set(ENVIRONMENT_VARIABLES.values()) <= documented
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env_example_variables() -> set[str]:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    return {line.split("=", 1)[0].strip() for line in example.splitlines() if re.match(r"^[A-Z][A-Z0-9_]*=", line)}
+
+
+def _readme_variables() -> set[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def test_env_example_lists_exactly_the_settings_variables() -> None:
+    assert _env_example_variables() == set(ENVIRONMENT_VARIABLES.values())
+
+
+def test_readme_configuration_table_lists_exactly_the_settings_variables() -> None:
+    assert _readme_variables() == set(ENVIRONMENT_VARIABLES.values())
+
+
+def test_every_settings_field_is_read_from_its_variable() -> None:
+    """A field without a variable would be a setting nobody can set (max_request_bytes is the tests' knob)."""
+    from bot.settings import Settings
+
+    assert set(ENVIRONMENT_VARIABLES) == set(Settings.model_fields) - {"max_request_bytes"}
+    values = {"YUME_NLU_TIMEOUT_S": "2.5", "YUME_JOBS_INTERVAL_SECONDS": "0", "YUME_LOG_FORMAT": "json",
+              "YUME_LOG_LEVEL": "debug", "YUME_NLU_MODEL": "m", "META_SIGNUP_CONFIG_ID": "cfg"}
+    settings = load_settings(values)
+    assert (settings.nlu_timeout_s, settings.jobs_interval_seconds, settings.nlu_model) == (2.5, 0, "m")
+    assert settings.logs_as_json and settings.log_level == "DEBUG" and settings.meta_signup_config_id == "cfg"
+
+
+def test_direct_construction_never_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-a-developer-shell")
+    monkeypatch.setenv("YUME_NLU_TIMEOUT_S", "1.5")
+    assert Settings().anthropic_api_key is None  # tests build settings explicitly
+    assert load_settings().nlu_timeout_s == 1.5  # load_settings() reads the process environment
+
+
+def test_logs_are_json_in_production_and_readable_in_development() -> None:
+    assert load_settings(PRODUCTION).logs_as_json
+    assert not load_settings({}).logs_as_json
+    assert not load_settings({**PRODUCTION, "YUME_LOG_FORMAT": "text"}).logs_as_json
+    with pytest.raises(SettingsError, match="YUME_LOG_FORMAT: expected json or text"):
+        load_settings({"YUME_LOG_FORMAT": "xml"})
+
+
+def test_commands_that_only_need_the_database_skip_the_production_checks() -> None:
+    settings = load_settings({"YUME_ENV": "production", "DATABASE_URL": "postgres://u@h/db"}, production_checks=False)
+    assert settings.database_url == "postgresql+asyncpg://u@h/db"
+    with pytest.raises(SettingsError, match="YUME_NLU_TIMEOUT_S"):
+        load_settings({"YUME_NLU_TIMEOUT_S": "soon"}, production_checks=False)
+
+
+def test_serve_hands_the_nlu_timeout_to_claude() -> None:
+    """`yume serve` used to drop YUME_NLU_TIMEOUT_S: Claude kept its 6 s default whatever the setting said."""
+    from bot.app import create_app
+    from bot.whatsapp.channel import CHANNEL
+    from nlu.claude import ClaudeEngine
+
+    app = create_app(load_settings({"ANTHROPIC_API_KEY": "sk-ant-test", "YUME_NLU_TIMEOUT_S": "2.5",
+                                    "YUME_JOBS_INTERVAL_SECONDS": "0"}))
+    understander = app[CHANNEL]._engine.understander  # type: ignore[union-attr]
+    claude = getattr(understander, "inner", understander)  # metrics wrap the understander
+    assert isinstance(claude, ClaudeEngine) and claude.timeout_s == 2.5

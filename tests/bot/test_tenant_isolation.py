@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.api import all_routes
 from bot.api.routing import Route
 from store.database import Database
-from store.models import ApiToken, Appointment, Conversation, Customer, ServiceType, Staff, TimeBlock
+from store.models import ApiToken, Appointment, Conversation, Customer, ServiceType, Staff, SpecialDay, TimeBlock
 from tests.bot.api import OPERATOR_TOKEN, Api
 from tests.bot.samples import SAMPLES, Ids
 
@@ -52,7 +52,7 @@ async def _snapshot(db: Database, organization_id: str) -> list[Any]:
     org = uuid.UUID(organization_id)
     rows: list[Any] = []
     async with db.transaction() as session:
-        for model in (Appointment, TimeBlock, ServiceType, Staff, Customer, Conversation, ApiToken):
+        for model in (Appointment, TimeBlock, SpecialDay, ServiceType, Staff, Customer, Conversation, ApiToken):
             found = (await session.execute(select(model).where(model.organization_id == org))).scalars().all()
             rows.extend(sorted(row.model_dump_json() for row in found))
     return rows

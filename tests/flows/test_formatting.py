@@ -51,8 +51,8 @@ def test_a_list_of_slots_is_an_interactive_list_whose_titles_also_work_typed() -
     service = ServiceInfo(id="s", name="Corte de cabello", minutes=45, price_cents=15000)
     starts = [datetime(2026, 1, 15, h, 0) for h in (15, 16, 17)]
     reply = replies.offer_slots(date(2026, 1, 15), TODAY, service, starts, more=False)
-    assert reply.text.startswith("Mañana jueves 15 de enero tengo estos horarios para Corte de cabello ($150):")
-    assert "• 4:00 PM" in reply.text and reply.text.endswith("¿Cuál te funciona mejor?")
+    assert reply.text.startswith("Mañana jueves 15 de enero tengo estos horarios para Corte de cabello ($150).")
+    assert "4:00 PM" not in reply.text and reply.text.endswith("¿Cuál te funciona mejor?")  # the list is shown once
     assert [(r.id, r.title) for r in reply.rows] == [
         ("slot:2026-01-15T15:00", "3:00 PM"), ("slot:2026-01-15T16:00", "4:00 PM"), ("slot:2026-01-15T17:00", "5:00 PM")
     ]

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+from nlu.breaker import CircuitBreaker
 from nlu.catalog import Catalog
 from nlu.claude import TOOL_NAME, ClaudeEngine, tool_schema
-from nlu.engine import NluSettings, build_understander
+from nlu.engine import build_understander
 from nlu.rules import RuleEngine
 from nlu.understanding import Intent, Role, intents_for
 from tests.nlu.fake_anthropic import FakeAnthropic, Reply, error, text_only, tool_use
-from tests.nlu.helpers import context
+from tests.nlu.helpers import CORPUS, context
 
 MakeEngine = Callable[..., Awaitable[tuple[ClaudeEngine, FakeAnthropic]]]
 
@@ -176,14 +177,18 @@ async def test_without_a_key_the_rules_answer() -> None:
 
 
 def test_settings_come_from_the_environment() -> None:
-    settings = NluSettings.from_env({
+    from bot.settings import load_settings
+
+    options = load_settings({
         "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "YUME_NLU_MODEL": "m",
         "YUME_NLU_TIMEOUT_S": "2.5",
-    })
-    assert settings == NluSettings(api_key="k", model="m", base_url="http://127.0.0.1:9", timeout_s=2.5)
-    defaults = NluSettings.from_env({})
-    assert defaults.api_key is None and defaults.model == "claude-haiku-4-5" and defaults.timeout_s == 6.0
-    assert isinstance(build_understander(**settings.as_kwargs()), ClaudeEngine)
+    }).nlu_options()
+    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5}
+    defaults = load_settings({}).nlu_options()
+    assert defaults["api_key"] is None and defaults["model"] is None and defaults["timeout_s"] == 6.0
+    engine = build_understander(**options)
+    assert isinstance(engine, ClaudeEngine) and engine.timeout_s == 2.5 and engine.model == "m"
+    assert build_understander(**defaults).name == "rules"
 
 
 async def test_an_unreachable_api_falls_back_as_connection(unused_tcp_port: int) -> None:
@@ -191,3 +196,87 @@ async def test_an_unreachable_api_falls_back_as_connection(unused_tcp_port: int)
     understanding = await engine.understand("quiero una cita para un corte", context())
     assert understanding.engine == "rules" and understanding.fallback_reason == "connection"
     assert engine.stats.calls == 2  # the call and one retry
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_after_repeated_timeouts_claude_is_skipped_for_a_cool_down(aiohttp_server: Any) -> None:
+    fake = FakeAnthropic([Reply(body={}, delay_s=2.0)] * 3 + [tool_use(BOOK_FRIDAY_AT_4)])
+    server = await aiohttp_server(fake.app())
+    clock = FakeClock()
+    engine = ClaudeEngine(
+        api_key="sk-ant-test", base_url=str(server.make_url("")).rstrip("/"), timeout_s=0.3,
+        breaker=CircuitBreaker(failures=3, cooldown_s=30, clock=clock),
+    )
+    for _ in range(3):
+        understanding = await engine.understand("quiero una cita para un corte", context())
+        assert understanding.fallback_reason == "timeout"
+    assert len(fake.requests) == 3
+
+    started = time.monotonic()
+    skipped = await engine.understand("quiero una cita para un corte", context())
+    assert time.monotonic() - started < 0.2  # nobody waits while Claude is down
+    assert skipped.fallback_reason == "circuit_open" and skipped.intent == Intent.BOOK
+    assert len(fake.requests) == 3 and engine.stats.fallbacks["circuit_open"] == 1
+
+    clock.now += 31  # the cool-down is over: one message tries Claude again, and it answers
+    understanding = await engine.understand("el viernes a las 4 para un corte", context())
+    assert understanding.engine == "claude" and engine.breaker.state == "closed"
+
+
+def test_a_failed_trial_opens_the_breaker_again_and_a_success_closes_it() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(failures=2, cooldown_s=10, clock=clock)
+    breaker.failed()
+    assert breaker.allow()  # one failure is not an outage
+    breaker.failed()
+    assert breaker.state == "open" and not breaker.allow()
+    clock.now += 10
+    assert breaker.allow() and not breaker.allow()  # half-open: one trial at a time
+    breaker.failed()
+    assert breaker.state == "open"
+    clock.now += 10
+    assert breaker.allow()
+    breaker.succeeded()
+    assert breaker.state == "closed" and breaker.allow() and breaker.opened == 2
+
+
+async def test_tokens_of_claudes_answers_are_counted(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(tool_use(BOOK_FRIDAY_AT_4))
+    await engine.understand("el viernes a las 4 para un corte", context())
+    assert (engine.stats.input_tokens, engine.stats.output_tokens, engine.stats.cache_read_tokens) == (1200, 40, 1100)
+
+
+async def test_claude_fills_the_extension_slots(make_engine: MakeEngine, don_carlos: Catalog) -> None:
+    reading = {
+        "intent": "book", "service": "Corte de cabello", "guest": "mi hijo", "guest_name": "Mateo", "child": True,
+        "asap": True, "also": ["ask_hours", "book", "add_staff"], "language": "en",
+    }
+    engine, _ = await make_engine(tool_use(reading))
+    corte_nino = Catalog.from_business_file(CORPUS / "businesses" / "barberia_con_corte_nino.yaml")
+    understanding = await engine.understand("a haircut for my son Mateo asap, are you open?", context(catalog=corte_nino))
+    assert understanding.slots.to_json_dict() == {
+        "service": "Corte niño", "guest": "mi hijo", "guest_name": "Mateo", "child": True, "asap": True,
+        "also": ["ask_hours"], "language": "en",
+    }
+
+
+def test_yume_serve_gives_claude_the_timeout_of_the_environment() -> None:
+    """YUME_NLU_TIMEOUT_S reaches the engine `yume serve` builds (it used to be ignored)."""
+    from bot.settings import load_settings
+    from bot.whatsapp.channel import default_engine
+    from scheduler.clock import SystemClock
+    from store.database import Database
+
+    settings = load_settings({"ANTHROPIC_API_KEY": "sk-ant-test", "YUME_NLU_TIMEOUT_S": "2.5"})
+    engine = default_engine(Database("sqlite+aiosqlite:///:memory:"), SystemClock(), settings)
+    assert isinstance(engine.understander, ClaudeEngine) and engine.understander.timeout_s == 2.5
+    assert load_settings({}).nlu_timeout_s == 6.0

@@ -77,6 +77,28 @@ def test_eval_prints_intent_and_slot_accuracy(capsys: pytest.CaptureFixture[str]
     printed = capsys.readouterr().out
     assert "intent accuracy:" in printed and "date/time slot accuracy:" in printed
     assert "  date " in printed and "  time " in printed and "gate" in printed
+    assert "== tuned files" in printed and "== held-out files" in printed  # each split scored apart
+
+
+def test_eval_prints_per_role_and_per_intent_tables_and_confusions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert yume_nlu("--eval", str(CORPUS / "staff.yaml")) == 0
+    printed = capsys.readouterr().out
+    assert "per role:" in printed and "\n  staff " in printed
+    assert "per intent (expected):" in printed and "\n  block_time " in printed
+    assert "intent confusions" in printed
+
+
+def test_eval_summary_prints_the_tables_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert yume_nlu("--eval", str(CORPUS / "staff.yaml"), "--summary", "-v") == 0
+    printed = capsys.readouterr().out
+    assert "per role:" in printed and "intent confusions" not in printed and "mismatches" not in printed
+
+
+def test_eval_of_held_out_files_never_lists_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    yume_nlu("--eval", str(CORPUS), "--split", "held-out", "-v")
+    printed = capsys.readouterr().out
+    assert "per role:" in printed and "tables only" in printed
+    assert "expected " not in printed and "mismatches:" not in printed and "== tuned" not in printed
 
 
 def test_bad_business_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

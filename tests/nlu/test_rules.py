@@ -50,8 +50,16 @@ def test_reschedule_names_the_appointment_and_the_new_day() -> None:
 
 
 def test_cancel() -> None:
-    assert read("ya no voy a poder ir mañana").intent == Intent.CANCEL
+    assert read("ya no voy a poder ir mañana, cancélala").intent == Intent.CANCEL
     assert slots("cancela mi cita de mañana porfa") == {"date": "2026-01-15"}
+
+
+def test_cant_make_it_only_when_the_message_does_not_say_cancel_or_move() -> None:
+    for text in ("ya no voy a poder ir mañana", "uy, no creo alcanzar", "me salió un pendiente", "se me complicó, no llego"):
+        assert read(text).intent == Intent.CANT_MAKE_IT, text
+    assert read("no voy a poder, cancélala").intent == Intent.CANCEL
+    assert read("no llego, ¿la pasamos al sábado?").intent == Intent.RESCHEDULE
+    assert read("no, no voy a poder llegar", expecting="yes_no").intent == Intent.CANT_MAKE_IT
 
 
 def test_olvidalo_and_ya_no_stop() -> None:

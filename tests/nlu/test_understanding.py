@@ -25,10 +25,18 @@ CONTRACT_INTENTS = {
     "customer_history", "message_customer",
     "add_staff", "remove_staff", "set_hours", "add_service", "update_service", "stats",
 }
+# docs/nlu.md: Yume's extensions, for the flows.
+EXTENSION_INTENTS = {"cant_make_it", "week_page"}
 
 
-def test_intent_names_are_exactly_the_contracts() -> None:
-    assert {i.value for i in Intent} == CONTRACT_INTENTS
+def test_intent_names_are_the_contracts_and_the_documented_extensions() -> None:
+    assert {i.value for i in Intent} == CONTRACT_INTENTS | EXTENSION_INTENTS
+
+
+def test_extension_intents_belong_to_the_roles_docs_nlu_gives_them() -> None:
+    assert Intent.CANT_MAKE_IT in intents_for(Role.CUSTOMER)
+    assert Intent.WEEK_PAGE in intents_for(Role.STAFF) and Intent.WEEK_PAGE in intents_for(Role.OWNER)
+    assert Intent.WEEK_PAGE not in intents_for(Role.CUSTOMER)
 
 
 def test_customers_get_only_common_and_customer_intents() -> None:
@@ -76,7 +84,19 @@ def test_understanding_json_shape() -> None:
     assert understanding.to_json_dict() == {"intent": "book", "slots": {"choice": 2}}
 
 
-@pytest.mark.parametrize("bad", [{"phone": "5598765432"}, {"choice": 0}, {"part_of_day": "noon"}, {"bogus": 1}])
+def test_extension_slots_print_in_their_json_form() -> None:
+    slots = Slots(asap=True, guest="mi hijo", guest_name="Mateo", child=True, next_only=None,
+                  also=[Intent.ASK_HOURS], language="en")
+    assert slots.to_json_dict() == {
+        "asap": True, "guest": "mi hijo", "guest_name": "Mateo", "child": True, "also": ["ask_hours"], "language": "en",
+    }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"phone": "5598765432"}, {"choice": 0}, {"part_of_day": "noon"}, {"bogus": 1}, {"language": "fr"},
+     {"also": ["fly"]}],
+)
 def test_slots_reject_values_outside_the_contract(bad: dict) -> None:  # type: ignore[type-arg]
     with pytest.raises(ValidationError):
         Slots.model_validate(bad)

@@ -17,7 +17,7 @@ from scheduler.availability import (
     open_slots,
     staff_slots,
 )
-from store.hours import parse_weekly_hours
+from store.hours import HoursRange, parse_weekly_hours
 
 CDMX = ZoneInfo("America/Mexico_City")
 TIJUANA = ZoneInfo("America/Tijuana")
@@ -183,3 +183,17 @@ def test_fits_explains_why_a_time_is_not_available() -> None:
     assert fits(lunch, WEEKDAYS_10_TO_20, CDMX, at(FRIDAY, "13:30"), need) == "taken"
     assert fits(lunch, WEEKDAYS_10_TO_20, CDMX, at(FRIDAY, "19:30"), need) == "outside_hours"
     assert fits(lunch, WEEKDAYS_10_TO_20, CDMX, at(FRIDAY, "15:00"), need) is None
+
+
+def test_a_closed_special_day_has_no_slots_for_anyone_and_the_next_day_keeps_its_hours() -> None:
+    closed = {FRIDAY: ()}
+    q = SlotQuery(duration=timedelta(minutes=45), first_day=FRIDAY, last_day=FRIDAY + timedelta(days=1), now=THURSDAY_NOON)
+    found = staff_slots(StaffDay(PEDRO), WEEKDAYS_10_TO_20, CDMX, q, SlotRules(step_minutes=30), closed)
+    assert found and {slot.start.astimezone(CDMX).date() for slot in found} == {FRIDAY + timedelta(days=1)}
+
+
+def test_a_short_special_day_replaces_the_weekday_hours_and_still_meets_the_staff_hours() -> None:
+    short = {FRIDAY: (HoursRange.parse("10:00-14:00"),)}
+    mornings = {day: (HoursRange.parse("12:00-20:00"),) for day in range(5)}
+    found = staff_slots(StaffDay(PEDRO, mornings), WEEKDAYS_10_TO_20, CDMX, query(), SlotRules(step_minutes=60), short)
+    assert times(found) == ["12:00", "13:00"]  # the 45-minute service fits 12:00–14:00 only

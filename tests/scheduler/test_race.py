@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from scheduler import booking
-from scheduler.errors import AgendaBusy, SlotTaken
+from scheduler import booking, special_days
+from scheduler.errors import AgendaBusy, OutsideHours, SlotTaken
 from store.database import Database
-from store.models import Appointment, AppointmentStatus
+from store.models import Appointment, AppointmentStatus, SpecialDay
 from tests.helpers import local, seed
 
 NOW = local("2027-01-14T12:00")
@@ -124,3 +124,57 @@ def _open_gate() -> asyncio.Event:
     gate = asyncio.Event()
     gate.set()
     return gate
+
+
+async def test_a_booking_racing_a_closure_of_its_day_is_either_refused_or_listed_to_the_owner(db: Database) -> None:
+    """Never both unseen: the booking loses (outside hours) or the closure lists it for the owner."""
+    loaded = await seed(db, ONE_CHAIR)
+    gate = asyncio.Event()
+    outside: list[list[Appointment]] = []
+
+    async def close_friday() -> None:
+        await gate.wait()
+        async with db.transaction() as session:
+            result = await special_days.set_special_day(
+                session, organization_id=loaded.organization_id, day=local("2027-01-15T10:00").date(), hours=[], now=NOW
+            )
+            outside.append(result.outside)
+
+    async def book_friday() -> str:
+        await gate.wait()
+        try:
+            async with db.transaction() as session:
+                await booking.book(
+                    session,
+                    organization_id=loaded.organization_id,
+                    customer_id=loaded.customers["c0"],
+                    service_id=loaded.services["Corte de cabello"],
+                    start=local("2027-01-15T10:00"),
+                    now=NOW,
+                )
+            return "booked"
+        except OutsideHours:
+            return "refused"
+
+    for _ in range(5):
+        gate.clear()
+        outside.clear()
+        tasks = [asyncio.create_task(book_friday()), asyncio.create_task(close_friday())]
+        await asyncio.sleep(0.02)
+        gate.set()
+        verdict, _ = await asyncio.gather(*tasks)
+        active = await _active(db)
+        if verdict == "booked":
+            assert len(active) == 1 and [a.id for a in outside[0]] == [active[0].id]
+        else:
+            assert active == [] and outside[0] == []
+        async with db.transaction() as session:  # start over: the day open, nothing booked
+            for row in await _active_in(session):
+                await session.delete(row)
+            for special in (await session.execute(select(SpecialDay))).scalars():
+                await session.delete(special)
+
+
+async def _active_in(session) -> list[Appointment]:
+    rows = await session.execute(select(Appointment).where(Appointment.status == AppointmentStatus.confirmed))
+    return list(rows.scalars())

@@ -3,8 +3,6 @@ Meta credentials, and through the Cloud API (here the fake) with them."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
 
 from bot.app import create_app
 from bot.settings import Settings
@@ -12,6 +10,7 @@ from bot.whatsapp.channel import CHANNEL
 from bot.whatsapp.devtools import DEV_MESSAGES_PATH
 from scheduler.clock import SystemClock
 from tests.bot.api import OPERATOR_TOKEN, issue_token
+from tests.helpers import eventually
 from tests.whatsapp.support import (
     APP_SECRET,
     SECRET_KEY,
@@ -23,16 +22,6 @@ from tests.whatsapp.support import (
 )
 
 CUSTOMER = "5215598765432"
-
-
-async def _eventually(check, timeout: float = 15.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def test_without_meta_credentials_replies_are_recorded_and_listed_for_the_operator(db, aiohttp_client) -> None:
@@ -49,7 +38,7 @@ async def test_without_meta_credentials_replies_are_recorded_and_listed_for_the_
         response = await client.get(DEV_MESSAGES_PATH, headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
         return (await response.json())["messages"]
 
-    [message] = await _eventually(listed)
+    [message] = await eventually(listed)
     assert message["to"] == CUSTOMER and message["organization_id"] == str(loaded.organization_id)
     assert "Corte de cabello" in str(message["payload"])
     assert (await client.get(DEV_MESSAGES_PATH)).status == 401
@@ -79,7 +68,7 @@ async def test_with_meta_credentials_replies_go_to_the_cloud_api_and_the_dev_win
     async def sent():
         return fake_graph.messages()
 
-    [reply] = await _eventually(sent)
+    [reply] = await eventually(sent)
     assert reply["to"] == CUSTOMER
     [receipt] = fake_graph.read_receipts()
     assert receipt == {

@@ -79,3 +79,26 @@ def test_a_barber_chats_from_the_521_variant_of_their_number_and_is_recognised(
     out = _chat(monkeypatch, capsys, fresh_url, ["¿Qué tengo hoy?"], "--as", "staff")
     assert "como barbero (tu WhatsApp: +5215530304040)" in out  # Luis, "55 3030 4040" in the demo file
     assert "Arreglo de barba – Roberto García" in out, "Luis gets his own agenda, not the customer flow"
+
+
+def test_adios_is_said_to_yume_and_only_salir_ends_the_chat(monkeypatch, capsys, fresh_url: str) -> None:
+    out = _chat(monkeypatch, capsys, fresh_url, ["Hola", "adiós", "salir", "¿cuánto cuesta el corte?"])
+    assert "Tú: adiós" in out and out.count("Tú: ") == 2, "«adiós» went to Yume; «salir» ended before the last line"
+    assert out.rstrip().endswith("¡Hasta luego!")
+
+
+def test_without_now_a_late_night_chat_starts_at_the_next_opening_and_says_so(
+    monkeypatch, capsys, fresh_url: str
+) -> None:
+    from datetime import datetime, timezone
+
+    import bot.commands.chat as chat_command
+
+    late = datetime(2027, 1, 14, 5, 30, tzinfo=timezone.utc)  # Wednesday 23:30 in Mexico City
+    monkeypatch.setattr(chat_command.SystemClock, "now", lambda self: late)
+    monkeypatch.setenv("DATABASE_URL", fresh_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hola, quiero un corte para hoy\n"))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "el chat empieza el jueves 14 de enero a las 10:00 AM, cuando abre" in out
+    assert "Hoy jueves 14 de enero tengo estos horarios" in out, "«hoy» offers times: it is opening time"

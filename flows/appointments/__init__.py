@@ -1,0 +1,1 @@
+"""Appointments by chat: booking, moving and cancelling, and choosing when — shared by customers and staff."""

@@ -1,0 +1,1 @@
+"""The customer's conversation: booking, moving and cancelling their appointments, and questions."""
