@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
-from flows.business import BusinessFacts, load_facts
+from flows.business import BusinessFacts, FactsCache, load_facts
 from flows.core.chat import Heard, Turn
 from flows.core.drafts import FlowData
 from flows.events import InboundEvent, OwnerEcho
@@ -125,6 +125,7 @@ class Engine:
         # The public address of this deployment: links Yume sends (a new business's /connect/…).
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.stats = EngineStats()
+        self.facts = FactsCache()  # this process's copy of each business's facts, checked every turn
 
     # =========================================================================================
     # Inbound messages
@@ -170,7 +171,7 @@ class Engine:
         async with self.database.transaction() as session:
             if check_duplicate and await _already_processed(session, event.message_id):
                 return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
-            business = await load_facts(session, event.organization_id)
+            business = await self.facts.load(session, event.organization_id)
             sender = await find_sender(
                 session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
             )

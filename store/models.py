@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+import store.facts  # noqa: F401  (the facts-version triggers, created with the tables)
+
 from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus, SendPace
