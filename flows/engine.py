@@ -62,7 +62,7 @@ from store.conversations import (
     Message,
     SenderType,
 )
-from store.database import Database
+from store.database import Database, retry_on_disconnect
 from store.models import Customer
 
 log = logging.getLogger("yume.flows.engine")
@@ -138,7 +138,8 @@ class Engine:
         """
         self.stats.inbound += 1
         try:
-            outbound = await self._handle(event, inbox_event_id)
+            # A connection the database dropped (a restart) is recycled: the turn goes again at once.
+            outbound = await retry_on_disconnect(lambda: self._handle(event, inbox_event_id))
         except Exception as error:
             self.stats.failures += 1
             log.exception("turn failed for %s (message %s)", event.wa_id or event.bsuid, event.message_id)

@@ -59,7 +59,7 @@ from flows.trace import tracing
 from scheduler.clock import Clock
 from store.channel import InboxEvent, inbox_pending, mark_processed
 from store.conversations import Conversation, ConversationStatus, Message
-from store.database import Database
+from store.database import Database, retry_on_disconnect
 from store.organizations import Organization
 
 log = logging.getLogger("yume.whatsapp.inbox")
@@ -143,7 +143,7 @@ async def store_events(
     if not events:
         return StoreResult(0)
     try:
-        await _insert(database, events, received_at, directory)
+        await retry_on_disconnect(lambda: _insert(database, events, received_at, directory))
     except Exception as error:
         if not _refused_data(error):
             raise
@@ -295,7 +295,8 @@ class InboxProcessor:
                 self._again.discard(lane)
                 try:
                     async with self._slots:
-                        drained = await self._drain(lane)
+                        # A connection the database dropped (a restart) is recycled: go again at once.
+                        drained = await retry_on_disconnect(lambda: self._drain(lane))
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -464,7 +465,7 @@ class InboxProcessor:
 
     async def _process_safely(self, row: InboxEvent, batch: list[InboxEvent]) -> Outcome:
         try:
-            return await self._process(row, batch)
+            return await retry_on_disconnect(lambda: self._process(row, batch))
         except asyncio.CancelledError:
             raise
         except ValidationError as error:

@@ -52,7 +52,7 @@ from flows.replies import delivery_problem_notice
 from scheduler.clock import Clock
 from store.channel import OutboxMessage, OutboxStatus
 from store.conversations import Conversation, Direction, Message, SenderType
-from store.database import Database
+from store.database import Database, retry_on_disconnect
 from store.organizations import Organization, OrganizationStatus
 from store.people import Customer, Staff, StaffRole
 from store.phones import InvalidPhone, canonical_from_whatsapp_id, display_phone, masked_phone, whatsapp_id
@@ -205,7 +205,7 @@ class OutboxSender:
         """Deliver forever: whenever kicked, and every poll interval for retries and other processes."""
         while not self._closed:
             try:
-                await self.drain()
+                await retry_on_disconnect(self.drain)  # a dropped connection: again at once, on a fresh one
             except asyncio.CancelledError:
                 raise
             except Exception:
