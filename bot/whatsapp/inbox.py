@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, ProgrammingError, StatementError
 
@@ -57,7 +57,7 @@ from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
 from flows.trace import tracing
 from scheduler.clock import Clock
-from store.channel import InboxEvent, inbox_pending, mark_processed
+from store.channel import InboxEvent, inbox_pending
 from store.conversations import Conversation, ConversationStatus, Message
 from store.database import Database, retry_on_disconnect
 from store.organizations import Organization
@@ -370,80 +370,63 @@ class InboxProcessor:
 
     async def _drain(self, lane: Lane) -> _Drained:
         processed = 0
+        marked_here: set[uuid.UUID] = set()
         while True:
             async with self.lane_locks.hold(lane) as mine:
                 if not mine:
                     return _Drained(processed)
-                drained = await self._drain_held(lane)
+                drained = await self._drain_held(lane, marked_here)
                 processed += drained.done
             if drained.blocked or drained.wait is not None:
                 # An event failed (the sweep retries the lane later, in order), or the oldest
                 # message is still in its hold (the caller comes back when it is over).
                 return _Drained(processed, drained.blocked, drained.wait)
             # Re-check after letting go: an event stored while we held the lane, whose own worker
-            # found the lane busy, is ours to process.
+            # found the lane busy, is ours to process (and so is whatever this pass left).
             if not await self._has_ready(lane):
                 return _Drained(processed)
 
     async def _has_ready(self, lane: Lane) -> bool:
-        async with self.database.transaction() as session:
-            row = await session.execute(
-                select(InboxEvent.id).where(_lane_filter(lane), inbox_pending(), InboxEvent.attempts == 0).limit(1)
-            )
-            return row.first() is not None
+        async with self.database.engine.connect() as connection:
+            found = await connection.execute(_READY, _lane_parameters(lane))
+            return found.first() is not None
 
     async def _pending(self, lane: Lane) -> list[InboxEvent]:
-        async with self.database.transaction() as session:
-            rows = await session.execute(
-                select(InboxEvent)
-                .where(_lane_filter(lane), inbox_pending())
-                .order_by(
-                    func.coalesce(InboxEvent.wa_timestamp, InboxEvent.received_at),
-                    InboxEvent.received_at,
-                    InboxEvent.event_key,
-                )
-                .limit(200)
-            )
-            return list(rows.scalars())
+        async with self.database.engine.connect() as connection:
+            rows = (await connection.execute(_PENDING, _lane_parameters(lane))).all()
+        return [InboxEvent(**row._mapping) for row in rows]
 
-    async def _drain_held(self, lane: Lane) -> _Drained:
-        """Process what is pending and ready, oldest WhatsApp timestamp first."""
+    async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID]) -> _Drained:
+        """Process what is pending and ready, oldest WhatsApp timestamp first (one pass)."""
         drained = _Drained()
-        marked_here: set[uuid.UUID] = set()
-        while True:
-            pending = await self._pending(lane)
-            if not pending:
+        pending = await self._pending(lane)
+        for row in pending:
+            if row.id in marked_here:
+                # The engine said it marked this row, yet it is still pending: never run it twice.
+                log.error("inbox event %s was handled but not marked processed; marking it now", row.event_key)
+                await self._record(row, Outcome.ok("handled, but the handler did not mark it"))
+                continue
+            wait = self._hold_left(row)
+            if wait is not None:
+                await self._acknowledge_row(row)  # the typing indicator shows during the hold
+                drained.wait = wait
                 return drained
-            progressed = False
-            for row in pending:
-                if row.id in marked_here:
-                    # The engine said it marked this row, yet it is still pending: never run it twice.
-                    log.error("inbox event %s was handled but not marked processed; marking it now", row.event_key)
-                    await self._record(row, Outcome.ok("handled, but the handler did not mark it"))
-                    continue
-                wait = self._hold_left(row)
-                if wait is not None:
-                    await self._acknowledge_row(row)  # the typing indicator shows during the hold
-                    drained.wait = wait
-                    return drained
-                # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
-                with tracing(
-                    message_id=traced_id(row.event_key),
-                    organization_id=row.organization_id,
-                    lane=lane_label(row.phone_number_id, row.sender),
-                ):
-                    outcome = await self._process_safely(row, pending)
-                    await self._record(row, outcome)
-                if outcome.marked:
-                    marked_here.add(row.id)
-                if outcome.done:
-                    drained.done += 1
-                    progressed = True
-                elif not outcome.order_free:
-                    drained.blocked = True  # keep the order: later events wait for this one
-                    return drained
-            if not progressed:
+            # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
+            with tracing(
+                message_id=traced_id(row.event_key),
+                organization_id=row.organization_id,
+                lane=lane_label(row.phone_number_id, row.sender),
+            ):
+                outcome = await self._process_safely(row, pending)
+                await self._record(row, outcome)
+            if outcome.marked:
+                marked_here.add(row.id)
+            if outcome.done:
+                drained.done += 1
+            elif not outcome.order_free:
+                drained.blocked = True  # keep the order: later events wait for this one
                 return drained
+        return drained
 
     def _hold_left(self, row: InboxEvent) -> float | None:
         """Seconds this person's message must still wait for an older one that may be on its way.
@@ -496,9 +479,12 @@ class InboxProcessor:
                 values["failed_at"] = now
                 values["last_error"] = f"gave up after {attempts} attempts: {outcome.error}"
                 log.error("inbox event %s set aside after %d attempts: %s", row.event_key, attempts, outcome.error)
-        async with self.database.transaction() as session:
+        async with self.database.engine.begin() as connection:
             # Never over a row that is done or set aside (a handler that failed after marking it).
-            await session.execute(update(InboxEvent).where(InboxEvent.id == row.id, inbox_pending()).values(**values))
+            await connection.execute(
+                update(_INBOX).where(_INBOX.c.id == row.id, _INBOX.c.processed_at.is_(None), _INBOX.c.failed_at.is_(None)),
+                values,
+            )
         row.attempts = values.get("attempts", row.attempts)
 
     # --- one event ------------------------------------------------------------------------------
@@ -698,12 +684,8 @@ class InboxProcessor:
     async def _handed_off(self, organization_id: uuid.UUID, wa_id: str | None) -> bool:
         if not wa_id:
             return False
-        async with self.database.transaction() as session:
-            found = await session.execute(
-                select(Conversation.status)
-                .where(Conversation.organization_id == organization_id, Conversation.wa_id == wa_id)
-                .limit(1)
-            )
+        async with self.database.engine.connect() as connection:
+            found = await connection.execute(_CHAT_STATUS, {"organization_id": organization_id, "wa_id": wa_id})
             return found.scalar_one_or_none() == ConversationStatus.handed_off
 
 
@@ -715,14 +697,34 @@ def traced_id(event_key: str) -> str:
     return event_key
 
 
-def _lane_filter(lane: Lane) -> Any:
-    number = (
-        InboxEvent.phone_number_id == lane.phone_number_id
-        if lane.phone_number_id is not None
-        else InboxEvent.phone_number_id.is_(None)
+# The statements every event goes through, built once (building a statement costs more CPU than
+# running it). A lane may lack a number or a sender: IS NOT DISTINCT FROM matches NULL too.
+_INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+_IN_LANE = and_(
+    _INBOX.c.phone_number_id.is_not_distinct_from(bindparam("number", type_=String)),
+    _INBOX.c.sender.is_not_distinct_from(bindparam("sender", type_=String)),
+    _INBOX.c.processed_at.is_(None),
+    _INBOX.c.failed_at.is_(None),
+)
+_PENDING = (
+    select(_INBOX)
+    .where(_IN_LANE)
+    .order_by(func.coalesce(_INBOX.c.wa_timestamp, _INBOX.c.received_at), _INBOX.c.received_at, _INBOX.c.event_key)
+    .limit(200)
+)
+_READY = select(_INBOX.c.id).where(_IN_LANE, _INBOX.c.attempts == 0).limit(1)
+_CHAT_STATUS = (
+    select(Conversation.__table__.c.status)  # type: ignore[attr-defined]
+    .where(
+        Conversation.__table__.c.organization_id == bindparam("organization_id"),  # type: ignore[attr-defined]
+        Conversation.__table__.c.wa_id == bindparam("wa_id"),  # type: ignore[attr-defined]
     )
-    sender = InboxEvent.sender == lane.sender if lane.sender is not None else InboxEvent.sender.is_(None)
-    return and_(number, sender)
+    .limit(1)
+)
+
+
+def _lane_parameters(lane: Lane) -> dict[str, str | None]:
+    return {"number": lane.phone_number_id, "sender": lane.sender}
 
 
 def _superseded_in(batch: list[InboxEvent], row: InboxEvent, message_id: str) -> bool:
