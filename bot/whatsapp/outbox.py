@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, bindparam, case, exists, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -76,6 +76,26 @@ _RECORD_SENT = (
     .where(_OUTBOX.c.id == bindparam("b_row"))
     .values(status=OutboxStatus.sent, wa_message_id=bindparam("b_wamid"), sent_at=bindparam("b_at"), last_error=None)
 )
+# PostgreSQL: both in one statement (the rows' answers as arrays; the messages through the rows).
+_RECORD_SENT_POSTGRES = text(
+    """
+    WITH sent AS (
+        SELECT * FROM unnest(CAST(:rows AS uuid[]), CAST(:wamids AS varchar[]), CAST(:ats AS timestamptz[]))
+            AS answer(row_id, wamid, at)
+    ), rows AS (
+        UPDATE outboxmessage SET status = 'sent', wa_message_id = sent.wamid, sent_at = sent.at, last_error = NULL
+        FROM sent WHERE outboxmessage.id = sent.row_id
+        RETURNING outboxmessage.message_id, sent.wamid, sent.at
+    )
+    UPDATE message SET
+        wa_message_id = rows.wamid,
+        status = CASE WHEN message.status IS NULL OR message.status IN ('pending', 'sending') THEN 'sent'
+                      ELSE message.status END,
+        status_at = CASE WHEN message.status IS NULL OR message.status IN ('pending', 'sending') THEN rows.at
+                         ELSE message.status_at END
+    FROM rows WHERE message.id = rows.message_id
+    """
+)
 # (== rather than IN: an IN list is an "expanding" parameter, which executemany refuses)
 _STILL_GOING = or_(_MESSAGE.c.status.is_(None), _MESSAGE.c.status == "pending", _MESSAGE.c.status == "sending")
 _RECORD_MESSAGE_SENT = (
@@ -87,6 +107,60 @@ _RECORD_MESSAGE_SENT = (
         status_at=case((_STILL_GOING, bindparam("b_at")), else_=_MESSAGE.c.status_at),
     )
 )
+
+
+def _claim_statement(batch_size: int, skip_locked: bool) -> Any:
+    """UPDATE … WHERE id IN (due rows, the first of each person, SKIP LOCKED) RETURNING …, built once per sender.
+
+    Due: pending and due, or claimed by a sender whose lease expired (it died mid-send). A person's
+    row waits while an earlier one of theirs is pending or being sent: their messages arrive in
+    order. `has_next` tells the sender another round will find that person's next message.
+    """
+    candidate, earlier, later = _OUTBOX.alias("candidate"), _OUTBOX.alias("earlier"), _OUTBOX.alias("later")
+    now = bindparam("now", type_=_OUTBOX.c.next_attempt_at.type)
+    due = and_(candidate.c.status.in_([OutboxStatus.pending, OutboxStatus.sending]), candidate.c.next_attempt_at <= now)
+    waiting_behind = exists().where(
+        earlier.c.organization_id == candidate.c.organization_id,
+        earlier.c.to_wa_id == candidate.c.to_wa_id,
+        earlier.c.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+        earlier.c.created_at < candidate.c.created_at,
+    )
+    chosen = select(candidate.c.id).where(due, ~waiting_behind).order_by(candidate.c.created_at).limit(batch_size)
+    if skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True, of=candidate)
+    if not skip_locked:
+        # SQLite (one process, everything in memory): its RETURNING cannot look at other rows, so
+        # every round is followed by another until one finds nothing.
+        return (
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(chosen))
+            .values(
+                status=OutboxStatus.sending,
+                attempts=_OUTBOX.c.attempts + 1,
+                next_attempt_at=bindparam("lease_until", type_=_OUTBOX.c.next_attempt_at.type),
+            )
+            .returning(*_OUTBOX.c, literal(True).label("has_next"))
+        )
+    has_next = (
+        exists()
+        .where(
+            later.c.organization_id == _OUTBOX.c.organization_id,
+            later.c.to_wa_id == _OUTBOX.c.to_wa_id,
+            later.c.status == OutboxStatus.pending,
+            later.c.created_at > _OUTBOX.c.created_at,
+        )
+        .label("has_next")
+    )
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(chosen))
+        .values(
+            status=OutboxStatus.sending,
+            attempts=_OUTBOX.c.attempts + 1,
+            next_attempt_at=bindparam("lease_until", type_=_OUTBOX.c.next_attempt_at.type),
+        )
+        .returning(*_OUTBOX.c, has_next)
+    )
 
 
 def window_is_open(last_inbound_at: datetime | None, now: datetime) -> bool:
@@ -149,11 +223,21 @@ class _SentRecorder:
                 delay = min(5.0, delay * 2)
 
     async def _write(self, batch: list[dict[str, Any]]) -> None:
-        async with self.database.transaction() as session:
-            await session.execute(_RECORD_SENT, batch)
+        async with self.database.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # one statement, one round trip, however many
+                await connection.execute(
+                    _RECORD_SENT_POSTGRES,
+                    {
+                        "rows": [item["b_row"] for item in batch],
+                        "wamids": [item["b_wamid"] for item in batch],
+                        "ats": [item["b_at"] for item in batch],
+                    },
+                )
+                return
+            await connection.execute(_RECORD_SENT, batch)
             messages = [item for item in batch if item["b_message"] is not None]
             if messages:
-                await session.execute(_RECORD_MESSAGE_SENT, messages)
+                await connection.execute(_RECORD_MESSAGE_SENT, messages)
 
     @property
     def unwritten(self) -> int:
@@ -193,6 +277,7 @@ class OutboxSender:
         self._closed = False
         self._account_alerts: set[tuple[uuid.UUID, int | None]] = set()
         self._recorder = _SentRecorder(database)
+        self._claim_statement = _claim_statement(batch_size, skip_locked=database.dialect == "postgresql")
         self._known: dict[uuid.UUID, tuple[float, _Business]] = {}
 
     # --- the loop -------------------------------------------------------------------------------
@@ -234,50 +319,35 @@ class OutboxSender:
         total = 0
         for _ in range(max_rounds):
             self._wake.clear()
-            sent = await self.deliver_due()
+            sent, more = await self._round()
             total += sent
-            if sent == 0:
+            if not more:
                 break
         return total
 
     async def deliver_due(self) -> int:
         """One round: claim due rows and send them; returns how many rows were handled."""
-        rows = await self._claim()
+        return (await self._round())[0]
+
+    async def _round(self) -> tuple[int, bool]:
+        """One round; also whether another may find work (a claimed person has a next message, or the batch was full)."""
+        rows, more = await self._claim()
         if not rows:
-            return 0
+            return 0, False
         businesses = await self._businesses({row.organization_id for row in rows})
         await asyncio.gather(*(self._deliver(row, businesses.get(row.organization_id)) for row in rows))
         await self._recorder.idle()  # a person's next message is claimed once this one is recorded
-        return len(rows)
+        return len(rows), more or len(rows) >= self.batch_size
 
     # --- claiming -------------------------------------------------------------------------------
 
-    async def _claim(self) -> list[OutboxMessage]:
-        """Due rows, leased to this sender in one statement (UPDATE … WHERE id IN (… SKIP LOCKED) RETURNING)."""
+    async def _claim(self) -> tuple[list[OutboxMessage], bool]:
+        """Due rows, leased to this sender in one statement; and whether any of those people has a next one."""
         now = self.clock.now()
-        candidate, earlier = _OUTBOX.alias("candidate"), _OUTBOX.alias("earlier")
-        # Pending and due, or claimed by a sender whose lease expired (it died mid-send).
-        due = and_(
-            candidate.c.status.in_([OutboxStatus.pending, OutboxStatus.sending]), candidate.c.next_attempt_at <= now
-        )
-        waiting_behind = exists().where(
-            earlier.c.organization_id == candidate.c.organization_id,
-            earlier.c.to_wa_id == candidate.c.to_wa_id,
-            earlier.c.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
-            earlier.c.created_at < candidate.c.created_at,
-        )
-        chosen = select(candidate.c.id).where(due, ~waiting_behind).order_by(candidate.c.created_at).limit(self.batch_size)
-        if self.database.dialect == "postgresql":
-            chosen = chosen.with_for_update(skip_locked=True, of=candidate)
-        claim = (
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id.in_(chosen))
-            .values(status=OutboxStatus.sending, attempts=_OUTBOX.c.attempts + 1, next_attempt_at=now + self.lease)
-            .returning(*_OUTBOX.c)
-        )
         async with self.database.engine.begin() as connection:
-            rows = (await connection.execute(claim)).all()
-        return sorted((OutboxMessage(**row._mapping) for row in rows), key=lambda row: row.created_at)
+            result = (await connection.execute(self._claim_statement, {"now": now, "lease_until": now + self.lease})).all()
+        rows = [OutboxMessage(**{key: value for key, value in row._mapping.items() if key != "has_next"}) for row in result]
+        return sorted(rows, key=lambda row: row.created_at), any(row.has_next for row in result)
 
     async def _businesses(self, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, _Business]:
         """Each business's number and status, read at most every few seconds (a round trusts them that long)."""
