@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot import api, health, jobs, metrics
+from bot import api, health, jobs, metrics, pages
 from bot.whatsapp import channel as whatsapp
 from bot.errors import json_errors
 from bot.settings import Settings
@@ -28,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     metrics.register,  # /metrics (Prometheus) and the webhook ack timing
     api.register,
     whatsapp.register,  # webhook, inbox/outbox loops, Embedded Signup page, dev transport endpoint
+    pages.register,  # the week agenda a staff member opens from WhatsApp (/{org}/agenda), the pages' stylesheet
     jobs.register,  # reminders, morning agendas, review requests, stale chats and takeovers (APScheduler)
 )
 

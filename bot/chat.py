@@ -10,6 +10,8 @@ the barber) are shown too, marked with who gets them. Works with piped stdin as 
 
 from __future__ import annotations
 
+import re
+
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -102,9 +104,15 @@ class ChatSession:
         }
 
     def _choice(self, line: str) -> Option | None:
-        if line.isdigit():
+        """«#2» taps the second option; anything else, a bare «4» included, is typed text, as on WhatsApp.
+
+        A number alone could be a time («4» → 4:00 PM): only the «#» form, which no one writes
+        for an hour, means an option.
+        """
+        found = re.fullmatch(r"#\s*(\d+)", line.strip())
+        if found:
             for option in self.options:
-                if option.number == int(line):
+                if option.number == int(found.group(1)):
                     return option
         return None
 
@@ -150,7 +158,7 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Option]]:
             for row in section["rows"]:
                 options.append(Option(len(options) + 1, row["id"], row["title"], "list_reply"))
     for option, source in zip(options, _option_sources(interactive), strict=False):
-        lines.append(f"  {option.number}) {option.title}" + (f" — {source}" if source else ""))
+        lines.append(f"  #{option.number} {option.title}" + (f" — {source}" if source else ""))
     if interactive.get("footer"):
         lines.append(f"_{interactive['footer']['text']}_")
     return lines, options
@@ -237,7 +245,7 @@ async def run_chat(session: ChatSession, lines: TextIO, interactive: bool) -> in
     out.write(
         f"Chateas con {session.organization.name} como {who} "
         f"(tu WhatsApp: +{session.wa_id}). Escribe «salir» (o Ctrl-D) para terminar.\n"
-        "Las opciones numeradas se contestan con el número o escribiendo.\n\n"
+        "Para tocar una opción escribe su número con # (#1, #2…); lo demás va como texto, igual que en WhatsApp.\n\n"
     )
     sent = 0
     try:

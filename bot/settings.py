@@ -28,7 +28,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nlu.claude import DEFAULT_TIMEOUT_S
-from store.database import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_database_url
+
+# store.database's default, written here so that reading the settings does not import the database
+# stack (SQLAlchemy and the tables: most of `yume nlu --batch`'s start-up); a test keeps them equal.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./yume.db"
 
 MIN_SECRET_LENGTH = 32
 MAX_REQUEST_BYTES = 1024 * 1024  # admin API bodies are small; this bounds abuse
@@ -84,6 +87,9 @@ class Settings(BaseSettings):
     nlu_model: str | None = _variable("YUME_NLU_MODEL")  # absent: the NLU module's default model
     # The whole Claude budget for one message (the call and at most one retry), then the rules answer.
     nlu_timeout_s: float = _variable("YUME_NLU_TIMEOUT_S", DEFAULT_TIMEOUT_S, gt=0, le=60)
+    # The learned NLU backstop: the labelled corpus it is trained on, and where the trained model is cached.
+    nlu_corpus: str | None = _variable("YUME_NLU_CORPUS")  # absent: fixtures/nlu beside the code or in the working folder
+    nlu_cache_dir: str | None = _variable("YUME_NLU_CACHE_DIR")  # absent: ~/.cache/yume
     meta_app_id: str | None = _variable("META_APP_ID")
     meta_app_secret: SecretStr | None = _variable("META_APP_SECRET")
     meta_webhook_verify_token: SecretStr | None = _variable("META_WEBHOOK_VERIFY_TOKEN")
@@ -126,6 +132,8 @@ class Settings(BaseSettings):
             "model": self.nlu_model,
             "base_url": self.anthropic_base_url,
             "timeout_s": self.nlu_timeout_s,
+            "corpus": self.nlu_corpus,
+            "cache_dir": self.nlu_cache_dir,
         }
 
     @property
@@ -140,6 +148,10 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
+        if value == DEFAULT_DATABASE_URL:
+            return value  # already canonical: no need to load the database stack to say so
+        from store.database import DatabaseUrlError, normalize_database_url  # late: see DEFAULT_DATABASE_URL
+
         try:
             return normalize_database_url(value)
         except DatabaseUrlError as error:

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, ClassVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from statemachine import StateMachine
 
 from flows import replies
-from flows.business import BusinessFacts
 from flows.options import Option, option_typed
 from flows.replies import Reply
 from nlu.context import Expecting
-from nlu.understanding import Intent, Slots
-from store.models import Conversation, Customer, Staff
+from store.models import Customer, Staff
 
 
 from flows.core.chat import Heard, Notice, Turn  # noqa: E402  (one definition, shared while roles move to flows.core)

@@ -64,11 +64,21 @@ class TransitionCoverage:
         for name, labels in other.seen.items():
             self.seen[name] |= labels
 
-    def report(self, machines: dict[str, type[StateMachine]]) -> list[MachineCoverage]:
-        """Per machine: how many declared transitions ran, and which did not."""
+    def report(
+        self, machines: dict[str, type[StateMachine]], same_tasks: dict[str, tuple[str, ...]] | None = None
+    ) -> list[MachineCoverage]:
+        """Per machine: how many declared transitions ran, and which did not.
+
+        `same_tasks`: machines composed of another's task declarations (the owner's runs every staff
+        task): a transition both declare counts once it ran in either.
+        """
         result = []
         for name, machine in machines.items():
             declared = machine_transitions(machine)
-            missing = [label for label in declared if label not in self.seen.get(name, set())]
+            seen = set(self.seen.get(name, set()))
+            for other in (same_tasks or {}).get(name, ()):
+                shared = set(machine_transitions(machines[other])) if other in machines else set()
+                seen |= self.seen.get(other, set()) & shared
+            missing = [label for label in declared if label not in seen]
             result.append(MachineCoverage(name, len(declared), len(declared) - len(missing), missing))
         return result

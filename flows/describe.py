@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import formatting as fmt
 from flows.business import BusinessFacts
-from flows.replies import AppointmentInfo, ServiceInfo
+from flows.replies import A_SERVICE, AppointmentInfo, ServiceInfo
 from store.hours import HoursRange
 from store.models import Appointment, Customer, ServiceType, Staff
 from store.phones import display_phone
@@ -22,7 +22,7 @@ async def appointment_info(session: AsyncSession, business: BusinessFacts, appoi
     customer = await session.get(Customer, appointment.customer_id)
     return AppointmentInfo(
         id=str(appointment.id),
-        service=service.name if service else "Servicio",
+        service=service.name if service else A_SERVICE,
         price_cents=appointment.price_cents,
         start=business.local(appointment.starts_at),
         end=business.local(appointment.ends_at),

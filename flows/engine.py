@@ -50,7 +50,7 @@ from flows.options import Option
 from flows.outbound import Outgoing, record_outbound
 from flows.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
-from nlu.context import Expecting, NluContext
+from nlu.context import NluContext
 from nlu.engine import Understander
 from nlu.understanding import Intent, Role
 from scheduler.clock import Clock, SystemClock

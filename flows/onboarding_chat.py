@@ -34,8 +34,8 @@ from store.models import (
     Staff,
     StaffRole,
 )
-from store.organizations import new_connect_token
 from store.phones import display_phone
+from store.signup_links import issue_signup_link
 
 SERVICE_KEYS = ("service_name", "service_price", "service_minutes")
 HOURS_KEYS = ("hours_weekdays", "hours_opens", "hours_closes", "hours_closed")
@@ -456,7 +456,7 @@ class OnboardingChat(Chat):
         owner = await self._owner()
         assert business is not None
         self.forget_question()
-        self.say(say.signed_up(business.name, owner.name if owner else "", self._link(business)))
+        self.say(say.signed_up(business.name, owner.name if owner else "", await self._link(business)))
 
     async def remind_link(self) -> None:
         business = await self.signup()
@@ -464,13 +464,12 @@ class OnboardingChat(Chat):
         if business.status == OrganizationStatus.active:
             self.say(say.already_connected(business.name))
             return
-        self.say(say.link_reminder(business.name, self._link(business)))
+        self.say(say.link_reminder(business.name, await self._link(business)))
 
-    def _link(self, business: Organization) -> str:
-        """The one-time Embedded Signup link (a new token each time it is shown)."""
-        business.connect_token = new_connect_token()
-        business.updated_at = self.now
-        return f"{self.turn.base_url.rstrip('/')}/connect/{business.connect_token}"
+    async def _link(self, business: Organization) -> str:
+        """The one-time Embedded Signup link (a new one each time it is shown; it replaces the earlier one)."""
+        token = await issue_signup_link(self.session, business.id, self.now)
+        return f"{self.turn.base_url.rstrip('/')}/connect/{token}"
 
     # =========================================================================================
     # Repair

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -187,13 +188,19 @@ async def replay_fixture(
     return result
 
 
+HISTORY_BOOKED_BEFORE = timedelta(days=40)
+
+
 async def _load(database: Database, fixture: Fixture, spec: BusinessSpec) -> LoadedBusiness:
+    # History was booked well before the frozen clock (the plan counts this month's bookings only),
+    # unless an appointment says when (`booked:`).
+    booked_at = fixture.now.replace(tzinfo=ZoneInfo(spec.timezone)) - HISTORY_BOOKED_BEFORE
     async with database.transaction() as session:
-        loaded = await load_business(session, spec, settings_overrides=fixture.settings)
+        loaded = await load_business(session, spec, settings_overrides=fixture.settings, history_booked_at=booked_at)
         location_id = (
             await session.execute(select(Location.id).where(Location.organization_id == loaded.organization_id))
         ).scalar_one()
-        await add_appointments(session, spec, loaded, fixture.appointments, location_id=location_id)
+        await add_appointments(session, spec, loaded, fixture.appointments, location_id=location_id, booked_at=booked_at)
         await add_blocks(session, loaded, fixture.blocks)
         return loaded
 

@@ -169,6 +169,17 @@ HELP_ANOTHER_OR_CHANGE = "Responde «agendar otra», «cambiar esa cita» o «ca
 HELP_CANCEL_OR_MOVE = "Responde «cancelarla» o «cambiarla de día»."
 HELP_WHICH_APPOINTMENT = "Dime cuál, por ejemplo «la del viernes», o elígela de la lista."
 HELP_CONFIRM_CANCEL = "Responde «sí» para cancelarla o «no» para mantenerla."
+HELP_WHICH_TO_MARK = "Dime cuál, por ejemplo «la de las 11», o elígela de la lista."
+HELP_CONFIRM_NO_SHOW = "Responde «sí» para marcarla como no-show o «no» para dejarla."
+HELP_OFFER_MESSAGE = "Responde «sí» (puedes agregar qué decirle) o «no»."
+HELP_WALK_IN_SERVICE = "Escríbeme el servicio, por ejemplo «corte», o elígelo de la lista."
+HELP_WALK_IN_PHONE = "Escríbeme su número, por ejemplo «55 1234 5678», o «sin teléfono»."
+HELP_WALK_IN_NAME = "Solo necesito su nombre, por ejemplo «Ana»."
+HELP_LATER_WALK_IN = "Responde «sí» para registrarlo a esa hora o «no»."
+HELP_CUSTOMER = "Escríbeme su nombre (por ejemplo «Juan Pérez») o su teléfono."
+HELP_MESSAGE = "Escríbeme el mensaje tal como quieres que le llegue."
+HELP_BLOCK_HOURS = "Dime las horas, por ejemplo «de 2 a 4» o «todo el día»."
+HELP_CONFIRM_BLOCK = "Responde «sí» para bloquear (y cancelar esas citas) o «no» para dejarlo así."
 
 
 def greeting(business: str, name: str | None) -> Reply:
@@ -198,6 +209,15 @@ def welcome_back() -> str:
 
 def dropped() -> Reply:
     return Reply(text="Va, lo dejamos ahí. Si necesitas algo más, aquí estoy.")
+
+
+CANCELLED_BY_CUSTOMER = "cancelada por el cliente"  # the reason stored on the appointment
+APPOINTMENT = "cita"  # what is booked when the service is not known yet
+A_SERVICE = "Servicio"  # a service that no longer exists, in an old appointment
+
+
+def hello() -> Reply:
+    return Reply(text="¡Hola! 👋")
 
 
 def spanish_only() -> Reply:
@@ -307,7 +327,7 @@ def ask_day(service: str, offers: Sequence[DayOffer], today: date, problem: str 
     question = f"¿Para qué día te gustaría agendar tu {service.lower()}?"
     if problem:
         question = f"{problem} ¿Qué otro día te acomoda?"
-    return _offer(question, _day_choices(offers, today), list_button="Ver días")
+    return _offer(question, day_choices(offers, today), list_button="Ver días")
 
 
 def ask_new_day(appointment: AppointmentInfo, offers: Sequence[DayOffer], today: date, problem: str | None = None) -> Reply:
@@ -318,10 +338,10 @@ def ask_new_day(appointment: AppointmentInfo, offers: Sequence[DayOffer], today:
             f"Veo que tienes tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
             f"{fmt.at_clock(appointment.start)}. ¿Para qué día te gustaría cambiarla?"
         )
-    return _offer(text, _day_choices(offers, today), list_button="Ver días")
+    return _offer(text, day_choices(offers, today), list_button="Ver días")
 
 
-def _day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
+def day_choices(offers: Sequence[DayOffer], today: date) -> list[Choice]:
     choices = []
     for offer in offers:
         when = "Hoy" if offer.day == today else "Mañana" if (offer.day - today).days == 1 else None
@@ -782,6 +802,10 @@ def blocked(block: BlockInfo, today: date, all_day: bool, cancelled: int) -> Rep
     if cancelled:
         extra = " Cancelé la cita y le avisé al cliente." if cancelled == 1 else f" Cancelé {cancelled} citas y les avisé."
     return Reply(text=f"Listo, bloqueé {when} {span}{reason} ✓{extra}")
+
+
+def block_raced() -> Reply:
+    return Reply(text="Justo entró una cita a esa hora, así que no bloqueé nada. Pídemelo otra vez para revisarla.")
 
 
 def block_not_made() -> Reply:

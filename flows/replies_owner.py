@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flows import formatting as fmt
 from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, offer
 from flows.stats import Period, Summary
+from store.hours import HoursRange
 
 # ---------------------------------------------------------------------------------------------
 # Greeting and help
@@ -45,6 +46,24 @@ def owner_help() -> Reply:
 # ---------------------------------------------------------------------------------------------
 
 NEED_SOME_DETAILS = "¡Claro! Necesito algunos datos:"
+
+# What a good answer looks like, said after a message Yume did not understand.
+HELP_STAFF_NAME = "Solo necesito su nombre, por ejemplo «Pedro Hernández»."
+HELP_STAFF_PHONE = "Escríbeme su número de WhatsApp, por ejemplo «55 1111 2222»."
+HELP_STAFF_SERVICES = "Dime «todos» o los servicios que hará, por ejemplo «corte y barba»."
+HELP_CONFIRM_STAFF = "Responde «sí» para agregarlo o «no»."
+HELP_WELCOME = "Responde «sí» para mandarle la bienvenida o «no»."
+HELP_STAFF_TO_REMOVE = "Dime su nombre o elígelo de la lista."
+HELP_CONFIRM_REMOVAL = "Responde «sí» para darle de baja o «no»."
+HELP_NEW_HOURS = "Por ejemplo «el sábado de 9 a 3», «de lunes a viernes de 10 a 8» o «los domingos cerramos»."
+HELP_CONFIRM_HOURS = "Responde «sí» para cambiar el horario o «no»."
+HELP_COLLIDING = "Responde «cancelarlas y avisar» o «dejarlas»."
+HELP_SERVICE_NAME = "Escríbeme el nombre, por ejemplo «Tinte»."
+HELP_SERVICE_PRICE = "Escríbeme el precio, por ejemplo «300»."
+HELP_SERVICE_MINUTES = "Escríbeme cuánto dura, por ejemplo «45 minutos» o «1 hora»."
+HELP_CONFIRM_SERVICE = "Responde «sí» para agregarlo o «no»."
+HELP_SERVICE_TO_CHANGE = "Escríbeme el servicio, por ejemplo «corte», o elígelo de la lista."
+HELP_SERVICE_CHANGE = "Por ejemplo «a 180» para el precio o «que dure 1 hora»."
 
 
 def ask_staff_name() -> Reply:
@@ -228,6 +247,69 @@ def hours_saved(week: Sequence[tuple[str, str]], outside: Sequence[AppointmentIn
 
 def hours_kept() -> Reply:
     return Reply(text="Va, el horario sigue igual.")
+
+
+def _day_hours(hours: Sequence[HoursRange]) -> str:
+    return " y ".join(f"de {fmt.clock_time(r.start_time)} a {fmt.clock_time(r.end_time)}" for r in hours)
+
+
+def special_day_collides(day: date, today: date, hours: Sequence[HoursRange], appointments: Sequence[AppointmentInfo]) -> Reply:
+    """A closed (or short) day with appointments in the way: which ones, and what to do with them."""
+    when = fmt.day_phrase(day, today)
+    what = f"cerramos {when}" if not hours else f"{when} abrimos {_day_hours(hours)}"
+    lines = [
+        f"{fmt.clock_time(a.start)} – {a.service} – {a.customer_name or a.customer_phone} ({fmt.first_name(a.staff_name)})"
+        for a in appointments
+    ]
+    many = len(appointments) > 1
+    text = (
+        f"Va: {what}, y nadie podrá agendar fuera de eso. {'Ese día hay estas citas' if many else 'Ese día hay esta cita'}:\n"
+        f"{fmt.bullet_list(lines)}\n¿{'Las cancelo y les aviso' if many else 'La cancelo y le aviso'} a los clientes, "
+        f"o {'las dejas' if many else 'la dejas'} (tú les hablas)?"
+    )
+    return offer(text, [Choice("cancel", "Cancelar y avisar"), Choice("keep", "Dejarlas")])
+
+
+def special_day_saved(
+    day: date, today: date, hours: Sequence[HoursRange], cancelled: int, kept: Sequence[AppointmentInfo]
+) -> Reply:
+    when = fmt.day_phrase(day, today)
+    text = f"Listo ✓ {when[0].upper()}{when[1:]} " + (f"abrimos {_day_hours(hours)}" if hours else "queda cerrado")
+    text += ": nadie podrá agendar fuera de eso."
+    if cancelled:
+        text += " Cancelé la cita y le avisé al cliente." if cancelled == 1 else f" Cancelé {cancelled} citas y les avisé."
+    elif kept:
+        text += " Las citas de ese día siguen en pie; avísales tú." if len(kept) > 1 else " La cita de ese día sigue en pie; avísale tú."
+    return Reply(text=text)
+
+
+CLOSED_THAT_DAY = "el negocio cierra ese día"  # the reason stored on appointments a closure cancelled
+
+
+def special_day_past() -> Reply:
+    return Reply(text="Ese día ya pasó, así que no cambié nada.")
+
+
+def customer_told_closed(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
+    who = f" {fmt.first_name(customer)}" if customer else ""
+    return Reply(
+        text=(
+            f"Hola{who}, te escribimos de {business}. Una disculpa: el {fmt.long_date(appointment.start.date())} "
+            f"no vamos a abrir, así que tu cita de {appointment.service.lower()} {fmt.at_clock(appointment.start)} "
+            "quedó cancelada. Dime qué otro día te acomoda y te busco horario."
+        ),
+        purpose="appointment_cancelled",
+    )
+
+
+def staff_told_closed(appointment: AppointmentInfo) -> Reply:
+    return Reply(
+        text=(
+            f"❌ Se cerró el {fmt.long_date(appointment.start.date())}: cancelé tu cita {fmt.at_clock(appointment.start)} "
+            f"({appointment.service} – {appointment.customer_name or appointment.customer_phone}) y le avisé al cliente."
+        ),
+        purpose="notice",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,8 +55,8 @@ def request_taken(name: str | None = None) -> Reply:
 
 def request_for_owner(
     *,
-    customer: str,
-    phone: str,
+    customer: str | None,
+    phone: str | None,
     service: str | None,
     start: datetime | None,
     today: date,
@@ -67,9 +67,11 @@ def request_for_owner(
 
     `start` is in the business's timezone; `phone` as Mexicans read it (store.phones.display_phone).
     """
+    customer = customer or "Un cliente"
+    phone = phone or "sin teléfono"
     wanted = service or "una cita"
     if start is not None:
-        wanted += f" {fmt.day_phrase(start.date(), today)} a las {fmt.clock_time(start)}"
+        wanted += f" {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"
     return Reply(
         text=(
             f"Solicitud de cita: {customer} ({phone}) quiere {wanted}. No la agendé porque este mes ya usaste "

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flows import formatting as fmt
-from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, cancellation_template, confirmation_template, offer
+from flows.options import fold as fold_text
+from flows.replies import (
+    AppointmentInfo,
+    Choice,
+    DayOffer,
+    Reply,
+    ServiceInfo,
+    cancellation_template,
+    confirmation_template,
+    day_choices,
+    offer,
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,22 @@ def dropped() -> Reply:
 
 
 # ---------------------------------------------------------------------------------------------
+# The week page («ver mi semana»)
+# ---------------------------------------------------------------------------------------------
+
+
+def week_page(url: str, expires: datetime, today: date, whole_business: bool) -> Reply:
+    whose = "la semana de todo el equipo" if whole_business else "tu semana"
+    return Reply(
+        text=(
+            f"Aquí está {whose} 📅 👉 {url}\n"
+            f"Ábrelo en tu celular. El enlace es solo para ti y vence {fmt.day_phrase(expires.date(), today)} "
+            f"{fmt.at_clock(expires)}; después pídeme otro."
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # No-shows and finished appointments
 # ---------------------------------------------------------------------------------------------
 
@@ -127,14 +154,27 @@ def confirm_no_show(appointment: AppointmentInfo, show_staff: bool) -> Reply:
     return offer(text, [Choice("yes", "Sí, no llegó"), Choice("no", "No")])
 
 
-def marked_no_show(appointment: AppointmentInfo, offer_message: bool) -> Reply:
+MARKED_NO_SHOW = "Marqué la cita como no-show ✓"
+
+
+def marked_no_show() -> Reply:
+    return Reply(text=MARKED_NO_SHOW)
+
+
+def offer_no_show_message(appointment: AppointmentInfo) -> Reply:
+    """Asked after `MARKED_NO_SHOW` (said once as its lead, not when the question is asked again)."""
     first = fmt.first_name(appointment.customer_name) or "el cliente"
-    if not offer_message:
-        return Reply(text="Marqué la cita como no-show ✓")
-    return offer(
-        f"Marqué la cita como no-show ✓ ¿Quieres que le envíe un mensaje a {first}?",
-        [Choice("yes", "Sí, envíale"), Choice("no", "No")],
-    )
+    return offer(f"¿Quieres que le envíe un mensaje a {first}?", [Choice("yes", "Sí, envíale"), Choice("no", "No")])
+
+
+def cancelled_by(staff: str) -> str:
+    """The reason stored on an appointment a staff member cancelled (the owner reads it)."""
+    return f"cancelada por {staff}"
+
+
+def blocked_by(staff: str) -> str:
+    """The reason stored on appointments a staff member's block cancelled."""
+    return f"bloqueo de {staff}"
 
 
 def no_show_message(
@@ -143,14 +183,14 @@ def no_show_message(
     """What a customer who missed their appointment receives, in the business's name."""
     who = f" {fmt.first_name(customer)}" if customer else ""
     when = "de hoy" if appointment.start.date() == today else f"del {fmt.long_date(appointment.start.date())}"
-    said = f" {fmt.first_name(staff)} te manda decir: «{words}»." if words else ""
-    return Reply(
-        text=(
-            f"Hola{who}, notamos que no pudiste llegar a tu cita {when}. Esperamos que todo esté bien.{said} "
-            f"Cuando gustes, escríbenos para reagendar. – {business}"
-        ),
-        purpose="no_show",
-    )
+    said = fold_text(words or "")
+    # Our two kind lines, unless the staff member's own words already say them (never twice).
+    lines = [] if "bien" in said else ["Esperamos que todo esté bien."]
+    if words:
+        lines.append(f"{fmt.first_name(staff)} te manda decir: «{words}».")
+    if not any(word in said for word in ("agend", "avis", "escrib", "cita")):
+        lines.append("Cuando gustes, escríbenos para reagendar.")
+    return Reply(text=f"Hola{who}, notamos que no pudiste llegar a tu cita {when}. {' '.join(lines)} – {business}", purpose="no_show")
 
 
 def message_sent(text: str) -> Reply:
@@ -224,7 +264,7 @@ def walk_in_busy(service: str, busy_with: AppointmentInfo | None, next_start: da
     why = ""
     if busy_with is not None:
         who = busy_with.customer_name or busy_with.customer_phone or "un cliente"
-        why = f" (tienes a {who} hast{fmt.at_clock(busy_with.end)})"
+        why = f" (tienes a {who} hasta {fmt.the_clock(busy_with.end)})"
     return offer(
         f"Ahorita no tienes espacio para {service}{why}. Lo más pronto es hoy {fmt.at_clock(next_start)}. "
         "¿Lo registro a esa hora?",
@@ -344,19 +384,8 @@ def ask_service_for_customer(name: str | None, services: Sequence[ServiceInfo]) 
     )
 
 
-def day_choices(days: Sequence[tuple[date, datetime]], today: date) -> list[Choice]:
-    """One option per day with openings: (day, first opening)."""
-    choices = []
-    for day, first in days:
-        when = "Hoy" if day == today else "Mañana" if (day - today).days == 1 else None
-        since = f"desde {fmt.clock_time(first)}"
-        description = f"{when}, {since}" if when else since[0].upper() + since[1:]
-        choices.append(Choice(f"day:{day.isoformat()}", fmt.short_date(day), description))
-    return choices
-
-
 def ask_day_for_customer(
-    name: str | None, service: str, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None
+    name: str | None, service: str, days: Sequence[DayOffer], today: date, problem: str | None = None
 ) -> Reply:
     question = f"¿Para qué día agendo {service.lower()} a {fmt.first_name(name) or 'tu cliente'}?"
     if problem:
@@ -365,7 +394,7 @@ def ask_day_for_customer(
 
 
 def ask_new_day_for_customer(
-    appointment: AppointmentInfo, days: Sequence[tuple[date, datetime]], today: date, problem: str | None = None
+    appointment: AppointmentInfo, days: Sequence[DayOffer], today: date, problem: str | None = None
 ) -> Reply:
     question = (
         f"La cita de {_named(appointment)} es {fmt.day_phrase(appointment.start.date(), today)} "
@@ -467,12 +496,34 @@ def customer_told_moved(customer: str | None, appointment: AppointmentInfo, busi
     ).or_template(confirmation_template(customer, business, appointment))
 
 
-def customer_told_cancelled(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
+def customer_told_cancelled(
+    customer: str | None, appointment: AppointmentInfo, business: str, words: str | None = None, staff: str | None = None
+) -> Reply:
+    said = f" {fmt.first_name(staff) or 'Te'} te manda decir: «{words}»." if words else ""
     return Reply(
         text=(
             f"{_hello(customer, business)} Tu cita de {appointment.service.lower()} del "
-            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} quedó cancelada. "
+            f"{fmt.long_date(appointment.start.date())} {fmt.at_clock(appointment.start)} quedó cancelada.{said} "
             "Cuando quieras agendar otra, escríbeme por aquí."
         ),
         purpose="appointment_cancelled",
     ).or_template(cancellation_template(customer, business, appointment))
+
+
+# ---------------------------------------------------------------------------------------------
+# The day
+# ---------------------------------------------------------------------------------------------
+
+
+def next_appointment(appointment: AppointmentInfo | None, today: date) -> Reply:
+    """«¿Quién sigue?»: only the next appointment."""
+    if appointment is None:
+        return Reply(text="Ya no tienes más citas por ahora. 🙌")
+    when = "" if appointment.start.date() == today else f"{fmt.day_phrase(appointment.start.date(), today)} "
+    return Reply(
+        text=f"Sigue {_who(appointment.customer_name, appointment.customer_phone)} {when}{fmt.at_clock(appointment.start)}: {appointment.service}."
+    )
+
+
+def someones_agenda_heading(name: str, day: date, today: date) -> str:
+    return f"La agenda de {fmt.first_name(name)} {fmt.day_phrase(day, today)}:"

@@ -16,8 +16,8 @@ from flows.core.chat import Chat as CoreChat
 from flows.core.drafts import FlowData
 from flows.customer.chat import CustomerChat
 from flows.onboarding_chat import OnboardingChat
-from flows.owner_chat import OwnerChat
-from flows.staff_chat import StaffChat
+from flows.owner.chat import OwnerChat
+from flows.staff.chat import StaffChat
 from store.conversations import Conversation
 
 ROLE_CHATS: dict[str, type[Chat | CoreChat]] = {
@@ -26,6 +26,10 @@ ROLE_CHATS: dict[str, type[Chat | CoreChat]] = {
     "owner": OwnerChat,  # everything staff can do (StaffFlow) plus administration (OwnerFlow)
     "onboarding": OnboardingChat,  # anyone but its staff, on Yume's own number (Organization.kind platform)
 }
+
+
+# Machines that compose another's task declarations: the owner's runs every staff task (coverage counts them once).
+SAME_TASKS: dict[str, tuple[str, ...]] = {"OwnerFlow": ("StaffFlow",)}
 
 
 def chat_for(role: str) -> type[Chat | CoreChat]:

@@ -62,6 +62,7 @@ def pick_option(
     options: Sequence[str],
     said_time: dt.time | None,
     said_service: str | None,
+    said_staff: str | None = None,
 ) -> int | None:
     """The 1-based option picked by ordinal, number, time, service or title; None if none is.
 
@@ -86,13 +87,21 @@ def pick_option(
     if numbered and 1 <= int(numbered["n"]) <= count:
         return int(numbered["n"])
     if any(times):
-        # Time options: "a las 4" picks "4:00 PM"; a bare "3" is a time there, not the third.
-        return times.index(said_time) + 1 if said_time is not None and said_time in times else None
+        # Time options: "a las 4" picks "4:00 PM"; a bare "3" is a time there when an option is at 3, else the third.
+        if said_time is not None and said_time in times:
+            return times.index(said_time) + 1
+        bare = bare_number(normalized)
+        hours = {t.hour % 12 for t in times if t is not None}
+        if bare is not None and 1 <= bare <= count and bare % 12 not in hours:
+            return bare
+        return None
     bare = bare_number(rest)
     if bare is not None and 1 <= bare <= count:
         return bare
     if said_service and said_service in options:
         return list(options).index(said_service) + 1
+    if said_staff and said_staff in options:
+        return list(options).index(said_staff) + 1
     folded = " ".join(fold(text).split()).strip(" .!?¿¡")
     for index, option in enumerate(options, start=1):
         title = " ".join(fold(option).split())

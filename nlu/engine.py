@@ -32,11 +32,13 @@ class Understander(Protocol):
 
 def build_understander(
     *, api_key: str | None, model: str | None = None, base_url: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-    backstop: bool = True,
+    backstop: bool = True, corpus: str | None = None, cache_dir: str | None = None,
 ) -> Understander:
-    """The rule engine (with its learned backstop) without a key; otherwise Claude with the rule engine as fallback."""
+    """The rule engine (with its learned backstop) without a key; otherwise Claude with the rule engine as fallback.
+
+    `corpus` / `cache_dir`: where the learned backstop is trained from and cached (defaults in `nlu.learned`).
+    """
+    rules = RuleEngine(backstop=backstop, corpus=corpus, cache_dir=cache_dir)
     if not api_key:
-        return RuleEngine(backstop=backstop)
-    return ClaudeEngine(
-        api_key=api_key, model=model, base_url=base_url, timeout_s=timeout_s, fallback=RuleEngine(backstop=backstop),
-    )
+        return rules
+    return ClaudeEngine(api_key=api_key, model=model, base_url=base_url, timeout_s=timeout_s, fallback=rules)

@@ -21,13 +21,13 @@ _ENGLISH = frozenset(
     with have has any this next week weekend monday tuesday wednesday thursday friday saturday sunday morning
     afternoon evening price prices cost located address there here it be get make sorry yes yeah yep sure
     an at on for to of in and or but not don't dont can't cant won't wont it's its hello hey good day sir madam
-    someone somebody person human owner manager talk speak call son daughter wife husband kid kids child
+    someone somebody person human owner manager talk speak call son daughter wife husband kid kids child see
     boyfriend girlfriend mom dad brother sister earliest asap possible soon noon midnight o'clock hours
-    minutes services service menu pedicure manicure color dye highlights walk later earlier instead
+    minutes services service menu pedicure manicure color dye highlights later earlier instead bring
     """.split()
 )
 # Words common in Spanish chats too: they count for neither language.
-_SHARED = frozenset({"ok", "okay", "bye", "hi", "no", "a", "me", "manicure", "pedicure", "hola", "yes", "sorry"})
+_SHARED = frozenset({"ok", "okay", "bye", "hi", "no", "a", "me", "manicure", "pedicure", "hola", "yes", "sorry", "in", "walk"})
 _SPANISH = frozenset(
     """
     de la que el en y los se del las un por con una su para es al lo como mas pero sus le ya o este si porque
@@ -39,6 +39,10 @@ _SPANISH = frozenset(
 
 # Phrase → Spanish, most specific first. Patterns run on folded lower-case text.
 _GLOSSARY: tuple[tuple[str, str], ...] = (
+    (r"\b(?:hello|hey|hi there|good morning|good afternoon|good evening)\b", " hola "),
+    (r"\bsee you\b", " nos vemos "),
+    (r"\bmy (son|daughter|kid|child|wife|husband|boyfriend|girlfriend|mom|dad|brother|sister)\b", r" mi \1 "),
+    (r"\bkids?(?:'s)? (?:hair ?cut|cut)\b", " corte niño "),
     (r"\ban?\b(?= [a-z])", " un "),
     (r"\bbeard(?: trim)?\b|\bshave\b", " barba "),
     (r"\b(?:what time|when) do you (?:open|start)\b|\bwhat are your (?:opening )?hours\b|\bopening hours\b|\bhours\b", " a que hora abren "),
@@ -99,7 +103,7 @@ def to_spanish(text: str) -> str:
     originals = {fold(word): word for word in re.findall(r"[A-Za-zÀ-ÿ']+", text)}
     kept = []
     for token in re.findall(r"[a-zñ']+|\d+(?::\d\d)?|[?!,.$]", glossed):
-        if token in _ENGLISH and token not in _SPANISH and token not in ("am", "pm"):
+        if token in _ENGLISH and token not in _SPANISH and token not in _SHARED and token not in ("am", "pm"):
             continue
         original = originals.get(token)
         kept.append(original if original and original[:1].isupper() and token not in _SPANISH else token)

@@ -48,8 +48,9 @@ class Gate:
 
 # The files rules are tuned on must stay near perfect.
 TUNED_GATE = Gate(intent=0.95, datetime=0.95, slots=0.95)
-# Held-out files: a little below what they reach (fixtures/nlu/README.md, "Figures"), so noise does not flap.
-HELD_OUT_GATE = Gate(intent=0.80, datetime=0.95, slots=0.90)
+# Held-out files: a little below what they reach (fixtures/nlu/README.md, "Figures": staff 88.7%, owner 95.5%,
+# customer 94.4% intent; date/time 95.2%; slots 92.9%), so noise does not flap.
+HELD_OUT_GATE = Gate(intent=0.86, datetime=0.93, slots=0.91)
 
 
 class CorpusError(ValueError):
@@ -93,6 +94,7 @@ class Outcome:
     datetime_correct: int
     datetime_total: int
     engine: str
+    certain: bool = False  # the rules were sure: Claude would not be asked
 
 
 @dataclass
@@ -216,6 +218,12 @@ class EvalReport:
         engines = self.engines()
         if engines:
             out.append("decided by: " + ", ".join(f"{name} {count}" for name, count in sorted(engines.items())))
+        certain = [o for o in self.outcomes if o.certain]
+        if certain:
+            right = sum(o.intent == o.got for o in certain)
+            out.append(
+                f"rules certain (Claude not asked): {len(certain)}/{self.cases}, intent {right / len(certain):.1%} ({right}/{len(certain)})"
+            )
         out.append("per role:")
         out.append(f"  {'role':<10} {'messages':>8} {'intent':>16} {'slots':>18} {'date/time':>18}")
         for role, tally in self.by_role().items():
@@ -372,7 +380,9 @@ def evaluate(cases: Iterable[Case], understand: Callable[[str, NluContext], Unde
         right_intent = result.intent.value == case.intent
         report.intent_correct += right_intent
         all_right = right_intent
-        outcome = Outcome(case.context.role.value, case.intent, result.intent.value, 0, 0, 0, 0, result.engine)
+        outcome = Outcome(
+            case.context.role.value, case.intent, result.intent.value, 0, 0, 0, 0, result.engine, result.fast_path,
+        )
         for name in set(got) | set(case.slots):
             score = scores.setdefault(name, SlotScore())
             score.total += 1

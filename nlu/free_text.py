@@ -28,6 +28,8 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
     clienta señor señora senor senora don doña dona joven chavo chava niño nino niña nina alguien
     nadie todo todos todas nuevo nueva empleado empleada barbero estilista manicurista a y o u e
     de del en al pues ps este esta eso esto ese esa hora horas minutos am pm dia
+    q k pa pal mñn mñna mnn xfa xfavor plis pls msj msg tmb tb ntp nel porfis ahorita ya q'
+    directamente personalmente solamente nomas nada mas tambien mismo misma luego despues
     """.split()
 )
 # Words allowed inside a name but not at its start or end ("María de la Luz").
@@ -178,7 +180,7 @@ _RELAY = re.compile(
     r"informale|notificale|preguntale|pregunta|dejale)"
     r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?"
     r"(?:\s+(?:a|al|para)\s+(?P<who>(?!que\b)[^,:]+?))?"
-    r"\s*(?:,\s*)?(?:que|:|diciendo que|diciendole que|diciendo:)\s*(?P<msg>\S.*)$",
+    r"\s*(?:,\s*)?(?:que|q|k|:|diciendo que|diciendole que|diciendo:)\s+(?P<msg>\S.*)$",
     re.DOTALL,
 )
 _RELAY_TO = re.compile(
@@ -222,14 +224,14 @@ def relay_recipient(text: str) -> str | None:
 
 
 _REASON_AFTER = re.compile(
-    r"\b(?:para|por)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
+    r"\b(?:para|por|pa)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
     r"\s*(?=$|[,.;!?]|\s(?:de|del|desde|hasta|a las?|mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|"
     r"gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
     r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
 )
-_VACATIONS = re.compile(r"\b(?:de|por|mis|unas|en)\s+vacaciones\b")
+_VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(
     {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
      "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso"}
@@ -239,16 +241,17 @@ _NOT_A_REASON = frozenset(
 def reason_of(text: str) -> str | None:
     """Why a time is blocked: "para mi comida" → "comida", ", tengo que salir temprano" → that clause."""
     folded = fold(text)
-    if _VACATIONS.search(folded):
-        return "vacaciones"
+    vacations = _VACATIONS.search(folded)
+    if vacations:
+        return vacations["r"]
+    clause = _REASON_CLAUSE.search(folded)
+    if clause:  # ", voy por mi hija a la escuela": the whole clause, before any "por …" inside it
+        return text[clause.start("r") : clause.end("r")].strip().rstrip(" .")
     for match in _REASON_AFTER.finditer(folded):
         reason = text[match.start("r") : match.end("r")].strip()
         first = fold(reason).split()[0] if reason else ""
         if reason and fold(reason) not in _NOT_A_REASON and not first.isdigit() and first not in _DATE_WORDS:
             return reason
-    match = _REASON_CLAUSE.search(folded)
-    if match:
-        return text[match.start("r") : match.end("r")].strip().rstrip(" .")
     return None
 
 

@@ -26,6 +26,7 @@ INJECTION = _rx(
     r"\b(?:nuevo rol|rol|role)\s*:?\s*(?:de )?(?:admin\w*|dueño|dueno|owner|sistema|root|desarrollador)\b",
     r"\bsystem\b\s*:",
     r"\bsystem prompt\b",
+    r"\binstrucci(?:on|ones) del sistema\b|\bmensaje del sistema\b",
     r"\b(?:actua|actuar|haz de cuenta que eres|finge que eres|finge ser|ahora eres|eres ahora)\b.{0,30}\b(?:admin\w*|dueño|dueno|desarrollador|sistema|owner|root)\b",
     r"\bmodo (?:desarrollador|admin|dios|debug)\b",
     r"\bjailbreak\b",
@@ -55,24 +56,37 @@ STOP_PHRASE = re.compile(
     r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|basta|stop|alto)\b"
 )
-STOP_ANYWHERE = _rx(r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b")
+STOP_ANYWHERE = _rx(
+    r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b",
+    r"^(?:no\s*,?\s*)?(?:mejor )?ya no quiero\s*[.!]*$",
+)
 
 RESCHEDULE = _rx(
     r"\b(?:reagend\w*|reprogram\w*|pospon\w*|recalendariz\w*)\b",
     r"\b(?:cambi\w*|mover|mueve\w*|muev\w*|moverla|moverlo|recorr\w*|adelant\w*|atras\w*|pasar|pasa|pasarla|pasamela|pasen)\b"
     r"(?:\s+\w+){0,3}?\s+(?:(?:mi|la|su|esa|esta|el|de) )?(?:cita|citas|turno|fecha|reservacion)\b",
     r"\b(?:cambiar|cambia|cambiame|cambio|cambiamos) (?:la |el )?(?:hora|dia|fecha) de (?:mi|la|su) cita\b",
+    r"\b(?:cambiar|cambiame|cambia|mover|muevo|recorrer|recorreme)(?:me)? (?:la|el) (?:hora|dia|fecha)\b",
+    r"\b(?:me la|la|me lo|lo) (?:dejas|dejan|pasas|pasan|cambias|mueves) (?:para|al|a)\b",
     r"\b(?:me la|me lo|la|lo|nos la)\s+(?:cambias|cambian|puedes cambiar|pueden cambiar|podrias cambiar|mueves|puedes mover|recorres|"
     r"pasas|puedes pasar|adelantas|atrasas|cambiarias|recorren)\b",
     r"\b(?:moverla|moverlo|cambiarla|cambiarlo|recorrerla|pasarla|adelantarla|atrasarla)\b",
     r"\b(?:cambiar|cambia|cambiarla|mover|moverla|recorrer|recorrerla|pasar|pasarla)(?:la|lo)? (?:a|para) "
     r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
-    r"\b(?:pasa|pasale|pasalo|pasala|pasar|mueve|muevele|muevelo|muevela|recorre|recorrele|recorrelo|cambia|cambiale|cambialo)"
-    r" (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"\b(?:pasa|pasale|pasalo|pasala|pasar|pasame|mueve|muevele|muevelo|muevela|mueveme|recorre|recorrele|recorrelo|recorreme|"
+    r"cambia|cambiale|cambialo|cambiame) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"\bpasa(?:me|le|la)? (?:la|mi|su) cita\b.*\b(?:al|para|a las?)\b",
+    r"\b(?:lo|la) (?:paso|muevo|cambio|recorro|pasamos|movemos|cambiamos|recorremos|pasas|mueves)\b",
+    r"\b(?:pasamela|pasamelo|muevemela|muevemelo|cambiamela|cambiamelo|recorremela|pasala|muevela|cambiala|recorrela)"
+    r" (?:al|para|a|pa)\b",
     r"\b(?:la|lo|me la|nos la|se la) (?:pasamos|movemos|cambiamos|recorremos|podemos pasar|podemos mover|podemos cambiar|"
     r"podriamos pasar|podriamos mover|podriamos cambiar)\b",
     r"\b(?:se puede|podemos|puedo|podria) (?:pasar|mover|cambiar|recorrer)(?:la|lo)? (?:para|a|al)\b",
+    r"\b(?:mueve|muevele|mueveme|pasa|pasale|pasame|cambia|cambiale|cambiame|recorre|recorrele|recorreme|reagenda|reagendale)"
+    r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
+    r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
+    r"\b(?:pasalo|pasala|muevelo|muevela|cambialo|cambiala|recorrelo|recorrela) (?:a|al|para) (?:las?|el|mañana|hoy|otro|otra)\b",
 )
 CANCEL = _rx(
     r"\bcancel\w*\b",
@@ -91,6 +105,7 @@ CANT_MAKE_IT = _rx(
     r"\bme (?:salio|surgio|cayo|atraveso) (?:un|una|algo|otro|otra)\b",
     r"\b(?:surgio|tengo|tuve|me salio) (?:un|una) (?:imprevisto|emergencia|pendiente|compromiso|junta|problema|contratiempo)\b",
     r"\bse me (?:complico|atraveso|cruzo|hizo tarde|junto)\b",
+    r"\bsiempre no (?:puedo|podre|voy a poder)\b|\bno (?:puedo|podre) (?:el|este|ese|mañana|hoy|pasado)\b",
     r"\b(?:no me va a dar|no me da) (?:tiempo|chance)\b",
 )
 MY_APPOINTMENTS = _rx(
@@ -128,6 +143,14 @@ MY_SCHEDULE = _rx(
     r"\b(?:tengo|hay) (?:chamba|trabajo|gente|clientes|citas|pendientes)\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame|ensename) (?:mi|mis) (?:agenda|citas|dia|pendientes|clientes)\b",
     r"\ba quien (?:atiendo|me toca|tengo)\b",
+    r"\ba que hora (?:entro|salgo|empiezo|termino|abro|me toca|llego|tengo que llegar)\b",
+    r"\bcuant[oa]s (?:me faltan|me quedan|tengo|llevo|van|me tocan)\b",
+    r"\bcuant[oa]s \w+(?: \w+)? (?:tengo|me faltan|me quedan|me tocan)\b",
+    r"\bcomo (?:tengo|viene|va|ando|estoy|se ve|pinta) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
+    r"\bcomo (?:tengo|viene|vengo)\b",
+    r"\btengo (?:a )?alguien\b",
+    r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
+    r"\bque onda con (?:mi|el|la)\b",
 )
 # Only staff and owners talk about their own free time; a customer saying "estoy libre" gives a day.
 STAFF_FREE = _rx(
@@ -145,7 +168,7 @@ NEXT_ONLY = _rx(
 # "ver mi semana", "mándame el link de la agenda": the week's agenda as a web page (docs/nlu.md).
 WEEK_PAGE = _rx(
     r"\bver (?:mi|la|toda la) semana\b",
-    r"\b(?:agenda|semana|calendario|citas)(?: \w+)? en (?:la )?(?:web|pagina|internet|linea|navegador|compu|computadora)\b",
+    r"\b(?:agenda|semana|calendario|citas)(?: \w+){0,3} en (?:la )?(?:web|pagina|internet|linea|navegador|compu|computadora|laptop)\b",
     r"\b(?:link|liga|enlace|url|pagina|vinculo)\b.{0,25}\b(?:agenda|semana|calendario|citas)\b",
     r"\b(?:agenda|semana|calendario)\b.{0,15}\b(?:link|liga|enlace|url|pagina web)\b",
     r"\bmi semana\s*$|\bla semana completa\b|\btoda mi semana\b",
@@ -155,6 +178,9 @@ BUSINESS_SCHEDULE = _rx(
     r"\bcomo (?:esta|estamos|viene|va|anda|se ve|pinta) (?:el dia|la agenda|el negocio|el salon|la barberia|el local|la estetica|"
     r"la semana|el sabado|el viernes|hoy|mañana|pasado mañana|el equipo)\b",
     r"\bcomo (?:estamos|vamos|andamos) (?:de citas|para|el|hoy|mañana|pasado)\b",
+    r"\bquien (?:anda|esta|queda|sigue) (?:libre|desocupad[oa]|disponible)\b|\bhay alguien (?:libre|desocupad[oa]|disponible)\b",
+    r"\bcuant[oa]s (?:tenemos|hay)\b(?! (?:clientes nuevos|cancelaciones|noshows?))",
+    r"\bcomo (?:esta|viene|se ve) (?:el |la )?\w+ (?:en|para) (?:el salon|la barberia|el local|la estetica|el negocio)\b",
     r"\bquien (?:esta libre|tiene espacio|tiene lugar|puede atender|esta disponible|esta desocupad[oa])\b",
     r"\b(?:cuantas|que) citas (?:hay|tenemos)\b",
     r"\bque hay (?:para )?(?:hoy|mañana)\b",
@@ -173,6 +199,7 @@ BLOCK_TIME = _rx(
     r"\bapartame (?:de|las|el|la)\b",
     r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b",
     r"\bno estoy disponible\b",
+    r"\bme voy de (?:vacaciones|viaje|incapacidad)\b|\b(?:de|mis|por) (?:vacaciones|incapacidad)\b|\bvacaciones\s*$",
 )
 MARK_NO_SHOW = _rx(
     r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
@@ -185,12 +212,15 @@ MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
-    r"\bmarca(?:lo|la)? como (?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
+    r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
     r"\bcomplet(?:e|ada|ado)\b",
 )
 WALK_IN = _rx(
-    rf"\b(?:acaba de llegar|acaban de llegar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso) (?:a )?(?:{_PERSON_NOUN})\b",
+    rf"\b(?:acaba de llegar|acaban de llegar|acaba de entrar|acaban de entrar|llego|vino|viene|esta aqui|tengo aqui|hay|entro|paso)"
+    rf" (?:a )?(?:{_PERSON_NOUN})\b",
     r"\bsin cita\b",
+    rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
+    rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
     r"\bde pasada\b",
 )
@@ -200,20 +230,24 @@ CUSTOMER_HISTORY = _rx(
     r"\bes (?:cliente|clienta) (?:nuev[oa]|frecuente|de aqui)\b",
     r"\bhistorial\b",
     r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
-    r"\bque se ha hecho\b",
+    r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
 )
 _JOINER = r"chavo|chava|muchacho|muchacha|chico|chica|morro|morra|señor|señora|persona|niña|chamaco|chamaca"
 ADD_STAFF = _rx(
-    rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
+    rf"\b(?:agreg\w*|añad\w*|anad\w*|da(?:r|le|la|lo)? de alta|registr\w*|mete|meter|sumar|suma|contrat\w*|incorpor\w*|alta (?:a|de))\b.*\b(?:{_STAFF_NOUN})\b",
     rf"\b(?:nuev[oa]) (?:{_STAFF_NOUN})\b|\b(?:{_STAFF_NOUN}) nuev[oa]\b",
     rf"\b(?:entro|entra|empezo|empieza|empezara|llego|se une|se unio|tenemos|contrate|contratamos)(?: a trabajar)?(?: con nosotros)? (?:un|una|otro|otra) (?:{_JOINER}) nuev[oa]\b",
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
     r"\b(?:se une|se unio|se suma|se sumo|se integra) al equipo\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:da|dale|dar) de alta a\b",
+    rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(
-    r"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|corri|corre|desactiv\w*)\b"
+    r"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r|le|la|lo)? de baja|saca\w*|despid\w*|despedi\w*|corri|corre|desactiv\w*)\b"
 )
 REMOVE_STAFF = _rx(
     rf"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|desactiv\w*)\b.{{0,20}}\b(?:al |a la )?(?:{_STAFF_NOUN})\b",
@@ -252,6 +286,9 @@ UPDATE_SERVICE = _rx(
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
     r"\bque (?:dure|cueste|salga|valga)\b",
+    r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
+    r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
+    r"\bya no (?:cuesta|vale|cobra)\b|\bahora (?:en )?\$?\d{2,5}\b",
     r"\b\$ ?\d+|\d+ pesos\b",
 )
 STATS = _rx(
@@ -263,6 +300,10 @@ STATS = _rx(
     r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
     r"\bcuantos no (?:vinieron|llegaron)\b",
     r"\bcomo (?:nos|me) (?:fue|ha ido|va|esta yendo) (?:en|este|el|la|esta|con)\b",
+    r"\bcuant[oa]s \w+(?: \w+){0,3} (?:hicimos|tuvimos|atendimos|vendimos|se hicieron|salieron|hubo|llevamos|"
+    r"se cancelaron|cancelaron|van|hizo|hicieron|atendio|vinieron)\b",
+    r"\bcomo le (?:fue|va|ha ido) a\b",
+    r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
@@ -272,10 +313,11 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
-    r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en) (?:el|la|los)\b",
+    r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en|cerca de|cerca del) (?:el|la|los|metro|[a-zñ]+)\b",
 )
 ASK_HOURS = _rx(
-    r"\bhorarios?\b",
+    # "¿qué horarios tienes libres mañana?" asks for openings (book), not the opening hours.
+    r"(?<!que )\bhorarios?\b(?! (?:libres?|disponibles?|(?:tienes|tienen|hay|te quedan|les quedan) (?:libres?|disponibles?|para|mañana|hoy|el)))",
     r"\ba que hora (?:abren|cierran|abre|cierra|habren|empiezan|terminan|inician|estan|trabajan|atienden)\b",
     r"\bhasta que hora\b|\bdesde que hora\b",
     r"\b(?:abren|abre|cierran|cierra|trabajan|atienden|estan abiertos|esta abierto|hay servicio|dan servicio)\b.{0,25}"
@@ -286,6 +328,7 @@ ASK_HOURS = _rx(
     r"\b(?:abren|cierran)\b",
 )
 ASK_SERVICES = _rx(
+    r"^(?:y )?cuanto (?:el|la|los|las|por|un|una|seria el|seria la)\b",
     r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
     r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
@@ -299,7 +342,7 @@ ASKS_ABOUT_SERVICE = re.compile(
 COMPLAINT = _rx(
     r"\b(?:venden|vendes|productos?|shampoo|champu|pomada)\b",
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
-    r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas)\b",
+    r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas|disparejo|mal hecho|trasquilado)\b",
 )
 # With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
 ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
@@ -316,6 +359,7 @@ BOOK_VERB = _rx(
     r"\b(?:me|nos) (?:das|dan|darias|puedes dar|podras dar|podrás dar) (?:chance|lugar|espacio|cita|un espacio|un lugar)\b",
     r"\bme (?:podras|podrias|puedes) dar cita\b",
     r"\b(?:quiero|quisiera|necesito|ocupo|dame|agendame|apartame) otra(?: cita)?\b(?! cosa)",
+    r"\bcon (?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea))\b",
 )
 # The earliest opening (docs/nlu.md `asap`): "lo antes que se pueda", "lo primero que tengas".
 ASAP = _rx(
@@ -323,6 +367,7 @@ ASAP = _rx(
     r" (?:posible|que se (?:pueda|puede)|que (?:puedas|puedan|tengas|tengan|haya|hay|este|esten|se tenga|se pueda|salga))\b",
     r"\b(?:que|cual) es lo (?:mas )?(?:proximo|pronto|cercano|primero)\b",
     r"\blo (?:mas )?(?:proximo|pronto|cercano|antes)\s*(?:\?|$)",
+    r"\blo (?:primero|mas temprano) (?:que|posible)\b|\blo que (?:tengas|tengan|haya|este libre)\b",
     r"\b(?:cuanto antes|a la de ya|de volada|urgente|me urge|lo mas pronto|el primer (?:espacio|lugar|hueco|horario|turno)(?: (?:libre|disponible|que (?:tengas|tengan|haya)))?)\b",
     r"\b(?:el|la) (?:mas )?(?:proxim[oa]|cercan[oa]) (?:que|disponible|libre|cita)\b",
     r"\b(?:primera|primer) (?:hora|cita) (?:libre|disponible|que (?:tengas|tengan|haya))\b",
@@ -338,11 +383,13 @@ WANT = re.compile(
     r"me puedes hacer|me haces|me hace|hacerme|me hago|me haria|me gustaria hacerme|vengo a|voy por|para)\b"
 )
 GREETING = re.compile(
-    r"^(?:hola|buenas|buenos dias|buen dia|buenas tardes|buenas noches|que tal|hey|que onda|saludos|quiubo|que hubo|ey|alo|bueno)\b"
+    r"^(?:hola|buenas|buenos dias|buen dia|buenas tardes|buenas noches|que tal|hey|que onda|saludos|quiubo|que hubo|ey|alo|bueno|"
+    r"feliz (?:año|navidad|dia|lunes|semana)|felices fiestas|prospero año)\b"
 )
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
-    r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia)\b"
+    r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
+    r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
 )
 AFFIRM = re.compile(
     r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
@@ -360,7 +407,7 @@ COURTESY_WORDS = frozenset(
      "porfa", "amigo", "amiga", "joven", "señorita", "jeje", "jaja", "jajaja", "xd", "ya", "eh", "mmm", "ah", "este",
      "sale", "va", "si", "asi", "bien", "esta", "perfecto", "excelente", "super", "muy", "todo", "mejor", "buenas",
      "buenos", "dias", "tardes", "noches", "que", "tal", "de", "nada", "claro", "esa", "ese", "eso", "mero", "orale",
-     "andale", "simon", "dale", "vale", "listo", "okey", "joven", "amigo", "hermano", "carnal", "compa"}
+     "andale", "simon", "dale", "vale", "listo", "okey", "joven", "amigo", "hermano", "carnal", "compa", "m", "mm"}
 )
 
 
@@ -423,7 +470,9 @@ def _my_schedule(text: str, cues: Cues) -> bool:
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
-_STAFF_AGENDA = re.compile(r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas))\b")
+_STAFF_AGENDA = re.compile(
+    r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente))\b"
+)
 
 
 def _business_schedule(text: str, cues: Cues) -> bool:
@@ -479,3 +528,54 @@ def first_rule_intent(text: str, cues: Cues) -> tuple[Intent | None, Intent | No
 def is_only_courtesy(tokens: list[str]) -> bool:
     """True when nothing but filler and courtesy words remain."""
     return all(token in COURTESY_WORDS for token in tokens)
+
+
+# The cues of each intent, to tell which words of a message a reading explains (see `explained_tokens`).
+CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
+    Intent.BOOK: (BOOK_VERB, BOOK_NOUN, WANT, ASKS_FOR_SLOT),
+    Intent.RESCHEDULE: (RESCHEDULE,),
+    Intent.CANCEL: (CANCEL, STOP_PHRASE),
+    Intent.CANT_MAKE_IT: (CANT_MAKE_IT,),
+    Intent.MY_APPOINTMENTS: (MY_APPOINTMENTS,),
+    Intent.MY_SCHEDULE: (MY_SCHEDULE, STAFF_FREE, NEXT_ONLY),
+    Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA),
+    Intent.WEEK_PAGE: (WEEK_PAGE,),
+    Intent.BLOCK_TIME: (BLOCK_TIME,),
+    Intent.MARK_NO_SHOW: (MARK_NO_SHOW,),
+    Intent.MARK_COMPLETED: (MARK_COMPLETED,),
+    Intent.WALK_IN: (WALK_IN,),
+    Intent.CUSTOMER_HISTORY: (CUSTOMER_HISTORY,),
+    Intent.ADD_STAFF: (ADD_STAFF,),
+    Intent.REMOVE_STAFF: (REMOVE_STAFF, REMOVE_STAFF_VERB, REMOVE_STAFF_LEAVING, REMOVE_STAFF_PRONOUN),
+    Intent.SET_HOURS: (SET_HOURS,),
+    Intent.ADD_SERVICE: (ADD_SERVICE,),
+    Intent.UPDATE_SERVICE: (UPDATE_SERVICE, UPDATE_SOME_SERVICE),
+    Intent.STATS: (STATS,),
+    Intent.ASK_LOCATION: (ASK_LOCATION,),
+    Intent.ASK_HOURS: (ASK_HOURS,),
+    Intent.ASK_SERVICES: (ASK_SERVICES,),
+    Intent.HUMAN: (HUMAN,),
+    Intent.STOP: (STOP_PHRASE, STOP_ANYWHERE),
+    Intent.GREET: (GREETING,),
+    Intent.THANKS: (THANKS,),
+    Intent.GOODBYE: (GOODBYE,),
+    Intent.AFFIRM: (AFFIRM,),
+    Intent.DENY: (DENY,),
+}
+
+
+def unexplained_tokens(text: str, intent: Intent, also_explained: frozenset[str] = frozenset()) -> list[str]:
+    """The tokens of `text` that neither the intent's cues, courtesy, nor `also_explained` account for."""
+    covered = [False] * len(text)
+    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, FILLER_START):
+        for match in pattern.finditer(text):
+            for i in range(match.start(), match.end()):
+                covered[i] = True
+    left, position = [], 0
+    for token in text.split():
+        start = text.index(token, position)
+        position = start + len(token)
+        if all(covered[start:position]) or token in COURTESY_WORDS or token in also_explained:
+            continue
+        left.append(token)
+    return left

@@ -9,9 +9,9 @@ corpus one may tune on (`fixtures/nlu/*.yaml` except `held_out*`), never on held
   message needs only numpy: scikit-learn (slow to import) is needed only to train.
 - Model: multinomial logistic regression (scikit-learn, lbfgs): deterministic for the same corpus.
   The intent is the most probable one *the role has*; the caller keeps it only above a threshold.
-- Cache: trained once per corpus and kept in `YUME_NLU_CACHE_DIR` (default `~/.cache/yume`), named by
+- Cache: trained once per corpus and kept in YUME_NLU_CACHE_DIR (default `~/.cache/yume`), named by
   a hash of the corpus files' contents and of this module's feature version. A corpus change makes a
-  new name, so a stale model is never read (old ones are removed). Several processes starting at
+  new name, so a stale model is never read (all but the newest few are removed). Several processes starting at
   once may each train; each writes its own temporary file and renames it over the same name
   (atomic), and since training is deterministic every writer writes the same model — a reader sees
   a whole file or none.
@@ -52,21 +52,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def default_corpus() -> Path | None:
-    """The labelled corpus: YUME_NLU_CORPUS, else fixtures/nlu beside the code or in the working folder."""
-    configured = os.environ.get("YUME_NLU_CORPUS")
-    candidates = [Path(configured)] if configured else [
-        Path(__file__).resolve().parents[1] / "fixtures" / "nlu", Path.cwd() / "fixtures" / "nlu",
-    ]
+    """fixtures/nlu beside the code (a checkout) or in the working folder (the image); YUME_NLU_CORPUS overrides."""
+    candidates = [Path(__file__).resolve().parents[1] / "fixtures" / "nlu", Path.cwd() / "fixtures" / "nlu"]
     return next((path for path in candidates if path.is_dir()), None)
 
 
 def default_cache_dir() -> Path:
-    """YUME_NLU_CACHE_DIR, else $XDG_CACHE_HOME/yume, else ~/.cache/yume."""
-    configured = os.environ.get("YUME_NLU_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "yume"
+    """~/.cache/yume (YUME_NLU_CACHE_DIR overrides, through bot.settings: the NLU never reads the environment)."""
+    return Path.home() / ".cache" / "yume"
 
 
 def features(text: str, role: Role | str, expecting: str | None) -> Counter[str]:
@@ -231,8 +224,13 @@ def _load_or_train(corpus: Path, cache_dir: Path) -> IntentModel | None:
     return model
 
 
+_KEPT = 6  # several checkouts (worktrees, CI) may share one cache folder: each keeps its own model
+
+
 def _remove_stale(cache_dir: Path, keep: Path) -> None:
-    for old in cache_dir.glob("intent-model-*.npz"):
+    """Remove all but the newest few models (another checkout may still use an older one)."""
+    models = sorted(cache_dir.glob("intent-model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[_KEPT:]:
         if old != keep:
             old.unlink(missing_ok=True)
 

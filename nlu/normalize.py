@@ -47,7 +47,7 @@ _TOKEN_MAP: dict[str, str] = {
     "d": "de", "pa": "para", "pal": "para el", "x": "por", "xa": "para",
     "dnd": "donde", "dnde": "donde", "sta": "esta", "stoy": "estoy", "toy": "estoy",
     "bno": "bueno", "weno": "bueno", "bn": "bien", "aki": "aqui", "nomas": "nomas",
-    "kiero": "quiero", "qiero": "quiero", "kero": "quiero", "kisiera": "quisiera",
+    "alas": "a las", "kiero": "quiero", "qiero": "quiero", "kero": "quiero", "kisiera": "quisiera",
     "qisiera": "quisiera", "ocupo": "ocupo", "ps": "pues", "pss": "pues", "pos": "pues",
     # time words
     "hr": "horas", "hrs": "horas", "hra": "horas", "hras": "horas", "h": "horas",
@@ -87,6 +87,7 @@ _KEEP = re.compile(r"[^a-zñ0-9:$+/.,?\s]")
 _DOT_NOT_IN_NUMBER = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+@lru_cache(maxsize=None)
 def _fold_char(char: str) -> str:
     if char in "ñÑ":
         return "ñ"
@@ -98,6 +99,8 @@ def _fold_char(char: str) -> str:
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case without accents (ñ kept), exactly as long as `text`: spans map back 1:1."""
+    if text.isascii():
+        return text.lower()  # one character for one: the common case, fast
     return "".join(_fold_char(char) if ord(char) > 127 or char.isupper() else char for char in text)
 
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nlu import english, free_text, intent_rules as ir, written_dates
 from nlu.guests import Guest, find_guest
-from nlu.side_questions import asks_to_book, side_questions
+from nlu.side_questions import asks_to_book, first_question, side_questions
 from nlu.choices import is_choice_word, option_time, pick_option, tapped_option
 from nlu.context import Expecting, NluContext
 from nlu.matching import CatalogMatcher, Found
@@ -53,7 +55,7 @@ _ANSWER_EXPECTATIONS = frozenset(
      Expecting.HOURS, Expecting.STAFF}
 )
 _TEXT_EXPECTATIONS = frozenset({Expecting.MESSAGE, Expecting.REASON, Expecting.FREE_TEXT, Expecting.SERVICE_NAME})
-_ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo)\b")
+_ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|de todo|todos los servicios|los \d|las \d|todos ellos|hace todo|hace de todo)\b")
 # Only read as "closed" when no opening or closing time is given ("cerramos a las 8" is a closing time).
 # "…como barbero, hace de todo": every service, said while adding someone.
 _DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
@@ -82,14 +84,15 @@ _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien)\s*:?\s+"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|"
     r"da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
-_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcon\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
+_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
 # "No tiene", "sin teléfono": the walk-in left no number.
 _NO_PHONE = re.compile(r"^(?:sin|no hay|no dejo|no dio|no trae)\s+(?:(?:su|el|un)\s+)?(?:telefono|numero|cel|celular|whats|whatsapp)\b")
@@ -109,6 +112,7 @@ _REPLACED = re.compile(
     r"\b(?:en vez de|en lugar de|envez de|en vez del|en lugar del|no)\s+(?:(?:un|una|el|la|los|las|mi)\s+)?"
     r"(?P<w>[a-zñ]+(?:\s+(?:de|y)\s+[a-zñ]+)?)(?=\s*(?:,|$|\bsino\b|\bmejor\b|\bquiero\b|\bpor\b|\bdame\b))"
     r"|\b(?:en vez de|en lugar de|envez de|en vez del|en lugar del)\s+(?:(?:un|una|el|la|los|las|mi)\s+)?[a-zñ]+"
+    r"|\bno quiero (?:(?:un|una|el|la)\s+)?[a-zñ]+(?=\s*,?\s*(?:mejor|sino|nada mas|solo)\b)"
 )
 # "no, mejor el sábado", "mejor barba": a correction of a value, read as `inform` when it carries data.
 _CORRECTION_START = re.compile(
@@ -180,6 +184,8 @@ class _Message:
 
 # The learned model decides only when it finds its intent more likely than all the others together.
 MODEL_THRESHOLD = 0.5
+# Readings only data can make (an answer, yes/no): the model never turns "qwerty" into one; and `other` is the default.
+_NOT_FROM_THE_MODEL = frozenset({Intent.OTHER, Intent.INFORM, Intent.AFFIRM, Intent.DENY})
 
 
 class RuleEngine:
@@ -190,9 +196,11 @@ class RuleEngine:
 
     name = "rules"
 
-    def __init__(self, *, backstop: bool = True) -> None:
+    def __init__(self, *, backstop: bool = True, corpus: str | None = None, cache_dir: str | None = None) -> None:
         self.stats = NluStats()
         self.backstop = backstop
+        self._corpus = Path(corpus) if corpus else None
+        self._cache_dir = Path(cache_dir) if cache_dir else None
         self._model: IntentModel | None | bool = None  # None: not loaded yet; False: there is none
 
     def read(self, text: str, context: NluContext) -> Understanding:
@@ -214,7 +222,7 @@ class RuleEngine:
         prediction = model.predict(text, context.role, expecting)
         if prediction is None or prediction.probability < MODEL_THRESHOLD:
             return None
-        if prediction.intent in (reading.understanding.intent, Intent.OTHER):
+        if prediction.intent == reading.understanding.intent or prediction.intent in _NOT_FROM_THE_MODEL:
             return None
         understanding = _build(prediction.intent, reading.message)
         understanding.engine = "model"
@@ -226,7 +234,7 @@ class RuleEngine:
             from nlu.learned import model_for
 
             try:
-                self._model = model_for() or False
+                self._model = model_for(self._corpus, self._cache_dir) or False
             except Exception:  # a broken cache or corpus must never cost an answer: the rules go on alone
                 log.exception("the learned NLU model could not be loaded; rules only")
                 self._model = False
@@ -250,12 +258,50 @@ def read_message(text: str, context: NluContext) -> Reading:
     in_english = english.is_english(raw)
     reading = _read(english.to_spanish(raw) if in_english else raw, context)
     reading.unsure = reading.unsure and not reading.certain
+    if not reading.certain and not in_english and not reading.unsure:
+        reading.certain = _confident(reading)
     understanding = reading.understanding
     if in_english:
         understanding.slots.language = "en"
     understanding.intent = coerce_intent(understanding.intent, context.role)
     understanding.fast_path = reading.certain
     return reading
+
+
+# Words a reading never needs to explain: articles, prepositions, pronouns.
+_FUNCTION_WORDS = frozenset(
+    {"un", "una", "unos", "unas", "el", "la", "los", "las", "lo", "de", "del", "para", "a", "al", "por", "en", "con",
+     "mi", "mis", "me", "te", "le", "les", "y", "o", "se", "su", "sus", "es", "tu", "tus"}
+)
+
+
+def _confident(reading: Reading) -> bool:
+    """True when the rules account for every word of the message: then Claude would add nothing.
+
+    A free-text answer (a business name, a message to pass on, a reason) is taken whole, and a
+    name answer only when it looks like a name; anything else must be cues, data and courtesy
+    only ("quiero un corte mañana a las 4", "olvídalo", "Guadalupe Torres", "lunes a sábado de 10 a 8").
+    """
+    message, understanding = reading.message, reading.understanding
+    if message is None or understanding.intent == Intent.OTHER:
+        return False
+    expecting, slots = message.context.expecting, understanding.slots
+    if understanding.intent == Intent.INFORM:
+        if expecting in _TEXT_EXPECTATIONS:
+            return True
+        if expecting == Expecting.NAME and slots.person_name:
+            return True
+    explained = set(_FUNCTION_WORDS) | set(_LEAD_WORDS) - {"no", "nel", "pero"}
+    for value in (slots.person_name, slots.reason, slots.message, slots.new_service, slots.guest, slots.guest_name):
+        if value:
+            explained |= set(normalize(value).split())
+    if slots.price is not None:
+        amount = str(int(slots.price)) if slots.price == int(slots.price) else str(slots.price)
+        explained |= {amount, f"${amount}", "pesos", "$"}
+    if slots.choice is not None:
+        explained |= {t for t in message.rest_tokens() if is_choice_word(t)} | {str(slots.choice)}
+    left = ir.unexplained_tokens(" ".join(message.rest_tokens()), understanding.intent, frozenset(explained))
+    return not left
 
 
 def _analyse(text: str, context: NluContext) -> _Message:
@@ -272,7 +318,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     wanted = _REPLACED.sub(" ", normalized)  # "barba en vez de corte" names barba only
     staff = matcher.find_staff(normalized)
     guest = None
-    if context.role == Role.CUSTOMER and context.expecting != Expecting.NAME:
+    if context.role == Role.CUSTOMER:
         guest = find_guest(masked, matcher.service_vocabulary | matcher.staff_words | frozenset(WEEKDAY_WORDS))
     return _Message(
         text=text, context=context, normalized=normalized, unphoned=masked, phone=phone_match.e164 if phone_match else None,
@@ -283,6 +329,13 @@ def _analyse(text: str, context: NluContext) -> _Message:
 
 def _read(text: str, context: NluContext) -> Reading:
     message = _analyse(text, context)
+    reading = _decide(message)
+    reading.message = message
+    return reading
+
+
+def _decide(message: _Message) -> Reading:
+    text, context = message.text, message.context
     norm = message.normalized
     expecting = context.expecting
 
@@ -293,6 +346,8 @@ def _read(text: str, context: NluContext) -> Reading:
     if ir.INJECTION.search(norm):
         # An ordinary out-of-scope message: nothing in it is taken as an instruction or as data.
         return Reading(Understanding(intent=Intent.OTHER))
+    if context.role == Role.CUSTOMER and ir.COMPLAINT.search(norm) and context.expecting is None:
+        return Reading(_build(Intent.OTHER, message))  # a complaint goes to the owner, whatever else it says
     if ir.HUMAN.search(norm) or (message.staff and _HUMAN_WITH.search(norm)):
         return Reading(_build(Intent.HUMAN, message))
     if ir.STOP_ANYWHERE.search(norm) or (expecting != Expecting.YES_NO and _only_giving_up(norm)):
@@ -307,6 +362,11 @@ def _read(text: str, context: NluContext) -> Reading:
     cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
+        # "cancela a Gaby del martes y dile que yo le escribo": the command first, its message as a slot.
+        head = normalize(text[: max(fold(text).find(fold(relayed)[:20]), 0)])
+        for command, cue in ((Intent.CANCEL, ir.CANCEL), (Intent.MARK_NO_SHOW, ir.MARK_NO_SHOW), (Intent.RESCHEDULE, ir.RESCHEDULE)):
+            if cue.search(head) and command in intents_for(context.role):
+                return Reading(_build(command, message, message_text=relayed))
         return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=person, message_text=relayed))
     recipient = free_text.relay_recipient(text)
     if recipient and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
@@ -316,9 +376,12 @@ def _read(text: str, context: NluContext) -> Reading:
         intent = Intent.OTHER
     if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
         intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
+    elif intent in ALSO_INTENTS:
+        intent = first_question(norm, cues) or intent  # "¿cuánto sale el corte? y a qué hora cierran": prices first
     if intent is None and foreign is not None:
         coerced = coerce_intent(foreign, context.role)
-        return Reading(_build(coerced, message), unsure=coerced == Intent.OTHER, message=message)
+        past = foreign == Intent.STATS  # "¿cuánto vendimos en enero?" looks back, even from staff
+        return Reading(_build(coerced, message, past=past), unsure=coerced == Intent.OTHER, message=message)
     if intent is None and _corrects_a_value(message):
         intent = Intent.INFORM  # "no, mejor el sábado", "mejor barba en vez de corte"
     weak = False
@@ -441,7 +504,13 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if choice is not None or message.has_data:
         rest = [t for t in message.rest_tokens() if not is_choice_word(t)]
         certain = ir.is_only_courtesy(rest) and (choice is not None or expecting in (Expecting.TIME, Expecting.SLOT))
-        return Reading(_build(Intent.INFORM, message, choice=choice), certain=certain)
+        understanding = _build(Intent.INFORM, message, choice=choice)
+        times = [option_time(o) for o in context.options]
+        if choice is not None and any(times) and understanding.slots.time not in (None, *times):
+            understanding.slots.time = None  # "2" picked the second option; it was never "2 PM"
+        return Reading(understanding, certain=certain)
+    if expecting == Expecting.STAFF and _ANY_STAFF.search(norm):
+        return Reading(_build(Intent.INFORM, message), certain=True)  # "con el que esté libre": anyone
     if ir.DENY.match(norm) and expecting in _ANSWER_EXPECTATIONS:
         return Reading(_build(Intent.DENY, message))
     return None
@@ -455,6 +524,7 @@ def _choice(message: _Message) -> int | None:
     return pick_option(
         text=message.text, normalized=message.normalized, rest=message.found.rest, options=message.context.options,
         said_time=said_time, said_service=message.service.name if message.service else None,
+        said_staff=message.staff.name if message.staff else None,
     )
 
 
@@ -465,8 +535,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
         return Intent.OTHER
     if _AVAILABLE.search(norm) and message.has_datetime and not ir.BOOK_VERB.search(norm):
         return None  # "mañana toda la mañana estoy libre" gives a day
-    if message.asap and message.context.expecting is None and "?" in message.text and not message.service:
-        return Intent.BOOK  # "¿qué es lo más próximo?" asks for the earliest opening
+    if message.asap and message.context.expecting is None:
+        return Intent.BOOK  # "¿qué es lo más próximo?", "lo primero que tengas mañana": the earliest opening
     # A service word counts even when it fits several services ("un corte" with Corte niño too).
     wants_service = message.service is not None or matcher.mentions_service_word(norm)
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
@@ -532,7 +602,9 @@ def _asks_price_of_something_else(norm: str, matcher: CatalogMatcher) -> bool:
 # --- slots -----------------------------------------------------------------------------------
 
 
-def _resolved(message: _Message, intent: Intent, found: DateTimeFound | None = None) -> ResolvedDateTime:
+def _resolved(
+    message: _Message, intent: Intent, found: DateTimeFound | None = None, *, past: bool = False,
+) -> ResolvedDateTime:
     found = found or message.found
     parts = found.parts
     context = message.context
@@ -543,7 +615,7 @@ def _resolved(message: _Message, intent: Intent, found: DateTimeFound | None = N
         parts,
         context.local_now,
         context.catalog.week_hours(),
-        direction="past" if intent == Intent.STATS else "future",
+        direction="past" if intent == Intent.STATS or past else "future",
         time_use="opening" if opening else "appointment",
     )
 
@@ -575,22 +647,37 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     return parts
 
 
+def _after_from_cue(found: DateTimeFound) -> Callable[[int], bool]:
+    """Whether a day or time at a position follows "la cita de", "el de", "al de" (the appointment being moved)."""
+    cue_ends = [m.end() for m in _FROM_CUE.finditer(found.text)]
+    return lambda position: any(end - 5 <= position <= end + 1 for end in cue_ends)
+
+
 def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str, object]:
     """Split "de mañana para el viernes" into the appointment's day and the new one."""
     found, context = message.found, message.context
     values: dict[str, object] = {}
-    cue_ends = [m.end() for m in _FROM_CUE.finditer(found.text)]
-
-    def after_cue(position: int) -> bool:
-        return any(end - 5 <= position <= end + 1 for end in cue_ends)
+    after_cue = _after_from_cue(found)
 
     days = found.days
+    if len(days) == 1 and found.parts.day_end is not None and resolved.date_end is not None:
+        # "del jueves al viernes": moved from the first day to the second.
+        return {"from_date": resolved.date, "date": resolved.date_end, "date_end": None} | _reschedule_times(message, resolved)
     if len(days) >= 2 or (len(days) == 1 and after_cue(days[0][0])):
         first = _resolve_one_day(days[0][1], message)
         values["from_date"] = first
         values["date"] = _resolve_one_day(days[1][1], message) if len(days) >= 2 else None
         if len(days) == 1:
             values["date_end"] = None
+    return values | _reschedule_times(message, resolved)
+
+
+def _reschedule_times(message: _Message, resolved: ResolvedDateTime) -> dict[str, object]:
+    """Split "de las 11 a las 12" / "al de las 11 pa las 12" into the appointment's time and the new one."""
+    found, context = message.found, message.context
+    values: dict[str, object] = {}
+    after_cue = _after_from_cue(found)
+
     clocks = found.clocks
     hours = context.catalog.week_hours()
     if clocks and clocks[0][2] is not None:
@@ -644,6 +731,7 @@ def _build(
     person_name: str | None = None,
     message_text: str | None = None,
     free: str | None = None,
+    past: bool = False,
 ) -> Understanding:
     """The understanding of `message` as `intent`, with the slots that intent uses."""
     context, norm, text = message.context, message.normalized, message.text
@@ -653,7 +741,7 @@ def _build(
         # Dates inside a message to pass on belong to that message, not to the command.
         cut = fold(text).find(fold(message_text)[:20])
         found = extract_datetime(normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options)
-    resolved = _resolved(message, intent, found)
+    resolved = _resolved(message, intent, found, past=past)
     values: dict[str, object] = {
         "date": resolved.date, "date_end": resolved.date_end, "time": resolved.time,
         "time_end": resolved.time_end, "part_of_day": resolved.part_of_day,
@@ -669,14 +757,30 @@ def _build(
         if intent == Intent.ASK_HOURS:
             values["date"] = values["date_end"] = None
 
+    if message_text:
+        # A service or a duration inside the message to pass on is the message's ("ya quedó su pedicure").
+        head = normalize(text[: max(fold(text).find(fold(message_text)[:20]), 0)])
+        values["service"] = (found_service.name if (found_service := message.matcher.find_service(head)) else None)
+        values["minutes"] = find_minutes(head)[0]
+    if context.role != Role.CUSTOMER and intent in _ABOUT_A_CUSTOMER and message.service is not None:
+        if set(message.service.words) <= _PERSON_WORDS:
+            values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
+    if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
+        values["child"] = True
     if intent == Intent.RESCHEDULE:
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
     if intent == Intent.BLOCK_TIME:
         values["reason"] = free_text.reason_of(text)
-    if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE:
+    if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE or ir.UPDATE_SERVICE.search(norm):
         values["price"] = find_price(norm, in_context=True)
+        now_price = _NOW_PRICE.search(norm)
+        if now_price:  # "ya no cuesta 200, ahora 230"
+            values["price"] = now_price.group(1) or now_price.group(2)
+        lasts = _LASTS.search(norm) if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) else None
+        if lasts and values["minutes"] is None:
+            values["minutes"] = int(lasts["m"])  # "y dura 35"
         if values["price"] is None and intent == Intent.ADD_SERVICE:
             loose = _LOOSE_PRICE.search(norm)
             values["price"] = loose["n"] if loose else None
@@ -686,7 +790,7 @@ def _build(
         values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
     if expecting == Expecting.MINUTES and values["minutes"] is None:
-        values["minutes"] = bare_number(norm)
+        values["minutes"] = bare_number(norm) or None  # "0" is no duration
     if intent == Intent.INFORM and free is not None:
         # A free-text answer is taken whole; its words are not read as dates or services.
         key = _FREE_TEXT_SLOT.get(expecting, "message") if expecting else "message"
@@ -703,7 +807,7 @@ def _build(
             values["all_services"] = True
         else:
             names = message.matcher.find_services(norm)
-            if expecting == Expecting.SERVICES and names:
+            if (expecting == Expecting.SERVICES or intent == Intent.ADD_STAFF) and names:
                 values["services"], values["service"] = names, None
 
     values["person_name"] = values["person_name"] or _person_for(intent, message)
@@ -727,6 +831,16 @@ def _build(
     return Understanding(intent=intent, slots=slots, engine="rules")
 
 
+_MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
+_ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
+_ABOUT_A_CUSTOMER = frozenset(
+    {Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.MESSAGE_CUSTOMER, Intent.CANCEL, Intent.RESCHEDULE,
+     Intent.CUSTOMER_HISTORY}
+)
+_PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
+_CHILD_PERSON = re.compile(r"\b(?:un|una|el|la|su|dos|otro)\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]|bebe|hij[oa])\b")
+_NOW_PRICE = re.compile(r"\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?\$ ?(\d{2,5})\b|\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?(\d{2,5})\b")
+_LASTS = re.compile(r"\bdura(?:ra|ria)? (?:de |unos |como )?(?P<m>\d{1,3})\b(?! (?:pesos|horas?))")
 # Intents that can carry other questions asked in the same message (`also`).
 _ALSO_CARRIERS = frozenset(
     {Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.CANT_MAKE_IT, Intent.MY_APPOINTMENTS, Intent.ASK_HOURS,
@@ -734,14 +848,15 @@ _ALSO_CARRIERS = frozenset(
 )
 _ASAP_INTENTS = frozenset({Intent.BOOK, Intent.INFORM, Intent.RESCHEDULE, Intent.WALK_IN})
 _GUEST_INTENTS = frozenset({Intent.BOOK, Intent.INFORM, Intent.RESCHEDULE, Intent.CANCEL, Intent.MY_APPOINTMENTS})
-_SEPARATE_ITEMS = re.compile(r"\by (?:el|la|los|las|un|una|unos|unas|tambien)\b|,")
+_SEPARATE_ITEMS = re.compile(r"\by (?:el|la|los|las|un|una|unos|unas|tambien|cuanto)\b|,")
 
 
 def _extension_slots(intent: Intent, message: _Message, values: dict[str, object]) -> dict[str, object]:
     """docs/nlu.md: next_only, asap, guest/guest_name/child (and the children's service), services asked, also."""
     norm, context, matcher = message.normalized, message.context, message.matcher
     extra: dict[str, object] = {}
-    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and not message.has_datetime:
+    only_today = all(day.relative == "today" for _, day in message.found.days) and not message.found.clocks
+    if intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE) and ir.NEXT_ONLY.search(norm) and only_today:
         extra["next_only"] = True
     if message.asap and intent in _ASAP_INTENTS:
         extra["asap"] = True
@@ -750,7 +865,8 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
         extra.update(guest=guest.guest, guest_name=guest.name, child=guest.child or None)
         if guest.name and values.get("person_name") == guest.name:
             extra["person_name"] = None
-        children = matcher.children_service() if guest.child else None
+        books = intent == Intent.BOOK or (intent == Intent.INFORM and context.expecting in (None, Expecting.SERVICE))
+        children = matcher.children_service() if guest.child and books else None
         named = values.get("service")
         if children and (named is None or named == children or matcher.shares_words(str(named), children)):
             extra["service"] = children  # "un corte para mi hijo" → Corte niño
@@ -760,7 +876,8 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     if intent == Intent.ASK_SERVICES:
         names = matcher.find_services(_REPLACED.sub(" ", norm))
         combo = message.service is not None and matcher.is_combo(message.service.name)
-        if len(names) >= 2 and not (combo and not _SEPARATE_ITEMS.search(norm)):
+        together = re.search(r"\b(?:junto|juntos|combo|paquete)\b", norm)
+        if len(names) >= 2 and not (combo and (together or not _SEPARATE_ITEMS.search(norm))):
             extra.update(services=names, service=None)  # "¿cuánto salen el corte y la barba?"
     if intent in _ALSO_CARRIERS:
         cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
@@ -806,7 +923,8 @@ def _take_name_words(words: list[str]) -> list[str]:
     taken: list[str] = []
     for word in words:
         clean = word.strip(",.;:")
-        if not free_text.is_name_word(clean) and fold(clean) not in ("de", "del", "la"):
+        capitalized_name = clean[:1].isupper() and fold(clean) in _MONTH_NAMES  # "Julio Reyes"
+        if not free_text.is_name_word(clean) and not capitalized_name and fold(clean) not in ("de", "del", "la"):
             break
         taken.append(clean)
         if word.endswith((",", ".", ";")):

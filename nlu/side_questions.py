@@ -41,6 +41,19 @@ def side_questions(normalized: str, cues: ir.Cues, main: Intent) -> list[Intent]
     return found
 
 
+def first_question(normalized: str, cues: ir.Cues) -> Intent | None:
+    """The question of `ALSO_INTENTS` asked first, when the message asks several (it is the main intent)."""
+    parts = clauses(normalized)
+    if len(parts) < 2:
+        return None
+    allowed = intents_for(cues.role)
+    for part in parts:
+        intent, _ = ir.first_rule_intent(part, cues)
+        if intent in ALSO_INTENTS and intent in allowed:
+            return intent
+    return None
+
+
 def asks_to_book(normalized: str, cues: ir.Cues, mentions_service: Callable[[str], bool]) -> bool:
     """True when a clause asks for an appointment while the others only ask questions."""
     parts = clauses(normalized)

@@ -36,6 +36,7 @@ _NOT_WEEKDAY_TYPOS = frozenset(
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _WD2 = r"(?P<wd2>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")"
+_MONTH1 = _MONTH.replace("?P<mon>", "?P<mon1>")
 _MONTH2 = _MONTH.replace("?P<mon>", "?P<mon2>")
 # Grouped: an alternation left bare here once let "de la semana que entra" match without a weekday.
 _NEXT_WEEK = (
@@ -54,7 +55,8 @@ def _clock_pattern(prefix: str) -> str:
     """One clock expression; group names carry `prefix` so a range can hold two."""
     p = prefix
     return (
-        rf"(?:(?P<{p}mb>cuarto|\d{{1,2}}) (?:minutos )?para (?:las? )?(?P<{p}hb>\d{{1,2}})"
+        # "10 para las 6" counts minutes, but in "de las 11 pa las 12" the 11 is an hour (after "las").
+        rf"(?:(?<!las )(?<!la )(?P<{p}mb>cuarto|\d{{1,2}}) (?:minutos )?para (?:las? )?(?P<{p}hb>\d{{1,2}})"
         rf"|(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d))?"
         rf"(?: (?:y (?P<{p}frac>media|cuarto|[0-5]?\d)(?! horas| minutos| pesos)(?: minutos)?"
         rf"|menos (?P<{p}less>cuarto|[0-5]?\d)))?)"
@@ -76,7 +78,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:de|desde|entre)(?: las?)? {_CLOCK} (?:a|hasta|y)(?: las?)? {_CLOCK_B}{_NOT_A_CLOCK_AFTER}"
     ),
     "clock_before": re.compile(
-        rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
+        rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|(?<!las )(?<!la )\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
     ),
     "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
     "clock_explicit": re.compile(
@@ -84,7 +86,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}}) (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+    ),
+    # "el jueves 5 y el viernes 6": two days named with their dates.
+    "weekday_day_pair": re.compile(
+        rf"\b(?:el )?{_WD} (?P<d1>\d{{1,2}}) (?:y|al|hasta el) (?:el )?{_WD2} (?P<d2>\d{{1,2}})\b"
     ),
     "day_month": re.compile(
         rf"\b(?:el )?(?:dia )?(?P<d>\d{{1,2}}|primero|1ro|1o) (?:de )?{_MONTH}(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
@@ -111,26 +117,26 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "entre_semana": re.compile(r"\bentre semana\b"),
     "weekends_recurring": re.compile(r"\b(?:los )?fines de semana\b"),
-    "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b"),
+    "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b(?! (?:que|proxima|siguiente|entrante|pasada))"),
     "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
     "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
     "period_this_week": re.compile(r"\besta semana\b"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
     "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
-    "period_this_month": re.compile(r"\beste mes\b"),
+    "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
     "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
     "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     "pod_morning": re.compile(
         r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
-        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano)\b"
+        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
-    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|tardecita|despues de comer)\b"),
+    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|tardecita|despues de comer)\b"),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
-        r"\b(?:(?:en|de|del|para|durante|todo|el mes de|mes de) )?(?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
@@ -139,7 +145,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
     "el_n": re.compile(
-        r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|primero|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
+        r"\b(?:para el|el|del|al) (?P<d>\d{1,2}|1ro)\b(?! ?(?::|am|pm|horas|y media|y cuarto|minutos|pesos|de la|por ciento|%))"
     ),
     # "la 3" alone picks the third option; only "las 3"/"a la 1" name an hour.
     "bare_clock": re.compile(rf"^(?:(?:a|para|como a|tipo|mejor) )?(?:las |(?<=a )la )?{_CLOCK}$"),
@@ -260,6 +266,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     for match in scan.take("clock_12"):
         clocks.append((match.start(), ClockParts(hour=12), None))
 
+    for match in scan.take("weekday_day_pair"):
+        first, last = _safe_day(int(match["d1"])), _safe_day(int(match["d2"]))
+        if first and last:
+            days.append((match.start(), first))
+            day_end = last
     for match in scan.take("weekday_with_day"):
         parts = _safe_day(
             _day_number(match["d"]), MONTH_WORDS[match["mon"]] if match["mon"] else None, int(match["y"]) if match["y"] else None,
@@ -270,7 +281,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     # Calendar dates: "del 20 al 23 de enero", "15 de enero", "15/01", "enero 15".
     for match in scan.take("day_range"):
         month = MONTH_WORDS[match["mon"]] if match["mon"] else None
-        first, last = _safe_day(int(match["d1"]), month), _safe_day(int(match["d2"]), month)
+        first_month = MONTH_WORDS[match["mon1"]] if match["mon1"] else month
+        first, last = _safe_day(int(match["d1"]), first_month), _safe_day(int(match["d2"]), month)
         if first and last:
             days.append((match.start(), first))
             day_end = last

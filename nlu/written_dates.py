@@ -82,6 +82,7 @@ def _parse(candidate: str) -> dt.date | None:
 
     settings: dict[str, Any] = {
         "DATE_ORDER": "DMY",
+        "PARSERS": ["absolute-time"],  # the relative expressions are the own resolver's
         "REQUIRE_PARTS": ["day", "month"],
         "PREFER_DATES_FROM": "future",
         # Only day and month (and a written year) are kept: the own resolver places them in time.

@@ -76,6 +76,8 @@ class AppointmentSpec(BaseModel):
     status: Literal["pending", "confirmed", "completed", "cancelled", "no_show"] = "confirmed"
     source: str = AppointmentSource.whatsapp
     notes: str | None = None
+    # Extension (fixtures/README.md): when it was booked (local); the plan counts bookings by month made.
+    booked: datetime | None = None
 
 
 class BlockSpec(BaseModel):
@@ -186,6 +188,7 @@ async def load_business(
     *,
     settings_overrides: dict[str, Any] | None = None,
     wa_phone_number_id: str | None = None,
+    history_booked_at: datetime | None = None,
 ) -> LoadedBusiness:
     """Create the organization, location, services, people, appointments, blocks and special days of `spec`."""
     tz = ZoneInfo(spec.timezone)
@@ -259,7 +262,7 @@ async def load_business(
                     )
                 )
     await session.flush()
-    await add_appointments(session, spec, loaded, spec.appointments, location_id=location.id)
+    await add_appointments(session, spec, loaded, spec.appointments, location_id=location.id, booked_at=history_booked_at)
     await add_blocks(session, loaded, spec.blocks)
     for special in spec.special_days:
         hours = normalize_day(HoursRange.parse(item) for item in special.hours)
@@ -282,8 +285,12 @@ async def add_appointments(
     loaded: LoadedBusiness,
     appointments: list[AppointmentSpec],
     location_id: uuid.UUID | None = None,
+    booked_at: datetime | None = None,
 ) -> list[Appointment]:
-    """Write existing appointments; a staff-less one goes to the first person offering the service."""
+    """Write existing appointments; a staff-less one goes to the first person offering the service.
+
+    `booked_at`: when history without its own `booked` was made (default: now, for the demo).
+    """
     services = {service.name: service for service in spec.services}
     created: list[Appointment] = []
     for item in appointments:
@@ -311,7 +318,7 @@ async def add_appointments(
             source=item.source,
             price_cents=int(service.price * 100),
             notes=item.notes,
-            created_at=utcnow(),
+            created_at=local_to_utc(item.booked, loaded.tz) if item.booked else booked_at or utcnow(),
         )
         session.add(appointment)
         created.append(appointment)

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import store.facts  # noqa: F401  (the facts-version triggers, created with the tables)
 
 from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
+from store.agenda_links import AgendaLink
 from store.catalog import ServiceType
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus, SendPace
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
@@ -19,12 +20,14 @@ from store.organizations import (
 from store.plan import PlanNotice
 from store.people import Customer, NameSource, Permission, Staff, StaffHours, StaffRole, StaffService
 from store.sent import MorningAgenda, Reminder, ReminderOutcome, ReviewRequest
+from store.signup_links import LinkState, SignupLink
 from store.tokens import ApiToken
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "AgendaLink",
     "ApiToken",
     "Appointment",
     "AppointmentSource",
@@ -35,6 +38,7 @@ __all__ = [
     "Customer",
     "Direction",
     "InboxEvent",
+    "LinkState",
     "Location",
     "Message",
     "MorningAgenda",
@@ -52,6 +56,7 @@ __all__ = [
     "SendPace",
     "SenderType",
     "ServiceType",
+    "SignupLink",
     "SpecialDay",
     "Staff",
     "StaffHours",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -60,8 +59,6 @@ class Organization(SQLModel, table=True):
     waba_id: str | None = Field(default=None, sa_type=String(64))
     # The Meta business token, encrypted with YUME_SECRET_KEY; never stored in clear text.
     access_token_encrypted: str | None = Field(default=None, sa_type=String(2000))
-    # The secret in the business's Embedded Signup link (/connect/<token>); cleared once connected.
-    connect_token: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
     timezone: str = Field(default=DEFAULT_TIMEZONE, sa_type=String(64))
     status: str = Field(default=OrganizationStatus.active, sa_type=String(20))
     # "platform": Yume's own WhatsApp number; whoever is not its staff is a business signing up.
@@ -114,8 +111,3 @@ class SpecialDay(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=String(200))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-def new_connect_token() -> str:
-    """A fresh unguessable token for an organization's Embedded Signup link."""
-    return secrets.token_urlsafe(32)

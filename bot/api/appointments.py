@@ -32,6 +32,7 @@ from bot.api.fields import (
 from bot.api.routing import Call, NoBody, NoQuery, RouteTable
 from bot.api.tenancy import owned
 from scheduler import booking
+from store.agenda_queries import appointments_starting
 from store.models import Appointment, AppointmentSource, AppointmentStatus, Customer, Staff
 
 routes = RouteTable("appointments")
@@ -146,19 +147,17 @@ class CustomerHistory(ResponseModel):
 async def list_appointments(call: Call[Any, AppointmentFilter]) -> AppointmentList:
     """Appointments by start time, filtered by date range, staff, status and customer."""
     search = call.query
-    query = select(Appointment).where(Appointment.organization_id == call.org.id)
-    if search.date_from is not None:
-        query = query.where(Appointment.starts_at >= _local_midnight(search.date_from, call.tz))
-    if search.date_to is not None:
-        query = query.where(Appointment.starts_at < _local_midnight(search.date_to + timedelta(days=1), call.tz))
-    if search.staff is not None:
-        query = query.where(Appointment.staff_id == search.staff)
-    if search.status:
-        query = query.where(Appointment.status.in_([str(status) for status in search.status]))
-    if search.customer is not None:
-        query = query.where(Appointment.customer_id == search.customer)
-    query = query.order_by(Appointment.starts_at, Appointment.id).limit(search.limit).offset(search.offset)
-    rows = (await call.session.execute(query)).scalars()
+    rows = await appointments_starting(
+        call.session,
+        call.org.id,
+        start=_local_midnight(search.date_from, call.tz) if search.date_from is not None else None,
+        end=_local_midnight(search.date_to + timedelta(days=1), call.tz) if search.date_to is not None else None,
+        staff_ids=[search.staff] if search.staff is not None else None,
+        statuses=search.status,
+        customer_id=search.customer,
+        limit=search.limit,
+        offset=search.offset,
+    )
     return AppointmentList(
         items=[appointment_out(row, call.tz) for row in rows], limit=search.limit, offset=search.offset
     )

@@ -6,7 +6,6 @@ only, so a leaked database does not leak working tokens. Comparisons are constan
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import ApiError
 from bot.settings import Settings
-from store.tokens import ApiToken
+from store.tokens import ApiToken, secret_digest
 
 TOKEN_PREFIX = "yume_"
 
@@ -45,7 +44,7 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     """What the database stores for a token."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    return secret_digest(token)
 
 
 def bearer_token(request: web.Request) -> str:

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import model_validator
-from sqlalchemy import select
 
 from bot.api.appointments import AppointmentOut, appointment_out
 from bot.api.fields import BlockReason, CancellationReason, Instant, LocalDate, RequestModel, ResponseModel
@@ -18,6 +17,7 @@ from bot.errors import ApiError, not_found
 from scheduler import booking
 from scheduler.booking import PAST_TOLERANCE
 from scheduler.errors import BlockCollides, InPast
+from store.agenda_queries import blocks_overlapping
 from store.models import Staff, TimeBlock
 
 routes = RouteTable("blocks")
@@ -66,12 +66,13 @@ class BlockCreated(ResponseModel):
 async def list_blocks(call: Call[Any, BlockRange]) -> BlockList:
     """A staff member's blocks by start time."""
     member = await owned(call.session, Staff, call.ids["staff_id"], call.org.id, "staff member")
-    query = select(TimeBlock).where(TimeBlock.organization_id == call.org.id, TimeBlock.staff_id == member.id)
-    if call.query.date_from is not None:
-        query = query.where(TimeBlock.ends_at > _midnight(call, call.query.date_from))
-    if call.query.date_to is not None:
-        query = query.where(TimeBlock.starts_at < _midnight(call, call.query.date_to + timedelta(days=1)))
-    rows = (await call.session.execute(query.order_by(TimeBlock.starts_at))).scalars()
+    rows = await blocks_overlapping(
+        call.session,
+        call.org.id,
+        staff_ids=[member.id],
+        start=_midnight(call, call.query.date_from) if call.query.date_from is not None else None,
+        end=_midnight(call, call.query.date_to + timedelta(days=1)) if call.query.date_to is not None else None,
+    )
     return BlockList(items=[block_out(row, call) for row in rows])
 
 

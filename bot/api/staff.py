@@ -22,10 +22,12 @@ from bot.api.fields import (
     unchanged,
     weekly_hours_text,
 )
-from bot.api.routing import Call, NoQuery, RouteTable
+from bot.api.routing import Call, NoBody, NoQuery, RouteTable
 from bot.api.tenancy import owned
 from bot.errors import ApiError, not_found
 from scheduler.calendar import staff_hours
+from store.agenda_links import revoke_agenda_links
+from store.agenda_queries import staff_members
 from store.hours import parse_weekly_hours, weekly_hours_to_json
 from store.models import Permission, ServiceType, Staff, StaffHours, StaffRole, StaffService
 from store.people import DEFAULT_EMPLOYEE_PERMISSIONS
@@ -89,10 +91,7 @@ class StaffList(ResponseModel):
 @routes.get("/organizations/{organization_id}/staff", query=StaffFilter, response=StaffList)
 async def list_staff(call: Call[Any, StaffFilter]) -> StaffList:
     """The staff, by name (active ones unless include_inactive=true)."""
-    query = select(Staff).where(Staff.organization_id == call.org.id).order_by(Staff.name, Staff.id)
-    if not call.query.include_inactive:
-        query = query.where(Staff.active.is_(True))
-    members = list((await call.session.execute(query)).scalars())
+    members = await staff_members(call.session, call.org.id, include_inactive=call.query.include_inactive)
     return StaffList(items=await staff_out(call, members))
 
 
@@ -149,6 +148,19 @@ async def update_staff(call: Call[StaffChanges, NoQuery]) -> StaffOut:
     member.updated_at = call.now
     await call.session.flush()
     return (await staff_out(call, [member]))[0]
+
+
+class AgendaLinksRevoked(ResponseModel):
+    revoked: int  # how many open week-page links stopped working
+
+
+@routes.post(
+    "/organizations/{organization_id}/staff/{staff_id}/agenda-links/revoke", body=NoBody, response=AgendaLinksRevoked
+)
+async def revoke_week_page_links(call: Call[NoBody, NoQuery]) -> AgendaLinksRevoked:
+    """Close every open week-page link («ver mi semana») of a staff member at once, e.g. after a lost phone."""
+    member = await owned(call.session, Staff, call.ids["staff_id"], call.org.id, "staff member")
+    return AgendaLinksRevoked(revoked=await revoke_agenda_links(call.session, member.id, call.now))
 
 
 async def _refuse_duplicate_phone(session: AsyncSession, organization_id: uuid.UUID, phone: str) -> None:

@@ -13,11 +13,12 @@ from bot.settings import SettingsError, load_settings
 from bot.whatsapp.signup import connect_url
 from store.database import Database
 from store.models import Organization
-from store.organizations import new_connect_token
+from store.signup_links import issue_signup_link
+from store.types import utcnow
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("connect", help="print a new Embedded Signup link for a business (its name or id)")
+    parser = subparsers.add_parser("connect", help="print a new Embedded Signup link for a business (its name or id), valid 7 days")
     parser.add_argument("organization", help="the organization's name or id")
     parser.set_defaults(run=_run)
 
@@ -37,7 +38,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _issue(database_url: str, base_url: str | None, which: str) -> str | None:
-    """A fresh one-time link (any earlier link of the business stops working)."""
+    """A fresh one-time link, valid 7 days (an earlier link of the business now says it was replaced)."""
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -49,7 +50,7 @@ async def _issue(database_url: str, base_url: str | None, which: str) -> str | N
             organization = (await session.execute(query)).scalars().first()
             if organization is None:
                 return None
-            organization.connect_token = new_connect_token()
-            return connect_url(base_url or "http://127.0.0.1:8080", organization.connect_token)
+            token = await issue_signup_link(session, organization.id, utcnow())
+            return connect_url(base_url or "http://127.0.0.1:8080", token)
     finally:
         await database.dispose()

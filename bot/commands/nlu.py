@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--batch", metavar="FILE", help='JSON lines {"id", "text", "now"?, "role"?} ("-" = stdin)')
     mode.add_argument("--eval", metavar="PATH", help="a labeled corpus file or folder (fixtures/nlu/)")
+    mode.add_argument(
+        "--train", action="store_true",
+        help="train the learned backstop on the corpus and cache it (YUME_NLU_CACHE_DIR); e.g. at image build",
+    )
     parser.add_argument("--now", help="local time in the business timezone, YYYY-MM-DDTHH:MM (default: now)")
     parser.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTOMER.value)
     parser.add_argument("--business", help="a business YAML file (default: the built-in demo business)")
@@ -75,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"yume nlu: cannot read business {args.business}: {exc}", file=sys.stderr)
         return 2
+    if args.train:
+        return _train()
     understander = _understander(args.engine, backstop=not args.no_model)
     if args.eval:
         return _run_eval(Path(args.eval), understander, verbose=args.verbose, summary=args.summary, split=args.split)
@@ -102,13 +108,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train() -> int:
+    import time
+
+    from nlu import learned
+
+    options = database_settings().nlu_options()
+    corpus = Path(options["corpus"]) if options["corpus"] else learned.default_corpus()
+    cache_dir = Path(options["cache_dir"]) if options["cache_dir"] else learned.default_cache_dir()
+    if corpus is None:
+        print("yume nlu: no corpus (fixtures/nlu or YUME_NLU_CORPUS): the rules answer alone", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    model = learned.model_for(corpus, cache_dir)
+    cache = cache_dir / f"intent-model-{learned.corpus_key(corpus)}.npz"
+    state = "cached in " + str(cache) if cache.exists() else "in memory only (the cache folder is not writable)"
+    print(f"learned model of {corpus}: {len(model.vocabulary) if model else 0} features, "
+          f"{time.perf_counter() - started:.1f} s, {state}")
+    return 0
+
+
 def _understander(engine: str | None, *, backstop: bool = True) -> Understander:
     options = database_settings().nlu_options()
+    rules = RuleEngine(backstop=backstop, corpus=options["corpus"], cache_dir=options["cache_dir"])
     if engine == "rules" or (engine is None and not options["api_key"]):
-        return RuleEngine(backstop=backstop)
+        return rules
     if not options["api_key"]:
         print("yume nlu: no ANTHROPIC_API_KEY, the rule engine answers", file=sys.stderr)
-        return RuleEngine(backstop=backstop)
+        return rules
     return build_understander(**options, backstop=backstop)
 
 

@@ -11,7 +11,7 @@ from bot.settings import database_settings
 from flows.coverage import TransitionCoverage
 from flows.fixture_file import FixtureError
 from flows.replay import replay_paths
-from flows.roles import machines
+from flows.roles import SAME_TASKS, machines
 from nlu.engine import Understander, build_understander
 from nlu.rules import RuleEngine
 
@@ -39,7 +39,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"yume replay: {error}", file=sys.stderr)
         return 2
     if coverage is not None:
-        for machine in coverage.report(machines()):
+        for machine in coverage.report(machines(), SAME_TASKS):
             print(f"coverage {machine.name}: {machine.percent:.0f}% ({machine.covered}/{machine.total} transitions)")
             for label in machine.missing:
                 print(f"  not exercised: {label}")

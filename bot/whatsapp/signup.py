@@ -7,29 +7,40 @@ and posts them to `POST /connect/{token}`. The server then, at once: exchanges t
 business token, subscribes Yume's app to the business account, looks up the phone number when
 the popup did not say it, checks it is on the Business App, requests the two `smb_app_data`
 syncs (contacts and history: each allowed once, within 24 h), stores the token encrypted with
-YUME_SECRET_KEY and activates the organization. No `/register` call: coexistence numbers are
-already registered by the Business App.
+YUME_SECRET_KEY, marks the link used and activates the organization. No `/register` call:
+coexistence numbers are already registered by the Business App.
+
+The page never leaves the owner stuck: the button stays grey until Facebook's SDK is ready, and
+an SDK that is blocked or does not arrive in SDK_TIMEOUT_MS says so with a retry. A reopened link
+says what became of it (`store/signup_links.py`: used → «ya quedó conectado», replaced, expired),
+a copied link with a trailing slash still works, and without the Meta settings the page is not
+served at all (a Spanish page for the owner, an error log line naming the variables for the
+operator) rather than rendering with an empty app id.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
 
+from bot.pages import texts
+from bot.pages.html import add_stylesheet, message_page, page
 from bot.whatsapp.client import CloudApiClient
 from bot.whatsapp.errors import GraphApiError
 from bot.whatsapp.tokens import encrypt_token
+from flows.formatting import long_date
 from store.database import Database
 from store.organizations import Organization, OrganizationStatus
 from store.phones import InvalidPhone, canonical_phone
+from store.signup_links import LinkState, SignupLink, find_signup_link
 
 if TYPE_CHECKING:
     from bot.whatsapp.channel import ChannelConfig, WhatsAppChannel
@@ -37,6 +48,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("yume.whatsapp.signup")
 
 CONNECT_PATH = "/connect/{token}"
+SDK_URL = "https://connect.facebook.net/es_LA/sdk.js"
+SDK_TIMEOUT_MS = 15_000  # a slow phone network still gets there; a silent blocker is told after this
 SYNC_TYPES = ("smb_app_state_sync", "history")
 _GRAPH_ID = re.compile(r"^[0-9]{1,32}$")
 
@@ -84,20 +97,51 @@ class SignupResult:
     syncs_requested: list[str] = field(default_factory=list)
 
 
+def missing_settings(config: ChannelConfig) -> list[str]:
+    """The environment variables the signup cannot work without, that are not set."""
+    needed = {
+        "META_APP_ID": config.app_id,
+        "META_SIGNUP_CONFIG_ID": config.signup_config_id,
+        "META_APP_SECRET": config.app_secret,
+        "YUME_SECRET_KEY": config.secret_key,
+    }
+    return [name for name, value in needed.items() if not value]
+
+
+def _refusal(link: SignupLink | None, organization: Organization | None, now: datetime) -> SignupError | None:
+    """Why this link cannot connect a number now (None: it can), in the owner's words."""
+    if link is None or organization is None:
+        return SignupError(404, texts.SIGNUP_LINK_UNKNOWN.sentence)
+    state = link.state(now)
+    if state == LinkState.used:
+        return SignupError(409, texts.signup_link_used(organization.name).sentence)
+    if state == LinkState.replaced:
+        return SignupError(410, texts.signup_link_replaced(organization.name).sentence)
+    if state == LinkState.expired:
+        return SignupError(410, texts.signup_link_expired().sentence)
+    return None
+
+
 async def complete_signup(
-    database: Database, client: CloudApiClient, config: ChannelConfig, token: str, submission: SignupSubmission
+    database: Database,
+    client: CloudApiClient,
+    config: ChannelConfig,
+    token: str,
+    submission: SignupSubmission,
+    now: datetime,
 ) -> SignupResult:
     """Everything the server does after the popup, in the order Meta requires."""
-    if not (config.app_id and config.app_secret):
-        raise SignupError(
-            503, "Yume todavía no está configurado para conectar WhatsApp.", "META_APP_ID/META_APP_SECRET missing"
-        )
-    if not config.secret_key:
-        raise SignupError(503, "Yume todavía no está configurado para conectar WhatsApp.", "YUME_SECRET_KEY missing")
+    missing = missing_settings(config)
+    if missing:
+        raise SignupError(503, texts.SIGNUP_NOT_CONFIGURED.sentence, f"{', '.join(missing)} missing")
+    assert config.app_id and config.app_secret and config.secret_key  # missing_settings() checked them
     async with database.transaction() as session:
-        organization = await _organization_by_token(session, token)
-        if organization is None:
-            raise SignupError(404, "Este enlace ya no es válido. Pide uno nuevo a Yume.")
+        link = await find_signup_link(session, token)
+        organization = await session.get(Organization, link.organization_id) if link else None
+        refusal = _refusal(link, organization, now)
+        if refusal is not None:
+            raise refusal
+        assert link is not None and organization is not None
         organization_id = organization.id
     try:
         business_token = await client.exchange_code(
@@ -109,16 +153,14 @@ async def complete_signup(
         if not phone_number_id:
             numbers = await client.phone_numbers(submission.waba_id, business_token)
             if not numbers or not numbers[0].get("id"):
-                raise SignupError(409, "No encontré un número de WhatsApp en tu cuenta. ¿Terminaste la conexión?")
+                raise SignupError(409, texts.SIGNUP_NO_NUMBER)
             phone_number_id, display = str(numbers[0]["id"]), numbers[0].get("display_phone_number")
         details = await client.phone_number(
             phone_number_id, business_token, "is_on_biz_app,platform_type,display_phone_number"
         )
     except GraphApiError as error:
         log.warning("signup for organization %s failed at Meta: %s", organization_id, error.reason())
-        raise SignupError(
-            502, "Meta no aceptó la conexión. Intenta de nuevo en unos minutos.", error.reason()
-        ) from error
+        raise SignupError(502, texts.SIGNUP_META_REFUSED, error.reason()) from error
     on_app = details.get("is_on_biz_app") if isinstance(details.get("is_on_biz_app"), bool) else None
     if on_app is False:
         log.warning(
@@ -140,15 +182,20 @@ async def complete_signup(
             )
         )
         if taken.first() is not None:
-            raise SignupError(409, "Ese número ya está conectado a otro negocio en Yume.")
+            raise SignupError(409, texts.SIGNUP_NUMBER_TAKEN)
+        # Re-read under lock: the link may have been replaced or used while Meta answered.
+        link = await find_signup_link(session, token, for_update=True)
         organization = await session.get(Organization, organization_id)
-        if organization is None or organization.connect_token != token:
-            raise SignupError(404, "Este enlace ya no es válido. Pide uno nuevo a Yume.")
+        refusal = _refusal(link, organization, now)
+        if refusal is not None:
+            raise refusal
+        assert link is not None and organization is not None
         organization.waba_id = submission.waba_id
         organization.wa_phone_number_id = phone_number_id
         organization.access_token_encrypted = encrypt_token(business_token, config.secret_key)
         organization.status = OrganizationStatus.active
-        organization.connect_token = None  # one link, one connection
+        organization.updated_at = now
+        link.used_at = now  # one link, one connection
         if display and not organization.phone:
             try:
                 organization.phone = canonical_phone(str(display))
@@ -158,179 +205,90 @@ async def complete_signup(
     return SignupResult(str(organization_id), submission.waba_id, phone_number_id, display, on_app, requested)
 
 
-async def _organization_by_token(session: Any, token: str) -> Organization | None:
-    if not token or len(token) > 64:
-        return None
-    return (await session.execute(select(Organization).where(Organization.connect_token == token))).scalars().first()
-
-
 def connect_url(base_url: str | None, token: str) -> str:
     """The link Yume sends a new business: `{YUME_BASE_URL}/connect/{token}`."""
     return f"{(base_url or '').rstrip('/')}/connect/{token}"
 
 
 def add_signup_routes(app: web.Application, channel: WhatsAppChannel) -> None:
-    async def page(request: web.Request) -> web.Response:
+    add_stylesheet(app)
+
+    async def show(request: web.Request) -> web.Response:
         token = request.match_info["token"]
+        now = channel.clock.now()
         async with channel.database.transaction() as session:
-            organization = await _organization_by_token(session, token)
-        if organization is None:
-            return web.Response(
-                status=404,
-                text=_message_page("Este enlace ya no es válido. Pide uno nuevo a Yume."),
-                content_type="text/html",
+            link = await find_signup_link(session, token)
+            organization = await session.get(Organization, link.organization_id) if link else None
+        if link is None or organization is None:
+            return _message(404, texts.SIGNUP_LINK_UNKNOWN)
+        state = link.state(now)
+        if state == LinkState.used:
+            return _message(200, texts.signup_link_used(organization.name), tone="ok")
+        if state == LinkState.replaced:
+            return _message(410, texts.signup_link_replaced(organization.name))
+        if state == LinkState.expired:
+            return _message(410, texts.signup_link_expired())
+        missing = missing_settings(channel.config)
+        if missing:
+            log.error(
+                "not serving the Embedded Signup page to organization %s: %s not set (see .env.example)",
+                organization.id,
+                ", ".join(missing),
             )
-        return web.Response(text=render_connect_page(organization.name, channel.config), content_type="text/html")
+            return _message(503, texts.SIGNUP_NOT_CONFIGURED)
+        return page(
+            "connect.html",
+            business=organization.name,
+            expires=long_date(link.expires_at.astimezone(ZoneInfo(organization.timezone)).date()),
+            settings={
+                "appId": channel.config.app_id,
+                "configId": channel.config.signup_config_id,
+                "apiVersion": channel.config.api_version,
+                "sdkUrl": SDK_URL,
+                "sdkTimeoutMs": SDK_TIMEOUT_MS,
+            },
+        )
 
     async def submit(request: web.Request) -> web.Response:
         try:
             submission = SignupSubmission.model_validate(await request.json())
         except (ValueError, ValidationError):
-            return web.json_response(
-                {"ok": False, "message": "Faltan datos de la conexión. Intenta de nuevo."}, status=400
-            )
+            return web.json_response({"ok": False, "message": texts.SIGNUP_INCOMPLETE}, status=400)
         if channel.client is None:
-            return web.json_response(
-                {"ok": False, "message": "Yume está iniciando; intenta en un momento."}, status=503
-            )
+            return web.json_response({"ok": False, "message": texts.SIGNUP_STARTING}, status=503)
         try:
             result = await complete_signup(
-                channel.database, channel.client, channel.config, request.match_info["token"], submission
+                channel.database,
+                channel.client,
+                channel.config,
+                request.match_info["token"],
+                submission,
+                channel.clock.now(),
             )
         except SignupError as error:
             return web.json_response({"ok": False, "message": error.message}, status=error.status)
         return web.json_response(
             {
                 "ok": True,
-                "message": "¡Listo! Tu WhatsApp quedó conectado a Yume.",
+                "message": texts.SIGNUP_DONE,
                 "phone_number_id": result.phone_number_id,
                 "display_phone_number": result.display_phone_number,
             }
         )
 
-    app.router.add_get(CONNECT_PATH, page)
+    async def without_slash(request: web.Request) -> web.Response:
+        # Links get copied with a trailing slash (or a stray path after it): same page.
+        raise web.HTTPMovedPermanently(f"/connect/{request.match_info['token']}")
+
+    async def no_token(request: web.Request) -> web.Response:
+        return _message(404, texts.SIGNUP_LINK_UNKNOWN)
+
+    app.router.add_get(CONNECT_PATH, show)
     app.router.add_post(CONNECT_PATH, submit)
+    app.router.add_get("/connect/{token}/{rest:.*}", without_slash)
+    app.router.add_get("/connect", no_token)
+    app.router.add_get("/connect/", no_token)
 
 
-def _message_page(text: str) -> str:
-    return (
-        f'<!doctype html><html lang="es-MX"><meta charset="utf-8"><title>Yume</title><p>{html.escape(text)}</p></html>'
-    )
-
-
-def _js(value: Any) -> str:
-    """A value as a JavaScript literal that cannot close the <script> element."""
-    return json.dumps(value).replace("</", "<\\/")
-
-
-def render_connect_page(business_name: str, config: ChannelConfig) -> str:
-    """The signup page for one business (the SDK does the rest in the owner's browser)."""
-    settings = {
-        "appId": config.app_id or "",
-        "configId": config.signup_config_id or "",
-        "apiVersion": config.api_version,
-    }
-    return _PAGE.replace("{{business}}", html.escape(business_name)).replace("{{settings}}", _js(settings))
-
-
-_PAGE = """<!doctype html>
-<html lang="es-MX">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Conecta tu WhatsApp a Yume</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #1f2933; }
-  button { background: #1877f2; color: #fff; border: 0; border-radius: .5rem; padding: .8rem 1.4rem; font-size: 1rem; cursor: pointer; }
-  #status { margin-top: 1.5rem; }
-</style>
-</head>
-<body>
-<h1>Conecta tu WhatsApp a Yume</h1>
-<p><strong>{{business}}</strong>: conecta el número que ya usas en WhatsApp Business. Sigues usando la app en tu
-teléfono como siempre; Yume contesta a tus clientes en el mismo número.</p>
-<button id="connect" type="button" disabled>Conectar WhatsApp</button>
-<p id="status" role="status"></p>
-<script>
-  const YUME = {{settings}};
-  const signup = { code: null, waba_id: null, phone_number_id: null, event: null };
-  let posted = false;
-  const statusLine = document.getElementById("status");
-  const button = document.getElementById("connect");
-  function show(text) { statusLine.textContent = text; }
-
-  window.fbAsyncInit = function () {
-    FB.init({ appId: YUME.appId, autoLogAppEvents: true, xfbml: true, version: YUME.apiVersion });
-    button.disabled = false;
-  };
-
-  function fromFacebook(origin) {
-    try {
-      const host = new URL(origin).hostname;
-      return host === "facebook.com" || host.endsWith(".facebook.com");
-    } catch (error) {
-      return false;
-    }
-  }
-
-  // Embedded Signup reports the business account and number through a window message.
-  window.addEventListener("message", function (event) {
-    if (!fromFacebook(event.origin)) return;
-    let data;
-    try { data = JSON.parse(event.data); } catch (error) { return; }
-    if (!data || data.type !== "WA_EMBEDDED_SIGNUP") return;
-    if (data.event === "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING" || data.event === "FINISH") {
-      signup.waba_id = data.data.waba_id;
-      signup.phone_number_id = data.data.phone_number_id || null;
-      signup.event = data.event;
-      finish();
-    } else if (data.event === "CANCEL") {
-      show("Cancelaste la conexión. Puedes intentarlo de nuevo cuando quieras.");
-    } else if (data.event === "ERROR") {
-      show("Meta reportó un problema al conectar. Intenta de nuevo.");
-    }
-  });
-
-  // The login callback carries the code; it expires in 30 seconds, so it goes to Yume at once.
-  function launch() {
-    show("Abriendo la ventana de Meta…");
-    FB.login(function (response) {
-      if (response.authResponse && response.authResponse.code) {
-        signup.code = response.authResponse.code;
-        finish();
-      } else {
-        show("No se completó la conexión. Intenta de nuevo.");
-      }
-    }, {
-      config_id: YUME.configId,
-      response_type: "code",
-      override_default_response_type: true,
-      extras: { setup: {}, featureType: "whatsapp_business_app_onboarding", sessionInfoVersion: "3" }
-    });
-  }
-
-  async function finish() {
-    if (posted || !signup.code || !signup.waba_id) return;
-    posted = true;
-    show("Conectando tu número…");
-    try {
-      const response = await fetch(window.location.pathname, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(signup)
-      });
-      const answer = await response.json();
-      show(answer.message);
-      if (!answer.ok) posted = false;
-    } catch (error) {
-      posted = false;
-      show("No pude avisar a Yume. Revisa tu conexión e intenta de nuevo.");
-    }
-  }
-
-  button.addEventListener("click", launch);
-</script>
-<script async defer crossorigin="anonymous" src="https://connect.facebook.net/es_LA/sdk.js"></script>
-</body>
-</html>
-"""
+def _message(status: int, text: texts.PageText, tone: str = "problem") -> web.Response:
+    return message_page(status, text.title, text.text, hint=text.hint, tone=tone)

@@ -17,6 +17,7 @@ from typing import Literal
 from statemachine import State
 
 from flows import replies
+from flows.appointments.plan_limits import after_booking, usage_before_booking
 from flows.appointments.when import ChoosingWhen, WhenDraft, fill_when
 from flows.core.chat import Heard, Task, capitalized
 from flows.core.steps import Done, NextStep, Outcome, Step
@@ -25,7 +26,8 @@ from flows.replies import DayOffer, Reply, ServiceInfo
 from nlu.context import Expecting
 from nlu.understanding import Intent
 from scheduler.errors import SchedulingError
-from store.models import Appointment, ServiceType
+from scheduler.plan import PlanUsage
+from store.models import Appointment, AppointmentSource, ServiceType
 
 # Words that mark a catalog service as the children's one («Corte niño», «Corte infantil»).
 CHILDREN_WORDS = ("niño", "nino", "niña", "nina", "niños", "infantil", "kids", "peque")
@@ -184,7 +186,7 @@ class Booking(Task):
 
     async def day_question(self, offers: list[DayOffer], problem: str | None) -> tuple[Reply, str | None]:
         service = await self.service_to_schedule()
-        name = service.name if service else "cita"
+        name = service.name if service else replies.APPOINTMENT
         return replies.ask_day(name, offers, self.chat.today, problem), replies.SURE
 
     # -- the steps --------------------------------------------------------------------------------
@@ -203,12 +205,24 @@ class Booking(Task):
         start = when.wanted_start
         service = await self.service_to_schedule()
         assert start is not None and service is not None  # the route checked both
+        usage = await usage_before_booking(self.chat)
+        if not usage.allows(self.source):
+            await self.over_the_plan(usage, service, start)
+            return
         try:
             appointment = await self.book(service, start)
         except SchedulingError:
             self.lost_it(when)
             return
         await self.booked(appointment)
+        await after_booking(self.chat, usage)
+
+    #: Where the booking comes from (the plan's limit applies to what customers book themselves).
+    source: str = AppointmentSource.whatsapp
+
+    async def over_the_plan(self, usage: PlanUsage, service: ServiceType, start: datetime) -> None:
+        """Past the month's limit: the request goes to the owner (each role says who asked)."""
+        raise NotImplementedError
 
     def lost_it(self, when: ChoosingWhen) -> None:
         """Someone else got the time first: say so with what is left."""

@@ -95,13 +95,10 @@ class Cancelling(Task):
         if heard.slots.message:
             draft.message = heard.slots.message
             gave = True
-        if draft.appointment_id is not None and self.chat.in_state("confirming_cancel"):
-            if heard.said_yes or heard.intent == Intent.CANCEL:
-                draft.confirmed = True
-                return True
-            if heard.said_no:
-                draft.confirmed = False
-                return True
+        answer = self.yes_or_no("confirming_cancel", heard, Intent.CANCEL) if draft.appointment_id else None
+        if answer is not None:
+            draft.confirmed = answer
+            return True
         return gave
 
     async def point(self, heard: Heard) -> bool:

@@ -107,7 +107,11 @@ class Moving(Task):
         return gave
 
     async def point(self, heard: Heard) -> bool:
-        """Name the appointment from a tapped one, or the day/time that matches one (then not the new ones)."""
+        """Name the appointment from a tapped one, or from the «de»-day/time of the request.
+
+        «Cambia mi cita del viernes para el sábado»: viernes (`from_date`) names it; a plain day or
+        time is the new moment («para el sábado a las 11»). With one appointment ahead, it is that one.
+        """
         draft = self.draft
         option = heard.option_of("appt")
         candidates = await self.candidates()
@@ -116,25 +120,24 @@ class Moving(Task):
                 draft.appointment_id = uuid.UUID(option.value)
                 return True
             return False
-        if draft.appointment_id is not None and not heard.slots.from_date and not heard.slots.from_time:
-            return False
         slots = heard.slots
+        if draft.appointment_id is not None and not slots.from_date and not slots.from_time:
+            return False
         pool = [Candidate(str(a.id), self.chat.business.local(a.starts_at)) for a in candidates]
         if draft.choices:
             pool = [c for c in pool if uuid.UUID(c.id) in draft.choices] or pool
-        pointed = point_at(pool, day=slots.date, clock=slots.time, from_day=slots.from_date, from_clock=slots.from_time)
+        at_choice = self.chat.in_state("choosing_appointment_to_move")
+        # Answering «¿cuál cambio?», a plain day or time names the appointment («la del viernes»).
+        day, clock = (slots.date, slots.time) if at_choice else (None, None)
+        pointed = point_at(pool, day=day, clock=clock, from_day=slots.from_date, from_clock=slots.from_time)
         if pointed.chosen is not None:
             draft.appointment_id = uuid.UUID(pointed.chosen)
             draft.choices = []
-            if pointed.used_day and slots.from_date is None:
-                heard.slots = heard.slots.model_copy(update={"date": None})
-            if pointed.used_time and slots.from_time is None:
-                heard.slots = heard.slots.model_copy(update={"time": None})
+            if at_choice:
+                heard.slots = heard.slots.model_copy(update={"date": None, "time": None})
             return True
         if pointed.used_day or pointed.used_time:
             draft.choices = [uuid.UUID(c) for c in pointed.narrowed]
-            if pointed.used_day and slots.from_date is None:
-                heard.slots = heard.slots.model_copy(update={"date": None})
             return True
         return False
 

@@ -117,6 +117,15 @@ class Task(Component):
         """
         raise NotImplementedError
 
+    def yes_or_no(self, step: str, heard: Heard, *also_yes: Intent) -> bool | None:
+        """At the yes/no question `step` asks: True for a yes (or a request that repeats it, `also_yes`),
+        False for a no, None when the chat is elsewhere or the message says neither."""
+        if not self.chat.in_state(step):
+            return None
+        if heard.said_yes or heard.intent in also_yes:
+            return True
+        return False if heard.said_no else None
+
     def draft_as(self, kind: type[D]) -> D:
         """The chat's draft, which is this task's while it runs."""
         draft = self.chat.data.draft

@@ -12,6 +12,7 @@ each role's `migrate_v1`, so chats in flight when Yume is upgraded continue wher
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -82,6 +83,8 @@ class FlowData(BaseModel):
     recent: str | None = None
     #: The last request expired (a long pause): the next reply says so first.
     expired: bool = False
+    #: The day an agenda just shown was about: «bloquea de 2 a 3» in the next message means that day.
+    talked_about: dt.date | None = None
 
     @field_validator("draft", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from flows import formatting as fmt
 from flows import replies
 from flows.appointments.booking import Booking, BookingDraft
 from flows.appointments.cancelling import CancelDraft, Cancelling
+from flows.appointments.plan_limits import hand_request_to_owner
 from flows.appointments.moving import MoveDraft, Moving
 from flows.appointments.when import ChoosingWhen, fill_when
 from flows.core.chat import Chat, Heard, Task, Turn, capitalized
@@ -29,10 +30,11 @@ from flows.customer.questions import BusinessQuestions, sounds_like_a_request
 from flows.describe import appointment_info
 from flows.handoff import hand_off
 from flows.options import reminder_answer
-from flows.replies import AppointmentInfo, Reply
+from flows.replies import AppointmentInfo
 from nlu.free_text import name_answer
 from nlu.understanding import Intent
 from scheduler import booking
+from scheduler.plan import PlanUsage
 from store.models import ACTIVE_STATUSES, Appointment, Customer, NameSource, ServiceType
 from store.phones import display_phone
 
@@ -107,6 +109,13 @@ class CustomerBooking(Booking):
             guest_name=draft.guest_name,
         )
 
+    async def over_the_plan(self, usage: PlanUsage, service: ServiceType, start: datetime) -> None:
+        chat: CustomerChat = self.chat  # type: ignore[assignment]
+        who = chat.customer.name if chat.knows_name() else None
+        if self.draft.guest_name:
+            who = f"{self.draft.guest_name} (de {who or 'un cliente'})"
+        hand_request_to_owner(chat, usage, who, chat.customer.phone, service.name, start)
+
     async def booked(self, appointment: Appointment) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
         info = await chat.info(appointment)
@@ -156,7 +165,7 @@ class CustomerCancelling(Cancelling):
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             now=chat.now,
-            reason="cancelada por el cliente",
+            reason=replies.CANCELLED_BY_CUSTOMER,
         )
 
     async def cancelled(self, appointment: Appointment) -> None:
@@ -494,7 +503,7 @@ class CustomerChat(Chat):
         elif heard.questions:
             await self.answer_questions(heard)
         elif heard.intent == Intent.GREET:
-            self.say(Reply(text="¡Hola! 👋"))
+            self.say(replies.hello())
         self.reask()
 
     async def on_enter_handed_off(self, event: str) -> None:

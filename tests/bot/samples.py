@@ -81,6 +81,7 @@ SAMPLES: dict[str, Sample] = {
     ),
     "get_staff": Sample(),
     "update_staff": Sample(body=lambda ids: {"services": [ids.service_id]}, references="lookup"),
+    "revoke_week_page_links": Sample(),
     "open_slots": Sample(
         query=lambda ids: {"service": ids.service_id, "staff": ids.staff_id, "date_from": "2027-01-18"},
         references="lookup",

@@ -30,7 +30,7 @@ def test_a_diagram_shows_every_transition_with_its_guards() -> None:
     assert "next_booking_step --> choosing_slot : (automatic) [not picked_free_time]" in customer
     # Repair declared once, on the compound state of every task.
     assert "busy --> chatting : gave_up" in customer and "state busy {" in customer
-    assert "ready --> confirming_block : wants_to_block [block_collides]" in mermaid(machines()["StaffFlow"])
+    assert "next_block_step --> confirming_block : (automatic) [block_collides, not block_answered]" in mermaid(machines()["StaffFlow"])
 
 
 def test_the_graphviz_version_has_the_same_transitions() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from flows.events import InboundEvent
@@ -16,6 +18,7 @@ from store.models import (
     Staff,
     StaffRole,
 )
+from store.signup_links import find_signup_link
 from tests.flows.conversation import Chat, open_chat, texts
 
 YUME = {
@@ -57,7 +60,11 @@ async def test_a_stranger_on_yumes_number_signs_a_business_up_and_becomes_its_ow
     said = await _signed_up(chat)
     business = await _business(chat)
     assert (business.kind, business.status) == (OrganizationKind.business, OrganizationStatus.onboarding)
-    assert business.connect_token and f"https://citas.example.mx/connect/{business.connect_token}" in said
+    match = re.search(r"https://citas\.example\.mx/connect/([\w-]+)", said)
+    assert match, said
+    async with db.transaction() as session:
+        link = await find_signup_link(session, match.group(1))
+        assert link is not None and link.organization_id == business.id and link.state(chat.clock.now()) == "open"
     [owner] = await chat.rows(Staff, Staff.organization_id == business.id)
     assert (owner.name, owner.phone, owner.role) == ("Guadalupe Torres", "+525512345678", StaffRole.owner)
     [service] = await chat.rows(ServiceType, ServiceType.organization_id == business.id)
@@ -101,7 +108,7 @@ async def test_after_connecting_the_owner_is_told_so_and_is_the_owner_on_their_o
     async with db.transaction() as session:  # what the Embedded Signup page does when it completes
         stored = await session.get(Organization, business.id)
         assert stored is not None
-        stored.status, stored.connect_token = OrganizationStatus.active, None
+        stored.status = OrganizationStatus.active
     out = await chat.says(PROSPECT, "ya quedó?")
     assert "¡Estética Lupita ya está conectado ✓!" in texts(out)
     event = InboundEvent(organization_id=business.id, wa_id=PROSPECT, timestamp=chat.clock.now(), text="hola")

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from flows.engine import Engine
-from flows.owner_chat import OwnerChat
-from flows.owner_flow import OwnerFlow
+from flows.owner.chat import OwnerChat
+from flows.owner.flow import OwnerFlow
 from flows.roles import machines
-from flows.staff_flow import StaffFlow
+from flows.staff.flow import StaffFlow
 from nlu.rules import RuleEngine
 from store.database import Database
 from store.models import Conversation, Staff
 from tests.flows.conversation import Chat, open_chat, texts
 
 
-def test_the_owner_chat_knows_the_states_of_both_machines_and_both_are_diagrammed() -> None:
-    assert OwnerChat.flows() == (OwnerFlow, StaffFlow)
+def test_the_owner_runs_one_machine_with_every_staff_task_and_the_business() -> None:
+    assert OwnerChat.flows() == (OwnerFlow,)
     assert OwnerChat.knows_state("asking_staff_phone") and OwnerChat.knows_state("asking_walk_in_phone")
-    assert not OwnerChat.knows_state("choosing_slot")
+    assert not OwnerChat.knows_state("asking_name")  # a customer's step
+    # The staff tasks are the same declaration in both machines, not copies that drift apart.
+    staff_states = set(StaffFlow.states_map) - {"ready", "busy"}
+    assert staff_states <= set(OwnerFlow.states_map)
     assert OwnerChat.at_rest("ready") and not OwnerChat.at_rest("confirming_hours")
     assert {"StaffFlow", "OwnerFlow", "OnboardingFlow", "CustomerFlow"} <= set(machines())
 
@@ -38,10 +41,10 @@ async def test_an_owner_who_does_not_cut_registers_a_walk_in_with_whoever_is_fre
 async def test_a_request_for_the_other_machine_mid_step_drops_the_step_and_is_heard_at_rest(db: Database) -> None:
     chat = await open_chat(db)
     await chat.says("rosa", "llegó alguien para barba")
-    assert await _owner_state(chat) == "asking_walk_in_phone"  # StaffFlow
+    assert await _owner_state(chat) == "asking_walk_in_phone"  # a staff task
     out = await chat.says("rosa", "quiero agregar un nuevo empleado")
     assert "1. ¿Cómo se llama?" in texts(out) and "lo dejamos ahí" not in texts(out)
-    assert await _owner_state(chat) == "asking_staff_name"  # OwnerFlow
+    assert await _owner_state(chat) == "asking_staff_name"  # running the business
     out = await chat.says("rosa", "¿qué tengo hoy?")
     assert "esta es tu agenda de hoy" in texts(out)
     assert await _owner_state(chat) == "ready"

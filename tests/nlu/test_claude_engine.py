@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ def make_engine(aiohttp_server: Any) -> MakeEngine:
     return make
 
 
+# Messages the rules cannot account for word by word (open text), so Claude is asked.
 BOOK_FRIDAY_AT_4 = {
     "intent": "book",
     "service": "Corte de cabello",
@@ -44,7 +46,7 @@ BOOK_FRIDAY_AT_4 = {
 
 async def test_request_shape(make_engine: MakeEngine, don_carlos: Catalog) -> None:
     engine, fake = await make_engine(tool_use(BOOK_FRIDAY_AT_4), model="claude-test-model")
-    await engine.understand("el viernes a las 4 para un corte", context(catalog=don_carlos, step="greeting"))
+    await engine.understand("el viernes a las 4 para un corte degradado", context(catalog=don_carlos, step="greeting"))
 
     request = fake.last
     assert request["model"] == "claude-test-model"
@@ -53,7 +55,7 @@ async def test_request_shape(make_engine: MakeEngine, don_carlos: Catalog) -> No
     assert request["tools"][0]["input_schema"]["properties"]["intent"]["enum"] == sorted(
         i.value for i in intents_for(Role.CUSTOMER)
     )
-    assert request["messages"] == [{"role": "user", "content": "el viernes a las 4 para un corte"}]
+    assert request["messages"] == [{"role": "user", "content": "el viernes a las 4 para un corte degradado"}]
     static, dynamic = request["system"]
     assert static["cache_control"] == {"type": "ephemeral"}
     for catalog_fact in ("Barbería Don Carlos", "Corte de cabello", "Carlos Mendoza", "Pedro Ruiz", "10:00-20:00"):
@@ -65,7 +67,7 @@ async def test_request_shape(make_engine: MakeEngine, don_carlos: Catalog) -> No
 
 async def test_the_prompt_never_carries_other_customers_data(make_engine: MakeEngine, don_carlos: Catalog) -> None:
     engine, fake = await make_engine(tool_use(BOOK_FRIDAY_AT_4))
-    await engine.understand("quiero un corte", context(catalog=don_carlos))
+    await engine.understand("fíjate que quiero un corte", context(catalog=don_carlos))
     sent = fake.body_text()
     assert "Miguel" not in sent and "4321" not in sent  # a customer of the business file
     assert "1234 5678" not in sent and "2020 3030" not in sent  # nor staff phone numbers
@@ -73,15 +75,15 @@ async def test_the_prompt_never_carries_other_customers_data(make_engine: MakeEn
 
 async def test_static_part_is_identical_between_messages_so_it_caches(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(tool_use(BOOK_FRIDAY_AT_4))
-    await engine.understand("quiero un corte", context())
-    await engine.understand("mañana en la tarde", context(now="2026-01-15T09:30", expecting="date"))
+    await engine.understand("fíjate que quiero un corte", context())
+    await engine.understand("fíjate que mañana en la tarde", context(now="2026-01-15T09:30", expecting="date"))
     assert fake.requests[0]["system"][0] == fake.requests[1]["system"][0]
     assert fake.requests[0]["system"][1] != fake.requests[1]["system"][1]
 
 
 async def test_claude_parts_go_through_the_same_resolver(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(tool_use(BOOK_FRIDAY_AT_4))
-    understanding = await engine.understand("el viernes a las 4 para un corte", context())
+    understanding = await engine.understand("el viernes a las 4 para un corte degradado", context())
     assert understanding.engine == "claude"
     assert understanding.intent == Intent.BOOK
     assert understanding.slots.to_json_dict() == {"service": "Corte de cabello", "date": "2026-01-16", "time": "16:00"}
@@ -100,7 +102,7 @@ async def test_names_are_checked_against_the_catalog(make_engine: MakeEngine) ->
 async def test_timeout_falls_back_to_the_rules(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(Reply(body={}, delay_s=3.0), timeout_s=0.5)
     started = time.monotonic()
-    understanding = await engine.understand("quiero una cita para un corte", context())
+    understanding = await engine.understand("fíjate que quiero una cita para un corte", context())
     assert time.monotonic() - started < 2.0
     assert understanding.engine == "rules"
     assert understanding.fallback_reason == "timeout"
@@ -110,7 +112,7 @@ async def test_timeout_falls_back_to_the_rules(make_engine: MakeEngine) -> None:
 
 async def test_529_is_retried_once_then_falls_back(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(error(529, "overloaded_error"), error(529, "overloaded_error"))
-    understanding = await engine.understand("quiero una cita para un corte", context())
+    understanding = await engine.understand("fíjate que quiero una cita para un corte", context())
     assert len(fake.requests) == 2
     assert understanding.engine == "rules" and understanding.fallback_reason == "overloaded"
     assert engine.stats.calls == 2 and engine.stats.fallbacks["overloaded"] == 1
@@ -118,21 +120,21 @@ async def test_529_is_retried_once_then_falls_back(make_engine: MakeEngine) -> N
 
 async def test_a_529_then_an_answer_uses_the_answer(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(error(529, "overloaded_error"), tool_use(BOOK_FRIDAY_AT_4))
-    understanding = await engine.understand("el viernes a las 4 para un corte", context())
+    understanding = await engine.understand("el viernes a las 4 para un corte degradado", context())
     assert len(fake.requests) == 2
     assert understanding.engine == "claude"
 
 
 async def test_429_falls_back_as_rate_limited(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(error(429, "rate_limit_error"))
-    understanding = await engine.understand("hola", context())
+    understanding = await engine.understand("hola, fíjate que tengo una duda", context())
     assert understanding.fallback_reason == "rate_limited"
     assert len(fake.requests) == 2  # one retry, within the deadline
 
 
 async def test_malformed_tool_input_falls_back_without_retrying(make_engine: MakeEngine) -> None:
     engine, fake = await make_engine(tool_use({"intent": "book_everything", "choice": -3}))
-    understanding = await engine.understand("quiero una cita para un corte", context())
+    understanding = await engine.understand("fíjate que quiero una cita para un corte", context())
     assert len(fake.requests) == 1
     assert understanding.engine == "rules" and understanding.fallback_reason == "invalid_output"
     assert understanding.intent == Intent.BOOK
@@ -140,7 +142,7 @@ async def test_malformed_tool_input_falls_back_without_retrying(make_engine: Mak
 
 async def test_an_answer_without_the_tool_call_falls_back(make_engine: MakeEngine) -> None:
     engine, _ = await make_engine(text_only("¡Claro! ¿Para qué día?"))
-    understanding = await engine.understand("quiero una cita", context())
+    understanding = await engine.understand("fíjate que quiero una cita", context())
     assert understanding.fallback_reason == "invalid_output"
 
 
@@ -172,7 +174,7 @@ def test_the_tool_schema_lists_only_the_roles_intents() -> None:
 async def test_without_a_key_the_rules_answer() -> None:
     assert isinstance(build_understander(api_key=None), RuleEngine)
     engine = ClaudeEngine(api_key=None)
-    understanding = await engine.understand("quiero una cita", context())
+    understanding = await engine.understand("fíjate que quiero una cita", context())
     assert understanding.engine == "rules" and understanding.fallback_reason == "no_key"
 
 
@@ -181,19 +183,21 @@ def test_settings_come_from_the_environment() -> None:
 
     options = load_settings({
         "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "YUME_NLU_MODEL": "m",
-        "YUME_NLU_TIMEOUT_S": "2.5",
+        "YUME_NLU_TIMEOUT_S": "2.5", "YUME_NLU_CORPUS": "/srv/corpus", "YUME_NLU_CACHE_DIR": "/srv/cache",
     }).nlu_options()
-    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5}
+    assert options == {"api_key": "k", "model": "m", "base_url": "http://127.0.0.1:9", "timeout_s": 2.5,
+                       "corpus": "/srv/corpus", "cache_dir": "/srv/cache"}
     defaults = load_settings({}).nlu_options()
     assert defaults["api_key"] is None and defaults["model"] is None and defaults["timeout_s"] == 6.0
     engine = build_understander(**options)
     assert isinstance(engine, ClaudeEngine) and engine.timeout_s == 2.5 and engine.model == "m"
+    assert engine.fallback._cache_dir == Path("/srv/cache") and engine.fallback._corpus == Path("/srv/corpus")
     assert build_understander(**defaults).name == "rules"
 
 
 async def test_an_unreachable_api_falls_back_as_connection(unused_tcp_port: int) -> None:
     engine = ClaudeEngine(api_key="sk-ant-test", base_url=f"http://127.0.0.1:{unused_tcp_port}", timeout_s=3.0)
-    understanding = await engine.understand("quiero una cita para un corte", context())
+    understanding = await engine.understand("fíjate que quiero una cita para un corte", context())
     assert understanding.engine == "rules" and understanding.fallback_reason == "connection"
     assert engine.stats.calls == 2  # the call and one retry
 
@@ -217,18 +221,18 @@ async def test_after_repeated_timeouts_claude_is_skipped_for_a_cool_down(aiohttp
         breaker=CircuitBreaker(failures=3, cooldown_s=30, clock=clock),
     )
     for _ in range(3):
-        understanding = await engine.understand("quiero una cita para un corte", context())
+        understanding = await engine.understand("fíjate que quiero una cita para un corte", context())
         assert understanding.fallback_reason == "timeout"
     assert len(fake.requests) == 3
 
     started = time.monotonic()
-    skipped = await engine.understand("quiero una cita para un corte", context())
+    skipped = await engine.understand("fíjate que quiero una cita para un corte", context())
     assert time.monotonic() - started < 0.2  # nobody waits while Claude is down
     assert skipped.fallback_reason == "circuit_open" and skipped.intent == Intent.BOOK
     assert len(fake.requests) == 3 and engine.stats.fallbacks["circuit_open"] == 1
 
     clock.now += 31  # the cool-down is over: one message tries Claude again, and it answers
-    understanding = await engine.understand("el viernes a las 4 para un corte", context())
+    understanding = await engine.understand("el viernes a las 4 para un corte degradado", context())
     assert understanding.engine == "claude" and engine.breaker.state == "closed"
 
 
@@ -251,7 +255,7 @@ def test_a_failed_trial_opens_the_breaker_again_and_a_success_closes_it() -> Non
 
 async def test_tokens_of_claudes_answers_are_counted(make_engine: MakeEngine) -> None:
     engine, _ = await make_engine(tool_use(BOOK_FRIDAY_AT_4))
-    await engine.understand("el viernes a las 4 para un corte", context())
+    await engine.understand("el viernes a las 4 para un corte degradado", context())
     assert (engine.stats.input_tokens, engine.stats.output_tokens, engine.stats.cache_read_tokens) == (1200, 40, 1100)
 
 
@@ -278,5 +282,6 @@ def test_yume_serve_gives_claude_the_timeout_of_the_environment() -> None:
 
     settings = load_settings({"ANTHROPIC_API_KEY": "sk-ant-test", "YUME_NLU_TIMEOUT_S": "2.5"})
     engine = default_engine(Database("sqlite+aiosqlite:///:memory:"), SystemClock(), settings)
-    assert isinstance(engine.understander, ClaudeEngine) and engine.understander.timeout_s == 2.5
+    claude = getattr(engine.understander, "inner", engine.understander)  # under the metrics wrapper
+    assert isinstance(claude, ClaudeEngine) and claude.timeout_s == 2.5
     assert load_settings({}).nlu_timeout_s == 6.0

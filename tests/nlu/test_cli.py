@@ -120,13 +120,13 @@ def test_claude_engine_single_and_batch_through_the_fake_api(
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         monkeypatch.setenv("YUME_NLU_MODEL", "claude-test-model")
 
-        assert yume_nlu("mañana a las 4 para un corte", "--engine", "claude", "--now", "2026-01-14T12:00") == 0
+        assert yume_nlu("fíjate que mañana a las 4 para un corte", "--engine", "claude", "--now", "2026-01-14T12:00") == 0
         single = json.loads(capsys.readouterr().out)
         assert single == {"intent": "book", "slots": {"service": "Corte de cabello", "date": "2026-01-15", "time": "16:00"},
                           "engine": "claude"}
 
         cases = tmp_path / "cases.jsonl"
-        cases.write_text("\n".join(json.dumps({"id": i, "text": "quiero un corte mañana a las 4", "now": "2026-01-14T12:00"})
+        cases.write_text("\n".join(json.dumps({"id": i, "text": "fíjate que quiero un corte mañana a las 4", "now": "2026-01-14T12:00"})
                                    for i in range(5)))
         assert yume_nlu("--batch", str(cases), "--engine", "claude") == 0
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -134,3 +134,54 @@ def test_claude_engine_single_and_batch_through_the_fake_api(
         assert all(line["intent"] == "book" for line in lines)
     assert len(server.fake.requests) == 6
     assert server.fake.last["model"] == "claude-test-model"
+
+
+def test_eval_with_claude_prints_the_tables_calls_and_tokens(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`yume nlu --eval … --engine claude` against any Anthropic-compatible ANTHROPIC_BASE_URL (here a loopback fake)."""
+    with ThreadedFakeServer(FakeAnthropic([tool_use({"intent": "my_schedule"})])) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        yume_nlu("--eval", str(CORPUS / "staff.yaml"), "--engine", "claude", "--summary")
+    printed = capsys.readouterr().out
+    assert "engine: claude" in printed and "per role:" in printed and "per intent (expected):" in printed
+    calls = len(server.fake.requests)
+    assert 0 < calls < 76  # the staff file's certain readings never reach Claude
+    assert f"claude calls {calls}" in printed and f"tokens in {1200 * calls}, out {40 * calls}" in printed
+    assert "decided by: claude" in printed
+
+
+def test_train_builds_the_learned_model_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nlu import learned
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "staff.yaml").write_text((CORPUS / "staff.yaml").read_text())
+    monkeypatch.setenv("YUME_NLU_CORPUS", str(corpus))
+    monkeypatch.setenv("YUME_NLU_CACHE_DIR", str(tmp_path / "cache"))
+    learned.forget_loaded()
+    assert yume_nlu("--train") == 0
+    assert "cached in" in capsys.readouterr().out
+    assert len(list((tmp_path / "cache").glob("intent-model-*.npz"))) == 1
+    learned.forget_loaded()
+
+
+def test_yume_nlu_never_loads_the_database_stack() -> None:
+    """Start-up is most of `yume nlu --batch`: reading the settings must not import SQLAlchemy and the tables."""
+    import subprocess
+    import sys
+
+    from bot import settings
+    from store import database
+
+    assert settings.DEFAULT_DATABASE_URL == database.DEFAULT_DATABASE_URL
+    code = (
+        "import sys; from bot.commands import nlu; from bot.settings import database_settings; "
+        "database_settings().nlu_options(); print('sqlalchemy' in sys.modules)"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "False"

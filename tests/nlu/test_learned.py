@@ -72,11 +72,12 @@ def test_the_cache_is_written_once_and_read_back(small_corpus: Path, tmp_path: P
     learned.forget_loaded()
     again = learned.model_for(small_corpus, cache)
     assert again is not None and again.vocabulary == model.vocabulary
-    # A corpus change trains a new model and removes the stale one.
+    # A corpus change trains a new model (the old one stays for a while: another checkout may use it).
     (small_corpus / "staff.yaml").write_text((small_corpus / "staff.yaml").read_text() + "\n# changed\n")
     learned.forget_loaded()
     learned.model_for(small_corpus, cache)
-    assert [f.name for f in cache.glob("intent-model-*.npz")] == [f"intent-model-{learned.corpus_key(small_corpus)}.npz"]
+    names = {f.name for f in cache.glob("intent-model-*.npz")}
+    assert f"intent-model-{learned.corpus_key(small_corpus)}.npz" in names and len(names) == 2
 
 
 def _start_and_predict(corpus: str, cache: str) -> str:

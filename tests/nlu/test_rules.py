@@ -223,10 +223,22 @@ def test_certain_readings() -> None:
     assert read_message("la segunda", context(expecting="slot", options=SLOT_OPTIONS)).certain
 
 
+def test_the_rules_are_certain_when_they_account_for_every_word() -> None:
+    # Claude would add nothing: a request made only of cues, data and courtesy, a name, a greeting, a stop.
+    assert read_message("quiero una cita para un corte mañana a las 4", context()).certain
+    assert read_message("Juan Pérez", context(expecting="name")).certain
+    assert read_message("hola", context()).certain and read_message("gracias", context(expecting="yes_no")).certain
+    assert read_message("olvídalo", context(expecting="date")).certain
+    assert read_message("el viernes a las 6", context(expecting="date")).certain
+    assert read_message("lunes a sábado de 10 a 8", context(role="owner", expecting="opening_hours")).certain
+
+
 def test_uncertain_readings() -> None:
-    assert not read_message("quiero una cita para un corte", context()).certain
+    assert not read_message("fíjate que quiero una cita para un corte", context()).certain  # open text: Claude
     assert not read_message("sí, pero mejor mañana", context(expecting="yes_no")).certain
-    assert not read_message("Juan Pérez", context(expecting="name")).certain
+    assert not read_message("no quiero un corte mañana", context()).certain  # a negation is never "explained"
+    assert not read_message("hi, can I book a haircut tomorrow?", context()).certain  # English: Claude reads it
+    assert not read_message("qwerty", context(expecting="slot", options=SLOT_OPTIONS)).certain
 
 
 def test_read_counts_messages(don_carlos: Catalog) -> None:

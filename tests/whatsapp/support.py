@@ -18,7 +18,9 @@ from store.business_file import LoadedBusiness, load_business
 from store.channel import mark_processed
 from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
-from store.models import Organization
+from store.models import Organization, OrganizationStatus
+from store.signup_links import issue_signup_link
+from store.types import utcnow
 from tests.helpers import DON_CARLOS, SHARED, business_spec
 
 CORPUS_DIR = SHARED / "reference" / "whatsapp-webhooks"
@@ -62,6 +64,17 @@ async def seed_business(
         organization = await session.get(Organization, loaded.organization_id)
         organization.waba_id = waba_id
     return loaded
+
+
+async def onboarding_business_with_link(db: Database) -> tuple[Organization, str]:
+    """Barbería Don Carlos still onboarding (no number yet), with an open Embedded Signup link's token."""
+    loaded = await seed_business(db, phone_number_id=None, waba_id=None)
+    async with db.transaction() as session:
+        organization = await session.get(Organization, loaded.organization_id)
+        assert organization is not None
+        organization.status = OrganizationStatus.onboarding
+        token = await issue_signup_link(session, organization.id, utcnow())
+    return organization, token
 
 
 def text_message(

@@ -36,15 +36,15 @@ def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypat
         monkeypatch,
         capsys,
         fresh_url,
-        ["Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "2", "Juan Pérez"],
+        ["Hola, quiero una cita para un corte de cabello", "mañana en la tarde", "#2", "Juan Pérez"],
     )
     assert "Chateas con Barbería Don Carlos como cliente" in out
     offered = out.split("tengo estos horarios", 1)[1]
-    chosen = re.search(r"^ +2\) (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
+    chosen = re.search(r"^ +#2 (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
     assert chosen, "the list of times is shown as numbered options"
     confirmation = out.split("Tu cita quedó confirmada", 1)[1]
     assert "jueves 14 de enero" in confirmation and chosen.group(1) in confirmation, (
-        "answering «2» picked the second time"
+        "answering «#2» tapped the second time"
     )
     assert "Yume → Carlos Mendoza (dueño): 📅 Nueva cita" in out, "the owner's notice is shown too"
 
@@ -71,6 +71,17 @@ def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypat
     assert len(appointments) == 1 and appointments[0].status == "confirmed"
     assert len(inbox) == 4 and all(row.processed_at for row in inbox), "every line went through the inbox"
     assert outbox and all(row.status == "sent" for row in outbox), "and every reply through the outbox"
+
+
+def test_a_bare_number_is_typed_text_so_1_is_one_in_the_afternoon_not_the_first_option(
+    monkeypatch, capsys, fresh_url: str
+) -> None:
+    out = _chat(monkeypatch, capsys, fresh_url, ["corte mañana en la tarde", "1", "Juan Pérez"])
+    offered = out.split("tengo estos horarios", 1)[1].split("Tú:", 1)[0]
+    first = re.search(r"^ +#1 (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
+    assert first and first.group(1) != "1:00 PM", "the trap: the first option is another time"
+    confirmation = out.split("quedó confirmada", 1)[1]
+    assert "⏰ 1:00 PM" in confirmation, "«1» booked 1:00 PM, as it would on WhatsApp"
 
 
 def test_a_barber_chats_from_the_521_variant_of_their_number_and_is_recognised(

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
+from datetime import timedelta
 
 from bot.whatsapp.tokens import decrypt_token
+from scheduler.clock import FrozenClock
 from store.models import Organization, OrganizationStatus
-from store.organizations import new_connect_token
+from store.signup_links import SignupLink, find_signup_link
+from store.types import utcnow
 from tests.whatsapp.conftest import config_for
-from tests.whatsapp.support import SECRET_KEY, RecordingEngine, seed_business
+from tests.whatsapp.support import SECRET_KEY, RecordingEngine, onboarding_business_with_link
 
 WABA = "102290129340398"
 NUMBER = "1122334455667"
 
 
-async def _onboarding_business(db) -> tuple[Organization, str]:
-    loaded = await seed_business(db, phone_number_id=None, waba_id=None)
-    token = new_connect_token()
+async def _link(db, token) -> SignupLink:
     async with db.transaction() as session:
-        organization = await session.get(Organization, loaded.organization_id)
-        organization.status, organization.connect_token = OrganizationStatus.onboarding, token
-    return organization, token
+        link = await find_signup_link(session, token)
+        assert link is not None
+        return link
 
 
 async def _organization(db, organization_id) -> Organization:
@@ -29,13 +32,13 @@ async def _organization(db, organization_id) -> Organization:
 
 
 async def test_the_connect_page_loads_the_sdk_for_business_app_onboarding_and_posts_the_code(db, make_channel) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db))
     response = await client.get(f"/connect/{token}")
     assert response.status == 200 and response.content_type == "text/html"
     page = await response.text()
     assert "Barbería Don Carlos" in page
-    assert 'src="https://connect.facebook.net/es_LA/sdk.js"' in page
+    assert '"sdkUrl": "https://connect.facebook.net/es_LA/sdk.js"' in page and "sdkScript.src = YUME.sdkUrl" in page
     assert "FB.init(" in page and '"appId": "1234567890"' in page and '"configId": "987654321"' in page
     assert 'featureType: "whatsapp_business_app_onboarding"' in page
     assert 'response_type: "code"' in page and "override_default_response_type: true" in page
@@ -49,9 +52,11 @@ async def test_the_connect_page_loads_the_sdk_for_business_app_onboarding_and_po
     assert "JSON.stringify(signup)" in page and "code: null, waba_id: null, phone_number_id: null" in page
 
 
-async def test_an_unknown_or_used_link_is_404(db, make_channel) -> None:
+async def test_an_unknown_link_is_a_spanish_404_page(db, make_channel) -> None:
     client, _ = await make_channel(engine=RecordingEngine(db))
-    assert (await client.get("/connect/not-a-token")).status == 404
+    response = await client.get("/connect/not-a-token")
+    assert response.status == 404 and response.content_type == "text/html"
+    assert "No encontramos este enlace" in await response.text()
     answer = await client.post("/connect/not-a-token", json={"code": "x", "waba_id": WABA})
     assert answer.status == 404 and (await answer.json())["ok"] is False
 
@@ -59,7 +64,7 @@ async def test_an_unknown_or_used_link_is_404(db, make_channel) -> None:
 async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_encrypted_and_activates(
     db, make_channel, fake_graph
 ) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     answer = await client.post(
         f"/connect/{token}",
@@ -89,11 +94,13 @@ async def test_the_server_exchanges_the_code_subscribes_syncs_stores_the_token_e
     )
     assert connected.access_token_encrypted and "EAAG" not in connected.access_token_encrypted
     assert decrypt_token(connected.access_token_encrypted, SECRET_KEY) == "EAAG-fake-business-token"
-    assert connected.connect_token is None, "a link connects once"
+    assert (await _link(db, token)).used_at is not None, "a link connects once"
+    again = await client.post(f"/connect/{token}", json={"code": "c2", "waba_id": WABA})
+    assert again.status == 409 and "ya quedó conectado" in (await again.json())["message"]
 
 
 async def test_a_phone_number_id_from_the_popup_skips_the_lookup(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA, "phone_number_id": "5550001"})
     assert answer.status == 200
@@ -102,21 +109,18 @@ async def test_a_phone_number_id_from_the_popup_skips_the_lookup(db, make_channe
 
 
 async def test_when_meta_refuses_nothing_is_stored_and_the_owner_can_retry(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     fake_graph.fail(100, edge="subscribed_apps")
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
     assert answer.status == 502 and "Intenta de nuevo" in (await answer.json())["message"]
     unchanged = await _organization(db, organization.id)
-    assert (unchanged.status, unchanged.access_token_encrypted, unchanged.connect_token) == (
-        OrganizationStatus.onboarding,
-        None,
-        token,
-    )
+    assert (unchanged.status, unchanged.access_token_encrypted) == (OrganizationStatus.onboarding, None)
+    assert (await _link(db, token)).used_at is None, "the same link works for the retry"
 
 
 async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_channel, fake_graph) -> None:
-    organization, token = await _onboarding_business(db)
+    organization, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     fake_graph.fail(100, edge="smb_app_data", times=1)
     assert (await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})).status == 200
@@ -124,7 +128,7 @@ async def test_a_failed_sync_request_does_not_undo_the_connection(db, make_chann
 
 
 async def test_malformed_submissions_are_400(db, make_channel, fake_graph) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(fake_graph.url))
     for body in ({"waba_id": WABA}, {"code": "c", "waba_id": "12; DROP"}, {"code": "", "waba_id": WABA}):
         assert (await client.post(f"/connect/{token}", json=body)).status == 400
@@ -133,7 +137,7 @@ async def test_malformed_submissions_are_400(db, make_channel, fake_graph) -> No
 
 
 async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, make_channel) -> None:
-    _, token = await _onboarding_business(db)
+    _, token = await onboarding_business_with_link(db)
     client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None))
     answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
     assert answer.status == 503
@@ -142,10 +146,84 @@ async def test_without_meta_credentials_signup_says_yume_is_not_configured(db, m
 async def test_yume_connect_issues_a_fresh_one_time_link(db, make_channel) -> None:
     from bot.commands.connect import _issue
 
-    organization, old_token = await _onboarding_business(db)
+    organization, old_token = await onboarding_business_with_link(db)
     link = await _issue(db.url, "https://yume.example", "Barbería Don Carlos")
     assert link is not None and link.startswith("https://yume.example/connect/")
     client, _ = await make_channel(engine=RecordingEngine(db))
     assert (await client.get(link.removeprefix("https://yume.example"))).status == 200
-    assert (await client.get(f"/connect/{old_token}")).status == 404, "the earlier link stopped working"
+    replaced = await client.get(f"/connect/{old_token}")
+    assert replaced.status == 410 and "reemplazado" in await replaced.text(), "the earlier link says it was replaced"
     assert await _issue(db.url, None, "No existe") is None
+
+
+async def test_a_copied_link_with_a_trailing_slash_opens_the_same_page(db, make_channel) -> None:
+    _, token = await onboarding_business_with_link(db)
+    client, _ = await make_channel(engine=RecordingEngine(db))
+    for suffix in ("/", "/?fbclid=abc", "/algo-mas"):
+        response = await client.get(f"/connect/{token}{suffix}", allow_redirects=False)
+        assert response.status == 301 and response.headers["Location"] == f"/connect/{token}", suffix
+    followed = await client.get(f"/connect/{token}/")
+    assert followed.status == 200 and "Conectar WhatsApp" in await followed.text()
+    assert (await client.get("/connect/")).content_type == "text/html"
+
+
+async def test_a_link_expires_after_seven_days(db, make_channel) -> None:
+    _, token = await onboarding_business_with_link(db)
+    later = FrozenClock(utcnow() + timedelta(days=7, minutes=1))
+    client, _ = await make_channel(engine=RecordingEngine(db), clock=later)
+    response = await client.get(f"/connect/{token}")
+    assert response.status == 410 and "Este enlace ya venció" in await response.text()
+    answer = await client.post(f"/connect/{token}", json={"code": "c", "waba_id": WABA})
+    assert answer.status == 410 and "venció" in (await answer.json())["message"]
+
+
+async def test_without_the_meta_settings_the_page_is_refused_and_the_operator_is_told(
+    db, make_channel, caplog
+) -> None:
+    _, token = await onboarding_business_with_link(db)
+    client, _ = await make_channel(engine=RecordingEngine(db), config=config_for(app_id=None, signup_config_id=None))
+    with caplog.at_level(logging.ERROR, logger="yume.whatsapp.signup"):
+        response = await client.get(f"/connect/{token}")
+    page = await response.text()
+    assert response.status == 503 and "Todavía no podemos conectar tu WhatsApp" in page
+    assert "FB.init" not in page and '"appId"' not in page
+    assert any("META_APP_ID, META_SIGNUP_CONFIG_ID" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_links_history_survives_the_migration_from_the_connect_token_column(database_url, request) -> None:
+    """Links sent before the migration keep working (as open links for another week)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.database import Database
+    from store.migrate import alembic_config, upgrade_to_head
+
+    if database_url.startswith("postgresql"):
+        server = request.getfixturevalue("postgres_server")
+        database_url = await server.new_database_url(f"yume_mig_{uuid.uuid4().hex[:10]}")
+    database = Database(database_url)
+    try:
+
+        def to_revision(connection, revision: str) -> None:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        async with database.engine.begin() as connection:
+            await connection.run_sync(to_revision, "4e7079dc3a8f")  # the revision before the signup links
+            organization_id = uuid.uuid4()
+            await connection.execute(
+                text(
+                    "INSERT INTO organization (id, name, timezone, status, kind, plan, settings, connect_token,"
+                    " created_at, updated_at) VALUES (:id, 'Uñas Lupita', 'America/Mexico_City', 'onboarding',"
+                    " 'business', 'free', '{}', 'old-token-sent-last-week', :now, :now)"
+                ),
+                {"id": organization_id.hex if database.dialect == "sqlite" else organization_id, "now": utcnow()},
+            )
+        await upgrade_to_head(database.engine)
+        async with database.transaction() as session:
+            link = await find_signup_link(session, "old-token-sent-last-week")
+            assert link is not None and link.organization_id == organization_id
+            assert link.state(utcnow() + timedelta(days=6)).value == "open"
+    finally:
+        await database.dispose()

@@ -1,0 +1,1 @@
+"""The owner's conversation: everything staff do, plus the team, hours, closures, services and stats."""
