@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.chat",
     "bot.commands.templates",
     "bot.commands.connect",
+    "bot.commands.inbox",
 )
 
 

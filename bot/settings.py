@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     base_url: str | None = _variable("YUME_BASE_URL")
     # How often the background jobs (reminders, agendas, …) look for due work; 0: not in this process.
     jobs_interval_seconds: float = _variable("YUME_JOBS_INTERVAL_SECONDS", 60.0, ge=0, le=3600)
+    # How long a person's message waits for an older one WhatsApp may still deliver (0: never).
+    lane_hold_seconds: float = _variable("YUME_LANE_HOLD_SECONDS", 1.5, ge=0, le=10)
     # Logs: JSON lines or readable text (default: JSON in production, text in development), and the level.
     log_format: LogFormat | None = _variable("YUME_LOG_FORMAT")
     log_level: str = _variable("YUME_LOG_LEVEL", "INFO")

@@ -4,6 +4,12 @@
     outbound = await engine.handle(event)      # InboundEvent → list[OutboundMessage]
     await engine.handle_echo(echo)             # the owner wrote from the phone app: hand off
 
+From the WhatsApp inbox, `handle(event, inbox_event_id)` marks that inbox row processed in the
+transaction that records the turn (`store.channel.mark_processed`): the turn and the mark commit
+together, and that UPDATE is the message's one duplicate check. Without an inbox row (replay, the
+terminal chat) the Message's WhatsApp id is checked instead. If the turn fails and even its apology
+cannot be recorded, `handle` raises `TurnNotRecorded`: the inbox keeps the event and retries it.
+
 A turn: look at the conversation without locking it (who writes, where the flow stands), let the
 NLU read the message (the slow, network-bound part, outside any write lock), then in ONE
 transaction: identify or create the sender, lock the conversation (FOR UPDATE on PostgreSQL;
@@ -16,6 +22,7 @@ the whole turn back and the person gets a short apology instead of a traceback.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import replies
-from flows.business import BusinessFacts, load_facts
+from flows.business import BusinessFacts, FactsCache, load_facts
 from flows.core.chat import Heard, Turn
 from flows.core.drafts import FlowData
 from flows.events import InboundEvent, OwnerEcho
@@ -47,6 +54,7 @@ from nlu.context import NluContext
 from nlu.engine import Understander
 from nlu.understanding import Intent, Role
 from scheduler.clock import Clock, SystemClock
+from store.channel import mark_processed
 from store.conversations import (
     Conversation,
     ConversationStatus,
@@ -54,7 +62,7 @@ from store.conversations import (
     Message,
     SenderType,
 )
-from store.database import Database
+from store.database import Database, retry_on_disconnect
 from store.models import Customer
 
 log = logging.getLogger("yume.flows.engine")
@@ -86,6 +94,10 @@ class _ConversationMoved(Exception):
     """Another process answered this conversation while we were reading the message."""
 
 
+class TurnNotRecorded(RuntimeError):
+    """A turn failed and not even its apology could be recorded: nothing of the message was kept."""
+
+
 @dataclass
 class EngineStats:
     """Counters for replay summaries and health checks."""
@@ -113,33 +125,38 @@ class Engine:
         # The public address of this deployment: links Yume sends (a new business's /connect/…).
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.stats = EngineStats()
+        self.facts = FactsCache()  # this process's copy of each business's facts, checked every turn
 
     # =========================================================================================
     # Inbound messages
     # =========================================================================================
 
-    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
-        """Answer one inbound event; returns every message to send (to the sender and to others)."""
+    async def handle(self, event: InboundEvent, inbox_event_id: uuid.UUID | None = None) -> list[OutboundMessage]:
+        """Answer one inbound event; returns every message to send (to the sender and to others).
+
+        With `inbox_event_id`, that inbox row is marked processed in the turn's own transaction.
+        """
         self.stats.inbound += 1
         try:
-            outbound = await self._handle(event)
-        except Exception:
+            # A connection the database dropped (a restart) is recycled: the turn goes again at once.
+            outbound = await retry_on_disconnect(lambda: self._handle(event, inbox_event_id))
+        except Exception as error:
             self.stats.failures += 1
             log.exception("turn failed for %s (message %s)", event.wa_id or event.bsuid, event.message_id)
-            outbound = await self._apologize(event)
+            outbound = await self._apologize(event, inbox_event_id, error)
         self.stats.outbound += len(outbound)
         return outbound
 
-    async def _handle(self, event: InboundEvent) -> list[OutboundMessage]:
+    async def _handle(self, event: InboundEvent, inbox_event_id: uuid.UUID | None) -> list[OutboundMessage]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            snapshot = await self._snapshot(event)
+            snapshot = await self._snapshot(event, check_duplicate=inbox_event_id is None)
             if snapshot.duplicate:
                 return []
             heard = await self._hear(event, snapshot.context)
             last = attempt == MAX_ATTEMPTS
             try:
                 async with self.database.transaction() as session:
-                    return await self._turn(session, event, snapshot, heard, last_attempt=last)
+                    return await self._turn(session, event, snapshot, heard, inbox_event_id, last_attempt=last)
             except _ConversationMoved:
                 continue
             except IntegrityError:
@@ -149,13 +166,13 @@ class Engine:
                 continue
         raise RuntimeError("unreachable: the last attempt never raises _ConversationMoved")
 
-    async def _snapshot(self, event: InboundEvent) -> _Snapshot:
+    async def _snapshot(self, event: InboundEvent, check_duplicate: bool = True) -> _Snapshot:
         """Who writes and where their flow stands, read without locks."""
         now = self.clock.now()
         async with self.database.transaction() as session:
-            if await _already_processed(session, event.message_id):
+            if check_duplicate and await _already_processed(session, event.message_id):
                 return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
-            business = await load_facts(session, event.organization_id)
+            business = await self.facts.load(session, event.organization_id)
             sender = await find_sender(
                 session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
             )
@@ -201,7 +218,13 @@ class Engine:
         return Heard(intent=Intent.OTHER, text=event.text, media=media)
 
     async def _turn(
-        self, session: AsyncSession, event: InboundEvent, snapshot: _Snapshot, heard: Heard, last_attempt: bool
+        self,
+        session: AsyncSession,
+        event: InboundEvent,
+        snapshot: _Snapshot,
+        heard: Heard,
+        inbox_event_id: uuid.UUID | None,
+        last_attempt: bool,
     ) -> list[OutboundMessage]:
         now = self.clock.now()
         business = snapshot.business or await load_facts(session, event.organization_id)
@@ -222,7 +245,10 @@ class Engine:
             # Out of retries: read the message again while holding the lock.
             context = self._nlu_context(business, role, conversation, now)
             heard = await self._hear(event, context)
-        if await _already_processed(session, event.message_id):
+        if inbox_event_id is not None:
+            if not await mark_processed(session, inbox_event_id, now):
+                return []  # another worker answered it (the lanes should make this impossible)
+        elif await _already_processed(session, event.message_id):
             return []
         self._record_inbound(session, conversation, sender, event, now)
 
@@ -267,18 +293,24 @@ class Engine:
     # The owner writes from the phone app
     # =========================================================================================
 
-    async def handle_echo(self, echo: OwnerEcho) -> bool:
-        """Record the owner's message and hand that customer's chat to the owner; True when done."""
+    async def handle_echo(self, echo: OwnerEcho, inbox_event_id: uuid.UUID | None = None) -> bool:
+        """Record the owner's message and hand that customer's chat to the owner; True when done.
+
+        With `inbox_event_id`, that inbox row is marked processed in the same transaction.
+        """
         try:
             async with self.database.transaction() as session:
-                return await self._echo(session, echo)
+                return await self._echo(session, echo, inbox_event_id)
         except Exception:
             self.stats.failures += 1
             log.exception("owner echo failed (message %s)", echo.message_id)
             return False
 
-    async def _echo(self, session: AsyncSession, echo: OwnerEcho) -> bool:
+    async def _echo(self, session: AsyncSession, echo: OwnerEcho, inbox_event_id: uuid.UUID | None) -> bool:
         now = self.clock.now()
+        if inbox_event_id is not None:
+            if not await mark_processed(session, inbox_event_id, now):
+                return True
         if await _already_processed(session, echo.message_id):
             return True
         sender = await sender_for(
@@ -338,17 +370,28 @@ class Engine:
         conversation.updated_at = now
         conversation.version += 1
 
-    async def _apologize(self, event: InboundEvent) -> list[OutboundMessage]:
-        """After a failed turn (rolled back): record the message and a short apology, if we can."""
+    async def _apologize(
+        self, event: InboundEvent, inbox_event_id: uuid.UUID | None, error: Exception
+    ) -> list[OutboundMessage]:
+        """After a failed turn (rolled back): record the message and a short apology.
+
+        Raises TurnNotRecorded when that fails too, so the caller keeps the message and retries it.
+        """
         to = event.wa_id or event.bsuid
         if not to:
+            if inbox_event_id is not None:
+                raise TurnNotRecorded(f"the turn failed and there is no one to apologize to: {error!r}")
             return []
         apology = replies.sorry_something_failed().addressed(to)
         try:
             async with self.database.transaction() as session:
-                if await _already_processed(session, event.message_id):
-                    return []
                 now = self.clock.now()
+                if inbox_event_id is not None:
+                    note = f"the turn failed, the person got an apology: {type(error).__name__}: {error}"
+                    if not await mark_processed(session, inbox_event_id, now, note=note[:2000]):
+                        return []
+                if await _already_processed(session, event.message_id):
+                    return []  # recorded before (a delivery again after its inbox row was pruned)
                 sender = await sender_for(
                     session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid,
                     profile_name=None, now=now,
@@ -357,8 +400,12 @@ class Engine:
                 self._record_inbound(session, conversation, sender, event, now)
                 await record_outbound(session, [Outgoing(sender.person, apology, conversation)], now)
                 self._touch(conversation, now, inbound=True, outbound=True)
-        except Exception:
+        except Exception as second:
             log.exception("could not even record the apology for message %s", event.message_id)
+            raise TurnNotRecorded(
+                f"the turn failed ({type(error).__name__}: {error}) and so did recording the apology "
+                f"({type(second).__name__}: {second})"
+            ) from second
         return [apology]
 
 

@@ -119,7 +119,8 @@ async def sender_for(
     if isinstance(person, Customer):
         if wa_id and not person.wa_id:
             person.wa_id = wa_id
-        if bsuid and not person.bsuid:
+        if bsuid and not person.bsuid and not await _bsuid_taken(session, organization_id, bsuid):
+            # Another customer already holds this id (a phone that changed hands): keep both as they are.
             person.bsuid = bsuid
         if profile_name and not person.name:
             person.name = profile_name.strip()[:200]
@@ -128,6 +129,13 @@ async def sender_for(
         person.wa_id = wa_id
     await session.flush()
     return sender
+
+
+async def _bsuid_taken(session: AsyncSession, organization_id: uuid.UUID, bsuid: str) -> bool:
+    found = await session.execute(
+        select(Customer.id).where(Customer.organization_id == organization_id, Customer.bsuid == bsuid).limit(1)
+    )
+    return found.first() is not None
 
 
 async def conversation_of(

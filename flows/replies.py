@@ -55,6 +55,10 @@ class Reply(BaseModel):
         """The choices this message offers, in order (buttons or list rows)."""
         return [Option(id=item.id, title=item.title) for item in (*self.buttons, *self.rows)]
 
+    def or_template(self, template: TemplateCall | None) -> Reply:
+        """The same message, sent as `template` when the 24-hour window is closed (or Meta says it is)."""
+        return self.model_copy(update={"template": template}) if template is not None else self
+
     def prefixed(self, line: str | None, separator: str = "\n\n") -> Reply:
         """The same message with a line before it ("Perdón, no te entendí. …")."""
         return self.model_copy(update={"text": f"{line}{separator}{self.text}" if line else self.text})
@@ -507,8 +511,38 @@ def slot_summary(service: str, start: datetime, today: date) -> str:
     return f"{service}, {fmt.day_phrase(start.date(), today)} {fmt.at_clock(start)}"
 
 
-def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
+def confirmation_template(name: str | None, business: str, appointment: AppointmentInfo) -> TemplateCall:
+    """`appointment_confirmation` (fixtures/templates/): a booking or a move, outside the 24-hour window."""
+    return TemplateCall(
+        name="appointment_confirmation",
+        body_params=[
+            fmt.first_name(name) or NO_NAME,
+            business,
+            fmt.long_date(appointment.start.date()),
+            fmt.clock_time(appointment.start),
+            f"{appointment.service} ({fmt.money(appointment.price_cents)})"
+            + (f" para {appointment.guest_name}" if appointment.guest_name else ""),
+        ],
+    )
+
+
+def cancellation_template(name: str | None, business: str, appointment: AppointmentInfo) -> TemplateCall:
+    """`appointment_cancellation` (fixtures/templates/): a cancellation, outside the 24-hour window."""
+    return TemplateCall(
+        name="appointment_cancellation",
+        body_params=[
+            fmt.first_name(name) or NO_NAME,
+            business,
+            fmt.long_date(appointment.start.date()),
+            fmt.clock_time(appointment.start),
+        ],
+    )
+
+
+def booked(name: str | None, appointment: AppointmentInfo, business: str | None = None) -> Reply:
+    """The booking confirmation (with its template when `business` is given)."""
     who = f", {fmt.first_name(name)}" if name else ""
+    template = confirmation_template(name, business, appointment) if business else None
     whose = f"La cita de {appointment.guest_name}" if appointment.guest_name else "Tu cita"
     return Reply(
         text=(
@@ -519,7 +553,7 @@ def booked(name: str | None, appointment: AppointmentInfo) -> Reply:
             f"Te atiende {fmt.first_name(appointment.staff_name)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
-    )
+    ).or_template(template)
 
 
 def already_has_appointment(appointment: AppointmentInfo, today: date, more: int) -> Reply:
@@ -562,14 +596,15 @@ def ask_which_appointment(appointments: Sequence[AppointmentInfo], today: date, 
     return reply
 
 
-def moved(appointment: AppointmentInfo, today: date) -> Reply:
+def moved(appointment: AppointmentInfo, today: date, business: str | None = None, name: str | None = None) -> Reply:
+    """The move confirmation (with its template, for `name`, when `business` is given)."""
     return Reply(
         text=(
             f"Listo, cambié tu cita de {appointment.service.lower()} para {fmt.day_phrase(appointment.start.date(), today)} "
             f"{fmt.at_clock(appointment.start)}. ¡Nos vemos!"
         ),
         purpose="confirmation",
-    )
+    ).or_template(confirmation_template(name, business, appointment) if business else None)
 
 
 def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
@@ -580,14 +615,15 @@ def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     return _offer(text, [Choice("yes", "Sí, cancelar"), Choice("no", "No, la mantengo")])
 
 
-def cancelled(appointment: AppointmentInfo, today: date) -> Reply:
+def cancelled(appointment: AppointmentInfo, today: date, business: str | None = None, name: str | None = None) -> Reply:
+    """The cancellation confirmation (with its template, for `name`, when `business` is given)."""
     return Reply(
         text=(
             f"Listo, cancelé tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
             f"{fmt.at_clock(appointment.start)}. Cuando quieras agendar otra, aquí estoy."
         ),
         purpose="confirmation",
-    )
+    ).or_template(cancellation_template(name, business, appointment) if business else None)
 
 
 def kept_appointment() -> Reply:
@@ -785,7 +821,7 @@ def customer_told_cancelled_by_business(customer: str | None, staff: str, appoin
             f"{appointment.service.lower()} quedó cancelada. Si quieres, dime qué día te acomoda y te busco otro horario."
         ),
         purpose="appointment_cancelled",
-    )
+    ).or_template(cancellation_template(customer, business, appointment))
 
 
 def notice_block_cancelled(staff: str, cancelled: Sequence[AppointmentInfo]) -> Reply:

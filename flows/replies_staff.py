@@ -13,7 +13,17 @@ from datetime import date, datetime, time
 
 from flows import formatting as fmt
 from flows.options import fold as fold_text
-from flows.replies import AppointmentInfo, Choice, DayOffer, Reply, ServiceInfo, day_choices, offer
+from flows.replies import (
+    AppointmentInfo,
+    Choice,
+    DayOffer,
+    Reply,
+    ServiceInfo,
+    cancellation_template,
+    confirmation_template,
+    day_choices,
+    offer,
+)
 
 
 @dataclass(frozen=True)
@@ -472,7 +482,7 @@ def customer_told_booked(customer: str | None, appointment: AppointmentInfo, bus
             f"Te atiende {fmt.first_name(appointment.staff_name)}. Si necesitas cambiarla, escríbeme por aquí."
         ),
         purpose="confirmation",
-    )
+    ).or_template(confirmation_template(customer, business, appointment))
 
 
 def customer_told_moved(customer: str | None, appointment: AppointmentInfo, business: str) -> Reply:
@@ -483,7 +493,7 @@ def customer_told_moved(customer: str | None, appointment: AppointmentInfo, busi
             "Si no te queda, escríbeme y buscamos otro horario."
         ),
         purpose="confirmation",
-    )
+    ).or_template(confirmation_template(customer, business, appointment))
 
 
 def customer_told_cancelled(
@@ -497,7 +507,7 @@ def customer_told_cancelled(
             "Cuando quieras agendar otra, escríbeme por aquí."
         ),
         purpose="appointment_cancelled",
-    )
+    ).or_template(cancellation_template(customer, business, appointment))
 
 
 # ---------------------------------------------------------------------------------------------

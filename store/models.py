@@ -2,10 +2,12 @@
 
 from sqlmodel import SQLModel
 
+import store.facts  # noqa: F401  (the facts-version triggers, created with the tables)
+
 from store.agenda import ACTIVE_STATUSES, Appointment, AppointmentSource, AppointmentStatus, TimeBlock
 from store.agenda_links import AgendaLink
 from store.catalog import ServiceType
-from store.channel import InboxEvent, OutboxMessage, OutboxStatus
+from store.channel import InboxEvent, OutboxMessage, OutboxStatus, SendPace
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.organizations import (
     BusinessSettings,
@@ -51,6 +53,7 @@ __all__ = [
     "Reminder",
     "ReminderOutcome",
     "ReviewRequest",
+    "SendPace",
     "SenderType",
     "ServiceType",
     "SignupLink",

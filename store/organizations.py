@@ -68,6 +68,9 @@ class Organization(SQLModel, table=True):
     plan: str = Field(default="free", sa_type=String(20))
     monthly_booking_limit: int | None = Field(default=None)
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    # Bumped by database triggers on every change to the business's facts (store/facts.py): a
+    # process that caches them checks this one number per turn.
+    facts_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -23,6 +23,7 @@ from bot import metrics
 from bot.health import add_loop
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
+from bot.whatsapp import prune as _prune  # noqa: F401  (registers the prune_channel background job)
 from bot.whatsapp.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL, CloudApiClient
 from bot.whatsapp.inbox import ConversationEngine, InboxProcessor, NumberDirectory, StoreResult, store_events
 from bot.whatsapp.outbox import OutboxSender
@@ -53,6 +54,9 @@ class ChannelConfig:
     rate_per_second: float = 20.0  # coexistence numbers: 20 messages/second
     inbox_sweep_seconds: float = 10.0
     outbox_poll_seconds: float = 1.0
+    # How long a person's message waits for an older one that may still be on its way (WhatsApp
+    # delivers out of order). `yume serve` holds (YUME_LANE_HOLD_SECONDS); chat, replay and tests don't.
+    lane_hold_seconds: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChannelConfig:
@@ -66,6 +70,7 @@ class ChannelConfig:
             secret_key=_secret(settings.secret_key),
             signup_config_id=settings.meta_signup_config_id,
             base_url=settings.base_url,
+            lane_hold_seconds=settings.lane_hold_seconds,
         )
 
     @property
@@ -131,7 +136,12 @@ class WhatsAppChannel:
             poll_interval_seconds=self.config.outbox_poll_seconds,
         )
         self.inbox = InboxProcessor(
-            self.database, self._engine, self._transport, self.clock, on_outbound=self.outbox.kick
+            self.database,
+            self._engine,
+            self._transport,
+            self.clock,
+            on_outbound=self.outbox.kick,
+            lane_hold_seconds=self.config.lane_hold_seconds,
         )
         log.info("WhatsApp channel started (transport: %s)", self._transport.name)
         if background:
@@ -156,6 +166,8 @@ class WhatsAppChannel:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.outbox is not None:
+            await self.outbox.flush()
         if self.inbox is not None:
             await self.inbox.close()
         if self.http is not None:

@@ -26,6 +26,7 @@ from bot.whatsapp.payloads import (
     HistoryChunk,
     HistoryMessage,
     StateSyncItem,
+    bounded_id,
     message_text,
     parse_timestamp,
 )
@@ -168,11 +169,11 @@ async def import_history(
                         conversation_id=conversation.id,
                         direction=Direction.outbound if from_business else Direction.inbound,
                         sender_type=SenderType.owner_app if from_business else SenderType.customer,
-                        content_type=message.type or "unknown",
+                        content_type=(message.type or "unknown")[:20],
                         text=message_text(message),
                         payload={"history": True, "type": message.type},
                         wa_message_id=wa_message_id,
-                        status=message.history_context.status.lower()
+                        status=message.history_context.status.lower()[:20]
                         if message.history_context and message.history_context.status
                         else None,
                         sent_at=at,
@@ -187,7 +188,7 @@ async def import_history(
 
 def _history_id(thread: str, message: HistoryMessage) -> str:
     if message.id:
-        return message.id
+        return bounded_id(message.id)
     digest = hashlib.sha256(
         f"{thread}|{message.timestamp}|{message.from_}|{message_text(message)}".encode()
     ).hexdigest()[:40]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ class RecordedRequest:
     body: Any
     authorization: str | None
     accepted: bool = False  # a message the fake answered with a wamid
+    at: float = field(default_factory=time.monotonic)  # when it arrived (rate limits are measured here)
 
     @property
     def edge(self) -> str:

@@ -7,14 +7,22 @@ no two workers — in this process or another one on the same PostgreSQL — eve
 person's events at once. A crash between the ack and processing loses nothing: the start-up
 sweep and the periodic sweep pick up whatever is still unprocessed.
 
-Exactly once: the engine records the inbound message (unique WhatsApp id) in the same
-transaction as its state change and replies; before handing an event to the engine the processor
-checks for that record, so an event processed just before a crash is not processed twice.
+Exactly once: the engine marks the inbox row processed in the transaction that records the turn
+(`handle(event, inbox_event_id)`), so a crash either loses the whole turn (the event is processed
+again) or none of it (the event is done). An event that cannot be processed is retried, the
+person's later events waiting behind it, and after `MAX_ATTEMPTS` set aside with its error
+(`failed_at`) so the lane moves on; `yume inbox failed` lists those and `yume inbox retry` puts
+them back in line.
+
+Order: WhatsApp's timestamp, not arrival. A person's message is held for `lane_hold_seconds` after
+it arrived (the typing indicator already showing), so an older message delivered a moment later
+is still answered first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -24,38 +32,55 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, ProgrammingError, StatementError
 
 from bot import metrics
 from bot.logs import lane_label
 from bot.whatsapp import coexistence, statuses
 from bot.whatsapp.lanes import Lane, LaneLocks, lane_locks_for
 from bot.whatsapp.outcome import Outcome
-from bot.whatsapp.payloads import ORDER_FREE_KINDS, WaContact, WaEcho, WaMessage, WebhookEvent
-from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound, to_owner_echo
+from bot.whatsapp.payloads import (
+    ORDER_FREE_KINDS,
+    WaContact,
+    WaEcho,
+    WaMessage,
+    WebhookEvent,
+    bounded_id,
+    digest,
+    storable_text,
+)
+from bot.whatsapp.translate import EditOf, RevokeOf, Unusable, to_inbound, to_owner_echo
 from bot.whatsapp.transport import BusinessNumber, Transport
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
 from flows.trace import tracing
 from scheduler.clock import Clock
-from store.channel import InboxEvent
+from store.channel import InboxEvent, inbox_pending
 from store.conversations import Conversation, ConversationStatus, Message
-from store.database import Database
+from store.database import Database, retry_on_disconnect
 from store.organizations import Organization
 
 log = logging.getLogger("yume.whatsapp.inbox")
 
-MAX_ATTEMPTS = 8  # then the event is set aside (processed, with the error) so the lane moves on
+MAX_ATTEMPTS = 8  # then the event is set aside (failed_at, with the error) so the lane moves on
 SILENT_KINDS = frozenset({"reaction"})  # answered with deliberate silence: no typing indicator
+SET_ASIDE = "cannot be processed"  # the start of last_error for an event that can never work as it is
+MAX_READ_RECEIPTS_IN_FLIGHT = 32  # a courtesy: beyond this many at once, skip rather than queue
 
 
 class ConversationEngine(Protocol):
-    """What the channel needs from `flows`: one inbound event in, replies out (already in the outbox)."""
+    """What the channel needs from `flows`: one inbound event in, replies out (already in the outbox).
 
-    async def handle(self, event: InboundEvent) -> list[OutboundMessage]: ...
+    `inbox_event_id` is the inbox row the event came from: the engine marks it processed
+    (`store.channel.mark_processed`) in the transaction that records the turn, and raises when
+    nothing could be recorded (the inbox then retries the event).
+    """
 
-    async def handle_echo(self, echo: OwnerEcho) -> None: ...
+    async def handle(self, event: InboundEvent, inbox_event_id: uuid.UUID | None = None) -> list[OutboundMessage]: ...
+
+    async def handle_echo(self, echo: OwnerEcho, inbox_event_id: uuid.UUID | None = None) -> bool: ...
 
 
 @dataclass
@@ -109,9 +134,61 @@ _INSERT_IGNORING_DUPLICATES = {
 async def store_events(
     database: Database, events: list[WebhookEvent], received_at: datetime, directory: NumberDirectory | None = None
 ) -> StoreResult:
-    """Persist `events` in one transaction; already-stored events (same `event_key`) are skipped."""
+    """Persist `events` in one transaction; already-stored events (same `event_key`) are skipped.
+
+    An event the database refuses as it is (a value its JSON cannot hold, whatever slipped past
+    the edge) is stored as an `unknown` event with the reason and an excerpt instead: a signed,
+    parseable delivery is never refused (Meta would retry it for a week). Only an outage raises.
+    """
     if not events:
         return StoreResult(0)
+    try:
+        await retry_on_disconnect(lambda: _insert(database, events, received_at, directory))
+    except Exception as error:
+        if not _refused_data(error):
+            raise
+        log.warning("a delivery of %d events was refused as it is (%s); storing them one by one", len(events), error)
+        for index, event in enumerate(events):
+            try:
+                await _insert(database, [event], received_at + timedelta(microseconds=index), directory)
+            except Exception as single:
+                if not _refused_data(single):
+                    raise
+                log.warning("webhook event %s cannot be stored as it is: %s", event.event_key, single)
+                await _insert(database, [_unstorable(event, single)], received_at + timedelta(microseconds=index), directory)
+    return StoreResult(len({event.event_key for event in events}), {Lane(event.phone_number_id, event.sender) for event in events})
+
+
+def _refused_data(error: BaseException) -> bool:
+    """The database (or the driver) refused the values, as opposed to being unreachable."""
+    if isinstance(error, (DataError, IntegrityError, ProgrammingError)):
+        return True
+    if isinstance(error, DBAPIError):
+        # asyncpg's errors reach SQLAlchemy unclassified: read the SQLSTATE class instead
+        # (22 data exception, 23 integrity, 42 syntax; 08 connection, 57 shutdown, 53 resources are outages).
+        sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+        return sqlstate[:2] in ("22", "23", "42")
+    if isinstance(error, StatementError):
+        return True  # binding the parameters failed (a JSON value the serializer refuses)
+    return isinstance(error, (ValueError, TypeError, OverflowError, RecursionError))
+
+
+def _unstorable(event: WebhookEvent, error: BaseException) -> WebhookEvent:
+    excerpt = storable_text(json.dumps(event.payload, default=repr, ensure_ascii=True)[:4000])
+    return WebhookEvent(
+        event_key=f"unstorable:{digest(event.event_key)}",
+        kind="unknown",
+        payload={"unstorable": f"{type(error).__name__}: {error}"[:1000], "event_key": event.event_key, "excerpt": excerpt},
+        phone_number_id=event.phone_number_id,
+        waba_id=event.waba_id,
+        sender=event.sender,
+        wa_timestamp=event.wa_timestamp,
+    )
+
+
+async def _insert(
+    database: Database, events: list[WebhookEvent], received_at: datetime, directory: NumberDirectory | None
+) -> None:
     # A Core connection, not an ORM session: this runs in every webhook request, before the 200.
     async with database.engine.begin() as connection:
         numbers = {event.phone_number_id for event in events if event.phone_number_id}
@@ -136,6 +213,7 @@ async def store_events(
                     # A microsecond apart: events of one delivery with the same WhatsApp second keep their order.
                     "received_at": received_at + timedelta(microseconds=index),
                     "processed_at": None,
+                    "failed_at": None,
                     "attempts": 0,
                     "last_error": None,
                 },
@@ -148,13 +226,21 @@ async def store_events(
                 )
         # One statement compiled once, executed for every row (no per-delivery SQL compilation).
         await connection.execute(_INSERT_IGNORING_DUPLICATES[database.dialect], list(values.values()))
-    return StoreResult(len(values), {Lane(event.phone_number_id, event.sender) for event in events})
 
 
 @dataclass
 class _BusinessInfo:
     number: BusinessNumber | None
     fetched_at: datetime
+
+
+@dataclass
+class _Drained:
+    """How one pass over a held lane ended."""
+
+    done: int = 0
+    blocked: bool = False  # an event failed: later ones wait (order before progress)
+    wait: float | None = None  # seconds until the oldest pending message may be processed (the hold)
 
 
 class InboxProcessor:
@@ -171,6 +257,7 @@ class InboxProcessor:
         lane_locks: LaneLocks | None = None,
         max_concurrent_lanes: int = 8,
         mark_read: bool = True,
+        lane_hold_seconds: float = 0.0,
     ) -> None:
         self.database = database
         self.engine = engine
@@ -179,10 +266,14 @@ class InboxProcessor:
         self.on_outbound = on_outbound or (lambda: None)
         self.lane_locks = lane_locks or lane_locks_for(database)
         self.mark_read = mark_read and transport is not None
+        self.lane_hold = max(0.0, lane_hold_seconds)
         self._slots = asyncio.Semaphore(max_concurrent_lanes)
         self._running: dict[Lane, asyncio.Task[None]] = {}
         self._again: set[Lane] = set()
         self._businesses: dict[uuid.UUID, _BusinessInfo] = {}
+        self._first_seen: dict[uuid.UUID, float] = {}  # held events: when this process first saw them
+        self._acknowledged: set[str] = set()  # message ids whose read receipt is out (or skipped)
+        self._receipts: set[asyncio.Task[None]] = set()
         self._closed = False
 
     # --- scheduling -----------------------------------------------------------------------------
@@ -204,25 +295,30 @@ class InboxProcessor:
                 self._again.discard(lane)
                 try:
                     async with self._slots:
-                        await self.drain(lane)
+                        # A connection the database dropped (a restart) is recycled: go again at once.
+                        drained = await retry_on_disconnect(lambda: self._drain(lane))
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("inbox lane %s failed; the sweep will retry it", lane.name)
                     return
+                if drained.wait is not None:
+                    # The hold: neither the lane nor a worker slot is kept meanwhile.
+                    await asyncio.sleep(drained.wait)
+                    continue
                 if lane not in self._again:
                     return
         finally:
             self._running.pop(lane, None)
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait until no lane is being processed in this process (tests, `yume chat`, shutdown)."""
+        """Wait until no lane (nor read receipt) is being processed in this process (tests, `yume chat`, shutdown)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._running:
+        while self._running or self._receipts:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise TimeoutError(f"inbox lanes still running: {[lane.name for lane in self._running]}")
-            await asyncio.wait(list(self._running.values()), timeout=remaining)
+            await asyncio.wait([*self._running.values(), *self._receipts], timeout=remaining)
 
     async def close(self) -> None:
         """Stop taking work and let running lanes finish (they are short)."""
@@ -233,13 +329,16 @@ class InboxProcessor:
             for task in self._running.values():
                 task.cancel()
             await asyncio.gather(*self._running.values(), return_exceptions=True)
+        for receipt in list(self._receipts):
+            receipt.cancel()
+        await asyncio.gather(*self._receipts, return_exceptions=True)
 
     async def sweep(self, limit: int = 500) -> int:
         """Kick every lane with unprocessed events (start-up and periodic); returns how many."""
         async with self.database.transaction() as session:
             rows = await session.execute(
                 select(InboxEvent.phone_number_id, InboxEvent.sender)
-                .where(InboxEvent.processed_at.is_(None))
+                .where(inbox_pending())
                 .group_by(InboxEvent.phone_number_id, InboxEvent.sender)
                 .limit(limit)
             )
@@ -264,100 +363,128 @@ class InboxProcessor:
         """Process the lane's pending events in order while holding it; returns how many were done.
 
         When another worker holds the lane, this returns at once: that worker re-checks the lane
-        after letting go, so nothing stored meanwhile is left behind.
+        after letting go, so nothing stored meanwhile is left behind. Messages still in their hold
+        are left for later (`kick` the lane, or the sweep, processes them).
         """
+        return (await self._drain(lane)).done
+
+    async def _drain(self, lane: Lane) -> _Drained:
         processed = 0
+        marked_here: set[uuid.UUID] = set()
         while True:
             async with self.lane_locks.hold(lane) as mine:
                 if not mine:
-                    return processed
-                done, blocked = await self._drain_held(lane)
-                processed += done
-            if blocked:
-                return processed  # an event failed: the sweep retries the lane later, in order
+                    return _Drained(processed)
+                drained = await self._drain_held(lane, marked_here)
+                processed += drained.done
+            if drained.blocked or drained.wait is not None:
+                # An event failed (the sweep retries the lane later, in order), or the oldest
+                # message is still in its hold (the caller comes back when it is over).
+                return _Drained(processed, drained.blocked, drained.wait)
             # Re-check after letting go: an event stored while we held the lane, whose own worker
-            # found the lane busy, is ours to process.
+            # found the lane busy, is ours to process (and so is whatever this pass left).
             if not await self._has_ready(lane):
-                return processed
+                return _Drained(processed)
 
     async def _has_ready(self, lane: Lane) -> bool:
-        async with self.database.transaction() as session:
-            row = await session.execute(
-                select(InboxEvent.id)
-                .where(_lane_filter(lane), InboxEvent.processed_at.is_(None), InboxEvent.attempts == 0)
-                .limit(1)
-            )
-            return row.first() is not None
+        async with self.database.engine.connect() as connection:
+            found = await connection.execute(_READY, _lane_parameters(lane))
+            return found.first() is not None
 
     async def _pending(self, lane: Lane) -> list[InboxEvent]:
-        async with self.database.transaction() as session:
-            rows = await session.execute(
-                select(InboxEvent)
-                .where(_lane_filter(lane), InboxEvent.processed_at.is_(None))
-                .order_by(
-                    func.coalesce(InboxEvent.wa_timestamp, InboxEvent.received_at),
-                    InboxEvent.received_at,
-                    InboxEvent.event_key,
-                )
-                .limit(200)
-            )
-            return list(rows.scalars())
+        async with self.database.engine.connect() as connection:
+            rows = (await connection.execute(_PENDING, _lane_parameters(lane))).all()
+        return [InboxEvent(**row._mapping) for row in rows]
 
-    async def _drain_held(self, lane: Lane) -> tuple[int, bool]:
-        """Process what is pending; returns (events done, whether a failure holds up the lane)."""
-        done = 0
-        while True:
-            pending = await self._pending(lane)
-            if not pending:
-                return done, False
-            progressed = False
-            blocked = False
-            for row in pending:
-                # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
-                with tracing(
-                    message_id=traced_id(row.event_key),
-                    organization_id=row.organization_id,
-                    lane=lane_label(row.phone_number_id, row.sender),
-                ):
-                    outcome = await self._process_safely(row, pending)
-                    await self._record(row, outcome)
-                if outcome.done:
-                    done += 1
-                    progressed = True
-                elif not outcome.order_free:
-                    blocked = True  # keep the order: later events wait for this one
-                    break
-            if blocked or not progressed:
-                return done, blocked
+    async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID]) -> _Drained:
+        """Process what is pending and ready, oldest WhatsApp timestamp first (one pass)."""
+        drained = _Drained()
+        pending = await self._pending(lane)
+        for row in pending:
+            if row.id in marked_here:
+                # The engine said it marked this row, yet it is still pending: never run it twice.
+                log.error("inbox event %s was handled but not marked processed; marking it now", row.event_key)
+                await self._record(row, Outcome.ok("handled, but the handler did not mark it"))
+                continue
+            wait = self._hold_left(row)
+            if wait is not None:
+                await self._acknowledge_row(row)  # the typing indicator shows during the hold
+                drained.wait = wait
+                return drained
+            # Every log line of this event — inbox, engine, NLU — carries its id, business and lane.
+            with tracing(
+                message_id=traced_id(row.event_key),
+                organization_id=row.organization_id,
+                lane=lane_label(row.phone_number_id, row.sender),
+            ):
+                outcome = await self._process_safely(row, pending)
+                await self._record(row, outcome)
+            if outcome.marked:
+                marked_here.add(row.id)
+            if outcome.done:
+                drained.done += 1
+            elif not outcome.order_free:
+                drained.blocked = True  # keep the order: later events wait for this one
+                return drained
+        return drained
+
+    def _hold_left(self, row: InboxEvent) -> float | None:
+        """Seconds this person's message must still wait for an older one that may be on its way.
+
+        A message may be processed `lane_hold_seconds` after it arrived (by the clock), and at the
+        latest that long after this process first saw it (a frozen or jumping clock never holds a
+        lane longer). Events whose order does not matter are never held.
+        """
+        if self.lane_hold <= 0 or row.kind in ORDER_FREE_KINDS:
+            return None
+        first_seen = self._first_seen.setdefault(row.id, time.monotonic())
+        left_by_clock = (row.received_at + timedelta(seconds=self.lane_hold) - self.clock.now()).total_seconds()
+        left_here = first_seen + self.lane_hold - time.monotonic()
+        left = min(left_by_clock, left_here)
+        if left <= 0:
+            self._first_seen.pop(row.id, None)
+            return None
+        return left
 
     async def _process_safely(self, row: InboxEvent, batch: list[InboxEvent]) -> Outcome:
         try:
-            return await self._process(row, batch)
+            return await retry_on_disconnect(lambda: self._process(row, batch))
         except asyncio.CancelledError:
             raise
         except ValidationError as error:
             log.warning("inbox event %s has a shape Yume cannot read: %s", row.event_key, error)
+            if row.kind in ("message", "echo"):  # someone wrote and would get no answer: an operator should see it
+                return Outcome.set_aside(f"unreadable {row.kind}: {error.error_count()} problems: {error}"[:2000])
             return Outcome(done=True, note=f"unreadable payload: {error.error_count()} problems")
         except Exception as error:
             log.exception("inbox event %s failed (attempt %d)", row.event_key, row.attempts + 1)
             return Outcome(
-                done=False, error=f"{type(error).__name__}: {error}", order_free=row.kind in ORDER_FREE_KINDS
+                done=False, error=f"{type(error).__name__}: {error}"[:2000], order_free=row.kind in ORDER_FREE_KINDS
             )
 
     async def _record(self, row: InboxEvent, outcome: Outcome) -> None:
+        if outcome.marked:
+            return  # the handler marked it in its own transaction
         now = self.clock.now()
-        values: dict[str, Any] = {}
+        values: dict[str, Any]
         if outcome.done:
             values = {"processed_at": now, "last_error": f"skipped: {outcome.note}" if outcome.note else None}
+        elif outcome.hopeless:
+            values = {"failed_at": now, "last_error": f"{SET_ASIDE}: {outcome.error}"}
+            log.error("inbox event %s set aside: %s", row.event_key, outcome.error)
         else:
             attempts = row.attempts + 1
             values = {"attempts": attempts, "last_error": outcome.error}
             if attempts >= MAX_ATTEMPTS and not outcome.deferred:
-                values["processed_at"] = now
+                values["failed_at"] = now
                 values["last_error"] = f"gave up after {attempts} attempts: {outcome.error}"
                 log.error("inbox event %s set aside after %d attempts: %s", row.event_key, attempts, outcome.error)
-        async with self.database.transaction() as session:
-            await session.execute(update(InboxEvent).where(InboxEvent.id == row.id).values(**values))
+        async with self.database.engine.begin() as connection:
+            # Never over a row that is done or set aside (a handler that failed after marking it).
+            await connection.execute(
+                update(_INBOX).where(_INBOX.c.id == row.id, _INBOX.c.processed_at.is_(None), _INBOX.c.failed_at.is_(None)),
+                values,
+            )
         row.attempts = values.get("attempts", row.attempts)
 
     # --- one event ------------------------------------------------------------------------------
@@ -398,9 +525,11 @@ class InboxProcessor:
     ) -> Outcome:
         message = WaMessage.model_validate(payload.get("message") or {})
         contact = WaContact.model_validate(payload["contact"]) if payload.get("contact") else None
-        if message.id and _superseded_in(batch, row, message.id):
+        if message.id and _superseded_in(batch, row, bounded_id(message.id)):
             return Outcome(done=True, note="edited or deleted before Yume acted on it")
         translated = to_inbound(message, contact, organization_id, row.received_at)
+        if isinstance(translated, Unusable):
+            return Outcome.set_aside(translated.reason)
         if isinstance(translated, RevokeOf):
             await self._retire(translated.original_message_id, row, "deleted by the sender")
             return Outcome(done=True, note="a deleted message (nothing to answer)")
@@ -410,27 +539,26 @@ class InboxProcessor:
                 return Outcome(done=True, note="an edit of a message Yume already acted on")
             await self._retire(translated.original_message_id, row, "replaced by its edit")
             event = translated.event
-        if await self._already_recorded(event.message_id):
-            return Outcome(done=True, note="already handled (recorded before a restart)")
-        await self._acknowledge(organization_id, event)
+        self._acknowledge_soon(organization_id, event.message_id, event.wa_id, event.kind)
         metrics.INBOUND_MESSAGES.labels(event.kind).inc()
         started = time.perf_counter()
-        await self.engine.handle(event)
+        await self.engine.handle(event, row.id)
         elapsed = time.perf_counter() - started
         metrics.TURN_SECONDS.observe(elapsed)
         log.info("%s message handled in %.0f ms", event.kind, elapsed * 1000)
         self.on_outbound()
-        return Outcome(done=True)
+        return Outcome(done=True, marked=True)
 
     async def _echo(self, row: InboxEvent, organization_id: uuid.UUID, payload: dict[str, Any]) -> Outcome:
         echo = WaEcho.model_validate(payload.get("echo") or {})
         contact = WaContact.model_validate(payload["contact"]) if payload.get("contact") else None
         owner_echo = to_owner_echo(echo, contact, organization_id, row.received_at)
-        if await self._already_recorded(owner_echo.message_id):
-            return Outcome(done=True, note="already handled (recorded before a restart)")
-        await self.engine.handle_echo(owner_echo)
+        if isinstance(owner_echo, Unusable):
+            return Outcome.set_aside(owner_echo.reason)
+        if not await self.engine.handle_echo(owner_echo, row.id):
+            return Outcome(done=False, error="the engine could not record the owner's message")
         self.on_outbound()
-        return Outcome(done=True)
+        return Outcome(done=True, marked=True)
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -443,16 +571,12 @@ class InboxProcessor:
             )
             return found.scalar_one_or_none()
 
-    async def _already_recorded(self, wa_message_id: str) -> bool:
-        async with self.database.transaction() as session:
-            found = await session.execute(select(Message.id).where(Message.wa_message_id == wa_message_id).limit(1))
-            return found.first() is not None
-
     async def _acted_on(self, wa_message_id: str) -> bool:
         """Whether Yume already processed the message with this id (or recorded it)."""
-        if await self._already_recorded(wa_message_id):
-            return True
         async with self.database.transaction() as session:
+            found = await session.execute(select(Message.id).where(Message.wa_message_id == wa_message_id).limit(1))
+            if found.first() is not None:
+                return True
             found = await session.execute(
                 select(InboxEvent.processed_at, InboxEvent.last_error).where(
                     InboxEvent.event_key == f"msg:{wa_message_id}"
@@ -493,21 +617,54 @@ class InboxProcessor:
                 .on_conflict_do_nothing(index_elements=["event_key"])
             )
 
-    async def _acknowledge(self, organization_id: uuid.UUID, event: InboundEvent) -> None:
-        """Blue ticks and "escribiendo…" while the engine works (not when the owner has the chat)."""
-        if not self.mark_read or self.transport is None or event.message_id.startswith("local."):
+    # --- read receipts: beside the turn, never before it ----------------------------------------
+
+    async def _acknowledge_row(self, row: InboxEvent) -> None:
+        """The read receipt of a message that is still in its hold."""
+        if not self.mark_read or row.kind != "message":
             return
-        number = await self._business_number(organization_id)
-        if number is None or await self._handed_off(organization_id, event.wa_id):
+        organization_id = row.organization_id or await self._organization_for(row.phone_number_id)
+        if organization_id is None:
             return
         try:
-            await asyncio.wait_for(
-                self.transport.mark_read(number, event.message_id, event.kind not in SILENT_KINDS), timeout=3
-            )
+            message = WaMessage.model_validate((row.payload or {}).get("message") or {})
+        except ValidationError:
+            return
+        if message.id and message.type not in ("edit", "revoke"):
+            self._acknowledge_soon(organization_id, bounded_id(message.id), message.from_, message.type or "")
+
+    def _acknowledge_soon(self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str) -> None:
+        """Blue ticks and "escribiendo…" while the engine works, sent beside the turn (not awaited).
+
+        Not when the owner has the chat (they read it on the phone), not for reactions' typing.
+        """
+        if not self.mark_read or self.transport is None or message_id.startswith("local."):
+            return
+        if message_id in self._acknowledged:
+            return
+        self._acknowledged.add(message_id)
+        if len(self._acknowledged) > 10_000:
+            self._acknowledged.clear()  # only a memory bound: a second receipt is harmless
+        if len(self._receipts) >= MAX_READ_RECEIPTS_IN_FLIGHT:
+            log.info("skipping the read receipt of %s: %d already in flight", message_id, len(self._receipts))
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._acknowledge(organization_id, message_id, wa_id, kind), name="inbox read receipt"
+        )
+        self._receipts.add(task)
+        task.add_done_callback(self._receipts.discard)
+
+    async def _acknowledge(self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str) -> None:
+        try:
+            number = await self._business_number(organization_id)
+            if number is None or await self._handed_off(organization_id, wa_id):
+                return
+            assert self.transport is not None
+            await asyncio.wait_for(self.transport.mark_read(number, message_id, kind not in SILENT_KINDS), timeout=3)
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # a read receipt is a courtesy: never hold up the reply for it
-            log.info("could not mark %s read: %s", event.message_id, error)
+        except Exception as error:  # a read receipt is a courtesy: never anything more
+            log.info("could not mark %s read: %s", message_id, error)
 
     async def _business_number(self, organization_id: uuid.UUID) -> BusinessNumber | None:
         now = self.clock.now()
@@ -527,12 +684,8 @@ class InboxProcessor:
     async def _handed_off(self, organization_id: uuid.UUID, wa_id: str | None) -> bool:
         if not wa_id:
             return False
-        async with self.database.transaction() as session:
-            found = await session.execute(
-                select(Conversation.status)
-                .where(Conversation.organization_id == organization_id, Conversation.wa_id == wa_id)
-                .limit(1)
-            )
+        async with self.database.engine.connect() as connection:
+            found = await connection.execute(_CHAT_STATUS, {"organization_id": organization_id, "wa_id": wa_id})
             return found.scalar_one_or_none() == ConversationStatus.handed_off
 
 
@@ -544,14 +697,34 @@ def traced_id(event_key: str) -> str:
     return event_key
 
 
-def _lane_filter(lane: Lane) -> Any:
-    number = (
-        InboxEvent.phone_number_id == lane.phone_number_id
-        if lane.phone_number_id is not None
-        else InboxEvent.phone_number_id.is_(None)
+# The statements every event goes through, built once (building a statement costs more CPU than
+# running it). A lane may lack a number or a sender: IS NOT DISTINCT FROM matches NULL too.
+_INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+_IN_LANE = and_(
+    _INBOX.c.phone_number_id.is_not_distinct_from(bindparam("number", type_=String)),
+    _INBOX.c.sender.is_not_distinct_from(bindparam("sender", type_=String)),
+    _INBOX.c.processed_at.is_(None),
+    _INBOX.c.failed_at.is_(None),
+)
+_PENDING = (
+    select(_INBOX)
+    .where(_IN_LANE)
+    .order_by(func.coalesce(_INBOX.c.wa_timestamp, _INBOX.c.received_at), _INBOX.c.received_at, _INBOX.c.event_key)
+    .limit(200)
+)
+_READY = select(_INBOX.c.id).where(_IN_LANE, _INBOX.c.attempts == 0).limit(1)
+_CHAT_STATUS = (
+    select(Conversation.__table__.c.status)  # type: ignore[attr-defined]
+    .where(
+        Conversation.__table__.c.organization_id == bindparam("organization_id"),  # type: ignore[attr-defined]
+        Conversation.__table__.c.wa_id == bindparam("wa_id"),  # type: ignore[attr-defined]
     )
-    sender = InboxEvent.sender == lane.sender if lane.sender is not None else InboxEvent.sender.is_(None)
-    return and_(number, sender)
+    .limit(1)
+)
+
+
+def _lane_parameters(lane: Lane) -> dict[str, str | None]:
+    return {"number": lane.phone_number_id, "sender": lane.sender}
 
 
 def _superseded_in(batch: list[InboxEvent], row: InboxEvent, message_id: str) -> bool:
@@ -564,10 +737,7 @@ def _superseded_in(batch: list[InboxEvent], row: InboxEvent, message_id: str) ->
             continue
         for kind in ("edit", "revoke"):
             target = message.get(kind)
-            if (
-                message.get("type") == kind
-                and isinstance(target, dict)
-                and target.get("original_message_id") == message_id
-            ):
+            original = target.get("original_message_id") if isinstance(target, dict) else None
+            if message.get("type") == kind and isinstance(original, str) and bounded_id(original) == message_id:
                 return True
     return False

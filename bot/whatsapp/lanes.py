@@ -18,6 +18,9 @@ from sqlalchemy import text
 
 from store.database import Database
 
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
+
 
 @dataclass(frozen=True)
 class Lane:
@@ -66,6 +69,7 @@ class PostgresLaneLocks:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._local = LocalLaneLocks()
+        self._engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def hold(self, lane: Lane) -> AsyncIterator[bool]:
@@ -74,15 +78,14 @@ class PostgresLaneLocks:
                 yield False
                 return
             key = lane.lock_key()
-            async with self.database.engine.connect() as connection:
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                got = bool((await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar())
+            async with self._engine.connect() as connection:
+                got = bool((await connection.execute(_TRY_LOCK, {"key": key})).scalar())
                 try:
                     yield got
                 finally:
                     if got:
                         try:
-                            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                            await connection.execute(_UNLOCK, {"key": key})
                         except BaseException:
                             # A pooled connection must never keep the lock: closing the session frees it.
                             await connection.invalidate()

@@ -12,6 +12,8 @@ class Outcome:
     error: str | None = None  # it failed; retried later, set aside after too many attempts
     order_free: bool = False  # a failure does not hold up the rest of the lane
     deferred: bool = False  # not yet possible (e.g. a status before its message's id is known)
+    marked: bool = False  # the handler already marked the event processed, in its own transaction
+    hopeless: bool = False  # retrying cannot help (the event itself is unusable): set aside at once
 
     @classmethod
     def ok(cls, note: str | None = None) -> Outcome:
@@ -20,3 +22,8 @@ class Outcome:
     @classmethod
     def later(cls, why: str) -> Outcome:
         return cls(done=False, error=why, order_free=True, deferred=True)
+
+    @classmethod
+    def set_aside(cls, why: str) -> Outcome:
+        """The event can never be processed as it is: set aside with `why`, for an operator to see."""
+        return cls(done=False, error=why, order_free=True, hopeless=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -26,7 +27,10 @@ EventKind = Literal["message", "status", "echo", "state_sync", "history", "accou
 MAX_EVENT_KEY = 300
 MAX_SENDER = 128
 MAX_PHONE_NUMBER_ID = 64
-MAX_DEPTH = 64  # Meta's payloads nest about 10 deep; deeper is not a webhook
+MAX_MESSAGE_ID = 255  # Message.wa_message_id; real wamids are about 60 characters
+MAX_DEPTH = 64  # Meta's payloads nest about 10 deep; deeper is stored as text, not as a document
+MAX_NUMBER_DIGITS = 100  # longer numbers are kept as their text (Python refuses ints past 4,300 digits)
+MAX_EXCERPT = 64 * 1024  # what is kept of a body that cannot be stored as a document
 # Kinds whose order does not matter: they never wait behind (or hold up) a person's messages.
 ORDER_FREE_KINDS: frozenset[str] = frozenset({"status", "state_sync", "history", "account_update", "error", "unknown"})
 
@@ -88,13 +92,26 @@ def parse_timestamp(value: Any) -> datetime | None:
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{text[: limit - 34]}#{digest}"
+    hashed = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{text[: limit - 34]}#{hashed}"
 
 
-def _digest(value: Any) -> str:
+def bounded_id(message_id: str) -> str:
+    """A WhatsApp message id as Yume stores it: as it is, or (past 255 characters) a stable, unique stand-in.
+
+    Every place that keys on a message id (the inbox key, the Message row, an edit's or a
+    revocation's original) uses this, so an absurd id still dedupes and matches.
+    """
+    return _clip(message_id, MAX_MESSAGE_ID)
+
+
+def digest(value: Any) -> str:
+    """A stable hash of any JSON-ish value."""
     encoded = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+_digest = digest
 
 
 def _str(value: Any) -> str | None:
@@ -123,33 +140,55 @@ class NotAWebhook(ValueError):
 def decode_body(body: bytes) -> Any:
     """The JSON document in a webhook body, made safe to store on both databases.
 
-    PostgreSQL's JSONB refuses NUL characters and lone surrogates; they are replaced rather than
-    refused, so a strange but real message is still stored. NaN/Infinity are not JSON.
+    Whatever parses is kept, never refused: a signed delivery Yume refused would come back from
+    Meta for a week. PostgreSQL's JSONB refuses NUL characters and lone surrogates (replaced), and
+    numbers beyond a double (`1e999999`), NaN and Infinity (kept as their text); a document nested
+    deeper than any webhook is kept as an excerpt of its text (an `unknown` event). Only a body
+    that is not JSON at all is refused.
     """
     try:
-        document = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as error:
+        document = json.loads(body, parse_float=_float, parse_int=_int, parse_constant=str)
+    except RecursionError:
+        return _too_deep(body)
+    except ValueError as error:
         raise NotAWebhook(f"not JSON: {type(error).__name__}") from error
-    return _clean(document, 0)
+    try:
+        return _clean(document, 0)
+    except _TooDeep:
+        return _too_deep(body)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+class _TooDeep(Exception):
+    pass
+
+
+def _too_deep(body: bytes) -> dict[str, Any]:
+    return {"unreadable": "nested too deeply", "excerpt": storable_text(body[:MAX_EXCERPT].decode("utf-8", "replace"))}
+
+
+def _float(text: str) -> float | str:
+    value = float(text)
+    return value if math.isfinite(value) else text  # 1e999999 is inf: JSONB cannot hold it
+
+
+def _int(text: str) -> int | str:
+    return int(text) if len(text.lstrip("-")) <= MAX_NUMBER_DIGITS else text
 
 
 def _clean(value: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
-        raise NotAWebhook("nested too deeply")
+        raise _TooDeep
     if isinstance(value, str):
-        return _clean_text(value)
+        return storable_text(value)
     if isinstance(value, list):
         return [_clean(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {_clean_text(key): _clean(item, depth + 1) for key, item in value.items()}
+        return {storable_text(key): _clean(item, depth + 1) for key, item in value.items()}
     return value
 
 
-def _clean_text(text: str) -> str:
+def storable_text(text: str) -> str:
+    """`text` without what PostgreSQL's JSONB and text columns refuse (NUL, lone surrogates)."""
     if "\x00" in text:
         text = text.replace("\x00", "")
     try:
@@ -272,7 +311,7 @@ def _message_event(
     contact = _contact_for(contacts, wa_id, _str(message.get("from_user_id")))
     bsuid = _str(message.get("from_user_id")) or _str(contact.get("user_id"))
     message_id = _str(message.get("id"))
-    key = f"msg:{message_id}" if message_id else f"msg-noid:{_digest(message)}"
+    key = f"msg:{bounded_id(message_id)}" if message_id else f"msg-noid:{_digest(message)}"
     return WebhookEvent(
         event_key=_clip(key, MAX_EVENT_KEY),
         kind="message",
@@ -312,7 +351,7 @@ def _echo_event(
     to = _str(echo.get("to"))
     bsuid = _str(echo.get("to_user_id"))
     message_id = _str(echo.get("id"))
-    key = f"echo:{message_id}" if message_id else f"echo-noid:{_digest(echo)}"
+    key = f"echo:{bounded_id(message_id)}" if message_id else f"echo-noid:{_digest(echo)}"
     return WebhookEvent(
         event_key=_clip(key, MAX_EVENT_KEY),
         kind="echo",

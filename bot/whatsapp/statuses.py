@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.whatsapp.errors import ACCOUNT_CODES, WINDOW_CLOSED
 from bot.whatsapp.outbox import CHANNEL_KEY, mark_failed, tell_owner_once
 from bot.whatsapp.outcome import Outcome
-from bot.whatsapp.payloads import WaStatus, parse_timestamp
+from bot.whatsapp.payloads import WaStatus, bounded_id, parse_timestamp
 from flows.messages import OutboundMessage
 from scheduler.clock import Clock
 from store.channel import OutboxMessage, OutboxStatus
@@ -55,19 +55,20 @@ async def apply_status(
         return Outcome.ok("a status without a message id or state")
     now = clock.now()
     at = parse_timestamp(status.timestamp) or now
+    wamid = bounded_id(status.id)  # as the outbox recorded it
     queued_again = False
     async with database.transaction() as session:
         message = (
             (
                 await session.execute(
-                    select(Message).where(Message.wa_message_id == status.id, Message.direction == Direction.outbound)
+                    select(Message).where(Message.wa_message_id == wamid, Message.direction == Direction.outbound)
                 )
             )
             .scalars()
             .first()
         )
         row = (
-            (await session.execute(select(OutboxMessage).where(OutboxMessage.wa_message_id == status.id)))
+            (await session.execute(select(OutboxMessage).where(OutboxMessage.wa_message_id == wamid)))
             .scalars()
             .first()
         )

@@ -5,6 +5,11 @@ Meta shape: text, reply buttons, list rows and template quick replies (`reply`),
 image, video, document and sticker (`media`), location, shared contacts, reactions, and
 everything else (`unsupported`). Edits and revocations refer to an earlier message; they come
 back as `EditOf` / `RevokeOf` for the inbox to decide on.
+
+Every value from Meta that lands in a column is bounded here, at the edge, to that column: message
+ids through `bounded_id` (≤ 255, stable), a type in 20 characters, a name in 200. A sender id too
+long to be a WhatsApp id is not used; a message with no usable sender at all comes back as
+`Unusable`, and the inbox sets it aside with the reason instead of failing on it.
 """
 
 from __future__ import annotations
@@ -13,10 +18,37 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.whatsapp.payloads import WaContact, WaEcho, WaMessage, canonical_or_none, message_text, parse_timestamp
+from bot.whatsapp.payloads import (
+    WaContact,
+    WaEcho,
+    WaMessage,
+    bounded_id,
+    canonical_or_none,
+    message_text,
+    parse_timestamp,
+)
 from flows.events import InboundEvent, OwnerEcho
 
 MEDIA_TYPES = ("image", "video", "document", "sticker")
+MAX_WA_ID = 32  # Customer.wa_id / Staff.wa_id; WhatsApp ids are phone digits (≤ 15)
+MAX_BSUID = 128  # Customer.bsuid
+MAX_TYPE = 20  # Message.content_type
+MAX_NAME = 200  # Customer.name
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A message Yume can never answer as it is (no usable sender): set aside with `reason`."""
+
+    reason: str
+
+
+def _id_or_none(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
+
+
+def _optional_id(value: str | None) -> str | None:
+    return bounded_id(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -37,21 +69,25 @@ class RevokeOf:
 
 def to_inbound(
     message: WaMessage, contact: WaContact | None, organization_id: uuid.UUID, received_at: datetime
-) -> InboundEvent | EditOf | RevokeOf:
-    """The engine's view of one message (or the edit/revoke it is)."""
-    wa_id = message.from_ or (contact.wa_id if contact else None)
-    bsuid = message.from_user_id or (contact.user_id if contact else None)
+) -> InboundEvent | EditOf | RevokeOf | Unusable:
+    """The engine's view of one message (or the edit/revoke it is), every value within its column."""
+    raw_wa_id = message.from_ or (contact.wa_id if contact else None)
+    raw_bsuid = message.from_user_id or (contact.user_id if contact else None)
+    wa_id, bsuid = _id_or_none(raw_wa_id, MAX_WA_ID), _id_or_none(raw_bsuid, MAX_BSUID)
+    kind = message.type or ""
+    if wa_id is None and bsuid is None and kind != "revoke":
+        return Unusable(f"no usable sender id (from {_describe(raw_wa_id)}, user id {_describe(raw_bsuid)})")
+    profile_name = (contact.profile.name if contact and contact.profile else None) or None
     base = InboundEvent(
         organization_id=organization_id,
         wa_id=wa_id,
         phone=canonical_or_none(wa_id),
         bsuid=bsuid,
-        profile_name=(contact.profile.name if contact and contact.profile else None) or None,
+        profile_name=profile_name[:MAX_NAME] if profile_name else None,
         timestamp=parse_timestamp(message.timestamp) or received_at,
-        context_message_id=message.context.id if message.context else None,
-        **({"message_id": message.id} if message.id else {}),
+        context_message_id=_optional_id(message.context.id if message.context else None),
+        **({"message_id": bounded_id(message.id)} if message.id else {}),
     )
-    kind = message.type or ""
 
     if kind == "edit" and message.edit is not None:
         edited = message.edit.message
@@ -61,9 +97,11 @@ def to_inbound(
             if text
             else base.model_copy(update={"kind": "unsupported"})
         )
-        return EditOf(message.edit.original_message_id, event)
+        return EditOf(_optional_id(message.edit.original_message_id), event)
     if kind == "revoke":
-        return RevokeOf(message.revoke.original_message_id if message.revoke else None, message.id)
+        return RevokeOf(
+            _optional_id(message.revoke.original_message_id if message.revoke else None), _optional_id(message.id)
+        )
 
     if kind == "text" and message.text is not None:
         return base.model_copy(update={"kind": "text", "text": message.text.body})
@@ -93,10 +131,15 @@ def to_inbound(
             update={
                 "kind": "reaction",
                 "text": message.reaction.emoji or None,
-                "context_message_id": message.reaction.message_id,
+                "context_message_id": _optional_id(message.reaction.message_id),
             }
         )
-    return base.model_copy(update={"kind": "unsupported", "media_type": kind or None})
+    return base.model_copy(update={"kind": "unsupported", "media_type": kind[:MAX_TYPE] or None})
+
+
+def _describe(value: str | None) -> str:
+    """What was wrong with an id, without the id itself (it may be a phone number: never logged)."""
+    return f"{len(value)} characters" if value else "missing"
 
 
 def shared_contacts_text(message: WaMessage) -> str:
@@ -115,15 +158,18 @@ def shared_contacts_text(message: WaMessage) -> str:
 
 def to_owner_echo(
     echo: WaEcho, contact: WaContact | None, organization_id: uuid.UUID, received_at: datetime
-) -> OwnerEcho:
+) -> OwnerEcho | Unusable:
     """The owner's message from the phone app, addressed the way the customer is known."""
-    to = echo.to or (contact.wa_id if contact else None) or echo.to_user_id or ""
+    raw = echo.to or (contact.wa_id if contact else None) or echo.to_user_id or ""
+    to = _id_or_none(raw, MAX_WA_ID)
+    if to is None:
+        return Unusable(f"an owner echo with no usable recipient id (to {_describe(raw)})")
     return OwnerEcho(
         organization_id=organization_id,
         to_wa_id=to,
         to_phone=canonical_or_none(to),
-        message_id=echo.id or f"echo.{uuid.uuid4().hex}",
+        message_id=bounded_id(echo.id) if echo.id else f"echo.{uuid.uuid4().hex}",
         timestamp=parse_timestamp(echo.timestamp) or received_at,
         text=echo.text.body if echo.text is not None else None,
-        kind=echo.type or "text",
+        kind=(echo.type or "text")[:MAX_TYPE],
     )

@@ -119,7 +119,7 @@ class CustomerBooking(Booking):
     async def booked(self, appointment: Appointment) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
         info = await chat.info(appointment)
-        chat.say(replies.booked(chat.customer.name, info))
+        chat.say(replies.booked(chat.customer.name, info, business=chat.business.name))
         chat.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_new_booking(info, for_staff=False),
@@ -143,7 +143,7 @@ class CustomerMoving(Moving):
     async def moved(self, appointment: Appointment, before: datetime) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
         info = await chat.info(appointment)
-        chat.say(replies.moved(info, chat.today))
+        chat.say(replies.moved(info, chat.today, business=chat.business.name, name=chat.customer.name))
         chat.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_moved(info, before, for_staff=False),
@@ -171,7 +171,7 @@ class CustomerCancelling(Cancelling):
     async def cancelled(self, appointment: Appointment) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
         info = await chat.info(appointment)
-        chat.say(replies.cancelled(info, chat.today))
+        chat.say(replies.cancelled(info, chat.today, business=chat.business.name, name=chat.customer.name))
         chat.notify_owner_and_staff(
             appointment.staff_id,
             replies.notice_cancelled(info, for_staff=False),

@@ -15,6 +15,7 @@ from bot.whatsapp.webhook import WEBHOOK_PATH
 from flows.events import InboundEvent, OwnerEcho
 from flows.messages import OutboundMessage
 from store.business_file import LoadedBusiness, load_business
+from store.channel import mark_processed
 from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
 from store.models import Organization, OrganizationStatus
@@ -131,8 +132,8 @@ def envelope(field: str, value: dict[str, Any], phone_number_id: str = PHONE_NUM
 class RecordingEngine:
     """Stands in for the conversation engine where a test is about the channel, not the flows.
 
-    Like the real engine it records each inbound message (unique WhatsApp id) in the same
-    transaction as its work, so exactly-once can be checked across restarts.
+    Like the real engine it records each inbound message (unique WhatsApp id) and marks its inbox
+    row processed in the same transaction as its work, so exactly-once can be checked across restarts.
     """
 
     def __init__(self, database: Database, fail_on: set[str] | None = None) -> None:
@@ -141,10 +142,12 @@ class RecordingEngine:
         self.echoes: list[OwnerEcho] = []
         self.fail_on = fail_on or set()
 
-    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
+    async def handle(self, event: InboundEvent, inbox_event_id: uuid.UUID | None = None) -> list[OutboundMessage]:
         if event.message_id in self.fail_on:
             raise RuntimeError(f"engine failure on {event.message_id}")
         async with self.database.transaction() as session:
+            if inbox_event_id is not None and not await mark_processed(session, inbox_event_id, datetime.now(timezone.utc)):
+                return []
             conversation = await _conversation(session, event.organization_id, event.wa_id or event.bsuid or "?")
             session.add(
                 Message(
@@ -160,7 +163,10 @@ class RecordingEngine:
         self.events.append(event)
         return []
 
-    async def handle_echo(self, echo: OwnerEcho) -> bool:
+    async def handle_echo(self, echo: OwnerEcho, inbox_event_id: uuid.UUID | None = None) -> bool:
+        if inbox_event_id is not None:
+            async with self.database.transaction() as session:
+                await mark_processed(session, inbox_event_id, datetime.now(timezone.utc))
         self.echoes.append(echo)
         return True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,7 +15,7 @@ from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.transport import DevTransport
 from store.channel import InboxEvent
 from store.conversations import Conversation, ConversationStatus
-from tests.whatsapp.support import RecordingEngine, envelope, seed_business, text_message
+from tests.whatsapp.support import RecordingEngine, envelope, post_webhook, seed_business, text_message
 
 T0 = 1_767_000_000
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -79,20 +81,26 @@ async def test_a_persons_messages_are_processed_in_timestamp_order_whatever_the_
     assert len(engine.events) == 4
 
 
-async def test_an_event_the_engine_already_recorded_is_not_processed_again_after_a_restart(db, make_channel) -> None:
+async def test_a_turn_and_its_inbox_mark_commit_together_so_a_failure_after_the_commit_never_repeats_it(
+    db, make_channel
+) -> None:
     await seed_business(db)
-    engine = RecordingEngine(db)
+
+    class DiesAfterCommit(RecordingEngine):
+        async def handle(self, event, inbox_event_id=None):
+            await super().handle(event, inbox_event_id)
+            raise ConnectionResetError("the process lost its connection right after the commit")
+
+    engine = DiesAfterCommit(db)
     _, channel = await make_channel(engine=engine)
     channel.inbox.kick(await _store(db, text_message("hola", message_id="wamid.once")))
     await channel.settle()
-    async with db.transaction() as session:  # the process died after the engine's commit, before marking
-        await session.execute(update(InboxEvent).values(processed_at=None, last_error=None))
     await channel.inbox.sweep()
     await channel.settle()
     assert [event.message_id for event in engine.events] == ["wamid.once"]
     async with db.transaction() as session:
         row = (await session.execute(select(InboxEvent))).scalar_one()
-    assert row.processed_at is not None and row.last_error == "skipped: already handled (recorded before a restart)"
+    assert row.processed_at is not None and row.failed_at is None and row.last_error is None
 
 
 async def test_an_edit_of_a_message_not_yet_acted_on_is_treated_as_the_message(db, make_channel) -> None:
@@ -169,7 +177,7 @@ async def test_a_failing_event_holds_up_only_its_own_lane_and_is_set_aside_after
         poison = (
             await session.execute(select(InboxEvent).where(InboxEvent.event_key == "msg:wamid.poison"))
         ).scalar_one()
-    assert poison.processed_at is not None and poison.attempts == MAX_ATTEMPTS
+    assert poison.processed_at is None and poison.failed_at is not None and poison.attempts == MAX_ATTEMPTS
     assert poison.last_error.startswith(f"gave up after {MAX_ATTEMPTS} attempts: RuntimeError")
 
 
@@ -184,12 +192,12 @@ async def test_each_message_is_marked_read_with_typing_except_reactions_and_hand
         )
     )
     await channel.settle()
-    assert list(transport.read_receipts) == [("wamid.r1", True), ("wamid.r2", False)]
+    assert sorted(transport.read_receipts) == [("wamid.r1", True), ("wamid.r2", False)]
     async with db.transaction() as session:
         await session.execute(update(Conversation).values(status=ConversationStatus.handed_off))
     channel.inbox.kick(await _store(db, text_message("¿sigues ahí?", message_id="wamid.r3", timestamp=T0 + 2)))
     await channel.settle()
-    assert [receipt[0] for receipt in transport.read_receipts] == ["wamid.r1", "wamid.r2"]  # the owner has this chat
+    assert sorted(receipt[0] for receipt in transport.read_receipts) == ["wamid.r1", "wamid.r2"]  # the owner has this chat
     assert engine.texts[-1] == "¿sigues ahí?"  # still recorded by the engine
 
 
@@ -204,3 +212,74 @@ async def test_messages_of_one_delivery_within_the_same_second_keep_their_order(
     channel.inbox.kick(await _store(db, payload))
     await channel.settle()
     assert engine.texts == ["uno", "dos", "tres"]
+
+
+async def test_a_slow_read_receipt_never_holds_up_the_answer(db, make_channel) -> None:
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    released = asyncio.Event()
+
+    class SlowReceipts(DevTransport):
+        async def mark_read(self, number, message_id, typing):
+            await released.wait()  # Meta takes its time with the blue ticks
+            await super().mark_read(number, message_id, typing)
+
+    transport = SlowReceipts()
+    _, channel = await make_channel(engine=engine, transport=transport)
+    channel.inbox.kick(await _store(db, text_message("hola", message_id="wamid.ticks", timestamp=T0)))
+    started = asyncio.get_running_loop().time()
+    while not engine.events:
+        assert asyncio.get_running_loop().time() - started < 2, "the turn waited for the read receipt"
+        await asyncio.sleep(0.01)
+    assert list(transport.read_receipts) == []  # still on its way, beside the turn
+    released.set()
+    await channel.settle()
+    assert list(transport.read_receipts) == [("wamid.ticks", True)]
+
+
+async def test_deliveries_shuffled_within_the_hold_are_answered_in_the_order_they_were_written(
+    db, make_channel
+) -> None:
+    from tests.whatsapp.conftest import config_for
+
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=1.0))
+    written = int(datetime.now(timezone.utc).timestamp()) - 5
+    lines = ["quiero un corte", "mañana", "a las 11 am", "Sofía", "gracias"]
+    deliveries = [
+        text_message(line, message_id=f"wamid.shuffled-{index}", timestamp=written + index)
+        for index, line in enumerate(lines)
+    ]
+    rng = random.Random(20261202)
+    rng.shuffle(deliveries)
+    for payload in deliveries:  # out of order, a few tenths of a second apart (the issue saw 0.7 s)
+        assert (await post_webhook(client, payload)).status == 200
+        await asyncio.sleep(rng.uniform(0.05, 0.2))
+    await channel.settle()
+    assert engine.texts == lines
+
+
+async def test_the_hold_keeps_neither_the_lane_nor_a_worker_from_other_people(db, make_channel) -> None:
+    from sqlalchemy import text
+
+    from tests.whatsapp.conftest import config_for
+
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=1.5))
+    for index in range(24):  # three times the lanes processed at once
+        payload = text_message("hola", message_id=f"wamid.held-{index}", wa_id=f"52155300{index:05d}")
+        assert (await post_webhook(client, payload)).status == 200
+    await asyncio.sleep(0.5)  # every one of them in its hold now
+    assert engine.events == []
+    assert channel.inbox._slots._value == 8, "no worker slot is taken by a held lane"
+    if db.dialect == "postgresql":
+        async with db.engine.connect() as connection:
+            held = (await connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ))).scalar()
+        assert held == 0, "no lane lock is kept during a hold"
+    await channel.settle()
+    assert len(engine.events) == 24

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.whatsapp.client import CloudApiClient
 from bot.whatsapp.outbox import OutboxSender
@@ -333,3 +335,41 @@ async def test_the_messages_of_one_turn_reach_the_person_in_the_order_they_were_
         await record_outbound(session, [Outgoing(customer, OutboundMessage(to=CUSTOMER, text=text)) for text in said], NOW)
     await sender_for(db, fake_graph, http, clock).drain()
     assert [m["text"]["body"] for m in fake_graph.messages()] == said
+
+
+async def test_a_send_meta_accepted_is_never_sent_again_when_recording_it_fails(
+    db, fake_graph, http, clock, business
+) -> None:
+    recipients = [f"52155100{index:05d}" for index in range(40)]
+    for to in recipients:
+        conversation = await customer_conversation(db, business, to, last_inbound_at=NOW, name=None)
+        await queue_message(db, business, OutboundMessage(to=to, text="¡Listo!"), conversation_id=conversation.id, created_at=NOW)
+    rng = random.Random(1313)
+    blips = 0
+
+    def database_blip(_conn, _cursor, statement: str, *_args) -> None:
+        nonlocal blips
+        # The statement that records Meta's answer (row sent, its wamid) fails now and then.
+        if re.search(r"UPDATE outboxmessage SET status\s*=.*wa_message_id\s*=", statement, re.S | re.I):
+            if rng.random() < 0.4:
+                blips += 1
+                raise ConnectionResetError("the database connection dropped")
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", database_blip)
+    try:
+        sender = sender_for(db, fake_graph, http, clock)
+        for _ in range(5):
+            await sender.drain()
+            clock.advance(timedelta(minutes=1))  # past any backoff (and any lease)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", database_blip)
+    assert blips > 0
+    sent_to = sorted(message["to"] for message in fake_graph.messages())
+    assert sent_to == sorted(recipients), "every recipient got exactly one copy"
+    rows = await _rows_to_all(db)
+    assert all(row.status == OutboxStatus.sent and row.wa_message_id for row in rows)
+
+
+async def _rows_to_all(db) -> list[OutboxMessage]:
+    async with db.transaction() as session:
+        return list((await session.execute(select(OutboxMessage))).scalars())

@@ -154,10 +154,24 @@ def test_anything_else_becomes_stored_events_instead_of_an_exception(document: o
     assert events and all(event.event_key for event in events)
 
 
-def test_bodies_that_are_not_json_or_too_deep_are_refused() -> None:
-    for body in (b"\xff\xfe", b"{", b"NaN", b"[" * 100 + b"]" * 100):
+def test_bodies_that_are_not_json_are_refused() -> None:
+    for body in (b"\xff\xfe", b"{", b"", b"not json"):
         with pytest.raises(NotAWebhook):
             decode_body(body)
+
+
+def test_values_json_columns_cannot_hold_are_kept_as_their_text() -> None:
+    document = decode_body(b'{"a": 1e999999, "b": -1e999999, "c": NaN, "d": Infinity, "e": 1.5, "f": ' + b"9" * 5000 + b"}")
+    assert document["a"] == "1e999999" and document["b"] == "-1e999999"
+    assert (document["c"], document["d"], document["e"]) == ("NaN", "Infinity", 1.5)
+    assert document["f"] == "9" * 5000  # Python itself refuses to read an int this long
+
+
+def test_a_document_nested_deeper_than_any_webhook_is_kept_as_an_excerpt() -> None:
+    for body in (b"[" * 100 + b"]" * 100, b"[" * 100_000 + b"]" * 100_000):
+        document = decode_body(body)
+        assert document["unreadable"] == "nested too deeply" and document["excerpt"].startswith("[[[")
+        assert len(document["excerpt"]) <= 64 * 1024
 
 
 def test_text_postgres_cannot_store_is_cleaned_not_refused() -> None:

@@ -42,12 +42,12 @@ class CountingEngine:
     def __init__(self, engine: Any, calls: list[tuple[float, str, str]], instance: str) -> None:
         self.engine, self.calls, self.instance = engine, calls, instance
 
-    async def handle(self, event: InboundEvent):
+    async def handle(self, event: InboundEvent, inbox_event_id=None):
         self.calls.append((time.monotonic(), event.message_id, self.instance))
-        return await self.engine.handle(event)
+        return await self.engine.handle(event, inbox_event_id)
 
-    async def handle_echo(self, echo: OwnerEcho):
-        return await self.engine.handle_echo(echo)
+    async def handle_echo(self, echo: OwnerEcho, inbox_event_id=None):
+        return await self.engine.handle_echo(echo, inbox_event_id)
 
 
 async def test_two_instances_process_every_message_once_and_in_order(db: Database, make_channel) -> None:
@@ -102,3 +102,44 @@ async def test_two_instances_process_every_message_once_and_in_order(db: Databas
         rows = (await session.execute(select(func.count()).select_from(InboxEvent))).scalar()
     assert stored == len(expected) and rows == len(expected)
     await second_pool.dispose()
+
+
+async def test_two_senders_on_one_database_keep_to_twenty_messages_a_second_per_number(db: Database, fake_graph) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("several server processes share PostgreSQL; SQLite is single-process by design")
+    import aiohttp
+
+    from bot.whatsapp.client import CloudApiClient
+    from bot.whatsapp.outbox import OutboxSender
+    from bot.whatsapp.templates import TemplateCatalog
+    from bot.whatsapp.transport import CloudTransport
+    from flows.messages import OutboundMessage
+    from tests.whatsapp.support import SECRET_KEY, connect_business, queue_message
+
+    loaded = await seed_business(db)
+    await connect_business(db, loaded.organization_id)
+    for index in range(60):  # sixty people, one message each: nothing but the rate orders them
+        await queue_message(db, loaded.organization_id, OutboundMessage(to=f"52155200{index:05d}", text="hola"))
+    other_pool = Database(db.url)
+    try:
+        async with aiohttp.ClientSession() as http:
+            senders = [
+                OutboxSender(
+                    database,
+                    CloudTransport(CloudApiClient(http, fake_graph.url), SECRET_KEY),
+                    SystemClock(),
+                    templates=TemplateCatalog.load(),
+                    rate_per_second=20,
+                    batch_size=10,
+                )
+                for database in (db, other_pool)
+            ]
+            counts = await asyncio.gather(*(sender.drain() for sender in senders))
+    finally:
+        await other_pool.dispose()
+    assert all(count > 0 for count in counts), f"both senders sent: {counts}"
+    arrivals = sorted(request.at for request in fake_graph.requests if request.accepted)
+    assert len(arrivals) == 60
+    # Any 21 consecutive sends span at least a second (a little slack for loopback HTTP jitter).
+    spans = [arrivals[index + 20] - arrivals[index] for index in range(len(arrivals) - 20)]
+    assert min(spans) >= 0.97, f"{21} sends within {min(spans):.3f} s"

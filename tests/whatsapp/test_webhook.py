@@ -144,10 +144,46 @@ async def test_an_unknown_phone_number_id_is_stored_and_acknowledged_but_not_ans
 
 async def test_bodies_that_are_not_webhooks_are_refused_with_400_and_not_stored(db, make_channel) -> None:
     client, _ = await make_channel(engine=RecordingEngine(db))
-    for raw in (b"", b"not json", b"\xff\xfe\xfd", b"[" * 200 + b"]" * 200):
+    for raw in (b"", b"not json", b"\xff\xfe\xfd", b"{"):
         response = await post_webhook(client, None, raw=raw)
         assert response.status == 400, raw[:20]
     assert await _inbox(db) == []
+
+
+async def test_a_signed_body_with_values_json_columns_refuse_is_stored_and_acknowledged(db, make_channel) -> None:
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine)
+    bodies = [
+        b'{"entry":[{"changes":[{"value":1e999999}]}]}',  # inf: JSONB refuses it (was a 503, retried for a week)
+        b'{"object":"whatsapp_business_account","entry":[{"changes":[{"value":NaN}]}]}',
+        b"[" * 5000 + b"]" * 5000,  # deeper than any webhook
+        json.dumps(text_message("hola\u0000 \ud800", message_id="wamid.nul\u0000")).encode(),
+        json.dumps(text_message("a las 4", message_id="wamid.num")).replace(b'"1767000000"'.decode(), "1e999999").encode(),
+    ]
+    for raw in bodies:
+        response = await post_webhook(client, None, raw=raw)
+        assert response.status == 200, (raw[:60], response.status)
+    rows = await _inbox(db)
+    assert len(rows) == len(bodies)
+    await channel.settle()
+    assert sorted(engine.texts) == ["a las 4", "hola ?"]
+
+
+async def test_an_event_the_database_refuses_as_it_is_is_stored_as_unknown_with_the_reason(db) -> None:
+    from bot.whatsapp.payloads import WebhookEvent
+
+    events = [
+        WebhookEvent(event_key="unknown:inf", kind="unknown", payload={"value": float("inf")}),
+        WebhookEvent(event_key="unknown:fine", kind="unknown", payload={"value": 1}),
+    ]
+    await store_events(db, events, datetime.now(timezone.utc))  # never raises for what it was given
+    rows = await _inbox(db)
+    assert len(rows) == 2
+    if db.dialect == "postgresql":  # SQLite's JSON text takes Infinity; JSONB does not
+        [kept] = [row for row in rows if row.event_key.startswith("unstorable:")]
+        assert kept.kind == "unknown" and kept.payload["event_key"] == "unknown:inf"
+        assert "Infinity" in kept.payload["excerpt"] and kept.payload["unstorable"]
 
 
 async def test_a_delivery_larger_than_the_admin_api_limit_is_accepted(db, make_channel) -> None:
@@ -165,9 +201,9 @@ async def test_the_ack_does_not_wait_for_processing(db, make_channel) -> None:
     release = asyncio.Event()
 
     class SlowEngine(RecordingEngine):
-        async def handle(self, event):
+        async def handle(self, event, inbox_event_id=None):
             await release.wait()
-            return await super().handle(event)
+            return await super().handle(event, inbox_event_id)
 
     engine = SlowEngine(db)
     client, channel = await make_channel(engine=engine)
