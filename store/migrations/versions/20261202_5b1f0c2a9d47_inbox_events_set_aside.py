@@ -1,7 +1,7 @@
 """inbox events set aside (failed_at) instead of marked processed
 
 Revision ID: 5b1f0c2a9d47
-Revises: 4e7079dc3a8f
+Revises: 473cfe802f97
 Create Date: 2026-12-02 06:00:00
 
 An event whose processing failed for good used to be marked processed (with the error in
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5b1f0c2a9d47'
-down_revision: str | None = '4e7079dc3a8f'
+down_revision: str | None = '473cfe802f97'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
