@@ -73,15 +73,15 @@ def test_a_customer_books_a_haircut_through_yume_chat_with_piped_stdin(monkeypat
     assert outbox and all(row.status == "sent" for row in outbox), "and every reply through the outbox"
 
 
-def test_a_bare_number_is_typed_text_so_1_is_one_in_the_afternoon_not_the_first_option(
+def test_a_bare_number_is_typed_text_so_a_listed_time_wins_over_an_option_number(
     monkeypatch, capsys, fresh_url: str
 ) -> None:
-    out = _chat(monkeypatch, capsys, fresh_url, ["corte mañana en la tarde", "1", "Juan Pérez"])
+    out = _chat(monkeypatch, capsys, fresh_url, ["corte mañana en la tarde", "6", "Juan Pérez"])
     offered = out.split("tengo estos horarios", 1)[1].split("Tú:", 1)[0]
-    first = re.search(r"^ +#1 (\d{1,2}:\d{2} [AP]M)$", offered, re.M)
-    assert first and first.group(1) != "1:00 PM", "the trap: the first option is another time"
+    six = re.search(r"^ +#(\d) 6:00 PM$", offered, re.M)
+    assert six and six.group(1) != "6", "6:00 PM is listed, and not as the sixth option"
     confirmation = out.split("quedó confirmada", 1)[1]
-    assert "⏰ 1:00 PM" in confirmation, "«1» booked 1:00 PM, as it would on WhatsApp"
+    assert "⏰ 6:00 PM" in confirmation, "«6» booked the listed 6:00 PM, as it would on WhatsApp"
 
 
 def test_a_barber_chats_from_the_521_variant_of_their_number_and_is_recognised(
