@@ -1,4 +1,4 @@
-"""Background jobs in process: APScheduler runs the registered jobs (flows/jobs.py) inside `yume serve`.
+"""Background jobs in process: APScheduler runs the registered jobs (flows/jobs/registry.py) inside `yume serve`.
 
 Each registered job — stale flows, takeovers, reminders, morning agendas, review requests — is
 one interval job of an `AsyncIOScheduler` on the app's event loop: its first run is at start-up
@@ -31,8 +31,8 @@ from bot import metrics
 from bot.health import add_loop
 from bot.state import CLOCK, DATABASE, SETTINGS
 from bot.whatsapp.channel import CHANNEL
-from flows.jobs import JOBS, Job
-from flows.trace import tracing
+from flows.jobs.registry import JOBS, Job
+from flows.core.trace import tracing
 from scheduler.clock import Clock
 from store.database import Database
 

@@ -1,6 +1,6 @@
 """Logs: JSON lines in production, readable lines in development; phones masked in both.
 
-Every line carries the trace of the task that wrote it (flows/trace.py): the WhatsApp message id,
+Every line carries the trace of the task that wrote it (flows/core/trace.py): the WhatsApp message id,
 the organization and the lane, from the inbox through the engine and the NLU to the outbox. The
 formatter masks every phone number it finds in the message and the traceback ("+52 55 **** 5678"),
 whoever wrote the line — Mexico's LFPDPPP applies to customer data, and a log line is data too;
@@ -18,7 +18,7 @@ import sys
 from datetime import datetime, timezone
 from typing import TextIO
 
-from flows.trace import current
+from flows.core.trace import current
 from store.phones import masked_phone
 
 # What a phone looks like in free text: E.164 or WhatsApp digits (10–15 in a row), or the spaced and

@@ -31,13 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import replies
-from flows.business import BusinessFacts, FactsCache, load_facts
+from flows.core import replies
+from flows.core.business import BusinessFacts, FactsCache, load_facts
 from flows.core.chat import Heard, Turn
 from flows.core.drafts import FlowData
-from flows.events import InboundEvent, OwnerEcho
-from flows.handoff import hand_back, hand_off, quiet_period_over
-from flows.identity import (
+from flows.core.events import InboundEvent, OwnerEcho
+from flows.core.handoff import hand_back, hand_off, quiet_period_over
+from flows.core.identity import (
     Sender,
     address_of,
     conversation_of,
@@ -45,10 +45,10 @@ from flows.identity import (
     find_sender,
     sender_for,
 )
-from flows.messages import OutboundMessage
-from flows.options import Option
-from flows.outbound import Outgoing, record_outbound
-from flows.replies import Reply
+from flows.core.messages import OutboundMessage
+from flows.core.options import Option
+from flows.core.outbound import Outgoing, record_outbound
+from flows.core.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
 from nlu.context import NluContext
 from nlu.engine import Understander

@@ -1,8 +1,8 @@
 """Which machine runs a conversation: one chat model (and its machine) per role.
 
-To add a role (the owner machine, onboarding): write `<role>_flow.py` (the `StateMachine`) and
-`<role>_chat.py` (a `Chat` subclass with `flow = <Role>Flow`, `events_for`, guards and actions),
-then map the role here. See flows/README.md.
+To add a role: write `flows/<role>/flow.py` (the machine) and `flows/<role>/chat.py` (a `Chat`
+subclass with `flow = <Role>Flow`, composing task components), then map the role here. See
+flows/README.md.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from statemachine import StateMachine
 
-from flows.chat import Chat
+from flows.onboarding.base_chat import Chat
 from flows.core.chat import Chat as CoreChat
 from flows.core.drafts import FlowData
 from flows.customer.chat import CustomerChat
-from flows.onboarding_chat import OnboardingChat
+from flows.onboarding.chat import OnboardingChat
 from flows.owner.chat import OwnerChat
 from flows.staff.chat import StaffChat
 from store.conversations import Conversation

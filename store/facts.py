@@ -1,6 +1,6 @@
 """The business-facts version: a number on the organization that every change to its facts bumps.
 
-Facts are what a conversation reads about a business every turn (`flows/business.py`): the
+Facts are what a conversation reads about a business every turn (`flows/core/business.py`): the
 organization row, its location (hours), special days, services and staff. Database triggers bump
 `organization.facts_version` on any insert, update or delete of those rows — whoever makes the
 change: the owner's chat, the admin API, a web page, a migration, psql — so a process that keeps

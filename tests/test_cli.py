@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.formatting import long_date
+from flows.core.formatting import long_date
 
 from bot.cli import build_parser, main
 from tests.helpers import SHARED

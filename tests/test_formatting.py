@@ -2,7 +2,7 @@
 
 from datetime import date, time
 
-from flows.formatting import clock_time, duration, long_date, money
+from flows.core.formatting import clock_time, duration, long_date, money
 
 
 def test_dates_read_weekday_day_and_month_in_spanish() -> None:
@@ -33,7 +33,7 @@ def test_durations_are_short() -> None:
 def test_one_oclock_is_singular_and_honorifics_stay_with_the_name() -> None:
     from datetime import time
 
-    from flows import formatting as fmt
+    from flows.core import formatting as fmt
 
     assert fmt.at_clock(time(13, 0)) == "a la 1:00 PM" and fmt.at_clock(time(1, 30)) == "a la 1:30 AM"
     assert fmt.at_clock(time(16, 0)) == "a las 4:00 PM" and fmt.the_clock(time(13, 15)) == "la 1:15 PM"

@@ -29,8 +29,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from bot.bench.scratch import BenchError, drop_database, scratch_database
-from flows.morning_agenda import send_morning_agendas
-from flows.reminders import due_appointments, send_due_reminders
+from flows.jobs.morning_agenda import send_morning_agendas
+from flows.jobs.reminders import due_appointments, send_due_reminders
 from scheduler.clock import FrozenClock
 from store.database import Database
 from store.migrate import upgrade_to_head

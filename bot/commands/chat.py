@@ -9,7 +9,7 @@ import sys
 from bot.chat import ChatSetupError, open_chat, parse_now, run_chat
 from bot.demo import demo_start
 from bot.logs import configure_logging
-from flows.formatting import clock_time, long_date
+from flows.core.formatting import clock_time, long_date
 from scheduler.clock import Clock, FrozenClock, ShiftedClock, SystemClock
 from bot.settings import database_settings
 from store.database import Database

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.demo import seed_demo
-from flows.formatting import clock_time, long_date
+from flows.core.formatting import clock_time, long_date
 from scheduler.availability import distinct_starts
 from scheduler.calendar import find_slots, load_business
 from scheduler.clock import SystemClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flows.diagrams import DEFAULT_OUT, write_diagrams
+from flows.devtools.diagrams import DEFAULT_OUT, write_diagrams
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

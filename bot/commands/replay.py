@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.settings import database_settings
-from flows.coverage import TransitionCoverage
-from flows.fixture_file import FixtureError
-from flows.replay import replay_paths
+from flows.devtools.coverage import TransitionCoverage
+from flows.devtools.fixture_file import FixtureError
+from flows.devtools.replay import replay_paths
 from flows.roles import SAME_TASKS, machines
 from nlu.engine import Understander, build_understander
 from nlu.rules import RuleEngine

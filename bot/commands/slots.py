@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from flows.formatting import clock_time, duration, long_date, money
+from flows.core.formatting import clock_time, duration, long_date, money
 from scheduler.availability import distinct_starts
 from scheduler.calendar import find_slots, load_business
 from scheduler.clock import SystemClock

@@ -27,7 +27,7 @@ from bot.pages import texts
 from bot.pages.html import message_page, page
 from bot.pages.week import Listed, STATUS_LABELS, build_week, week_of
 from bot.state import CLOCK, DATABASE
-from flows import formatting as fmt
+from flows.core import formatting as fmt
 from scheduler import booking
 from scheduler.calendar import Business, load_business, staff_hours
 from scheduler.errors import InvalidTransition, NotFound, SchedulingError

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows import formatting as fmt
+from flows.core import formatting as fmt
 from scheduler.availability import NO_SPECIAL_DAYS, DatedHours, working_windows
 from store.hours import WeeklyHours
 from store.models import Appointment, Staff, TimeBlock

@@ -30,7 +30,7 @@ from bot.whatsapp.payloads import (
     message_text,
     parse_timestamp,
 )
-from flows.identity import conversation_of, find_sender, sender_for
+from flows.core.identity import conversation_of, find_sender, sender_for
 from scheduler.clock import Clock
 from store.conversations import Direction, Message, SenderType
 from store.database import Database

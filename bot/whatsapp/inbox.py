@@ -53,9 +53,9 @@ from bot.whatsapp.payloads import (
 )
 from bot.whatsapp.translate import EditOf, RevokeOf, Unusable, to_inbound, to_owner_echo
 from bot.whatsapp.transport import BusinessNumber, Transport
-from flows.events import InboundEvent, OwnerEcho
-from flows.messages import OutboundMessage
-from flows.trace import tracing
+from flows.core.events import InboundEvent, OwnerEcho
+from flows.core.messages import OutboundMessage
+from flows.core.trace import tracing
 from scheduler.clock import Clock
 from store.channel import InboxEvent, inbox_pending
 from store.conversations import Conversation, ConversationStatus, Message

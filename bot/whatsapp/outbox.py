@@ -45,10 +45,10 @@ from bot.whatsapp.payloads import bounded_id
 from bot.whatsapp.ratelimit import rate_limit_for
 from bot.whatsapp.templates import TemplateCatalog
 from bot.whatsapp.transport import BusinessNumber, Transport
-from flows.messages import OutboundMessage
-from flows.outbound import TRACE_BODY_KEY
-from flows.trace import tracing
-from flows.replies import delivery_problem_notice
+from flows.core.messages import OutboundMessage
+from flows.core.outbound import TRACE_BODY_KEY
+from flows.core.trace import tracing
+from flows.core.replies import delivery_problem_notice
 from scheduler.clock import Clock
 from store.channel import OutboxMessage, OutboxStatus
 from store.conversations import Conversation, Direction, Message, SenderType
@@ -65,7 +65,7 @@ DELIVERY_PROBLEM = "delivery_problem"
 # Purposes whose failure the owner need not hear about (notices to staff, courtesy messages).
 NOT_WORTH_TELLING = frozenset({"notice", "review_request", "daily_agenda", DELIVERY_PROBLEM})
 CHANNEL_KEY = "channel"  # channel-only hints stored beside the OutboundMessage in the row's body
-TRACE_KEY = TRACE_BODY_KEY  # what caused the row (flows/outbound.py writes it): logged with the send
+TRACE_KEY = TRACE_BODY_KEY  # what caused the row (flows/core/outbound.py writes it): logged with the send
 BUSINESS_TTL_SECONDS = 5.0  # how long a round trusts what it read about a business (number, status)
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]

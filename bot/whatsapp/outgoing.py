@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows.messages import Button, ListRow, OutboundMessage, TemplateCall
+from flows.core.messages import Button, ListRow, OutboundMessage, TemplateCall
 
 TEXT_BODY_MAX = 4096
 BUTTON_BODY_MAX = 1024

@@ -6,7 +6,7 @@ outbox rows (a status webhook about a message can come days later). Events set a
 `KEEP_SET_ASIDE` (30 days) for an operator. Pending events and rows are never pruned, and
 messages, conversations and appointments are not the channel's to prune: they stay.
 
-A registered background job (flows/jobs.py), so every process runs it with the other sweeps
+A registered background job (flows/jobs/registry.py), so every process runs it with the other sweeps
 (APScheduler, every YUME_JOBS_INTERVAL_SECONDS, failures logged and counted like the rest) rather
 than in the channel's own loops, which exist for sub-second work. Deleting is idempotent and
 batched (short transactions; on PostgreSQL rows another process is deleting are skipped).
@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import and_, delete, select
 
-from flows.jobs import register_job
-from flows.messages import OutboundMessage
+from flows.jobs.registry import register_job
+from flows.core.messages import OutboundMessage
 from scheduler.clock import Clock
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.database import Database

@@ -36,7 +36,7 @@ from bot.pages.html import add_stylesheet, message_page, page
 from bot.whatsapp.client import CloudApiClient
 from bot.whatsapp.errors import GraphApiError
 from bot.whatsapp.tokens import encrypt_token
-from flows.formatting import long_date
+from flows.core.formatting import long_date
 from store.database import Database
 from store.organizations import Organization, OrganizationStatus
 from store.phones import InvalidPhone, canonical_phone

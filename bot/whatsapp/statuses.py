@@ -20,7 +20,7 @@ from bot.whatsapp.errors import ACCOUNT_CODES, WINDOW_CLOSED
 from bot.whatsapp.outbox import CHANNEL_KEY, mark_failed, tell_owner_once
 from bot.whatsapp.outcome import Outcome
 from bot.whatsapp.payloads import WaStatus, bounded_id, parse_timestamp
-from flows.messages import OutboundMessage
+from flows.core.messages import OutboundMessage
 from scheduler.clock import Clock
 from store.channel import OutboxMessage, OutboxStatus
 from store.conversations import Direction, Message

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.messages import TemplateCall
+from flows.core.messages import TemplateCall
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")

@@ -27,7 +27,7 @@ from bot.whatsapp.payloads import (
     message_text,
     parse_timestamp,
 )
-from flows.events import InboundEvent, OwnerEcho
+from flows.core.events import InboundEvent, OwnerEcho
 
 MEDIA_TYPES = ("image", "video", "document", "sticker")
 MAX_WA_ID = 32  # Customer.wa_id / Staff.wa_id; WhatsApp ids are phone digits (≤ 15)

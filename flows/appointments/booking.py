@@ -16,13 +16,13 @@ from typing import Literal
 
 from statemachine import State
 
-from flows import replies
+from flows.core import replies
 from flows.appointments.plan_limits import after_booking, usage_before_booking
 from flows.appointments.when import ChoosingWhen, WhenDraft, fill_when
 from flows.core.chat import Heard, Task, capitalized
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import service_info
-from flows.replies import DayOffer, Reply, ServiceInfo
+from flows.core.describe import service_info
+from flows.core.replies import DayOffer, Reply, ServiceInfo
 from nlu.context import Expecting
 from nlu.understanding import Intent
 from scheduler.errors import SchedulingError

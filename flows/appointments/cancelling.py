@@ -13,13 +13,13 @@ from typing import Literal
 
 from statemachine import State
 
-from flows import replies
+from flows.core import replies
 from flows.appointments.which import Candidate, point_at
 from flows.core.chat import Chat, Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info
-from flows.replies import AppointmentInfo
+from flows.core.describe import appointment_info
+from flows.core.replies import AppointmentInfo
 from nlu.context import Expecting
 from nlu.understanding import Intent
 from scheduler.errors import SchedulingError

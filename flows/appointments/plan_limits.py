@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows import replies_plan
+from flows.appointments import plan_replies as replies_plan
 from flows.core.chat import Chat
 from scheduler.plan import PlanUsage
 from scheduler.usage import notices_due, plan_usage

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from flows import replies
+from flows.core import replies
 from flows.core.chat import Chat, Component, Heard
 from flows.core.drafts import Draft
-from flows.describe import part_of_day, service_info
-from flows.openings import Opening, openings_by_day
-from flows.options import option_day, option_slot
-from flows.replies import DayOffer, Reply
+from flows.core.describe import part_of_day, service_info
+from flows.core.openings import Opening, openings_by_day
+from flows.core.options import option_day, option_slot
+from flows.core.replies import DayOffer, Reply
 from nlu.understanding import PartOfDay
 from store.models import ServiceType
 

@@ -24,12 +24,12 @@ from typing import Any, ClassVar, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from statemachine import State, StateChart
 
-from flows import replies
-from flows.business import BusinessFacts
+from flows.core import replies
+from flows.core.business import BusinessFacts
 from flows.core.drafts import Draft, FlowData, Question
 from flows.core.steps import Step, configuration_of, innermost
-from flows.options import Option, option_typed, option_slot
-from flows.replies import Reply
+from flows.core.options import Option, option_typed, option_slot
+from flows.core.replies import Reply
 from nlu.understanding import Intent, Slots
 from store.models import Conversation, Customer, Staff
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 
-from flows.options import Option
-from flows.replies import Reply
+from flows.core.options import Option
+from flows.core.replies import Reply
 from nlu.context import Expecting
 
 VERSION = 2

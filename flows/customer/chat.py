@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from flows import formatting as fmt
-from flows import replies
+from flows.core import formatting as fmt
+from flows.core import replies
 from flows.appointments.booking import Booking, BookingDraft
 from flows.appointments.cancelling import CancelDraft, Cancelling
 from flows.appointments.plan_limits import hand_request_to_owner
@@ -27,10 +27,10 @@ from flows.core.chat import Chat, Heard, Task, Turn, capitalized
 from flows.core.drafts import Draft
 from flows.customer.flow import CustomerFlow
 from flows.customer.questions import BusinessQuestions, sounds_like_a_request
-from flows.describe import appointment_info
-from flows.handoff import hand_off
-from flows.options import reminder_answer
-from flows.replies import AppointmentInfo
+from flows.core.describe import appointment_info
+from flows.core.handoff import hand_off
+from flows.core.options import reminder_answer
+from flows.core.replies import AppointmentInfo
 from nlu.free_text import name_answer
 from nlu.understanding import Intent
 from scheduler import booking

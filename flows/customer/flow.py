@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from statemachine import State
 
-from flows import replies
+from flows.core import replies
 from flows.appointments.booking import booking_steps
 from flows.appointments.cancelling import cancelling_steps
 from flows.appointments.moving import moving_steps

@@ -8,10 +8,10 @@ the owner with the customer's number, and the chat is not paused.
 
 from __future__ import annotations
 
-from flows import replies
+from flows.core import replies
 from flows.core.chat import Component, Heard
-from flows.describe import minutes_to_clock, service_info, week_hours
-from flows.replies import Reply, ServiceInfo
+from flows.core.describe import minutes_to_clock, service_info, week_hours
+from flows.core.replies import Reply, ServiceInfo
 from nlu.normalize import normalize
 from nlu.understanding import Intent
 from store.phones import display_phone

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows import replies, replies_owner
+from flows.core import replies
+
+from flows.owner import replies as replies_owner
 from flows.core.chat import Heard
 from flows.core.drafts import Draft
 from flows.owner.flow import OwnerFlow

@@ -17,13 +17,13 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import formatting as fmt
-from flows import replies_owner
+from flows.core import formatting as fmt
+from flows.owner import replies as replies_owner
 from flows.core.chat import Chat, Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info, week_hours
-from flows.hours_change import Booked, HoursChange, changed_days, new_week, outside_hours
+from flows.core.describe import appointment_info, week_hours
+from flows.core.hours_change import Booked, HoursChange, changed_days, new_week, outside_hours
 from nlu.context import Expecting
 from nlu.understanding import WEEKDAYS, Intent
 from scheduler import booking, special_days

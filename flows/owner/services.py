@@ -16,11 +16,11 @@ from typing import Literal
 from sqlalchemy import func, select
 from statemachine import State
 
-from flows import replies_owner
+from flows.owner import replies as replies_owner
 from flows.core.chat import Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import service_info
+from flows.core.describe import service_info
 from nlu.context import Expecting
 from nlu.understanding import Intent
 from store.models import ServiceType

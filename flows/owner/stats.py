@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flows import replies_owner, replies_plan
+from flows.owner import replies as replies_owner
+
+from flows.appointments import plan_replies as replies_plan
 from flows.core.chat import Component
-from flows.stats import Visit, change_percent, comparison_windows, period_asked, summarize
+from flows.owner.period_stats import Visit, change_percent, comparison_windows, period_asked, summarize
 from scheduler.usage import plan_usage
 from store.models import Appointment, Organization
 

@@ -16,12 +16,12 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies_owner
+from flows.owner import replies as replies_owner
 from flows.core.chat import Chat, Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info, service_info
-from flows.references import names_match
+from flows.core.describe import appointment_info, service_info
+from flows.core.references import names_match
 from nlu.context import Expecting
 from nlu.free_text import name_answer
 from nlu.understanding import Intent

@@ -17,12 +17,14 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies, replies_staff
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
 from flows.core.chat import Chat, Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info
-from flows.replies import BlockInfo
+from flows.core.describe import appointment_info
+from flows.core.replies import BlockInfo
 from nlu.context import Expecting
 from nlu.understanding import Intent, PartOfDay
 from scheduler import booking

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows import replies, replies_staff
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
 from flows.appointments.when import ChoosingWhen
 from flows.core.chat import Chat, Heard, Task, Turn
 from flows.core.drafts import Draft
-from flows.handoff import hand_back, handed_off_conversations
+from flows.core.handoff import hand_back, handed_off_conversations
 from flows.staff.blocking import BlockDraft, Blocking
 from flows.staff.errands import ERRAND_OF, Errand, ErrandBooking, ErrandCancelling, ErrandMoving, errand_draft_v1
 from flows.staff.flow import StaffFlow

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.references import names_match
+from flows.core.references import names_match
 from store.models import ACTIVE_STATUSES, Appointment, Customer
 
 

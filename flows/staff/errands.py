@@ -21,7 +21,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies, replies_staff
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
 from flows.appointments.booking import Booking, BookingDraft, booking_steps
 from flows.appointments.cancelling import CancelDraft, Cancelling, cancelling_steps
 from flows.appointments.moving import MoveDraft, Moving, moving_steps
@@ -29,9 +31,9 @@ from flows.appointments.which import Candidate, point_at
 from flows.core.chat import Chat, Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info, service_info
-from flows.replies import DayOffer, Reply
-from flows.replies_staff import CustomerCard, History
+from flows.core.describe import appointment_info, service_info
+from flows.core.replies import DayOffer, Reply
+from flows.staff.replies import CustomerCard, History
 from flows.staff.customers import customer_with_phone, customers_named, reachable, upcoming_of
 from nlu.context import Expecting
 from nlu.free_text import name_answer

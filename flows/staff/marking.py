@@ -17,14 +17,16 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies, replies_staff
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
 from flows.core.chat import Chat, Heard, Task
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info
-from flows.references import appointments_meant
+from flows.core.describe import appointment_info
+from flows.core.references import appointments_meant
 from flows.staff.customers import reachable
-from flows.replies import AppointmentInfo
+from flows.core.replies import AppointmentInfo
 from nlu.context import Expecting
 from nlu.understanding import Intent
 from scheduler import booking

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flows import replies, replies_staff
-from flows.agenda import staff_agenda
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
+from flows.core.agenda import staff_agenda
 from flows.core.chat import Component
-from flows.describe import appointment_info
-from flows.week_page import week_page_link
+from flows.core.describe import appointment_info
+from flows.core.week_page import week_page_link
 from store.models import ACTIVE_STATUSES, Appointment, Permission
 
 

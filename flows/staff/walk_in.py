@@ -18,13 +18,15 @@ from typing import Literal
 from sqlalchemy import select
 from statemachine import State
 
-from flows import replies, replies_staff
+from flows.core import replies
+
+from flows.staff import replies as replies_staff
 from flows.core.chat import Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
-from flows.describe import appointment_info, service_info
+from flows.core.describe import appointment_info, service_info
 from flows.appointments.plan_limits import after_booking, usage_before_booking
-from flows.openings import openings_by_day
+from flows.core.openings import openings_by_day
 from flows.staff.customers import customer_with_phone
 from nlu.context import Expecting
 from nlu.free_text import name_answer

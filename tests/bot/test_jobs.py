@@ -15,8 +15,8 @@ from bot.jobs import JOB_RUNNER, JobRunner
 from bot.settings import Settings
 from bot.whatsapp.channel import CHANNEL
 from bot.whatsapp.templates import TemplateCatalog
-from flows.jobs import JOBS, run_due_jobs
-from flows.messages import OutboundMessage
+from flows.jobs.registry import JOBS, run_due_jobs
+from flows.core.messages import OutboundMessage
 from scheduler import booking
 from scheduler.clock import Clock, FrozenClock
 from store.database import Database

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from bot import metrics
-from flows import replies_plan
+from flows.appointments import plan_replies as replies_plan
 from scheduler import booking
 from scheduler.plan import FREE_MONTHLY_BOOKINGS, Plan, PlanUsage, month_bounds, thresholds, thresholds_crossed
 from scheduler.usage import notices_due, plan_usage

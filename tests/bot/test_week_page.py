@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 from bot.api.auth import hash_token, new_token
 from bot.app import create_app
 from bot.settings import Settings
-from flows.week_page import week_page_link
+from flows.core.week_page import week_page_link
 from scheduler.clock import FrozenClock
 from store.agenda_links import LinkRefused, Refusal, agenda_link_holder, issue_agenda_link, revoke_agenda_links
 from store.business_file import AppointmentSpec, LoadedBusiness, add_appointments, load_business

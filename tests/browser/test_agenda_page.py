@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.settings import Settings
-from flows.fixture_file import load_fixture
-from flows.replay import replay_fixture
+from flows.devtools.fixture_file import load_fixture
+from flows.devtools.replay import replay_fixture
 from nlu.engine import build_understander
 from scheduler.clock import FrozenClock
 from store.database import Database

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from flows.engine import Engine
-from flows.events import InboundEvent, OwnerEcho
-from flows.messages import OutboundMessage
+from flows.core.events import InboundEvent, OwnerEcho
+from flows.core.messages import OutboundMessage
 from nlu.rules import RuleEngine
 from scheduler.clock import FrozenClock
 from store.business_file import LoadedBusiness

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.coverage import machine_transitions
-from flows.diagrams import expected_files, mermaid
+from flows.devtools.coverage import machine_transitions
+from flows.devtools.diagrams import expected_files, mermaid
 from flows.roles import machines
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "flows"
@@ -34,7 +34,7 @@ def test_a_diagram_shows_every_transition_with_its_guards() -> None:
 
 
 def test_the_graphviz_version_has_the_same_transitions() -> None:
-    from flows.diagrams import graphviz
+    from flows.devtools.diagrams import graphviz
 
     for machine in machines().values():
         dot = graphviz(machine)

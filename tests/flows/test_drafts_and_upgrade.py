@@ -12,7 +12,7 @@ from flows.appointments.which import Candidate, point_at
 from flows.core.chat import Heard, capitalized
 from flows.core.drafts import FlowData
 from flows.customer.chat import CustomerChat
-from flows.options import Option
+from flows.core.options import Option
 from nlu.understanding import Intent, Slots
 from store.database import Database
 from store.models import Appointment, Conversation

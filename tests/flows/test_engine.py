@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from flows.engine import Engine
-from flows.events import InboundEvent
-from flows.jobs import run_due_jobs
+from flows.core.events import InboundEvent
+from flows.jobs.registry import run_due_jobs
 from nlu.context import NluContext
 from nlu.rules import RuleEngine
 from nlu.understanding import Understanding

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.coverage import TransitionCoverage
-from flows.fixture_file import fixture_paths, load_fixture
-from flows.replay import replay_fixture, replay_paths
+from flows.devtools.coverage import TransitionCoverage
+from flows.devtools.fixture_file import fixture_paths, load_fixture
+from flows.devtools.replay import replay_fixture, replay_paths
 from flows.roles import SAME_TASKS, machines
 from nlu.rules import RuleEngine
 from store.database import Database

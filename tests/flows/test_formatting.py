@@ -6,10 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from flows import formatting as fmt
-from flows import replies
-from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS
-from flows.replies import DayOffer, ServiceInfo
+from flows.core import formatting as fmt
+from flows.core import replies
+from flows.core.messages import MAX_BUTTONS, MAX_LIST_ROWS
+from flows.core.replies import DayOffer, ServiceInfo
 
 TODAY = date(2026, 1, 14)  # a Wednesday
 

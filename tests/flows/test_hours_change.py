@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flows.hours_change import Booked, HoursChange, changed_days, new_week, outside_hours
+from flows.core.hours_change import Booked, HoursChange, changed_days, new_week, outside_hours
 from scheduler.calendar import find_slots, load_business, load_service
 from store.database import Database
 from store.hours import HoursRange, parse_weekly_hours

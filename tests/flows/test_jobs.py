@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flows import jobs
+from flows.jobs import registry as jobs
 from flows.core.drafts import FlowData
-from flows.messages import OutboundMessage
+from flows.core.messages import OutboundMessage
 from scheduler.clock import Clock
 from store.database import Database
 from store.models import Conversation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from flows.morning_agenda import send_morning_agendas
+from flows.jobs.morning_agenda import send_morning_agendas
 from scheduler import booking
 from store.database import Database
 from store.models import MorningAgenda, OutboxMessage

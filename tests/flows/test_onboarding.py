@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from flows.events import InboundEvent
+from flows.core.events import InboundEvent
 from store.database import Database
 from store.models import (
     Conversation,

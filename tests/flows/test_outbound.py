@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.messages import OutboundMessage
-from flows.outbound import Outgoing, free_conversations, record_outbound
+from flows.core.messages import OutboundMessage
+from flows.core.outbound import Outgoing, free_conversations, record_outbound
 from store.database import Database
 from store.models import Conversation, Customer, Message, OutboxMessage, Staff
 from tests.flows.conversation import open_chat

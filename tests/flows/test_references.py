@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flows.references import appointments_meant, names_match
-from flows.replies import AppointmentInfo
+from flows.core.references import appointments_meant, names_match
+from flows.core.replies import AppointmentInfo
 from store.database import Database
 from store.models import Appointment, AppointmentStatus, Conversation
 from tests.flows.conversation import BARBERIA, open_chat, texts

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from flows import reminders as reminders_module
-from flows.reminders import send_due_reminders
+from flows.jobs import reminders as reminders_module
+from flows.jobs.reminders import send_due_reminders
 from scheduler import booking
 from store.database import Database
 from store.models import Appointment, Conversation, OutboxMessage, Reminder, ReminderOutcome

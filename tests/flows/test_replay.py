@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import text
 
 from bot.cli import main as yume
-from flows.expectations import check_messages, comparable
-from flows.fixture_file import (
+from flows.devtools.expectations import check_messages, comparable
+from flows.devtools.fixture_file import (
     FixtureError,
     MessageExpectation,
     fixture_paths,
     load_fixture,
     wait_delta,
 )
-from flows.messages import OutboundMessage
-from flows.replay import replay_fixture
+from flows.core.messages import OutboundMessage
+from flows.devtools.replay import replay_fixture
 from nlu.rules import RuleEngine
 from store.database import Database
 from tests.conftest import require_postgres

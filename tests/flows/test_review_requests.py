@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from flows.review_requests import send_review_requests
+from flows.jobs.review_requests import send_review_requests
 from scheduler import booking
 from store.database import Database
 from store.models import OutboxMessage, ReviewRequest

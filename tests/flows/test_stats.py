@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flows.stats import (
+from flows.owner.period_stats import (
     Period,
     Visit,
     change_percent,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
 from bot.whatsapp.webhook import WEBHOOK_PATH
-from flows.events import InboundEvent, OwnerEcho
-from flows.messages import OutboundMessage
+from flows.core.events import InboundEvent, OwnerEcho
+from flows.core.messages import OutboundMessage
 from store.business_file import LoadedBusiness, load_business
 from store.channel import mark_processed
 from store.conversations import Conversation, Direction, Message, SenderType

@@ -16,8 +16,8 @@ import pytest
 from bot.whatsapp.client import CloudApiClient
 from bot.whatsapp.templates import TemplateCatalog
 from bot.whatsapp.transport import CloudTransport
-from flows import replies
-from flows.replies import AppointmentInfo
+from flows.core import replies
+from flows.core.replies import AppointmentInfo
 from scheduler.clock import FrozenClock
 from tests.whatsapp.conftest import config_for
 from tests.whatsapp.support import SECRET_KEY, connect_business, post_webhook, seed_business, text_message

@@ -17,8 +17,8 @@ from bot.whatsapp.outbox import OutboxSender
 from bot.whatsapp.ratelimit import PerNumberRateLimit
 from bot.whatsapp.templates import TemplateCatalog
 from bot.whatsapp.transport import CloudTransport
-from flows.messages import Button, OutboundMessage, TemplateCall
-from flows.outbound import Outgoing, record_outbound
+from flows.core.messages import Button, OutboundMessage, TemplateCall
+from flows.core.outbound import Outgoing, record_outbound
 from scheduler.clock import FrozenClock
 from store.channel import OutboxMessage, OutboxStatus
 from store.conversations import Message

@@ -7,7 +7,7 @@ import pytest
 from bot.whatsapp.errors import Disposition, GraphApiError, classify
 from bot.whatsapp.outgoing import message_payload, read_receipt_payload, template_payload
 from bot.whatsapp.signature import sign, signature_is_valid
-from flows.messages import Button, ListRow, OutboundMessage, TemplateCall
+from flows.core.messages import Button, ListRow, OutboundMessage, TemplateCall
 
 TO = "5215512345678"
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.whatsapp.payloads import NotAWebhook, WaContact, WaMessage, decode_body, person_lane, split_envelope
 from bot.whatsapp.translate import EditOf, RevokeOf, to_inbound
-from flows.events import InboundEvent
+from flows.core.events import InboundEvent
 from tests.whatsapp.support import corpus
 
 ORG = uuid.uuid4()

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bot.whatsapp.inbox import store_events
 from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.prune import prune_channel
-from flows.jobs import JOBS
-from flows.messages import OutboundMessage
+from flows.jobs.registry import JOBS
+from flows.core.messages import OutboundMessage
 from scheduler.clock import FrozenClock
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Message

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.statuses import moves_forward
-from flows.messages import OutboundMessage, TemplateCall
+from flows.core.messages import OutboundMessage, TemplateCall
 from store.channel import InboxEvent, OutboxMessage, OutboxStatus
 from store.conversations import Message
 from tests.whatsapp.conftest import config_for

@@ -9,8 +9,8 @@ import pytest
 from bot.commands.templates import _submit
 from bot.settings import load_settings
 from bot.whatsapp.templates import TemplateCatalog, TemplateDefinition, TemplateFileError, default_templates_dir
-from flows.messages import TemplateCall
-from flows.replies import delivery_problem_notice
+from flows.core.messages import TemplateCall
+from flows.core.replies import delivery_problem_notice
 from tests.whatsapp.support import SECRET_KEY, connect_business, seed_business
 
 NEEDED = {

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.whatsapp.channel import default_engine
 from bot.whatsapp.transport import DevTransport
-from flows.events import InboundEvent, OwnerEcho
+from flows.core.events import InboundEvent, OwnerEcho
 from scheduler.clock import SystemClock
 from store.channel import InboxEvent
 from store.conversations import Direction, Message
@@ -113,7 +113,7 @@ async def test_two_senders_on_one_database_keep_to_twenty_messages_a_second_per_
     from bot.whatsapp.outbox import OutboxSender
     from bot.whatsapp.templates import TemplateCatalog
     from bot.whatsapp.transport import CloudTransport
-    from flows.messages import OutboundMessage
+    from flows.core.messages import OutboundMessage
     from tests.whatsapp.support import SECRET_KEY, connect_business, queue_message
 
     loaded = await seed_business(db)

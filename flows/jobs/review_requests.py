@@ -16,10 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from flows import replies
-from flows.identity import address_of
-from flows.messages import OutboundMessage
-from flows.outbound import Outgoing, address_or_none, free_conversations, record_outbound
+from flows.core import replies
+from flows.core.identity import address_of
+from flows.core.messages import OutboundMessage
+from flows.core.outbound import Outgoing, address_or_none, free_conversations, record_outbound
 from scheduler.clock import Clock
 from scheduler.review_times import completed_between, review_due
 from store.conversations import ConversationStatus
@@ -35,7 +35,7 @@ from store.models import (
 )
 from store.sent import claim
 
-log = logging.getLogger("yume.flows.review_requests")
+log = logging.getLogger("yume.flows.jobs.review_requests")
 
 BATCH = 200
 

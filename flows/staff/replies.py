@@ -1,6 +1,6 @@
 """What Yume says to staff running their day (no-shows, walk-ins, errands for customers), and to those customers.
 
-Same rules as `flows/replies.py`: es-MX, "tú", warm and short, one question at a time; options
+Same rules as `flows/core/replies.py`: es-MX, "tú", warm and short, one question at a time; options
 carry ids the engine understands when tapped (`appt:<id>`, `cust:<id>`, `svc:<id>`, `yes`, `no`,
 `nophone`), and every title also works typed back.
 """
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flows import formatting as fmt
-from flows.options import fold as fold_text
-from flows.replies import (
+from flows.core import formatting as fmt
+from flows.core.options import fold as fold_text
+from flows.core.replies import (
     AppointmentInfo,
     Choice,
     DayOffer,

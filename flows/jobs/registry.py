@@ -5,10 +5,10 @@ A job is `async def job(database, clock) -> list[OutboundMessage]`: it looks at 
 outbox). Jobs must be idempotent: running one twice, or in two processes, changes nothing more.
 
 Registered here, in this order: `expire_stale_flows`, `expire_takeovers` (housekeeping),
-`reminders` (flows/reminders.py), `morning_agenda` (flows/morning_agenda.py) and
-`review_requests` (flows/review_requests.py). Another module can add one:
+`reminders` (flows/jobs/reminders.py), `morning_agenda` (flows/jobs/morning_agenda.py) and
+`review_requests` (flows/jobs/review_requests.py). Another module can add one:
 
-    from flows.jobs import register_job
+    from flows.jobs.registry import register_job
 
     @register_job("name")
     async def job(database: Database, clock: Clock) -> list[OutboundMessage]: ...
@@ -24,18 +24,18 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
-from flows.handoff import expire_takeovers
-from flows.messages import OutboundMessage
-from flows.morning_agenda import send_morning_agendas
-from flows.reminders import send_due_reminders
-from flows.review_requests import send_review_requests
+from flows.core.handoff import expire_takeovers
+from flows.core.messages import OutboundMessage
+from flows.jobs.morning_agenda import send_morning_agendas
+from flows.jobs.reminders import send_due_reminders
+from flows.jobs.review_requests import send_review_requests
 from flows.roles import flow_is_stale, restart_flow
 from scheduler.clock import Clock
 from store.conversations import Conversation, ConversationStatus
 from store.database import Database
 from store.models import Organization
 
-log = logging.getLogger("yume.flows.jobs")
+log = logging.getLogger("yume.flows.jobs.registry")
 
 Job = Callable[[Database, Clock], Awaitable[list[OutboundMessage]]]
 JOBS: dict[str, Job] = {}

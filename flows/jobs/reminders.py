@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import replies
+from flows.core import replies
 from flows.core.drafts import FlowData
 from flows.customer.chat import CustomerChat
-from flows.identity import address_of
-from flows.messages import OutboundMessage
-from flows.outbound import Outgoing, address_or_none, free_conversations, record_outbound
-from flows.replies import AppointmentInfo, Reply
+from flows.core.identity import address_of
+from flows.core.messages import OutboundMessage
+from flows.core.outbound import Outgoing, address_or_none, free_conversations, record_outbound
+from flows.core.replies import AppointmentInfo, Reply
 from scheduler.clock import Clock
 from scheduler.reminders import due_reminder, due_starts, offsets_in_minutes
 from store.conversations import Conversation, ConversationStatus
@@ -52,7 +52,7 @@ from store.models import (
 from store.phones import display_phone
 from store.sent import claim
 
-log = logging.getLogger("yume.flows.reminders")
+log = logging.getLogger("yume.flows.jobs.reminders")
 
 BATCH = 200
 

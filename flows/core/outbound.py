@@ -18,9 +18,9 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.identity import address_of, conversation_of, party_key, role_of
-from flows.messages import OutboundMessage
-from flows.trace import current as current_trace
+from flows.core.identity import address_of, conversation_of, party_key, role_of
+from flows.core.messages import OutboundMessage
+from flows.core.trace import current as current_trace
 from store.channel import OutboxStatus
 from store.conversations import Conversation, ConversationStatus, Direction, Message, SenderType
 from store.models import Customer, OutboxMessage, Staff
@@ -36,7 +36,7 @@ class Outgoing:
 
 
 # The outbox row remembers what caused it (the inbound message id, or "job:<name>"), so its send is
-# logged with the same id as the turn that wrote it (flows/trace.py).
+# logged with the same id as the turn that wrote it (flows/core/trace.py).
 TRACE_BODY_KEY = "cause"
 
 

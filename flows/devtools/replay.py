@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from flows.coverage import TransitionCoverage
+from flows.devtools.coverage import TransitionCoverage
 from flows.engine import Engine
-from flows.events import InboundEvent, OwnerEcho
-from flows.expectations import (
+from flows.core.events import InboundEvent, OwnerEcho
+from flows.devtools.expectations import (
     People,
     check_final,
     check_messages,
@@ -32,7 +32,7 @@ from flows.expectations import (
     phone_of,
     quote,
 )
-from flows.fixture_file import (
+from flows.devtools.fixture_file import (
     Fixture,
     FixtureError,
     TurnSpec,
@@ -40,8 +40,8 @@ from flows.fixture_file import (
     load_fixture,
     wait_delta,
 )
-from flows.jobs import run_due_jobs
-from flows.messages import OutboundMessage
+from flows.jobs.registry import run_due_jobs
+from flows.core.messages import OutboundMessage
 from nlu.engine import Understander
 from scheduler.clock import FrozenClock
 from store.business_file import (

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.business import BusinessFacts
-from flows.replies import AgendaLine
+from flows.core.business import BusinessFacts
+from flows.core.replies import AgendaLine
 from scheduler.availability import Busy, free_windows, merge_busy, working_windows
 from scheduler.calendar import staff_hours
 from store.models import (

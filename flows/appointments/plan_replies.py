@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flows import formatting as fmt
-from flows.replies import Reply
+from flows.core import formatting as fmt
+from flows.core.replies import Reply
 from scheduler.plan import PlanUsage
 
 def month_name(month: date) -> str:

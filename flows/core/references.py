@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import time
 
-from flows.replies import AppointmentInfo
+from flows.core.replies import AppointmentInfo
 from nlu.free_text import without_honorifics
 
 

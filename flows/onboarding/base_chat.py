@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 from statemachine import StateMachine
 
-from flows import replies
-from flows.options import Option, option_typed
-from flows.replies import Reply
+from flows.core import replies
+from flows.core.options import Option, option_typed
+from flows.core.replies import Reply
 from nlu.context import Expecting
 from store.models import Customer, Staff
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.business import BusinessFacts
+from flows.core.business import BusinessFacts
 from scheduler.availability import Slot
 from scheduler.calendar import find_slots
 from store.models import ServiceType

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from statemachine import State, StateMachine
 
-from flows.coverage import transition_label
+from flows.devtools.coverage import transition_label
 from flows.roles import machines
 
 DEFAULT_OUT = Path("docs/flows")

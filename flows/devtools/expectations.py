@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.fixture_file import Fixture, FixtureError, MessageExpectation
-from flows.messages import OutboundMessage
+from flows.devtools.fixture_file import Fixture, FixtureError, MessageExpectation
+from flows.core.messages import OutboundMessage
 from store.business_file import LoadedBusiness
 from store.conversations import Conversation, ConversationStatus
 from store.database import Database

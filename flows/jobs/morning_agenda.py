@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import replies
-from flows.agenda import DayRows, compose_agenda, load_day
-from flows.business import BusinessFacts, load_facts
-from flows.identity import address_of
-from flows.messages import OutboundMessage
-from flows.outbound import Outgoing, free_conversations, record_outbound
-from flows.replies import AgendaLine, Reply, StaffGaps
+from flows.core import replies
+from flows.core.agenda import DayRows, compose_agenda, load_day
+from flows.core.business import BusinessFacts, load_facts
+from flows.core.identity import address_of
+from flows.core.messages import OutboundMessage
+from flows.core.outbound import Outgoing, free_conversations, record_outbound
+from flows.core.replies import AgendaLine, Reply, StaffGaps
 from scheduler.agenda_times import agenda_day_due, attention_window
 from scheduler.clock import Clock
 from store.database import Database
@@ -52,7 +52,7 @@ from store.models import (
 from store.phones import display_phone
 from store.sent import claim
 
-log = logging.getLogger("yume.flows.morning_agenda")
+log = logging.getLogger("yume.flows.jobs.morning_agenda")
 
 ATTENTION_SHOWN = 10
 CONCURRENT_BUSINESSES = 4

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows import replies_onboarding as say
-from flows.chat import Chat, Heard, Turn
-from flows.describe import service_info, week_hours
-from flows.formatting import time_range
-from flows.hours_change import HoursChange, new_week
-from flows.onboarding_flow import OnboardingFlow
-from flows.options import Option
+from flows.onboarding import replies as say
+from flows.onboarding.base_chat import Chat, Heard, Turn
+from flows.core.describe import service_info, week_hours
+from flows.core.formatting import time_range
+from flows.core.hours_change import HoursChange, new_week
+from flows.onboarding.flow import OnboardingFlow
+from flows.core.options import Option
 from nlu.context import Expecting
 from nlu.free_text import name_answer
 from nlu.understanding import WEEKDAYS, Intent

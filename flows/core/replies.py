@@ -1,7 +1,7 @@
 """Everything Yume says, in one place: Mexican Spanish, "tú", warm, short, one question at a time.
 
 Each function takes values and returns a `Reply` (text, plus reply buttons or a list where a
-choice is offered). Option ids are values the engine understands when tapped (`flows/options.py`),
+choice is offered). Option ids are values the engine understands when tapped (`flows/core/options.py`),
 and every option's title also works typed back. Logic never parses these texts.
 """
 
@@ -13,9 +13,9 @@ from datetime import date, datetime, time
 
 from pydantic import BaseModel, ConfigDict
 
-from flows import formatting as fmt
-from flows.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage, TemplateCall
-from flows.options import Option
+from flows.core import formatting as fmt
+from flows.core.messages import MAX_BUTTONS, MAX_LIST_ROWS, Button, ListRow, OutboundMessage, TemplateCall
+from flows.core.options import Option
 
 BUTTON_TITLE_MAX = 20
 ROW_TITLE_MAX = 24

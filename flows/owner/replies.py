@@ -1,6 +1,6 @@
 """What Yume says to an owner running the business: staff, hours, services, stats (and the welcome for new staff).
 
-Same rules as `flows/replies.py`: es-MX, "tú", warm and short, one question at a time; options
+Same rules as `flows/core/replies.py`: es-MX, "tú", warm and short, one question at a time; options
 carry ids the engine understands when tapped, and every title also works typed back.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from flows import formatting as fmt
-from flows.replies import AppointmentInfo, Choice, Reply, ServiceInfo, offer
-from flows.stats import Period, Summary
+from flows.core import formatting as fmt
+from flows.core.replies import AppointmentInfo, Choice, Reply, ServiceInfo, offer
+from flows.owner.period_stats import Period, Summary
 from store.hours import HoursRange
 
 # ---------------------------------------------------------------------------------------------

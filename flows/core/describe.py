@@ -7,9 +7,9 @@ from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import formatting as fmt
-from flows.business import BusinessFacts
-from flows.replies import A_SERVICE, AppointmentInfo, ServiceInfo
+from flows.core import formatting as fmt
+from flows.core.business import BusinessFacts
+from flows.core.replies import A_SERVICE, AppointmentInfo, ServiceInfo
 from store.hours import HoursRange
 from store.models import Appointment, Customer, ServiceType, Staff
 from store.phones import display_phone

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows import formatting as fmt
-from flows.replies import Choice, Reply, ServiceInfo, offer
+from flows.core import formatting as fmt
+from flows.core.replies import Choice, Reply, ServiceInfo, offer
 
 WELCOME = (
     "¡Hola! 👋 Soy Yume: con tu WhatsApp conectado, tus clientes agendan solos y tú ves tu agenda desde aquí. "
