@@ -135,7 +135,51 @@ class Task(Component):
         return draft
 
 
-class Chat:
+class Speech:
+    """What a chat says during a turn, and to whom: the person writing, someone else, the owners.
+
+    Shared by the task chats and the onboarding chat (`flows/onboarding/base_chat.py`).
+    """
+
+    turn: Turn
+    business: BusinessFacts
+    now: datetime
+    replies: list[Reply]
+    notices: list[Notice]
+
+    def say(self, reply: Reply) -> None:
+        """Send a message to the person writing."""
+        self.replies.append(reply)
+
+    def notify(self, person: Staff | Customer | None, reply: Reply) -> None:
+        """Send a message to someone else (never the sender, never twice the same to the same person)."""
+        if person is None or person.id == self.turn.person.id:
+            return
+        if any(notice.to.id == person.id and notice.reply == reply for notice in self.notices):
+            return
+        self.notices.append(Notice(to=person, reply=reply))
+
+    def notify_owner_and_staff(self, staff_id: uuid.UUID, owner_reply: Reply, staff_reply: Reply) -> None:
+        """Tell the owner(s) and the staff member concerned; one message when they are the same person."""
+        staff = self.business.staff_member(staff_id)
+        for owner in self.owners:
+            self.notify(owner, staff_reply if staff is not None and owner.id == staff.id else owner_reply)
+        if staff is not None and all(staff.id != owner.id for owner in self.owners):
+            self.notify(staff, staff_reply)
+
+    @property
+    def owners(self) -> list[Staff]:
+        return [member for member in self.business.staff if member.is_owner]
+
+    @property
+    def today(self) -> date:
+        return self.business.today(self.now)
+
+    def local_moment(self, day: date, clock: time) -> datetime:
+        return self.business.at(day, clock)
+
+
+class Chat(Speech):
     """Base model of a role's machine: facts, speech, and the repair every task shares."""
 
     #: The role's machine; set by each subclass.
@@ -361,32 +405,6 @@ class Chat:
     def forget_question(self) -> None:
         self.data.question = None
 
-    # -- speech -------------------------------------------------------------------------------------
-
-    def say(self, reply: Reply) -> None:
-        """Send a message to the person writing."""
-        self.replies.append(reply)
-
-    def notify(self, person: Staff | Customer | None, reply: Reply) -> None:
-        """Send a message to someone else (never the sender, never twice the same to the same person)."""
-        if person is None or person.id == self.turn.person.id:
-            return
-        if any(notice.to.id == person.id and notice.reply == reply for notice in self.notices):
-            return
-        self.notices.append(Notice(to=person, reply=reply))
-
-    def notify_owner_and_staff(self, staff_id: uuid.UUID, owner_reply: Reply, staff_reply: Reply) -> None:
-        """Tell the owner(s) and the staff member concerned; one message when they are the same person."""
-        staff = self.business.staff_member(staff_id)
-        for owner in self.owners:
-            self.notify(owner, staff_reply if staff is not None and owner.id == staff.id else owner_reply)
-        if staff is not None and all(staff.id != owner.id for owner in self.owners):
-            self.notify(staff, staff_reply)
-
-    @property
-    def owners(self) -> list[Staff]:
-        return [member for member in self.business.staff if member.is_owner]
-
     # -- repair shared by every task (the actions of the `busy` transitions) --------------------------
 
     def already_helped(self) -> bool:
@@ -420,16 +438,6 @@ class Chat:
         self.say(Reply(text=replies.media_not_supported(kind)))
         if self.data.question is not None:
             self.reask()
-
-    # -- local time helpers ---------------------------------------------------------------------------
-
-    @property
-    def today(self) -> date:
-        return self.business.today(self.now)
-
-    def local_moment(self, day: date, clock: time) -> datetime:
-        return self.business.at(day, clock)
-
 
 def capitalized(name: str) -> str:
     """A name as people write it, each word capitalised («kevin» → «Kevin», «de la Cruz» kept)."""

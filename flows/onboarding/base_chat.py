@@ -8,9 +8,7 @@ is: restore → pick events from what was heard → send them → persist state 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from statemachine import StateMachine
@@ -19,13 +17,12 @@ from flows.core import replies
 from flows.core.options import Option, option_typed
 from flows.core.replies import Reply
 from nlu.context import Expecting
-from store.models import Customer, Staff
 
 
-from flows.core.chat import Heard, Notice, Turn  # noqa: E402  (one definition, shared while roles move to flows.core)
+from flows.core.chat import Heard, Notice, Speech, Turn  # noqa: E402  (one definition, shared while roles move to flows.core)
 
 
-class Chat:
+class Chat(Speech):
     """Base model of a role's machine: facts, speech, and the repair every step shares."""
 
     #: The role's machine; set by each subclass.
@@ -164,32 +161,6 @@ class Chat:
         for key in ("question", "offered", "expecting"):
             self.data.pop(key, None)
 
-    # -- speech ----------------------------------------------------------------------------
-
-    def say(self, reply: Reply) -> None:
-        """Send a message to the person writing."""
-        self.replies.append(reply)
-
-    def notify(self, person: Staff | Customer | None, reply: Reply) -> None:
-        """Send a message to someone else (never the sender, never twice to the same person)."""
-        if person is None or person.id == self.turn.person.id:
-            return
-        if any(notice.to.id == person.id and notice.reply == reply for notice in self.notices):
-            return
-        self.notices.append(Notice(to=person, reply=reply))
-
-    def notify_owner_and_staff(self, staff_id: uuid.UUID, owner_reply: Reply, staff_reply: Reply) -> None:
-        """Tell the owner(s) and the staff member concerned; one message when they are the same person."""
-        staff = self.business.staff_member(staff_id)
-        for owner in self.owners:
-            self.notify(owner, staff_reply if staff is not None and owner.id == staff.id else owner_reply)
-        if staff is not None and all(staff.id != owner.id for owner in self.owners):
-            self.notify(staff, staff_reply)
-
-    @property
-    def owners(self) -> list[Staff]:
-        return [member for member in self.business.staff if member.is_owner]
-
     # -- repair shared by every step ----------------------------------------------------------
 
     def already_helped(self) -> bool:
@@ -212,12 +183,3 @@ class Chat:
         self.say(Reply(text=replies.media_not_supported(kind)))
         if self.data.get("question"):
             self.reask()
-
-    # -- local time helpers -------------------------------------------------------------------
-
-    @property
-    def today(self) -> date:
-        return self.business.today(self.now)
-
-    def local_moment(self, day: date, clock: time) -> datetime:
-        return self.business.at(day, clock)
