@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from bot.app import FEATURES, create_app
 from bot.cli import build_parser
-from bot.commands.serve import SchemaNotReady, _checked_app
+from bot.commands.serve import _checked_app
 from bot.settings import Settings
 from bot.state import CLOCK, DATABASE, SETTINGS
 from scheduler.clock import FrozenClock

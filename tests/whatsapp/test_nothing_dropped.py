@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.whatsapp.inbox import MAX_ATTEMPTS, SET_ASIDE
 from bot.whatsapp.transport import DevTransport
