@@ -133,7 +133,7 @@ _LEAD_WORDS = frozenset(
 )
 _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
-     Intent.CUSTOMER_HISTORY}
+     Intent.CUSTOMER_HISTORY, Intent.WALK_IN}
 )
 _DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SCHEDULE})
 
@@ -316,7 +316,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
     matcher = context.catalog.matcher()
     wanted = _REPLACED.sub(" ", normalized)  # "barba en vez de corte" names barba only
-    staff = matcher.find_staff(normalized)
+    staff = matcher.find_staff(normalized, masked)
     guest = None
     if context.role == Role.CUSTOMER:
         guest = find_guest(masked, matcher.service_vocabulary | matcher.staff_words | frozenset(WEEKDAY_WORDS))
@@ -478,7 +478,8 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting in _TEXT_EXPECTATIONS:
         return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
     if expecting == Expecting.NAME:
-        name = free_text.name_answer(message.unphoned)
+        pair = free_text.two_names(message.unphoned) if context.role == Role.CUSTOMER else None
+        name = pair[1] if pair else free_text.name_answer(message.unphoned)
         if name and not digression:
             return Reading(_build(Intent.INFORM, message, person_name=name))
         return None
@@ -632,7 +633,8 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     if found.weekday_range:
         weekdays += found.weekday_range
     day = parts.day
-    if day is not None and day.weekday is not None and day.day is None and day.relative is None:
+    one_off = _ONE_OFF_DAY.search(message.normalized) is not None  # "el sábado nomás abrimos en la mañana": this one
+    if day is not None and day.weekday is not None and day.day is None and day.relative is None and not one_off:
         weekdays.append(day.weekday)
         parts.day = None
         parts.day_end = None
@@ -645,6 +647,9 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     if parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
         parts.time_end, parts.time = parts.time, None
     return parts
+
+
+_ONE_OFF_DAY = re.compile(r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo)\b")
 
 
 def _after_from_cue(found: DateTimeFound) -> Callable[[int], bool]:
@@ -773,6 +778,12 @@ def _build(
         values["closed"] = True
     if intent == Intent.BLOCK_TIME:
         values["reason"] = free_text.reason_of(text)
+        if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
+            values["time_end"] = _closing_time(message, values["date"])  # "desde las 5": until closing
+    if intent == Intent.SET_HOURS and not found.clocks and values["part_of_day"] in ("morning", "afternoon"):
+        # "nomás abrimos en la mañana el 24": a short day until noon; "solo en la tarde": from noon.
+        values["time_end" if values["part_of_day"] == "morning" else "time"] = dt.time(12, 0)
+        values["part_of_day"] = None
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE or ir.UPDATE_SERVICE.search(norm):
         values["price"] = find_price(norm, in_context=True)
         now_price = _NOW_PRICE.search(norm)
@@ -825,6 +836,9 @@ def _build(
         if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
             values["service"] = None
     values.update(_extension_slots(intent, message, values))
+    pair = free_text.two_names(message.unphoned) if context.role == Role.CUSTOMER else None
+    if pair and intent in _GUEST_INTENTS:
+        values["guest_name"], values["person_name"] = pair  # "él se llama Santi y yo soy Marisol"
     if intent == Intent.OTHER and not message.has_data:
         values = {}
     slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
@@ -839,7 +853,10 @@ _ABOUT_A_CUSTOMER = frozenset(
 )
 _PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
 _CHILD_PERSON = re.compile(r"\b(?:un|una|el|la|su|dos|otro)\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]|bebe|hij[oa])\b")
-_NOW_PRICE = re.compile(r"\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?\$ ?(\d{2,5})\b|\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?(\d{2,5})\b")
+_NOW_PRICE = re.compile(
+    r"\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?\$ ?(\d{2,5})\b"
+    r"|\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?(\d{2,5})\b"
+)
 _LASTS = re.compile(r"\bdura(?:ra|ria)? (?:de |unos |como )?(?P<m>\d{1,3})\b(?! (?:pesos|horas?))")
 # Intents that can carry other questions asked in the same message (`also`).
 _ALSO_CARRIERS = frozenset(
@@ -883,6 +900,16 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
         cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
         extra["also"] = side_questions(norm, cues, intent) or None
     return extra
+
+
+_UNTIL_CLOSING = re.compile(r"\b(?:desde|a partir de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b|\bpa delante\b")
+
+
+def _closing_time(message: _Message, date: object) -> dt.time | None:
+    """The closing time of the day a block is on (today when no day is said), for "desde las 5"."""
+    day = date if isinstance(date, dt.date) else message.context.local_now.date()
+    ranges = message.context.catalog.week_hours().get(WEEKDAYS[day.weekday()], [])
+    return ranges[-1][1] if ranges else None
 
 
 def _person_for(intent: Intent, message: _Message) -> str | None:
