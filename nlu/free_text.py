@@ -251,7 +251,9 @@ _REASON_AFTER = re.compile(
     r"gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
+    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
+    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza)\b[^.;!?]*)"
 )
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(

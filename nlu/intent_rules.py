@@ -157,6 +157,8 @@ STAFF_FREE = _rx(
     r"\bestoy (?:libre|desocupad[oa])\b|\bcomo estoy\b",
     r"\b(?:me queda|me quedan|tengo|hay) (?:algo|algun|alguna|un|espacio|hueco|chance|tiempo|lugar)(?: \w+)? (?:libre|disponible|desocupad[oa])\b",
     r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
+    r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
+    r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
 )
 # "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
 NEXT_ONLY = _rx(
@@ -276,7 +278,7 @@ ADD_SERVICE = _rx(
 )
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
     r"registra|incluye|suma|crea)\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
     r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b)"
 )
@@ -475,7 +477,12 @@ _ARRIVED_NAMED = re.compile(
 _ARRIVED_FOR_APPOINTMENT = re.compile(r"\bde las? \d|\b(?:su|a su|mi|tu) (?:cita|turno)\b|\bllego tarde\b")
 
 
+_ASKS_WHO_IS_FREE = re.compile(r"\b(?:hay alguien|alguien|quien) (?:que (?:este|ande) )?(?:libre|desocupad[oa]|disponible)\b")
+
+
 def _walk_in(text: str, cues: Cues) -> bool:
+    if _ASKS_WHO_IS_FREE.search(text):
+        return False  # "¿hay alguien libre a las 4 pa un corte?" asks about the agenda
     if WALK_IN.search(text):
         return True
     return bool(

@@ -89,8 +89,8 @@ _NEW_SERVICE = re.compile(
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|"
-    r"da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|"
+    r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
@@ -770,6 +770,8 @@ def _build(
     if context.role != Role.CUSTOMER and intent in _ABOUT_A_CUSTOMER and message.service is not None:
         if set(message.service.words) <= _PERSON_WORDS:
             values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
+    if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
+        values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
         values["child"] = True
     if intent == Intent.RESCHEDULE:
@@ -779,8 +781,14 @@ def _build(
     if intent == Intent.BLOCK_TIME:
         values["reason"] = free_text.reason_of(text)
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
-            values["time_end"] = _closing_time(message, values["date"])  # "desde las 5": until closing
-    if intent == Intent.SET_HOURS and not found.clocks and values["part_of_day"] in ("morning", "afternoon"):
+            values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
+        elif values["time"] is not None and values["time_end"] is None and _FROM_OPENING.search(norm):
+            # "bloquéame hasta las 12", "mañana entro a las 12": from opening until then.
+            values["time"], values["time_end"] = _day_hours(message, values["date"])[0], values["time"]
+    if (
+        intent == Intent.SET_HOURS and values["part_of_day"] in ("morning", "afternoon")
+        and values["time"] is None and values["time_end"] is None
+    ):
         # "nomás abrimos en la mañana el 24": a short day until noon; "solo en la tarde": from noon.
         values["time_end" if values["part_of_day"] == "morning" else "time"] = dt.time(12, 0)
         values["part_of_day"] = None
@@ -905,11 +913,14 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 _UNTIL_CLOSING = re.compile(r"\b(?:desde|a partir de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b|\bpa delante\b")
 
 
-def _closing_time(message: _Message, date: object) -> dt.time | None:
-    """The closing time of the day a block is on (today when no day is said), for "desde las 5"."""
+_FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")
+
+
+def _day_hours(message: _Message, date: object) -> tuple[dt.time | None, dt.time | None]:
+    """(opening, closing) of the day a block is on (today when no day is said)."""
     day = date if isinstance(date, dt.date) else message.context.local_now.date()
     ranges = message.context.catalog.week_hours().get(WEEKDAYS[day.weekday()], [])
-    return ranges[-1][1] if ranges else None
+    return (ranges[0][0], ranges[-1][1]) if ranges else (None, None)
 
 
 def _person_for(intent: Intent, message: _Message) -> str | None:
@@ -938,7 +949,11 @@ def _person_for(intent: Intent, message: _Message) -> str | None:
             match = _PERSON_AT_START.match(text)  # "Juan no vino"
             if match and all(free_text.is_name_word(w) for w in match["name"].split()):
                 name = match["name"]
-        if name is None and intent in _STAFF_PERSON_INTENTS:
+        if name is None and intent == Intent.WALK_IN:
+            # "ya llegó don Beto pa corte": a capitalized name past the first word ("Acaba de llegar alguien").
+            candidates = [n for n in free_text.capitalized_names(message.unphoned, not_names) if not message.unphoned.lstrip().startswith(n)]
+            name = candidates[0] if candidates else None
+        elif name is None and intent in _STAFF_PERSON_INTENTS:
             name = free_text.referenced_person(text, not_names)
     if name and intent != Intent.ADD_STAFF and set(fold(name).split()) <= message.matcher.staff_words:
         return None  # a colleague, named in the staff slot
