@@ -87,6 +87,8 @@ RESCHEDULE = _rx(
     r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
     r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
     r"\b(?:pasalo|pasala|muevelo|muevela|cambialo|cambiala|recorrelo|recorrela) (?:a|al|para) (?:las?|el|mañana|hoy|otro|otra)\b",
+    # "¿puedo ir el sábado en vez del viernes?": another day instead of the one booked.
+    r"\b(?:en vez|en lugar|envez)(?: de| del)(?: el| la)? (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|pasado mañana|las? \d)\b",
 )
 CANCEL = _rx(
     r"\bcancel\w*\b",

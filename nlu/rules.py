@@ -652,6 +652,9 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
 _ONE_OFF_DAY = re.compile(r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo)\b")
 
 
+_INSTEAD_OF = re.compile(r"\b(?:en vez|en lugar|envez) del?\s+")
+
+
 def _after_from_cue(found: DateTimeFound) -> Callable[[int], bool]:
     """Whether a day or time at a position follows "la cita de", "el de", "al de" (the appointment being moved)."""
     cue_ends = [m.end() for m in _FROM_CUE.finditer(found.text)]
@@ -665,6 +668,14 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     after_cue = _after_from_cue(found)
 
     days = found.days
+    instead = [m.end() for m in _INSTEAD_OF.finditer(found.text)]
+    if len(days) == 2 and instead:
+        # "el sábado en vez del viernes": the day after "en vez de" is the one booked.
+        replaced = 0 if any(end - 1 <= days[0][0] <= end + 4 for end in instead) else 1
+        return {
+            "from_date": _resolve_one_day(days[replaced][1], message),
+            "date": _resolve_one_day(days[1 - replaced][1], message), "date_end": None,
+        } | _reschedule_times(message, resolved)
     if len(days) == 1 and found.parts.day_end is not None and resolved.date_end is not None:
         # "del jueves al viernes": moved from the first day to the second.
         return {"from_date": resolved.date, "date": resolved.date_end, "date_end": None} | _reschedule_times(message, resolved)
