@@ -156,7 +156,8 @@ MY_SCHEDULE = _rx(
 )
 # Only staff and owners talk about their own free time; a customer saying "estoy libre" gives a day.
 STAFF_FREE = _rx(
-    r"\bestoy (?:libre|desocupad[oa])\b|\bcomo estoy\b",
+    r"\b(?:estoy|ando|quedo) (?:libre|desocupad[oa])\b|\bcomo estoy\b",
+    r"\bque hay (?:pa|para) mi\b",
     r"\b(?:me queda|me quedan|tengo|hay) (?:algo|algun|alguna|un|espacio|hueco|chance|tiempo|lugar)(?: \w+)? (?:libre|disponible|desocupad[oa])\b",
     r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
@@ -483,8 +484,8 @@ _ASKS_WHO_IS_FREE = re.compile(r"\b(?:hay alguien|alguien|quien) (?:que (?:este|
 
 
 def _walk_in(text: str, cues: Cues) -> bool:
-    if _ASKS_WHO_IS_FREE.search(text):
-        return False  # "¿hay alguien libre a las 4 pa un corte?" asks about the agenda
+    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text):
+        return False  # "¿hay alguien libre a las 4 pa un corte?", "¿me llegó alguien a la agenda?" ask about the agenda
     if WALK_IN.search(text):
         return True
     return bool(
