@@ -378,6 +378,8 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
     elif intent in ALSO_INTENTS:
         intent = first_question(norm, cues) or intent  # "¿cuánto sale el corte? y a qué hora cierran": prices first
+    if intent == Intent.CANT_MAKE_IT and (len(message.found.days) >= 2 or len(message.found.clocks) >= 2):
+        intent = Intent.RESCHEDULE  # "ya no puedo el viernes, ¿hay algo el sábado?": another day is asked for
     if intent is None and foreign is not None:
         coerced = coerce_intent(foreign, context.role)
         past = foreign == Intent.STATS  # "¿cuánto vendimos en enero?" looks back, even from staff
@@ -696,10 +698,13 @@ def _reschedule_times(message: _Message, resolved: ResolvedDateTime) -> dict[str
 
     clocks = found.clocks
     hours = context.catalog.week_hours()
+    days = found.days
+    # "tengo cita el jueves a las 5, ¿la cambias al viernes?": a time between the two days is the booked one.
+    between_days = len(days) == 2 and len(clocks) == 1 and days[0][0] < clocks[0][0] < days[1][0]
     if clocks and clocks[0][2] is not None:
         values["from_time"], values["time"] = resolved.time, resolved.time_end
         values["time_end"] = None
-    elif len(clocks) >= 2 or (len(clocks) == 1 and after_cue(clocks[0][0])):
+    elif len(clocks) >= 2 or (len(clocks) == 1 and (after_cue(clocks[0][0]) or between_days)):
         single = DateTimeParts(time=clocks[0][1], part_of_day=found.parts.part_of_day)
         values["from_time"] = resolve(single, context.local_now, hours).time
         values["time"] = None
