@@ -53,7 +53,7 @@ HUMAN = _rx(
 STOP_PHRASE = re.compile(
     r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
-    r"mejor despues|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
+    r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|basta|stop|alto)\b"
 )
 STOP_ANYWHERE = _rx(
@@ -93,7 +93,7 @@ RESCHEDULE = _rx(
 CANCEL = _rx(
     r"\bcancel\w*\b",
     r"\banul(?:ar|a|en)\b",
-    r"\bya no (?:quiero|necesito|voy a querer) (?:la|mi|el) (?:cita|turno|corte|reservacion)\b",
+    r"\bya no (?:quiero|necesito|ocupo|voy a querer|voy a ocupar|voy a necesitar|voy a usar) (?:la|mi|el) (?:cita|turno|corte|reservacion|lugar)\b",
     r"\b(?:quita|quitar|borra|borrar|elimina|eliminar)(?:me|r|le)? (?:la|mi|su) cita\b",
 )
 # Can't make it, without saying whether to cancel or move (docs/nlu.md): cancel and reschedule cues win.
@@ -346,6 +346,7 @@ ASKS_ABOUT_SERVICE = re.compile(
 )
 COMPLAINT = _rx(
     r"\b(?:venden|vendes|productos?|shampoo|champu|pomada)\b",
+    r"\bque (?:me )?(?:recomiendas|recomiendan|recomienda|sugieres|sugieren)\b.{0,20}\b(?:para|pa|pal) (?:el |la |mi )?(?:pelo|cabello|piel|caspa|barba|uñas)\b",
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
     r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas|disparejo|mal hecho|trasquilado)\b",
 )

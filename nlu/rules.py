@@ -424,7 +424,7 @@ def _corrects_a_value(message: _Message) -> bool:
 def _only_giving_up(norm: str) -> bool:
     """ "ya no", "déjalo, luego te escribo": nothing but giving-up phrases and courtesy."""
     remaining, count = ir.STOP_PHRASE.subn(" ", norm)
-    return count > 0 and ir.is_only_courtesy([t for t in remaining.split() if t not in ("no", "nel", "luego", "mejor")])
+    return count > 0 and ir.is_only_courtesy([t for t in remaining.split() if t not in ("no", "nel", "luego", "mejor", "sabes")])
 
 
 def _answer_to_question(message: _Message) -> Reading | None:
