@@ -665,7 +665,7 @@ def _after_from_cue(found: DateTimeFound) -> Callable[[int], bool]:
 
 def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str, object]:
     """Split "de mañana para el viernes" into the appointment's day and the new one."""
-    found, context = message.found, message.context
+    found = message.found
     values: dict[str, object] = {}
     after_cue = _after_from_cue(found)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nlu.catalog import Catalog
 from nlu.context import Expecting
 from nlu.understanding import Intent, Role
-from tests.nlu.helpers import CORPUS, context, read
+from tests.nlu.helpers import CORPUS, read
 
 WITH_LUIS = Catalog.from_business_file(CORPUS / "businesses" / "barberia_con_corte_nino.yaml")
 DECEMBER = "2026-12-14T10:30"  # a Monday
