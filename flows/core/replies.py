@@ -729,12 +729,17 @@ def agenda(
     appointments: int,
     closed: bool,
     show_staff: bool = False,
+    whose: str | None = None,
 ) -> Reply:
-    """A day's agenda: appointments, blocks and free gaps, in time order."""
+    """A day's agenda: appointments, blocks and free gaps, in time order.
+
+    `whose`: the person's name when it is someone else's agenda («Luis tiene 1 cita.»).
+    """
     if closed and not lines:
-        return Reply(text=f"{heading}\nEse día no trabajas. 🙌")
+        off = f"Ese día {fmt.first_name(whose)} no trabaja." if whose else "Ese día no trabajas. 🙌"
+        return Reply(text=f"{heading}\n{off}")
     rendered = [agenda_line(line, show_staff) for line in lines]
-    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{appointment_count(appointments, show_staff)}")
+    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{appointment_count(appointments, show_staff, whose)}")
 
 
 def agenda_line(line: AgendaLine, show_staff: bool = False) -> str:
@@ -749,11 +754,14 @@ def agenda_line(line: AgendaLine, show_staff: bool = False) -> str:
     return f"🟢 {fmt.time_range(line.start, line.end)} – Libre"
 
 
-def appointment_count(appointments: int, whole_business: bool = False) -> str:
-    """ "Tienes 3 citas." (or "Hay 3 citas." for the whole business)."""
+def appointment_count(appointments: int, whole_business: bool = False, whose: str | None = None) -> str:
+    """ "Tienes 3 citas." ("Hay 3 citas." for the whole business, "Luis tiene 3 citas." for someone else)."""
     count = "No tienes citas." if appointments == 0 else "Tienes 1 cita." if appointments == 1 else f"Tienes {appointments} citas."
     if whole_business:
         count = count.replace("Tienes", "Hay").replace("No tienes", "No hay")
+    elif whose:
+        name = fmt.first_name(whose)
+        count = count.replace("No tienes", f"{name} no tiene").replace("Tienes", f"{name} tiene")
     return count
 
 
