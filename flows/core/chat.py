@@ -292,8 +292,9 @@ class Chat(Speech):
         if self._leaf is None:
             await machine.activate_initial_state()
         self.heard = self.with_offered_option(self.heard)
-        if self.heard.slots.language == "en":
+        if self.heard.slots.language == "en" and not self.data.told_spanish_only:
             self.say(replies.spanish_only())
+            self.data.told_spanish_only = True
         pending = await self.events_for(self.heard)
         while pending:
             event = pending.pop(0)

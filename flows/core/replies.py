@@ -221,7 +221,7 @@ def hello() -> Reply:
 
 
 def spanish_only() -> Reply:
-    return Reply(text="¡Hola! Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
+    return Reply(text="Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
 
 
 def not_understood(help_line: str) -> str:
