@@ -607,6 +607,16 @@ def moved(appointment: AppointmentInfo, today: date, business: str | None = None
     ).or_template(confirmation_template(name, business, appointment) if business else None)
 
 
+def move_is_no_change(appointment: AppointmentInfo, today: date) -> Reply:
+    """A move to the day and time the appointment already has: nothing changes."""
+    return Reply(
+        text=(
+            f"Esa cita ya está {fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)}, "
+            "así que la dejé igual. ¿Te ayudo con algo más?"
+        )
+    )
+
+
 def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
         f"¿Cancelo tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
