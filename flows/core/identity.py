@@ -145,7 +145,9 @@ async def conversation_of(
     key = party_key(person)
     query = select(Conversation).where(Conversation.organization_id == organization_id, Conversation.party_key == key)
     if lock:
-        query = query.with_for_update()
+        # NO KEY UPDATE: turns of this chat exclude each other; inserts pointing at it (messages,
+        # outbox rows written by other turns) are not blocked by their foreign-key check.
+        query = query.with_for_update(key_share=True)
     conversation = (await session.execute(query)).scalar_one_or_none()
     if conversation is None:
         conversation = Conversation(
