@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.core import replies
 from flows.core.business import BusinessFacts, FactsCache, load_facts
-from flows.core.chat import Heard, Turn
+from flows.core.chat import Chat, Heard, Turn
 from flows.core.drafts import FlowData
 from flows.core.events import InboundEvent, OwnerEcho
 from flows.core.handoff import hand_back, hand_off, quiet_period_over
@@ -270,7 +270,8 @@ class Engine:
         if welcome_back:
             restart_flow(conversation, expired=False)
 
-        chat = chat_class(Turn(session, business, conversation, sender.person, now, heard, self.base_url))
+        turn = Turn(session, business, conversation, sender.person, now, heard, self.base_url)
+        chat = chat_class.for_turn(turn) if isinstance(chat_class, type) and issubclass(chat_class, Chat) else chat_class(turn)
         if heard.media:
             chat.media_received(heard.media)
         else:
@@ -285,6 +286,8 @@ class Engine:
         outgoing += [Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
             outgoing.append(Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
+        if isinstance(chat, Chat):
+            chat.release()  # everything needed from it is read
         await record_outbound(session, outgoing, now)
         self._touch(conversation, now, inbound=True, outbound=bool(said))
         return [item.message for item in outgoing]
