@@ -127,7 +127,7 @@ def bare_name(text: str) -> str | None:
 
 
 _INTRO = re.compile(
-    r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy|(?:ya )?te (?:lo )?dije\s*,?(?: que)?(?: soy| me llamo| es)?)\s+"
+    r"\b(?:me llamo|mi nombre es|a nombre de|de parte de|se llama|soy|habla|(?:ya )?te (?:lo )?dije\s*,?(?: que)?(?: soy| me llamo| es)?)\s+"
 )
 
 
@@ -136,8 +136,30 @@ def introduced_name(text: str) -> str | None:
     folded = fold(text)
     for match in _INTRO.finditer(folded):
         words = _name_words_from(text, match.end())
-        if words and (not match.group(0).startswith("soy") or words[0][:1].isupper()):
+        # After "soy"/"habla" only a capitalized name is one ("soy la señora Tere"; not "soy nuevo").
+        first = next((w for w in words if not is_honorific(w)), "")
+        if words and (not match.group(0).startswith(("soy", "habla")) or first[:1].isupper()):
             return " ".join(words)
+    return None
+
+
+_OTHER_NAMED = re.compile(r"\bse llama\s+")
+_OWN_NAMED = re.compile(r"(?:^|[\s,])(?:yo\s+(?:soy|me llamo)|yo|soy|me llamo|mi nombre es)\s+")
+
+
+def two_names(text: str) -> tuple[str, str] | None:
+    """(the other person's name, the writer's) in "él se llama Santi y yo soy Marisol", else None."""
+    folded = fold(text)
+    other = _OTHER_NAMED.search(folded)
+    if other is None:
+        return None
+    theirs = _name_words_from(text, other.end(), need_capital=True)
+    for match in _OWN_NAMED.finditer(folded):
+        if other.start() <= match.start() < other.end() + len(" ".join(theirs)):
+            continue
+        mine = _name_words_from(text, match.end(), need_capital=True)
+        if theirs and mine and mine != theirs:
+            return " ".join(theirs), " ".join(mine)
     return None
 
 
@@ -229,7 +251,9 @@ _REASON_AFTER = re.compile(
     r"gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos)\b[^.;!?]*)"
+    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
+    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza)\b[^.;!?]*)"
 )
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(

@@ -87,6 +87,8 @@ RESCHEDULE = _rx(
     r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
     r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
     r"\b(?:pasalo|pasala|muevelo|muevela|cambialo|cambiala|recorrelo|recorrela) (?:a|al|para) (?:las?|el|mañana|hoy|otro|otra)\b",
+    # "¿puedo ir el sábado en vez del viernes?": another day instead of the one booked.
+    r"\b(?:en vez|en lugar|envez)(?: de| del)(?: el| la)? (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|pasado mañana|las? \d)\b",
 )
 CANCEL = _rx(
     r"\bcancel\w*\b",
@@ -154,9 +156,12 @@ MY_SCHEDULE = _rx(
 )
 # Only staff and owners talk about their own free time; a customer saying "estoy libre" gives a day.
 STAFF_FREE = _rx(
-    r"\bestoy (?:libre|desocupad[oa])\b|\bcomo estoy\b",
+    r"\b(?:estoy|ando|quedo) (?:libre|desocupad[oa])\b|\bcomo estoy\b",
+    r"\bque hay (?:pa|para) mi\b",
     r"\b(?:me queda|me quedan|tengo|hay) (?:algo|algun|alguna|un|espacio|hueco|chance|tiempo|lugar)(?: \w+)? (?:libre|disponible|desocupad[oa])\b",
     r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
+    r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
+    r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
 )
 # "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
 NEXT_ONLY = _rx(
@@ -196,7 +201,7 @@ BLOCK_TIME = _rx(
     r"\bvoy a salir (?:de|a las|temprano|el|un rato)\b",
     r"\bme voy a tomar\b|\bme tomo (?:el|la)\b",
     r"\b(?:dame|quiero) (?:el dia|la tarde|la mañana) libre\b",
-    r"\bapartame (?:de|las|el|la)\b",
+    r"\bapartame (?:de|las|el|la|toda|todo)\b",
     r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b",
     r"\bno estoy disponible\b",
     r"\bme voy de (?:vacaciones|viaje|incapacidad)\b|\b(?:de|mis|por) (?:vacaciones|incapacidad)\b|\bvacaciones\s*$",
@@ -276,7 +281,7 @@ ADD_SERVICE = _rx(
 )
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
     r"registra|incluye|suma|crea)\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
     r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b)"
 )
@@ -466,6 +471,54 @@ def _add_service(text: str, cues: Cues) -> bool:
     return ADD_SERVICE.search(text) is not None or (cues.role == Role.OWNER and ADD_SOMETHING_PRICED.match(text) is not None)
 
 
+# "ya llegó don Beto pa corte y barba", "aquí está Poncho sin cita": someone named, here now, for a service.
+_ARRIVED_NAMED = re.compile(
+    r"\b(?:ya )?(?:llego|acaba de llegar|acaba de entrar|vino|esta aqui|aqui esta|tengo aqui|paso|entro)\s+"
+    r"(?:(?:el|la|al|a)\s+)?(?:(?:don|doña|dona|señor|señora|senor|senora|señorita|sr|sra|srta)\.?\s+)?[a-zñ]+\b"
+    r"(?=.*\b(?:pa|para|quiere|por|sin cita|de pasada|a que)\b)"
+)
+_ARRIVED_FOR_APPOINTMENT = re.compile(r"\bde las? \d|\b(?:su|a su|mi|tu) (?:cita|turno)\b|\bllego tarde\b")
+
+
+_ASKS_WHO_IS_FREE = re.compile(r"\b(?:hay alguien|alguien|quien) (?:que (?:este|ande) )?(?:libre|desocupad[oa]|disponible)\b")
+
+
+def _walk_in(text: str, cues: Cues) -> bool:
+    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text):
+        return False  # "¿hay alguien libre a las 4 pa un corte?", "¿me llegó alguien a la agenda?" ask about the agenda
+    if WALK_IN.search(text):
+        return True
+    return bool(
+        (cues.has_service or "sin cita" in text) and _ARRIVED_NAMED.search(text) and not _ARRIVED_FOR_APPOINTMENT.search(text)
+    )
+
+
+# "el 24 cerramos, no agendes a nadie": an owner closing the business, not blocking their own agenda.
+_BUSINESS_CLOSES = re.compile(
+    r"\b(?:cerramos|no abrimos|no vamos a abrir|no se abre|cerrado|descansamos|no trabajamos|no se trabaja|abrimos|vamos a abrir)\b"
+)
+
+
+def _block_time(text: str, cues: Cues) -> bool:
+    if not BLOCK_TIME.search(text):
+        return False
+    if cues.role == Role.OWNER and not cues.has_staff and "bloque" not in text and _BUSINESS_CLOSES.search(text):
+        return False
+    return True
+
+
+# "¿cómo anda Luis el viernes?", "¿cómo va Pedro hoy?": a colleague's agenda (how it went is `stats`).
+_COLLEAGUE_AGENDA = re.compile(
+    r"\b(?:como|que tal) (?:anda|va|viene|esta|se ve|pinta|amanece|tiene)\b(?! (?:a |le |les ))|\bque onda con\b"
+)
+
+
+def _colleague_agenda(text: str, cues: Cues) -> bool:
+    return cues.role != Role.CUSTOMER and cues.has_staff and _COLLEAGUE_AGENDA.search(text) is not None and not re.search(
+        r"\b(?:fue|estuvo|le fue|les fue|vendio|vendimos|hizo|hicieron|ventas)\b|\bsemana pasada\b|\bmes pasado\b|\bayer\b", text
+    )
+
+
 def _my_schedule(text: str, cues: Cues) -> bool:
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
@@ -488,12 +541,13 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
     IntentRule(Intent.REMOVE_STAFF, _remove_staff),
     IntentRule(Intent.ADD_SERVICE, _add_service),
+    IntentRule(Intent.BUSINESS_SCHEDULE, _colleague_agenda),
     IntentRule(Intent.STATS, _search(STATS)),
     IntentRule(Intent.MARK_NO_SHOW, _search(MARK_NO_SHOW)),
     IntentRule(Intent.MARK_COMPLETED, _search(MARK_COMPLETED)),
-    IntentRule(Intent.WALK_IN, _search(WALK_IN)),
+    IntentRule(Intent.WALK_IN, _walk_in),
     IntentRule(Intent.CUSTOMER_HISTORY, _search(CUSTOMER_HISTORY)),
-    IntentRule(Intent.BLOCK_TIME, _search(BLOCK_TIME)),
+    IntentRule(Intent.BLOCK_TIME, _block_time),
     IntentRule(Intent.RESCHEDULE, _search(RESCHEDULE)),
     IntentRule(Intent.CANCEL, _search(CANCEL)),
     IntentRule(Intent.CANT_MAKE_IT, _search(CANT_MAKE_IT)),
@@ -538,12 +592,12 @@ CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
     Intent.CANT_MAKE_IT: (CANT_MAKE_IT,),
     Intent.MY_APPOINTMENTS: (MY_APPOINTMENTS,),
     Intent.MY_SCHEDULE: (MY_SCHEDULE, STAFF_FREE, NEXT_ONLY),
-    Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA),
+    Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA, _COLLEAGUE_AGENDA),
     Intent.WEEK_PAGE: (WEEK_PAGE,),
     Intent.BLOCK_TIME: (BLOCK_TIME,),
     Intent.MARK_NO_SHOW: (MARK_NO_SHOW,),
     Intent.MARK_COMPLETED: (MARK_COMPLETED,),
-    Intent.WALK_IN: (WALK_IN,),
+    Intent.WALK_IN: (WALK_IN, _ARRIVED_NAMED),
     Intent.CUSTOMER_HISTORY: (CUSTOMER_HISTORY,),
     Intent.ADD_STAFF: (ADD_STAFF,),
     Intent.REMOVE_STAFF: (REMOVE_STAFF, REMOVE_STAFF_VERB, REMOVE_STAFF_LEAVING, REMOVE_STAFF_PRONOUN),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Levenshtein
 
 from nlu.guests import is_children_service
-from nlu.normalize import normalize
+from nlu.normalize import fold, normalize
 
 if TYPE_CHECKING:
     from nlu.catalog import Catalog
@@ -214,9 +214,16 @@ class CatalogMatcher:
         """True when any service word (sold here or not) appears."""
         return any(t in SERVICE_WORDS or t in self.service_vocabulary for t in self.canonical_tokens(normalized))
 
-    def find_staff(self, normalized: str) -> Found | None:
-        """The staff member named in the text ("con Pedro", "Pedro Ruiz"), if exactly one."""
+    def find_staff(self, normalized: str, raw: str | None = None) -> Found | None:
+        """The staff member named in the text ("con Pedro", "Pedro Ruiz"), if exactly one.
+
+        `raw`, the text as typed: a writer who capitalizes "Luis" capitalizes a surname too, so
+        "Luis pidió el viernes" names Luis and "Pedro Pérez" another Pedro.
+        """
         tokens = normalized.split()
+        capitalized = {
+            fold(w.strip(",.;:!?¿¡()\"'")) for w in (raw or "").split() if w.strip("¿¡(\"'")[:1].isupper()
+        }
         found: dict[str, tuple[str, ...]] = {}
         for size in (3, 2, 1):
             for i in range(len(tokens) - size + 1):
@@ -226,7 +233,8 @@ class CatalogMatcher:
                     continue
                 if size == 1 and key[0] in _COMMON_WORD_NAMES and (i == 0 or tokens[i - 1] != "con"):
                     continue
-                if size == 1 and i + 1 < len(tokens) and _looks_like_surname(tokens[i + 1], self.staff_words):
+                written_lower = key[0] in capitalized and tokens[i + 1 : i + 2] and tokens[i + 1] not in capitalized
+                if size == 1 and i + 1 < len(tokens) and not written_lower and _looks_like_surname(tokens[i + 1], self.staff_words):
                     continue  # "Pedro Pérez" is another Pedro
                 found[name] = key
         if len(found) != 1:

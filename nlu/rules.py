@@ -89,8 +89,8 @@ _NEW_SERVICE = re.compile(
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|"
-    r"da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|"
+    r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
@@ -133,7 +133,7 @@ _LEAD_WORDS = frozenset(
 )
 _STAFF_PERSON_INTENTS = frozenset(
     {Intent.BOOK, Intent.CANCEL, Intent.RESCHEDULE, Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED,
-     Intent.CUSTOMER_HISTORY}
+     Intent.CUSTOMER_HISTORY, Intent.WALK_IN}
 )
 _DIGRESSIONS_WHEN_ANSWERING = frozenset(set(Intent) - {Intent.BOOK, Intent.MY_SCHEDULE})
 
@@ -316,7 +316,7 @@ def _analyse(text: str, context: NluContext) -> _Message:
     found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
     matcher = context.catalog.matcher()
     wanted = _REPLACED.sub(" ", normalized)  # "barba en vez de corte" names barba only
-    staff = matcher.find_staff(normalized)
+    staff = matcher.find_staff(normalized, masked)
     guest = None
     if context.role == Role.CUSTOMER:
         guest = find_guest(masked, matcher.service_vocabulary | matcher.staff_words | frozenset(WEEKDAY_WORDS))
@@ -478,7 +478,8 @@ def _answer_to_question(message: _Message) -> Reading | None:
     if expecting in _TEXT_EXPECTATIONS:
         return Reading(_build(Intent.INFORM, message, free=_free_answer(message.text)))
     if expecting == Expecting.NAME:
-        name = free_text.name_answer(message.unphoned)
+        pair = free_text.two_names(message.unphoned) if context.role == Role.CUSTOMER else None
+        name = pair[1] if pair else free_text.name_answer(message.unphoned)
         if name and not digression:
             return Reading(_build(Intent.INFORM, message, person_name=name))
         return None
@@ -632,7 +633,8 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     if found.weekday_range:
         weekdays += found.weekday_range
     day = parts.day
-    if day is not None and day.weekday is not None and day.day is None and day.relative is None:
+    one_off = _ONE_OFF_DAY.search(message.normalized) is not None  # "el sábado nomás abrimos en la mañana": this one
+    if day is not None and day.weekday is not None and day.day is None and day.relative is None and not one_off:
         weekdays.append(day.weekday)
         parts.day = None
         parts.day_end = None
@@ -645,6 +647,12 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     if parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
         parts.time_end, parts.time = parts.time, None
     return parts
+
+
+_ONE_OFF_DAY = re.compile(r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo)\b")
+
+
+_INSTEAD_OF = re.compile(r"\b(?:en vez|en lugar|envez) del?\s+")
 
 
 def _after_from_cue(found: DateTimeFound) -> Callable[[int], bool]:
@@ -660,6 +668,14 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     after_cue = _after_from_cue(found)
 
     days = found.days
+    instead = [m.end() for m in _INSTEAD_OF.finditer(found.text)]
+    if len(days) == 2 and instead:
+        # "el sábado en vez del viernes": the day after "en vez de" is the one booked.
+        replaced = 0 if any(end - 1 <= days[0][0] <= end + 4 for end in instead) else 1
+        return {
+            "from_date": _resolve_one_day(days[replaced][1], message),
+            "date": _resolve_one_day(days[1 - replaced][1], message), "date_end": None,
+        } | _reschedule_times(message, resolved)
     if len(days) == 1 and found.parts.day_end is not None and resolved.date_end is not None:
         # "del jueves al viernes": moved from the first day to the second.
         return {"from_date": resolved.date, "date": resolved.date_end, "date_end": None} | _reschedule_times(message, resolved)
@@ -765,6 +781,8 @@ def _build(
     if context.role != Role.CUSTOMER and intent in _ABOUT_A_CUSTOMER and message.service is not None:
         if set(message.service.words) <= _PERSON_WORDS:
             values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
+    if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
+        values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
         values["child"] = True
     if intent == Intent.RESCHEDULE:
@@ -773,6 +791,18 @@ def _build(
         values["closed"] = True
     if intent == Intent.BLOCK_TIME:
         values["reason"] = free_text.reason_of(text)
+        if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
+            values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
+        elif values["time"] is not None and values["time_end"] is None and _FROM_OPENING.search(norm):
+            # "bloquéame hasta las 12", "mañana entro a las 12": from opening until then.
+            values["time"], values["time_end"] = _day_hours(message, values["date"])[0], values["time"]
+    if (
+        intent == Intent.SET_HOURS and values["part_of_day"] in ("morning", "afternoon")
+        and values["time"] is None and values["time_end"] is None
+    ):
+        # "nomás abrimos en la mañana el 24": a short day until noon; "solo en la tarde": from noon.
+        values["time_end" if values["part_of_day"] == "morning" else "time"] = dt.time(12, 0)
+        values["part_of_day"] = None
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE or ir.UPDATE_SERVICE.search(norm):
         values["price"] = find_price(norm, in_context=True)
         now_price = _NOW_PRICE.search(norm)
@@ -825,6 +855,9 @@ def _build(
         if 0 <= _EXCEPT.search(norm).start() < norm.find(first_word):
             values["service"] = None
     values.update(_extension_slots(intent, message, values))
+    pair = free_text.two_names(message.unphoned) if context.role == Role.CUSTOMER else None
+    if pair and intent in _GUEST_INTENTS:
+        values["guest_name"], values["person_name"] = pair  # "él se llama Santi y yo soy Marisol"
     if intent == Intent.OTHER and not message.has_data:
         values = {}
     slots = Slots.model_validate({k: v for k, v in values.items() if v is not None})
@@ -839,7 +872,10 @@ _ABOUT_A_CUSTOMER = frozenset(
 )
 _PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
 _CHILD_PERSON = re.compile(r"\b(?:un|una|el|la|su|dos|otro)\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]|bebe|hij[oa])\b")
-_NOW_PRICE = re.compile(r"\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?\$ ?(\d{2,5})\b|\bahora (?:cuesta |en |a |es de |vale |sale en |queda en )?(\d{2,5})\b")
+_NOW_PRICE = re.compile(
+    r"\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?\$ ?(\d{2,5})\b"
+    r"|\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?(\d{2,5})\b"
+)
 _LASTS = re.compile(r"\bdura(?:ra|ria)? (?:de |unos |como )?(?P<m>\d{1,3})\b(?! (?:pesos|horas?))")
 # Intents that can carry other questions asked in the same message (`also`).
 _ALSO_CARRIERS = frozenset(
@@ -885,6 +921,19 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     return extra
 
 
+_UNTIL_CLOSING = re.compile(r"\b(?:desde|a partir de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b|\bpa delante\b")
+
+
+_FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")
+
+
+def _day_hours(message: _Message, date: object) -> tuple[dt.time | None, dt.time | None]:
+    """(opening, closing) of the day a block is on (today when no day is said)."""
+    day = date if isinstance(date, dt.date) else message.context.local_now.date()
+    ranges = message.context.catalog.week_hours().get(WEEKDAYS[day.weekday()], [])
+    return (ranges[0][0], ranges[-1][1]) if ranges else (None, None)
+
+
 def _person_for(intent: Intent, message: _Message) -> str | None:
     """The customer or new colleague a message names, for the intents that take one."""
     text, role = message.text, message.context.role
@@ -911,7 +960,11 @@ def _person_for(intent: Intent, message: _Message) -> str | None:
             match = _PERSON_AT_START.match(text)  # "Juan no vino"
             if match and all(free_text.is_name_word(w) for w in match["name"].split()):
                 name = match["name"]
-        if name is None and intent in _STAFF_PERSON_INTENTS:
+        if name is None and intent == Intent.WALK_IN:
+            # "ya llegó don Beto pa corte": a capitalized name past the first word ("Acaba de llegar alguien").
+            candidates = [n for n in free_text.capitalized_names(message.unphoned, not_names) if not message.unphoned.lstrip().startswith(n)]
+            name = candidates[0] if candidates else None
+        elif name is None and intent in _STAFF_PERSON_INTENTS:
             name = free_text.referenced_person(text, not_names)
     if name and intent != Intent.ADD_STAFF and set(fold(name).split()) <= message.matcher.staff_words:
         return None  # a colleague, named in the staff slot

@@ -282,6 +282,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
     for match in scan.take("day_range"):
         month = MONTH_WORDS[match["mon"]] if match["mon"] else None
         first_month = MONTH_WORDS[match["mon1"]] if match["mon1"] else month
+        if not match["mon1"] and month and int(match["d1"]) > int(match["d2"]):
+            first_month = 12 if month == 1 else month - 1  # "del 31 al 2 de enero" starts in December
         first, last = _safe_day(int(match["d1"]), first_month), _safe_day(int(match["d2"]), month)
         if first and last:
             days.append((match.start(), first))
