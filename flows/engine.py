@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,21 +34,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.core import replies
 from flows.core.business import BusinessFacts, FactsCache, load_facts
-from flows.core.chat import Heard, Turn
+from flows.core.chat import Chat, Heard, Turn
 from flows.core.drafts import FlowData
 from flows.core.events import InboundEvent, OwnerEcho
 from flows.core.handoff import hand_back, hand_off, quiet_period_over
 from flows.core.identity import (
+    Party,
     Sender,
     address_of,
     conversation_of,
-    find_conversation,
-    find_sender,
+    find_party,
+    lock_party,
     sender_for,
 )
 from flows.core.messages import OutboundMessage
 from flows.core.options import Option
-from flows.core.outbound import Outgoing, record_outbound
+from flows.core.outbound import Outgoing, inbound_row, record_outbound
 from flows.core.replies import Reply
 from flows.roles import chat_for, flow_is_stale, restart_flow
 from nlu.context import NluContext
@@ -88,6 +90,7 @@ class _Snapshot:
     context: NluContext
     duplicate: bool = False
     business: BusinessFacts | None = None  # reused by the turn: the catalog does not change in between
+    party: Party | None = None  # who writes and their conversation, as read (the turn locks that conversation)
 
 
 class _ConversationMoved(Exception):
@@ -173,17 +176,18 @@ class Engine:
             if check_duplicate and await _already_processed(session, event.message_id):
                 return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
             business = await self.facts.load(session, event.organization_id)
-            sender = await find_sender(
-                session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
+            party = await find_party(
+                session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
             )
-            conversation = await find_conversation(session, event.organization_id, sender.person) if sender else None
-            role = role_in(business, sender.role if sender else "customer")
+            conversation = party.conversation if party else None
+            role = role_in(business, party.sender.role if party else "customer")
             return _Snapshot(
-                known=sender is not None,
+                known=party is not None,
                 role=role,
                 version=conversation.version if conversation else 0,
                 context=self._nlu_context(business, role, conversation, now),
                 business=business,
+                party=party,
             )
 
     def _nlu_context(
@@ -228,17 +232,34 @@ class Engine:
     ) -> list[OutboundMessage]:
         now = self.clock.now()
         business = snapshot.business or await load_facts(session, event.organization_id)
-        sender = await sender_for(
-            session,
-            event.organization_id,
-            wa_id=event.wa_id,
-            phone=event.phone,
-            bsuid=event.bsuid,
-            profile_name=event.profile_name,
-            now=now,
+        # Whom the snapshot found, read again with their conversation locked (one statement);
+        # someone new (or gone meanwhile) is found or created the long way.
+        locked = (
+            await lock_party(
+                session,
+                event.organization_id,
+                snapshot.party,
+                wa_id=event.wa_id,
+                bsuid=event.bsuid,
+                profile_name=event.profile_name,
+            )
+            if snapshot.party is not None
+            else None
         )
+        if locked is not None:
+            sender, conversation = locked
+        else:
+            sender = await sender_for(
+                session,
+                event.organization_id,
+                wa_id=event.wa_id,
+                phone=event.phone,
+                bsuid=event.bsuid,
+                profile_name=event.profile_name,
+                now=now,
+            )
+            conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
         role = role_in(business, sender.role)
-        conversation = await conversation_of(session, event.organization_id, sender.person, lock=True, now=now)
         if conversation.version != snapshot.version or role != snapshot.role:
             if not last_attempt:
                 raise _ConversationMoved
@@ -250,11 +271,11 @@ class Engine:
                 return []  # another worker answered it (the lanes should make this impossible)
         elif await _already_processed(session, event.message_id):
             return []
-        self._record_inbound(session, conversation, sender, event, now)
 
         outgoing: list[Outgoing] = []
         if conversation.status == ConversationStatus.handed_off:
             if not quiet_period_over(conversation, business.calendar.settings.takeover_quiet_hours, now):
+                self._record_inbound(session, conversation, sender, event, now)
                 self._touch(conversation, now, inbound=True)
                 return []  # a person has this chat: Yume stays silent
             hand_back(conversation, now)
@@ -270,7 +291,8 @@ class Engine:
         if welcome_back:
             restart_flow(conversation, expired=False)
 
-        chat = chat_class(Turn(session, business, conversation, sender.person, now, heard, self.base_url))
+        turn = Turn(session, business, conversation, sender.person, now, heard, self.base_url)
+        chat = chat_class.for_turn(turn) if isinstance(chat_class, type) and issubclass(chat_class, Chat) else chat_class(turn)
         if heard.media:
             chat.media_received(heard.media)
         else:
@@ -285,8 +307,12 @@ class Engine:
         outgoing += [Outgoing(sender.person, reply.addressed(reply_to), conversation) for reply in said]
         for notice in chat.notices:
             outgoing.append(Outgoing(notice.to, notice.reply.addressed(address_of(notice.to))))
-        await record_outbound(session, outgoing, now)
+        if isinstance(chat, Chat):
+            chat.release()  # everything needed from it is read
+        # The conversation's changes, the message received and every message out: one UPDATE and
+        # one INSERT per table (the received message is written with the replies, not before).
         self._touch(conversation, now, inbound=True, outbound=bool(said))
+        await record_outbound(session, outgoing, now, inbound=[self._inbound_row(conversation, sender, event, now)])
         return [item.message for item in outgoing]
 
     # =========================================================================================
@@ -359,6 +385,20 @@ class Engine:
                 sent_at=event.timestamp,
                 created_at=now,
             )
+        )
+
+    @staticmethod
+    def _inbound_row(conversation: Conversation, sender: Sender, event: InboundEvent, now: datetime) -> dict[str, Any]:
+        """The same Message as `_record_inbound`, as a row for `record_outbound`."""
+        return inbound_row(
+            conversation,
+            sender_type=SenderType.staff if sender.role in ("staff", "owner") else SenderType.customer,
+            content_type=event.media_type or event.kind,
+            text=event.text if event.kind != "reply" else event.reply_title,
+            payload={"reply_id": event.reply_id, "reply_title": event.reply_title} if event.kind == "reply" else None,
+            wa_message_id=event.message_id,
+            sent_at=event.timestamp or now,
+            now=now,
         )
 
     @staticmethod

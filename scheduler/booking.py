@@ -348,7 +348,10 @@ async def lock_staff(session: AsyncSession, staff_ids: Sequence[uuid.UUID] | set
     await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
     try:
         await session.execute(
-            select(Staff.id).where(Staff.id.in_(sorted(staff_ids))).order_by(Staff.id).with_for_update()
+            select(Staff.id)
+            .where(Staff.id.in_(sorted(staff_ids)))
+            .order_by(Staff.id)
+            .with_for_update(key_share=True)  # NO KEY UPDATE: bookings exclude each other, FK checks pass
         )
     except DBAPIError as error:
         if "lock timeout" in str(error).lower() or "LockNotAvailable" in type(error.orig).__name__:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from typing import Any
+
+from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.availability import Busy, DatedHours, Slot, SlotQuery, SlotRules, StaffDay, open_slots
@@ -111,6 +113,10 @@ async def eligible_staff(
     session: AsyncSession, organization_id: uuid.UUID, service_id: uuid.UUID, staff_id: uuid.UUID | None = None
 ) -> list[Staff]:
     """Active staff who perform the service (optionally just one person), ordered by name."""
+    return list((await session.execute(_eligible(organization_id, service_id, staff_id))).scalars().all())
+
+
+def _eligible(organization_id: uuid.UUID, service_id: uuid.UUID, staff_id: uuid.UUID | None) -> Select[Any]:
     query = (
         select(Staff)
         .where(Staff.organization_id == organization_id, Staff.active.is_(True))
@@ -124,7 +130,26 @@ async def eligible_staff(
     )
     if staff_id is not None:
         query = query.where(Staff.id == staff_id)
-    return list((await session.execute(query)).scalars().all())
+    return query
+
+
+async def eligible_staff_with_hours(
+    session: AsyncSession, organization_id: uuid.UUID, service_id: uuid.UUID, staff_id: uuid.UUID | None = None
+) -> tuple[list[Staff], dict[uuid.UUID, WeeklyHours]]:
+    """`eligible_staff` and their `staff_hours`, in one query."""
+    query = (
+        _eligible(organization_id, service_id, staff_id)
+        .add_columns(StaffHours.weekday, StaffHours.starts, StaffHours.ends)
+        .outerjoin(StaffHours, StaffHours.staff_id == Staff.id)
+    )
+    staff: dict[uuid.UUID, Staff] = {}
+    grouped: dict[uuid.UUID, dict[int, list[HoursRange]]] = defaultdict(lambda: defaultdict(list))
+    for member, weekday, starts, ends in (await session.execute(query)).all():
+        staff.setdefault(member.id, member)
+        if weekday is not None:
+            grouped[member.id][weekday].append(HoursRange.from_times(starts, ends))
+    hours = {member: {day: tuple(sorted(r)) for day, r in days.items()} for member, days in grouped.items()}
+    return list(staff.values()), hours
 
 
 async def staff_hours(session: AsyncSession, staff_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, WeeklyHours]:
@@ -157,12 +182,17 @@ async def busy_intervals(
     )
     if exclude_appointment_id is not None:
         appointments = appointments.where(Appointment.id != exclude_appointment_id)
-    for staff_id, starts_at, busy_until in (await session.execute(appointments)).all():
-        busy[staff_id].append(Busy(starts_at, busy_until))
     blocks = select(TimeBlock.staff_id, TimeBlock.starts_at, TimeBlock.ends_at).where(
         TimeBlock.staff_id.in_(staff_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start
     )
-    for staff_id, starts_at, ends_at in (await session.execute(blocks)).all():
+    # One round trip for both (appointments first, then blocks, as the engine has always seen them).
+    both = union_all(
+        appointments.add_columns(literal(0).label("kind")), blocks.add_columns(literal(1).label("kind"))
+    ).subquery()
+    rows = await session.execute(
+        select(both.c.staff_id, both.c.starts_at, both.c.busy_until).order_by(both.c.kind)
+    )
+    for staff_id, starts_at, ends_at in rows.all():
         busy[staff_id].append(Busy(starts_at, ends_at))
     return busy
 
@@ -173,10 +203,12 @@ async def staff_days(
     start: datetime,
     end: datetime,
     exclude_appointment_id: uuid.UUID | None = None,
+    own_hours: dict[uuid.UUID, WeeklyHours] | None = None,
 ) -> list[StaffDay]:
-    """The engine's view of each staff member between two instants."""
+    """The engine's view of each staff member between two instants (`own_hours` when already read)."""
     ids = [member.id for member in staff]
-    own_hours = await staff_hours(session, ids)
+    if own_hours is None:
+        own_hours = await staff_hours(session, ids)
     busy = await busy_intervals(session, ids, start, end, exclude_appointment_id)
     return [StaffDay(member.id, own_hours.get(member.id), tuple(busy[member.id])) for member in staff]
 
@@ -193,9 +225,9 @@ async def find_slots(
     ignore_notice: bool = False,
 ) -> list[Slot]:
     """Open slots for a service over local days, for one staff member or anyone who performs it."""
-    staff = await eligible_staff(session, business.id, service.id, staff_id)
+    staff, own_hours = await eligible_staff_with_hours(session, business.id, service.id, staff_id)
     start, end = business.local_day_bounds(first_day, last_day)
-    days = await staff_days(session, staff, start, end, exclude_appointment_id)
+    days = await staff_days(session, staff, start, end, exclude_appointment_id, own_hours)
     query = SlotQuery(
         duration=timedelta(minutes=service.duration_minutes),
         buffer=timedelta(minutes=service.buffer_minutes),

@@ -50,7 +50,9 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
     found = await session.execute(
         select(Organization)
         .where(Organization.id == organization_id)
-        .with_for_update()
+        # NO KEY UPDATE: bookings still count one at a time, but the foreign-key checks of every
+        # other insert for this business (inbox events, messages, outbox rows) are not blocked.
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return found.scalar_one_or_none()

@@ -39,3 +39,12 @@ def test_one_oclock_is_singular_and_honorifics_stay_with_the_name() -> None:
     assert fmt.at_clock(time(16, 0)) == "a las 4:00 PM" and fmt.the_clock(time(13, 15)) == "la 1:15 PM"
     assert fmt.first_name("Don Pepe Ruiz") == "Don Pepe" and fmt.first_name("doña Chela") == "doña Chela"
     assert fmt.first_name("Juan Pérez") == "Juan" and fmt.first_name(None) == ""
+
+
+def test_compound_given_names_are_how_people_are_called() -> None:
+    from flows.core import formatting as fmt
+
+    assert fmt.first_name("José Luis Pérez") == "José Luis"
+    assert fmt.first_name("María Fernanda") == "María Fernanda"
+    assert fmt.first_name("María del Carmen Ruiz") == "María del Carmen"
+    assert fmt.first_name("Juan Pérez") == "Juan" and fmt.first_name("Luis Hernández") == "Luis"

@@ -17,6 +17,7 @@ import asyncio
 import collections.abc
 import contextvars
 import functools
+import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
@@ -26,6 +27,7 @@ from aiohttp import web
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+SQL_TRACE_ENV = "YUME_BENCH_SQL_TRACE"  # a file: every statement is appended to it with its component
 COMPONENTS = ("webhook", "inbox", "engine", "outbox", "io")
 # (component, the task that entered it): a value a task inherited from its creator yields to the
 # task's own name, so a lane worker started from the webhook handler is charged to the inbox.
@@ -156,9 +158,15 @@ def install(meter: Meter, loop: asyncio.AbstractEventLoop) -> None:
 def count_sql(meter: Meter, engine: AsyncEngine) -> None:
     """Count statements and pool checkouts of `engine` by component."""
 
+    trace = os.environ.get(SQL_TRACE_ENV)
+
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _statement(*_args: Any) -> None:
-        meter.statements[current_component()] += 1
+    def _statement(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        component = current_component()
+        meter.statements[component] += 1
+        if trace:  # every statement, one line each, to read what a message costs
+            with open(trace, "a") as out:
+                out.write(f"{component}\t{' '.join(statement.split())[:300]}\n")
 
     @event.listens_for(engine.sync_engine.pool, "checkout")
     def _checkout(*_args: Any) -> None:

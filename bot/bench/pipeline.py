@@ -48,7 +48,7 @@ from sqlalchemy.engine import make_url
 
 from bot.bench.meter import COMPONENTS
 from bot.bench.scratch import BenchError, drop_database, scratch_database
-from bot.bench.worker import CLOCK_OFFSET_ENV
+from bot.bench.worker import CLOCK_OFFSET_ENV, PROFILE_ENV
 from bot.demo import demo_spec
 from bot.whatsapp.fake_graph import FakeGraphApi
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
@@ -495,6 +495,7 @@ async def run_pipeline_bench(
     duration: float = 20.0,
     time_limit: float = 120.0,
     lane_hold: float = 0.0,
+    profile: Path | None = None,
 ) -> PipelineReport:
     """Run the floor and the pipeline runs on a scratch database; always drops it."""
     admin, name = await scratch_database(database_url, "pipeline")
@@ -526,6 +527,9 @@ async def run_pipeline_bench(
             CLOCK_OFFSET_ENV: str(offset),
             "YUME_ENV": "development",
         }
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            env[PROFILE_ENV] = str(profile.resolve())
         env.pop("ANTHROPIC_API_KEY", None)  # the offline rules: the figures are Yume's, not Claude's
 
         floor_servers = await _start_servers("floor", 1, env, logs)

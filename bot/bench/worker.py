@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import os
 import signal
+import time
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -27,6 +29,7 @@ from bot.whatsapp.webhook import WEBHOOK_PATH
 from store.database import Database
 
 CLOCK_OFFSET_ENV = "YUME_BENCH_CLOCK_OFFSET"
+PROFILE_ENV = "YUME_BENCH_PROFILE"  # a folder: each run's cProfile of this process is written there
 
 
 class ShiftedClock:
@@ -40,11 +43,22 @@ class ShiftedClock:
 
 
 def _meter_routes(app: web.Application, meter: metering.Meter) -> None:
+    folder = os.environ.get(PROFILE_ENV)
+    profiler: list[cProfile.Profile] = []  # the run being profiled, between reset and stats
+
     async def stats(_request: web.Request) -> web.Response:
-        return web.json_response(meter.snapshot())
+        snapshot = meter.snapshot()
+        if profiler:
+            running = profiler.pop()
+            running.disable()
+            running.dump_stats(os.path.join(folder or ".", f"server-{os.getpid()}-{int(time.time())}.prof"))
+        return web.json_response(snapshot)
 
     async def reset(_request: web.Request) -> web.Response:
         meter.reset()
+        if folder:
+            profiler.append(cProfile.Profile())
+            profiler[-1].enable()
         return web.json_response({"reset": True})
 
     app.router.add_get("/bench/stats", stats)

@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--lane-hold", type=float, default=0.0, help="YUME_LANE_HOLD_SECONDS for the servers (default 0: no hold)"
     )
     pipeline.add_argument("--time-limit", type=float, default=120.0, help="stop a run after this many seconds (default 120)")
+    pipeline.add_argument(
+        "--profile", type=Path, default=None, help="write each server's cProfile of each run into this folder"
+    )
     pipeline.set_defaults(run=_run_pipeline)
     prune = benches.add_parser("prune", help="the channel's tables before and after the prune job (PostgreSQL)")
     prune.add_argument("--days", type=int, default=30, help="days of traffic to seed (default 30)")
@@ -101,6 +104,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
                 duration=args.duration,
                 time_limit=args.time_limit,
                 lane_hold=args.lane_hold,
+                profile=args.profile,
             )
         )
     except BenchError as error:

@@ -273,6 +273,7 @@ class InboxProcessor:
         self._businesses: dict[uuid.UUID, _BusinessInfo] = {}
         self._first_seen: dict[uuid.UUID, float] = {}  # held events: when this process first saw them
         self._acknowledged: set[str] = set()  # message ids whose read receipt is out (or skipped)
+        self._chat_status: dict[uuid.UUID, str | None] = {}  # pending events: their sender's chat status
         self._receipts: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -394,7 +395,13 @@ class InboxProcessor:
     async def _pending(self, lane: Lane) -> list[InboxEvent]:
         async with self.database.engine.connect() as connection:
             rows = (await connection.execute(_PENDING, _lane_parameters(lane))).all()
-        return [InboxEvent(**row._mapping) for row in rows]
+        pending = []
+        for row in rows:
+            values = dict(row._mapping)
+            # Read with the events (one query less per message): whether the owner has this chat.
+            self._chat_status[values["id"]] = values.pop("chat_status")
+            pending.append(InboxEvent(**values))
+        return pending
 
     async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID]) -> _Drained:
         """Process what is pending and ready, oldest WhatsApp timestamp first (one pass)."""
@@ -539,7 +546,7 @@ class InboxProcessor:
                 return Outcome(done=True, note="an edit of a message Yume already acted on")
             await self._retire(translated.original_message_id, row, "replaced by its edit")
             event = translated.event
-        self._acknowledge_soon(organization_id, event.message_id, event.wa_id, event.kind)
+        self._acknowledge_soon(organization_id, event.message_id, event.wa_id, event.kind, self._status_of(row, event.wa_id))
         metrics.INBOUND_MESSAGES.labels(event.kind).inc()
         started = time.perf_counter()
         await self.engine.handle(event, row.id)
@@ -631,9 +638,20 @@ class InboxProcessor:
         except ValidationError:
             return
         if message.id and message.type not in ("edit", "revoke"):
-            self._acknowledge_soon(organization_id, bounded_id(message.id), message.from_, message.type or "")
+            self._acknowledge_soon(
+                organization_id, bounded_id(message.id), message.from_, message.type or "", self._status_of(row, message.from_)
+            )
 
-    def _acknowledge_soon(self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str) -> None:
+    def _status_of(self, row: InboxEvent, wa_id: str | None) -> str | None | bool:
+        """The chat status read with the pending event when it is this WhatsApp id's (else False: unknown)."""
+        status = self._chat_status.pop(row.id, False)
+        if len(self._chat_status) > 10_000:
+            self._chat_status.clear()  # only a memory bound: an unknown status is read again
+        return status if wa_id and row.sender == wa_id else False
+
+    def _acknowledge_soon(
+        self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str, status: str | None | bool = False
+    ) -> None:
         """Blue ticks and "escribiendo…" while the engine works, sent beside the turn (not awaited).
 
         Not when the owner has the chat (they read it on the phone), not for reactions' typing.
@@ -649,15 +667,25 @@ class InboxProcessor:
             log.info("skipping the read receipt of %s: %d already in flight", message_id, len(self._receipts))
             return
         task = asyncio.get_running_loop().create_task(
-            self._acknowledge(organization_id, message_id, wa_id, kind), name="inbox read receipt"
+            self._acknowledge(organization_id, message_id, wa_id, kind, status), name="inbox read receipt"
         )
         self._receipts.add(task)
         task.add_done_callback(self._receipts.discard)
 
-    async def _acknowledge(self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str) -> None:
+    async def _acknowledge(
+        self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str, status: str | None | bool
+    ) -> None:
+        """`status`: the chat's, when read with the event (None: no chat yet); False: read it now."""
         try:
             number = await self._business_number(organization_id)
-            if number is None or await self._handed_off(organization_id, wa_id):
+            if number is None:
+                return
+            handed_off = (
+                await self._handed_off(organization_id, wa_id)
+                if status is False
+                else status == ConversationStatus.handed_off
+            )
+            if handed_off:
                 return
             assert self.transport is not None
             await asyncio.wait_for(self.transport.mark_read(number, message_id, kind not in SILENT_KINDS), timeout=3)
@@ -706,8 +734,18 @@ _IN_LANE = and_(
     _INBOX.c.processed_at.is_(None),
     _INBOX.c.failed_at.is_(None),
 )
+_CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
 _PENDING = (
-    select(_INBOX)
+    select(
+        _INBOX,
+        select(_CONVERSATION.c.status)
+        .where(
+            _CONVERSATION.c.organization_id == _INBOX.c.organization_id, _CONVERSATION.c.wa_id == _INBOX.c.sender
+        )
+        .limit(1)
+        .scalar_subquery()
+        .label("chat_status"),
+    )
     .where(_IN_LANE)
     .order_by(func.coalesce(_INBOX.c.wa_timestamp, _INBOX.c.received_at), _INBOX.c.received_at, _INBOX.c.event_key)
     .limit(200)

@@ -200,6 +200,10 @@ class Moving(Task):
         start = when.wanted_start
         assert appointment is not None and start is not None  # the route checked both
         before = self.chat.business.local(appointment.starts_at)
+        if start == before:
+            # Nothing changes: no write, no notice, and no «cambié».
+            self.chat.say(replies.move_is_no_change(await self.info(appointment), self.chat.today))
+            return
         try:
             await self.move(appointment, start)
         except SchedulingError:

@@ -35,6 +35,10 @@ from store.models import Conversation, Customer, Staff
 
 D = TypeVar("D", bound=Draft)
 
+MAX_IDLE_MACHINES = 16  # per chat class: about the turns one process runs at once
+# Idle chats of each class with their parts and the machine built on them (`Chat.for_turn`).
+_IDLE: dict[type[Chat], list[tuple[Chat, list[Component], StateChart]]] = {}
+
 #: Questions a message may carry besides what it asks for («¿abren el domingo? quiero corte a las 12»).
 QUESTION_INTENTS = frozenset({Intent.ASK_SERVICES, Intent.ASK_HOURS, Intent.ASK_LOCATION, Intent.MY_APPOINTMENTS})
 
@@ -283,17 +287,62 @@ class Chat(Speech):
 
     # -- running a turn ----------------------------------------------------------------------------
 
+    @classmethod
+    def for_turn(cls, turn: Turn) -> Chat:
+        """A chat for this turn, on a machine already built for this class when one is idle.
+
+        Building a machine resolves every callback name against the chat and its parts (several
+        ms); a machine is bound to those objects, so an idle chat and its parts are initialised
+        again in place (`__dict__` emptied, `__init__` run: a fresh object in all but identity).
+        """
+        idle = _IDLE.get(cls)
+        if not idle:
+            return cls(turn)
+        chat, parts, machine = idle.pop()
+        cls.__init__(chat, turn)
+        for shell, fresh in zip(parts, chat.parts):
+            shell.__dict__.update(fresh.__dict__)  # `fresh.chat` is `chat` already
+        chat.parts = parts
+        # The machine keeps its resolved callbacks; its engine and caches start over.
+        machine.history_values = {}
+        machine._config._cached = None  # noqa: SLF001 — the configuration is read from the chat again
+        machine._engine = machine._get_engine()  # noqa: SLF001
+        machine._engine.start()  # noqa: SLF001 — queues the initial state when the chat has none
+        chat._machine = machine
+        return chat
+
+    def release(self) -> None:
+        """The turn is over (and went well): keep the machine for another turn of this class.
+
+        Everything the turn held (session, rows, replies) is dropped now, not at the next turn.
+        """
+        machine = self.__dict__.get("_machine")
+        idle = _IDLE.setdefault(type(self), [])
+        if machine is None or len(idle) >= MAX_IDLE_MACHINES:
+            return
+        parts = self.parts
+        for part in parts:
+            part.__dict__.clear()
+        self.__dict__.clear()
+        idle.append((self, parts, machine))
+
     async def run(self, listeners: Sequence[object] = ()) -> None:
         """Restore the machine where the conversation stands and feed it what was heard.
 
-        `listeners` watch the machine from outside (transition coverage in `yume replay`).
+        `listeners` watch the machine from outside (transition coverage in `yume replay`): such
+        a machine is built for this turn only.
         """
-        machine = self.machine(self, state_field="configuration", listeners=[*self.parts, *listeners])
+        machine = self.__dict__.get("_machine") if not listeners else None
+        if machine is None:
+            machine = self.machine(self, state_field="configuration", listeners=[*self.parts, *listeners])
+            if not listeners:
+                self._machine = machine
         if self._leaf is None:
             await machine.activate_initial_state()
         self.heard = self.with_offered_option(self.heard)
-        if self.heard.slots.language == "en":
+        if self.heard.slots.language == "en" and not self.data.told_spanish_only:
             self.say(replies.spanish_only())
+            self.data.told_spanish_only = True
         pending = await self.events_for(self.heard)
         while pending:
             event = pending.pop(0)

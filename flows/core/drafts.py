@@ -85,6 +85,8 @@ class FlowData(BaseModel):
     expired: bool = False
     #: The day an agenda just shown was about: «bloquea de 2 a 3» in the next message means that day.
     talked_about: dt.date | None = None
+    #: Yume already said it speaks Spanish only (once per chat is enough).
+    told_spanish_only: bool = False
 
     @field_validator("draft", mode="before")
     @classmethod

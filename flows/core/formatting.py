@@ -82,13 +82,30 @@ def duration(minutes: int) -> str:
 HONORIFICS = frozenset({"don", "doña", "dona", "sr", "sr.", "sra", "sra.", "srta", "srta.", "señor", "señora", "seño", "lic", "lic."})
 
 
+# Mexican compound given names («José Luis», «María Fernanda»): the pair is how people are called.
+COMPOUND_FIRST = frozenset({"josé", "jose", "juan", "maría", "maria", "ana", "luis", "miguel", "jesús", "jesus", "francisco"})
+COMPOUND_SECOND = frozenset(
+    {
+        "luis", "carlos", "josé", "jose", "manuel", "antonio", "pablo", "ángel", "angel", "fernanda", "guadalupe",
+        "elena", "luisa", "isabel", "eugenia", "teresa", "francisco", "miguel", "alberto", "ramón", "ramon",
+        "jesús", "jesus", "eduardo", "fernando", "javier", "rafael", "josé", "del", "de", "cristina", "alejandra",
+        "gabriela", "paula", "josefina", "mercedes", "alfredo", "enrique", "ignacio", "martín", "martin", "diego",
+    }
+)
+
+
 def first_name(name: str | None) -> str:
-    """ "Juan" for "Juan Pérez", "Don Pepe" for "Don Pepe Ruiz"; empty for an unknown name."""
+    """ "Juan" for "Juan Pérez", "José Luis" for "José Luis Pérez", "Don Pepe" for "Don Pepe Ruiz"; empty if unknown."""
     words = (name or "").strip().split()
     if not words:
         return ""
     if words[0].casefold() in HONORIFICS and len(words) > 1:
         return f"{words[0]} {words[1]}"
+    if len(words) > 1 and words[0].casefold() in COMPOUND_FIRST and words[1].casefold() in COMPOUND_SECOND:
+        if words[1].casefold() in ("de", "del") and len(words) > 2:
+            return " ".join(words[:3])  # «María de Jesús», «María del Carmen»
+        if words[1].casefold() not in ("de", "del"):
+            return f"{words[0]} {words[1]}"
     return words[0]
 
 

@@ -8,10 +8,11 @@ the raw WhatsApp id and Meta's business-scoped id. A name the customer gave is n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
@@ -115,6 +116,20 @@ async def sender_for(
         )
         session.add(customer)
         sender = Sender(role="customer", person=customer)
+    await _fill_in(session, organization_id, sender, wa_id=wa_id, bsuid=bsuid, profile_name=profile_name)
+    return sender
+
+
+async def _fill_in(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    sender: Sender,
+    *,
+    wa_id: str | None,
+    bsuid: str | None,
+    profile_name: str | None,
+) -> None:
+    """The ids and the profile name we lacked, from this message (a name the customer gave stays)."""
     person = sender.person
     if isinstance(person, Customer):
         if wa_id and not person.wa_id:
@@ -128,7 +143,91 @@ async def sender_for(
     elif wa_id and person.wa_id != wa_id:
         person.wa_id = wa_id
     await session.flush()
-    return sender
+
+
+@dataclass(frozen=True)
+class Party:
+    """A known sender and their conversation (None before their first turn), read without locks."""
+
+    sender: Sender
+    conversation: Conversation | None
+
+
+async def find_party(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    staff: Sequence[Staff],
+    *,
+    wa_id: str | None,
+    phone: str | None,
+    bsuid: str | None,
+) -> Party | None:
+    """Who writes and their conversation, as `find_sender` and `find_conversation` would say, in one query.
+
+    `staff` are the business's active staff (its facts, current this turn): a staff member is
+    recognised without asking the database.
+    """
+    canonical = phone_of(wa_id, phone)
+    if canonical:
+        member = next((member for member in staff if member.phone == canonical), None)
+        if member is not None:
+            return Party(Sender(role=role_of(member), person=member), await find_conversation(session, organization_id, member))
+    for column, value in ((Customer.phone, canonical), (Customer.bsuid, bsuid)):
+        if not value:
+            continue
+        rows = (
+            await session.execute(
+                select(Customer, Conversation)
+                .outerjoin(
+                    Conversation,
+                    and_(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id),
+                )
+                .where(Customer.organization_id == organization_id, column == value)
+            )
+        ).all()
+        if rows:
+            customer = rows[0][0]
+            conversation = next(
+                (found for _, found in rows if found is not None and found.party_key == party_key(customer)), None
+            )
+            return Party(Sender(role="customer", person=customer), conversation)
+    return None
+
+
+async def lock_party(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    known: Party,
+    *,
+    wa_id: str | None,
+    bsuid: str | None,
+    profile_name: str | None,
+) -> tuple[Sender, Conversation] | None:
+    """The sender and conversation `known` read, again, the conversation locked: one statement.
+
+    None when that is no longer so (the conversation is gone, the staff member left): the caller
+    then finds the sender again.
+    """
+    if known.conversation is None:
+        return None
+    kind: type[Customer] | type[Staff] = Staff if isinstance(known.sender.person, Staff) else Customer
+    link = Conversation.staff_id if kind is Staff else Conversation.customer_id
+    row = (
+        await session.execute(
+            select(kind, Conversation)
+            .join(Conversation, link == kind.id)
+            .where(Conversation.id == known.conversation.id, Conversation.organization_id == organization_id)
+            .with_for_update(of=Conversation, key_share=True)  # as in `conversation_of`
+        )
+    ).first()
+    if row is None:
+        return None
+    person, conversation = row
+    if conversation.party_key != party_key(person) or (isinstance(person, Staff) and not person.active):
+        return None
+    sender = Sender(role=role_of(person), person=person)
+    await _fill_in(session, organization_id, sender, wa_id=wa_id, bsuid=bsuid, profile_name=profile_name)
+    return sender, conversation
 
 
 async def _bsuid_taken(session: AsyncSession, organization_id: uuid.UUID, bsuid: str) -> bool:
@@ -145,7 +244,9 @@ async def conversation_of(
     key = party_key(person)
     query = select(Conversation).where(Conversation.organization_id == organization_id, Conversation.party_key == key)
     if lock:
-        query = query.with_for_update()
+        # NO KEY UPDATE: turns of this chat exclude each other; inserts pointing at it (messages,
+        # outbox rows written by other turns) are not blocked by their foreign-key check.
+        query = query.with_for_update(key_share=True)
     conversation = (await session.execute(query)).scalar_one_or_none()
     if conversation is None:
         conversation = Conversation(

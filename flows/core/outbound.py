@@ -40,8 +40,13 @@ class Outgoing:
 TRACE_BODY_KEY = "cause"
 
 
-async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], now: datetime) -> None:
-    """A Message row (in the recipient's conversation) and an OutboxMessage row per message."""
+async def record_outbound(
+    session: AsyncSession, outgoing: Sequence[Outgoing], now: datetime, inbound: Sequence[dict[str, Any]] = ()
+) -> None:
+    """A Message row (in the recipient's conversation) and an OutboxMessage row per message.
+
+    `inbound`: Message rows of the turn's own message (`inbound_row`), written in the same statement.
+    """
     cause = current_trace().message_id
     conversations: dict[uuid.UUID, Conversation] = {}
     messages: list[dict[str, Any]] = []
@@ -68,6 +73,7 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
                 "content_type": "interactive" if item.message.kind != "text" else "text",
                 "text": item.message.text,
                 "payload": body,
+                "wa_message_id": None,
                 "status": "pending",
                 "sent_at": written_at,
                 "created_at": written_at,
@@ -87,12 +93,41 @@ async def record_outbound(session: AsyncSession, outgoing: Sequence[Outgoing], n
                 "created_at": written_at,
             }
         )
-    if not messages:
+    if not messages and not inbound:
         return
     await session.flush()  # conversations created above exist before their messages
     # Core inserts, many rows per statement: the reminder sweep writes thousands after an outage.
-    await session.execute(insert(Message.__table__), messages)  # type: ignore[attr-defined]
-    await session.execute(insert(OutboxMessage.__table__), outbox)  # type: ignore[attr-defined]
+    await session.execute(insert(Message.__table__), [*inbound, *messages])  # type: ignore[attr-defined]
+    if outbox:
+        await session.execute(insert(OutboxMessage.__table__), outbox)  # type: ignore[attr-defined]
+
+
+def inbound_row(
+    conversation: Conversation,
+    *,
+    sender_type: str,
+    content_type: str,
+    text: str | None,
+    payload: dict[str, Any] | None,
+    wa_message_id: str | None,
+    sent_at: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """A received message as a Message row for `record_outbound` (the same columns as its own rows)."""
+    return {
+        "id": uuid.uuid4(),
+        "organization_id": conversation.organization_id,
+        "conversation_id": conversation.id,
+        "direction": Direction.inbound,
+        "sender_type": sender_type,
+        "content_type": content_type,
+        "text": text,
+        "payload": payload,
+        "wa_message_id": wa_message_id,
+        "status": None,
+        "sent_at": sent_at,
+        "created_at": now,
+    }
 
 
 async def free_conversations(

@@ -221,7 +221,7 @@ def hello() -> Reply:
 
 
 def spanish_only() -> Reply:
-    return Reply(text="¡Hola! Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
+    return Reply(text="Por ahora solo hablo español (sorry, Spanish only 🙂), pero con gusto te ayudo.")
 
 
 def not_understood(help_line: str) -> str:
@@ -607,6 +607,16 @@ def moved(appointment: AppointmentInfo, today: date, business: str | None = None
     ).or_template(confirmation_template(name, business, appointment) if business else None)
 
 
+def move_is_no_change(appointment: AppointmentInfo, today: date) -> Reply:
+    """A move to the day and time the appointment already has: nothing changes."""
+    return Reply(
+        text=(
+            f"Esa cita ya está {fmt.day_phrase(appointment.start.date(), today)} {fmt.at_clock(appointment.start)}, "
+            "así que la dejé igual. ¿Te ayudo con algo más?"
+        )
+    )
+
+
 def confirm_cancel(appointment: AppointmentInfo, today: date) -> Reply:
     text = (
         f"¿Cancelo tu cita de {appointment.service.lower()} {fmt.day_phrase(appointment.start.date(), today)} "
@@ -729,12 +739,17 @@ def agenda(
     appointments: int,
     closed: bool,
     show_staff: bool = False,
+    whose: str | None = None,
 ) -> Reply:
-    """A day's agenda: appointments, blocks and free gaps, in time order."""
+    """A day's agenda: appointments, blocks and free gaps, in time order.
+
+    `whose`: the person's name when it is someone else's agenda («Luis tiene 1 cita.»).
+    """
     if closed and not lines:
-        return Reply(text=f"{heading}\nEse día no trabajas. 🙌")
+        off = f"Ese día {fmt.first_name(whose)} no trabaja." if whose else "Ese día no trabajas. 🙌"
+        return Reply(text=f"{heading}\n{off}")
     rendered = [agenda_line(line, show_staff) for line in lines]
-    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{appointment_count(appointments, show_staff)}")
+    return Reply(text=f"{heading}\n" + "\n".join(rendered) + f"\n\n{appointment_count(appointments, show_staff, whose)}")
 
 
 def agenda_line(line: AgendaLine, show_staff: bool = False) -> str:
@@ -749,11 +764,14 @@ def agenda_line(line: AgendaLine, show_staff: bool = False) -> str:
     return f"🟢 {fmt.time_range(line.start, line.end)} – Libre"
 
 
-def appointment_count(appointments: int, whole_business: bool = False) -> str:
-    """ "Tienes 3 citas." (or "Hay 3 citas." for the whole business)."""
+def appointment_count(appointments: int, whole_business: bool = False, whose: str | None = None) -> str:
+    """ "Tienes 3 citas." ("Hay 3 citas." for the whole business, "Luis tiene 3 citas." for someone else)."""
     count = "No tienes citas." if appointments == 0 else "Tienes 1 cita." if appointments == 1 else f"Tienes {appointments} citas."
     if whole_business:
         count = count.replace("Tienes", "Hay").replace("No tienes", "No hay")
+    elif whose:
+        name = fmt.first_name(whose)
+        count = count.replace("No tienes", f"{name} no tiene").replace("Tienes", f"{name} tiene")
     return count
 
 

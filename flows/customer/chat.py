@@ -73,7 +73,7 @@ class CustomerBooking(Booking):
 
     def knows_name(self) -> bool:
         """Guard: the customer told us their name (now or before)."""
-        return self.chat.knows_name()  # type: ignore[attr-defined]
+        return self.chat.has_the_customers_name()  # type: ignore[attr-defined,no-any-return]
 
     def wants_another(self) -> bool:
         """Guard: they asked for another appointment besides the one they have (or for someone else)."""
@@ -111,7 +111,7 @@ class CustomerBooking(Booking):
 
     async def over_the_plan(self, usage: PlanUsage, service: ServiceType, start: datetime) -> None:
         chat: CustomerChat = self.chat  # type: ignore[assignment]
-        who = chat.customer.name if chat.knows_name() else None
+        who = chat.customer.name if chat.has_the_customers_name() else None
         if self.draft.guest_name:
             who = f"{self.draft.guest_name} (de {who or 'un cliente'})"
         hand_request_to_owner(chat, usage, who, chat.customer.phone, service.name, start)
@@ -277,7 +277,7 @@ class CustomerChat(Chat):
     # Facts
     # =========================================================================================
 
-    def knows_name(self) -> bool:
+    def has_the_customers_name(self) -> bool:
         """The customer told us their name (now or before), or staff did."""
         return bool(self.customer.name) and self.customer.name_source in TRUSTED_NAMES
 
@@ -452,7 +452,7 @@ class CustomerChat(Chat):
     # =========================================================================================
 
     def greet(self) -> None:
-        self.say(replies.greeting(self.business.name, self.customer.name if self.knows_name() else None))
+        self.say(replies.greeting(self.business.name, self.customer.name if self.has_the_customers_name() else None))
 
     def say_you_are_welcome(self) -> None:
         self.say(replies.you_are_welcome(self.data.recent))
@@ -460,9 +460,6 @@ class CustomerChat(Chat):
 
     async def answer_question(self) -> None:
         await self.answer_questions(self.heard)
-
-    def forward_to_owner(self) -> None:
-        self.part(BusinessQuestions).forward_to_owner()
 
     async def confirm_attendance(self) -> None:
         """The customer confirmed a reminded appointment: mark it confirmed by them, thank them."""

@@ -253,6 +253,11 @@ def _day_hours(hours: Sequence[HoursRange]) -> str:
     return " y ".join(f"de {fmt.clock_time(r.start_time)} a {fmt.clock_time(r.end_time)}" for r in hours)
 
 
+def _outside(hours: Sequence[HoursRange]) -> str:
+    """What a special day rules out: the whole day when closed, the rest of it when short."""
+    return "fuera de ese horario" if hours else "ese día"
+
+
 def special_day_collides(day: date, today: date, hours: Sequence[HoursRange], appointments: Sequence[AppointmentInfo]) -> Reply:
     """A closed (or short) day with appointments in the way: which ones, and what to do with them."""
     when = fmt.day_phrase(day, today)
@@ -263,7 +268,7 @@ def special_day_collides(day: date, today: date, hours: Sequence[HoursRange], ap
     ]
     many = len(appointments) > 1
     text = (
-        f"Va: {what}, y nadie podrá agendar fuera de eso. {'Ese día hay estas citas' if many else 'Ese día hay esta cita'}:\n"
+        f"Va: {what}, y nadie podrá agendar {_outside(hours)}. {'Ese día hay estas citas' if many else 'Ese día hay esta cita'}:\n"
         f"{fmt.bullet_list(lines)}\n¿{'Las cancelo y les aviso' if many else 'La cancelo y le aviso'} a los clientes, "
         f"o {'las dejas' if many else 'la dejas'} (tú les hablas)?"
     )
@@ -275,7 +280,7 @@ def special_day_saved(
 ) -> Reply:
     when = fmt.day_phrase(day, today)
     text = f"Listo ✓ {when[0].upper()}{when[1:]} " + (f"abrimos {_day_hours(hours)}" if hours else "queda cerrado")
-    text += ": nadie podrá agendar fuera de eso."
+    text += f": nadie podrá agendar {_outside(hours)}."
     if cancelled:
         text += " Cancelé la cita y le avisé al cliente." if cancelled == 1 else f" Cancelé {cancelled} citas y les avisé."
     elif kept:

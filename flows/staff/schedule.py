@@ -74,7 +74,8 @@ class Schedule(Component):
         agenda = await staff_agenda(chat.session, chat.business, people, day, chat.now)
         if named is not None:
             heading = replies_staff.someones_agenda_heading(named.name, day, chat.today)
-            chat.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed))
+            someone_else = named.name if named.id != staff.id else None
+            chat.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, whose=someone_else))
         else:
             heading = replies.agenda_heading(staff.name, day, chat.today, whole_business=True)
             chat.say(replies.agenda(heading, agenda.lines, agenda.appointments, agenda.closed, show_staff=True))

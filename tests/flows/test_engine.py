@@ -272,3 +272,12 @@ async def test_someone_known_only_by_a_business_scoped_id_is_answered_at_that_id
     assert [m.to for m in out] == ["MX.9f8e7d"] and "Barbería El Centro" in texts(out)
     [customer] = await chat.rows(Customer, Customer.bsuid == "MX.9f8e7d")
     assert customer.phone is None
+
+
+async def test_a_question_only_the_owner_can_answer_is_passed_on_once_and_answered_once(db: Database) -> None:
+    chat = await open_chat(db)
+    out = await chat.says("juan", "¿aceptan tarjeta?")
+    to_juan = [m for m in out if m.to == "525598765432"]
+    to_owner = [m for m in out if m.to != "525598765432"]
+    assert len(to_juan) == 1 and "te contacte" in to_juan[0].plain_text()
+    assert len(to_owner) == 1 and "aceptan tarjeta" in to_owner[0].plain_text()
