@@ -62,8 +62,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # disconnect (`is_disconnect`). Connections are renewed after half an hour regardless.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 25)
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, **kwargs)
 
 

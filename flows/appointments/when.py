@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from flows.core import replies
 from flows.core.chat import Chat, Component, Heard
-from flows.core.drafts import Draft
 from flows.core.describe import part_of_day, service_info
+from flows.core.drafts import Draft
 from flows.core.openings import Opening, openings_by_day
 from flows.core.options import option_day, option_slot
 from flows.core.replies import DayOffer, Reply
@@ -28,6 +29,7 @@ from store.models import ServiceType
 #: At most this many times in one question, spread over the part of day asked for.
 TIMES_LISTED = 5
 DAYS_OFFERED = 7
+WEEK_READ = 7  # days of free times read at once when looking ahead
 ALTERNATIVES = 3
 
 
@@ -117,6 +119,8 @@ class ChoosingWhen(Component):
 
     def __init__(self, chat: Chat) -> None:
         super().__init__(chat)
+        # The turn's free times, per (service, person, moved appointment, notice) and then per day:
+        # a day read once (alone or within a week) is never read again in the same turn.
         self._openings: dict[tuple[object, ...], dict[date, list[Opening]]] = {}
 
     @property
@@ -135,33 +139,48 @@ class ChoosingWhen(Component):
     # -- the free times ---------------------------------------------------------------------
 
     async def openings(self, first: date, last: date) -> dict[date, list[Opening]]:
-        """Free starts per local day for the service being scheduled (cached for the turn)."""
+        """Free starts per local day for the service being scheduled (days already read come from the turn's cache)."""
         task = self.scheduling
         service = await task.service_to_schedule()
         if service is None:
             return {}
         staff_id, exclude = task.staff_wanted(), task.appointment_moving()
-        key = (service.id, first, last, staff_id, exclude, task.ignores_notice())
-        if key not in self._openings:
-            self._openings[key] = await openings_by_day(
+        known = self._openings.setdefault((service.id, staff_id, exclude, task.ignores_notice()), {})
+        days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+        missing = [day for day in days if day not in known]
+        if missing:
+            found = await openings_by_day(
                 self.chat.session,
                 self.chat.business,
                 service,
-                first,
-                last,
+                missing[0],
+                missing[-1],
                 self.chat.now,
                 staff_id=staff_id,
                 exclude_appointment_id=exclude,
                 ignore_notice=task.ignores_notice(),
             )
-        return self._openings[key]
+            for day in missing:
+                known[day] = found.get(day, [])
+        return {day: known[day] for day in days if known[day]}
 
     async def openings_on(self, day: date) -> list[Opening]:
         return (await self.openings(day, day)).get(day, [])
 
-    async def horizon(self) -> dict[date, list[Opening]]:
+    async def days_ahead(self, start: date | None = None) -> AsyncIterator[tuple[date, list[Opening]]]:
+        """The open days from `start` (today by default) to the end of the booking horizon, read a week at a time.
+
+        Most questions need the first few open days only: the weeks after them are never read.
+        """
         today = self.chat.today
-        return await self.openings(today, today + timedelta(days=self.chat.business.calendar.settings.max_days_ahead))
+        horizon_end = today + timedelta(days=self.chat.business.calendar.settings.max_days_ahead)
+        first = max(start or today, today)
+        while first <= horizon_end:
+            last = min(first + timedelta(days=WEEK_READ - 1), horizon_end)
+            week = await self.openings(first, last)
+            for day in sorted(week):
+                yield day, week[day]
+            first = last + timedelta(days=1)
 
     def forget_openings(self) -> None:
         """Someone else booked meanwhile: read the free times again."""
@@ -238,15 +257,20 @@ class ChoosingWhen(Component):
 
     async def day_offers(self, at: time | None = None) -> list[DayOffer]:
         """The next days with free times; with a wanted time, the days where that time is free."""
-        horizon = await self.horizon()
-        days = sorted(day for day, found in horizon.items() if found)
-        if at is not None:
-            at_time = [day for day in days if any(o.start.time() == at for o in horizon[day])]
-            if at_time:
-                self.scheduling.when.keep_time = True
-                business = self.chat.business
-                return [DayOffer(day=day, first=business.at(day, at), at_time=True) for day in at_time[:DAYS_OFFERED]]
-        return [DayOffer(day=day, first=horizon[day][0].start) for day in days[:DAYS_OFFERED]]
+        business = self.chat.business
+        days: list[DayOffer] = []
+        at_time: list[DayOffer] = []
+        async for day, found in self.days_ahead():
+            if len(days) < DAYS_OFFERED:
+                days.append(DayOffer(day=day, first=found[0].start))
+            if at is not None and any(opening.start.time() == at for opening in found):
+                at_time.append(DayOffer(day=day, first=business.at(day, at), at_time=True))
+            if len(days) >= DAYS_OFFERED and (at is None or len(at_time) >= DAYS_OFFERED):
+                break
+        if at_time:
+            self.scheduling.when.keep_time = True
+            return at_time
+        return days
 
     async def offer_times(self) -> None:
         """The day's times; the earliest ones («lo antes posible»); or, after a time that cannot be, the nearest."""
@@ -287,15 +311,14 @@ class ChoosingWhen(Component):
     async def _offer_earliest(self, service: ServiceType, note: str | None) -> None:
         """«Lo antes que se pueda»: the first free times from the day asked for (or today) on."""
         when, chat = self.scheduling.when, self.chat
-        horizon = await self.horizon()
         wanted_day = when.day
-        starts = [o.start for day in sorted(horizon) if wanted_day is None or day >= wanted_day for o in horizon[day]]
-        if not starts:
+        async for first_day, found in self.days_ahead(wanted_day):
+            break
+        else:
             question, _ = await self.scheduling.day_question([], replies.no_openings_soon())
             chat.ask(question)
             return
-        first_day = starts[0].date()
-        earliest = [start for start in starts if start.date() == first_day][:TIMES_LISTED]
+        earliest = [opening.start for opening in found][:TIMES_LISTED]
         full = wanted_day if wanted_day is not None and wanted_day != first_day else None
         chat.ask(replies.offer_earliest(first_day, chat.today, service_info(service), earliest, full, note))
 
@@ -339,3 +362,4 @@ class ChoosingWhen(Component):
         if not on_grid:
             return "off_grid"
         return "taken"
+
