@@ -49,6 +49,7 @@ from bot.whatsapp.payloads import (
     WebhookEvent,
     bounded_id,
     digest,
+    person_lane,
     storable_text,
 )
 from bot.whatsapp.translate import EditOf, RevokeOf, Unusable, to_inbound, to_owner_echo
@@ -60,6 +61,7 @@ from scheduler.clock import Clock
 from store.channel import InboxEvent, inbox_pending
 from store.conversations import Conversation, ConversationStatus, Message
 from store.database import Database, retry_on_disconnect
+from store.models import Customer
 from store.organizations import Organization
 
 log = logging.getLogger("yume.whatsapp.inbox")
@@ -647,7 +649,7 @@ class InboxProcessor:
         status = self._chat_status.pop(row.id, False)
         if len(self._chat_status) > 10_000:
             self._chat_status.clear()  # only a memory bound: an unknown status is read again
-        return status if wa_id and row.sender == wa_id else False
+        return status if wa_id and row.sender == person_lane(wa_id, None) else False
 
     def _acknowledge_soon(
         self, organization_id: uuid.UUID, message_id: str, wa_id: str | None, kind: str, status: str | None | bool = False
@@ -735,13 +737,14 @@ _IN_LANE = and_(
     _INBOX.c.failed_at.is_(None),
 )
 _CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
+_CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 _PENDING = (
     select(
         _INBOX,
+        # A person's lane is their canonical phone: the chat of the customer with that phone.
         select(_CONVERSATION.c.status)
-        .where(
-            _CONVERSATION.c.organization_id == _INBOX.c.organization_id, _CONVERSATION.c.wa_id == _INBOX.c.sender
-        )
+        .join(_CUSTOMER, _CUSTOMER.c.id == _CONVERSATION.c.customer_id)
+        .where(_CUSTOMER.c.organization_id == _INBOX.c.organization_id, _CUSTOMER.c.phone == _INBOX.c.sender)
         .limit(1)
         .scalar_subquery()
         .label("chat_status"),

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from bot.whatsapp.payloads import canonical_or_none
 from bot.whatsapp.signature import SIGNATURE_HEADER, sign
 from bot.whatsapp.webhook import WEBHOOK_PATH
 from flows.core.events import InboundEvent, OwnerEcho
@@ -18,7 +19,7 @@ from store.business_file import LoadedBusiness, load_business
 from store.channel import mark_processed
 from store.conversations import Conversation, Direction, Message, SenderType
 from store.database import Database
-from store.models import Organization, OrganizationStatus
+from store.models import Customer, Organization, OrganizationStatus
 from store.signup_links import issue_signup_link
 from store.types import utcnow
 from tests.helpers import DON_CARLOS, SHARED, business_spec
@@ -188,7 +189,13 @@ async def _conversation(session: Any, organization_id: uuid.UUID, wa_id: str) ->
         .first()
     )
     if found is None:
-        found = Conversation(organization_id=organization_id, party_key=f"test:{wa_id}", role="customer", wa_id=wa_id)
+        # As the real engine does: the conversation belongs to the customer with that phone.
+        customer = Customer(organization_id=organization_id, phone=canonical_or_none(wa_id), wa_id=wa_id)
+        session.add(customer)
+        await session.flush()
+        found = Conversation(
+            organization_id=organization_id, party_key=f"test:{wa_id}", role="customer", wa_id=wa_id, customer_id=customer.id
+        )
         session.add(found)
         await session.flush()
     return found
