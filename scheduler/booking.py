@@ -92,12 +92,14 @@ async def book(
     notes: str | None = None,
     policy: Policy = CUSTOMER_POLICY,
     guest_name: str | None = None,
+    business: Business | None = None,
 ) -> Appointment:
     """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff").
 
     `guest_name`: the appointment is for someone else (a child, a partner); `customer_id` is who booked.
+    `business`: the business as this transaction already read it (read here when absent).
     """
-    business = await load_business(session, organization_id)
+    business = business or await load_business(session, organization_id)
     service = await load_service(session, organization_id, service_id)
     if not service.active:
         raise InvalidRequest("the service is no longer offered", service_id=str(service_id))
@@ -149,15 +151,16 @@ async def reschedule(
     now: datetime,
     staff_id: uuid.UUID | None = None,
     policy: Policy = CUSTOMER_POLICY,
+    business: Business | None = None,
 ) -> Appointment:
     """Move the same appointment to `new_start` (its staff member if free, else anyone eligible).
 
-    A failed reschedule raises and leaves the appointment exactly as it was.
+    A failed reschedule raises and leaves the appointment exactly as it was. `business`: as in `book`.
     """
     appointment = await load_appointment(session, organization_id, appointment_id)
     if not appointment.is_active:
         raise InvalidTransition(f"a {appointment.status} appointment cannot be moved", status=appointment.status)
-    business = await load_business(session, organization_id)
+    business = business or await load_business(session, organization_id)
     service = await load_service(session, organization_id, appointment.service_id)
     _check_time_rules(business, new_start, now, policy)
     candidates = await eligible_staff(session, organization_id, service.id, staff_id)

@@ -26,7 +26,7 @@ from scheduler.availability import business_hours_on
 from scheduler.calendar import Business, load_business
 from store.facts import facts_version
 from store.hours import WEEKDAY_KEYS, HoursRange
-from store.models import OrganizationKind, ServiceType, Staff, StaffRole
+from store.models import Organization, OrganizationKind, ServiceType, Staff, StaffRole
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,17 @@ class BusinessFacts:
             ],
             hours=hours,
         )
+
+
+async def current_calendar(session: AsyncSession, facts: BusinessFacts) -> Business | None:
+    """The facts' calendar if they are still current in this transaction, else None (read them again).
+
+    After the booking's organization lock the row is in the session already: no query.
+    """
+    organization = await session.get(Organization, facts.id)
+    if organization is None or organization.facts_version != facts.calendar.organization.facts_version:
+        return None
+    return facts.calendar
 
 
 async def load_facts(session: AsyncSession, organization_id: uuid.UUID) -> BusinessFacts:

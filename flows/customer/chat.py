@@ -23,6 +23,7 @@ from flows.appointments.cancelling import CancelDraft, Cancelling
 from flows.appointments.plan_limits import hand_request_to_owner
 from flows.appointments.moving import MoveDraft, Moving
 from flows.appointments.when import ChoosingWhen, fill_when
+from flows.core.business import current_calendar
 from flows.core.chat import Chat, Heard, Task, Turn, capitalized
 from flows.core.drafts import Draft
 from flows.customer.flow import CustomerFlow
@@ -100,6 +101,7 @@ class CustomerBooking(Booking):
         draft = self.draft
         return await booking.book(
             chat.session,
+            business=await current_calendar(chat.session, chat.business),
             organization_id=chat.business.id,
             customer_id=chat.customer.id,
             service_id=service.id,
@@ -137,7 +139,12 @@ class CustomerMoving(Moving):
     async def move(self, appointment: Appointment, start: datetime) -> None:
         chat = self.chat
         await booking.reschedule(
-            chat.session, organization_id=chat.business.id, appointment_id=appointment.id, new_start=start, now=chat.now
+            chat.session,
+            business=await current_calendar(chat.session, chat.business),
+            organization_id=chat.business.id,
+            appointment_id=appointment.id,
+            new_start=start,
+            now=chat.now,
         )
 
     async def moved(self, appointment: Appointment, before: datetime) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from flows.core.business import current_calendar, load_facts
 from flows.engine import Engine
 from nlu.rules import RuleEngine
 from store.database import Database
@@ -70,3 +71,17 @@ async def test_a_business_can_still_be_deleted_with_everything_it_has(db) -> Non
         await session.delete(organization)
     async with db.transaction() as session:
         assert (await session.execute(select(Organization))).scalars().all() == []
+
+
+async def test_a_booking_uses_the_turns_facts_only_while_nobody_changed_them(db) -> None:
+    chat = await open_chat(db)
+    organization_id = chat.loaded.organization_id
+    async with db.transaction() as session:
+        facts = await load_facts(session, organization_id)
+    async with db.transaction() as session:
+        assert await current_calendar(session, facts) is facts.calendar  # unchanged: no need to read them again
+    async with db.transaction() as session:
+        await session.execute(update(Location).where(Location.organization_id == organization_id).values(business_hours={}))
+    async with db.transaction() as session:
+        # The owner closed every day meanwhile: the booking must read the business again, not trust the turn's copy.
+        assert await current_calendar(session, facts) is None
