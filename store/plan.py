@@ -45,6 +45,9 @@ async def bookings_made(session: AsyncSession, organization_id: uuid.UUID, start
     return int(found.scalar_one())
 
 
+_LOCKED = "yume.locked_organizations"
+
+
 async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
     """The organization, locked until the transaction ends: bookings of one business count one at a time."""
     found = await session.execute(
@@ -55,7 +58,16 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
-    return found.scalar_one_or_none()
+    organization = found.scalar_one_or_none()
+    if organization is not None:
+        # Kept for the rest of the transaction (the identity map only holds weak references).
+        session.info.setdefault(_LOCKED, {})[organization_id] = organization
+    return organization
+
+
+def locked_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    """The organization as `lock_organization` read it in this transaction (None when it did not)."""
+    return session.info.get(_LOCKED, {}).get(organization_id)
 
 
 async def claim_notices(

@@ -25,8 +25,9 @@ from nlu.catalog import StaffMember as CatalogStaff
 from scheduler.availability import business_hours_on
 from scheduler.calendar import Business, load_business
 from store.facts import facts_version
+from store.plan import locked_organization
 from store.hours import WEEKDAY_KEYS, HoursRange
-from store.models import Organization, OrganizationKind, ServiceType, Staff, StaffRole
+from store.models import OrganizationKind, ServiceType, Staff, StaffRole
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,13 @@ class BusinessFacts:
         )
 
 
-async def current_calendar(session: AsyncSession, facts: BusinessFacts) -> Business | None:
-    """The facts' calendar if they are still current in this transaction, else None (read them again).
+def current_calendar(session: AsyncSession, facts: BusinessFacts) -> Business | None:
+    """The facts' calendar if this transaction has read the organization row and its version matches, else None.
 
-    After the booking's organization lock the row is in the session already: no query.
+    A booking locks that row first (the plan's count), so this costs no query; anywhere else the
+    caller reads the business again, as before.
     """
-    organization = await session.get(Organization, facts.id)
+    organization = locked_organization(session, facts.id)
     if organization is None or organization.facts_version != facts.calendar.organization.facts_version:
         return None
     return facts.calendar

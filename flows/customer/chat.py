@@ -101,7 +101,7 @@ class CustomerBooking(Booking):
         draft = self.draft
         return await booking.book(
             chat.session,
-            business=await current_calendar(chat.session, chat.business),
+            business=current_calendar(chat.session, chat.business),
             organization_id=chat.business.id,
             customer_id=chat.customer.id,
             service_id=service.id,
@@ -140,7 +140,7 @@ class CustomerMoving(Moving):
         chat = self.chat
         await booking.reschedule(
             chat.session,
-            business=await current_calendar(chat.session, chat.business),
+            business=current_calendar(chat.session, chat.business),
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             new_start=start,

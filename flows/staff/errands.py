@@ -463,7 +463,7 @@ class ErrandBooking(Booking):
         staff_id = self.draft.staff_id or await self._writer_if_they_do_it(service)
         return await booking.book(
             chat.session,
-            business=await current_calendar(chat.session, chat.business),
+            business=current_calendar(chat.session, chat.business),
             organization_id=chat.business.id,
             customer_id=customer.id,
             service_id=service.id,
@@ -526,7 +526,7 @@ class ErrandMoving(Moving):
         chat = self.chat
         await booking.reschedule(
             chat.session,
-            business=await current_calendar(chat.session, chat.business),
+            business=current_calendar(chat.session, chat.business),
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             new_start=start,

@@ -235,7 +235,7 @@ class WalkIn(Task):
                 # At a later time, or with whoever is free (an owner registering someone they do not attend).
                 appointment = await booking.book(
                     chat.session,
-                    business=await current_calendar(chat.session, chat.business),
+                    business=current_calendar(chat.session, chat.business),
                     organization_id=chat.business.id,
                     customer_id=customer.id,
                     service_id=service.id,

@@ -11,6 +11,7 @@ from flows.core.business import current_calendar, load_facts
 from flows.engine import Engine
 from nlu.rules import RuleEngine
 from store.database import Database
+from store.plan import lock_organization
 from store.models import Location, Organization, ServiceType, Staff
 from tests.flows.conversation import open_chat, texts
 
@@ -79,9 +80,12 @@ async def test_a_booking_uses_the_turns_facts_only_while_nobody_changed_them(db)
     async with db.transaction() as session:
         facts = await load_facts(session, organization_id)
     async with db.transaction() as session:
-        assert await current_calendar(session, facts) is facts.calendar  # unchanged: no need to read them again
+        assert current_calendar(session, facts) is None  # the organization row was not read here: read it all again
+        await lock_organization(session, organization_id)
+        assert current_calendar(session, facts) is facts.calendar  # read under the booking's lock, unchanged
     async with db.transaction() as session:
         await session.execute(update(Location).where(Location.organization_id == organization_id).values(business_hours={}))
     async with db.transaction() as session:
+        await lock_organization(session, organization_id)
         # The owner closed every day meanwhile: the booking must read the business again, not trust the turn's copy.
-        assert await current_calendar(session, facts) is None
+        assert current_calendar(session, facts) is None
