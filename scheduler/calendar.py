@@ -223,9 +223,13 @@ async def find_slots(
     staff_id: uuid.UUID | None = None,
     exclude_appointment_id: uuid.UUID | None = None,
     ignore_notice: bool = False,
+    eligible: tuple[Sequence[Staff], dict[uuid.UUID, WeeklyHours]] | None = None,
 ) -> list[Slot]:
-    """Open slots for a service over local days, for one staff member or anyone who performs it."""
-    staff, own_hours = await eligible_staff_with_hours(session, business.id, service.id, staff_id)
+    """Open slots for a service over local days, for one staff member or anyone who performs it.
+
+    `eligible`: who performs it and their own hours, when the caller already knows (else read here).
+    """
+    staff, own_hours = eligible or await eligible_staff_with_hours(session, business.id, service.id, staff_id)
     start, end = business.local_day_bounds(first_day, last_day)
     days = await staff_days(session, staff, start, end, exclude_appointment_id, own_hours)
     query = SlotQuery(

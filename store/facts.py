@@ -1,7 +1,8 @@
 """The business-facts version: a number on the organization that every change to its facts bumps.
 
 Facts are what a conversation reads about a business every turn (`flows/core/business.py`): the
-organization row, its location (hours), special days, services and staff. Database triggers bump
+organization row, its location (hours), special days, services and staff, and each staff
+member's own hours and services. Database triggers bump
 `organization.facts_version` on any insert, update or delete of those rows — whoever makes the
 change: the owner's chat, the admin API, a web page, a migration, psql — so a process that keeps
 the facts in memory can tell with one indexed read whether they are still current, and two
@@ -20,6 +21,8 @@ from sqlmodel import SQLModel
 from store.organizations import Organization
 
 FACT_TABLES = ("location", "specialday", "servicetype", "staff")
+# Rows that belong to a staff member (their own hours, the services they do): the organization is the staff's.
+STAFF_FACT_TABLES = ("staffhours", "staffservice")
 
 _POSTGRES = [
     """
@@ -49,6 +52,30 @@ _POSTGRES = [
     FOR EACH ROW EXECUTE FUNCTION yume_organization_facts_changed()
     """,
 ]
+_POSTGRES.append(
+    """
+    CREATE OR REPLACE FUNCTION yume_bump_staff_facts_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            UPDATE organization SET facts_version = facts_version + 1
+            WHERE id = (SELECT organization_id FROM staff WHERE id = OLD.staff_id);
+        END IF;
+        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.staff_id IS DISTINCT FROM OLD.staff_id) THEN
+            UPDATE organization SET facts_version = facts_version + 1
+            WHERE id = (SELECT organization_id FROM staff WHERE id = NEW.staff_id);
+        END IF;
+        RETURN NULL;
+    END $$
+    """
+)
+for _table in STAFF_FACT_TABLES:
+    _POSTGRES += [
+        f"DROP TRIGGER IF EXISTS trg_{_table}_facts_version ON {_table}",
+        f"""
+        CREATE TRIGGER trg_{_table}_facts_version AFTER INSERT OR UPDATE OR DELETE ON {_table}
+        FOR EACH ROW EXECUTE FUNCTION yume_bump_staff_facts_version()
+        """,
+    ]
 for _table in FACT_TABLES:
     _POSTGRES += [
         f"DROP TRIGGER IF EXISTS trg_{_table}_facts_version ON {_table}",
@@ -85,6 +112,26 @@ for _table in FACT_TABLES:
     ]
 
 
+for _table in STAFF_FACT_TABLES:
+    _SQLITE += [
+        f"""
+        CREATE TRIGGER IF NOT EXISTS trg_{_table}_facts_insert AFTER INSERT ON {_table}
+        BEGIN UPDATE organization SET facts_version = facts_version + 1
+              WHERE id = (SELECT organization_id FROM staff WHERE id = NEW.staff_id); END
+        """,
+        f"""
+        CREATE TRIGGER IF NOT EXISTS trg_{_table}_facts_update AFTER UPDATE ON {_table}
+        BEGIN UPDATE organization SET facts_version = facts_version + 1
+              WHERE id IN (SELECT organization_id FROM staff WHERE id IN (OLD.staff_id, NEW.staff_id)); END
+        """,
+        f"""
+        CREATE TRIGGER IF NOT EXISTS trg_{_table}_facts_delete AFTER DELETE ON {_table}
+        BEGIN UPDATE organization SET facts_version = facts_version + 1
+              WHERE id = (SELECT organization_id FROM staff WHERE id = OLD.staff_id); END
+        """,
+    ]
+
+
 def trigger_statements(dialect: str) -> list[str]:
     """The DDL that keeps `organization.facts_version` current, for `dialect` (migrations use it too)."""
     return _POSTGRES if dialect == "postgresql" else _SQLITE
@@ -92,13 +139,25 @@ def trigger_statements(dialect: str) -> list[str]:
 
 def drop_statements(dialect: str) -> list[str]:
     """The DDL that removes those triggers (a migration's downgrade)."""
+    return staff_drop_statements(dialect) + _drop(dialect, FACT_TABLES) + (
+        ["DROP FUNCTION IF EXISTS yume_bump_facts_version()", "DROP FUNCTION IF EXISTS yume_organization_facts_changed()"]
+        if dialect == "postgresql"
+        else []
+    )
+
+
+def staff_drop_statements(dialect: str) -> list[str]:
+    """The DDL that removes the triggers of the staff members' own rows (hours, services)."""
+    functions = ["DROP FUNCTION IF EXISTS yume_bump_staff_facts_version()"] if dialect == "postgresql" else []
+    return _drop(dialect, STAFF_FACT_TABLES, organization=False) + functions
+
+
+def _drop(dialect: str, tables: tuple[str, ...], organization: bool = True) -> list[str]:
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS trg_{table}_facts_version ON {table}" for table in ("organization", *FACT_TABLES)] + [
-            "DROP FUNCTION IF EXISTS yume_bump_facts_version()",
-            "DROP FUNCTION IF EXISTS yume_organization_facts_changed()",
-        ]
-    names = ["trg_organization_facts_version"] + [
-        f"trg_{table}_facts_{what}" for table in FACT_TABLES for what in ("insert", "update", "delete")
+        owned = ("organization", *tables) if organization else tables
+        return [f"DROP TRIGGER IF EXISTS trg_{table}_facts_version ON {table}" for table in owned]
+    names = (["trg_organization_facts_version"] if organization else []) + [
+        f"trg_{table}_facts_{what}" for table in tables for what in ("insert", "update", "delete")
     ]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
 

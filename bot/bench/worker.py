@@ -25,6 +25,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.bench import meter as metering
+from bot.heap import settle_after_start_up
 from bot.whatsapp.webhook import WEBHOOK_PATH
 from store.database import Database
 
@@ -141,6 +142,8 @@ async def _main(mode: str, port: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    if mode == "serve":
+        settle_after_start_up()  # as `yume serve` does once its app has started
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()

@@ -14,6 +14,7 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
+from bot.heap import settle_after_start_up
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.state import DATABASE
@@ -57,6 +58,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _settle_heap(_app: web.Application) -> None:
+    settle_after_start_up()
+
+
 class SchemaNotReady(RuntimeError):
     """The database is behind this code (and --migrate was not given), or could not be migrated or read."""
 
@@ -82,5 +87,6 @@ async def _checked_app(settings: Settings, address: str, *, migrate: bool) -> we
             "Run `yume db upgrade` (the release step), or start with `yume serve --migrate`."
         )
     log.info("database at revision %s (%s)", revision, where)
+    app.on_startup.append(_settle_heap)
     log.info("environment %s; listening on %s (Ctrl-C to stop)", settings.environment, address)
     return app

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from collections import OrderedDict
 from decimal import Decimal
 from functools import cached_property
@@ -23,11 +24,11 @@ from nlu.catalog import Catalog
 from nlu.catalog import Service as CatalogService
 from nlu.catalog import StaffMember as CatalogStaff
 from scheduler.availability import business_hours_on
-from scheduler.calendar import Business, load_business
+from scheduler.calendar import Business, load_business, staff_hours
 from store.facts import facts_version
 from store.plan import locked_organization
-from store.hours import WEEKDAY_KEYS, HoursRange
-from store.models import OrganizationKind, ServiceType, Staff, StaffRole
+from store.hours import WEEKDAY_KEYS, HoursRange, WeeklyHours
+from store.models import OrganizationKind, ServiceType, Staff, StaffRole, StaffService
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class BusinessFacts:
     calendar: Business
     services: tuple[ServiceType, ...]  # active, by name
     staff: tuple[Staff, ...]  # active, by name
+    # Each active staff member's own weekly hours (absent: they work the business's hours) and the
+    # services they do (besides everything, for those who offer all services).
+    staff_hours: Mapping[uuid.UUID, WeeklyHours] = field(default_factory=dict)
+    staff_services: Mapping[uuid.UUID, frozenset[uuid.UUID]] = field(default_factory=dict)
 
     @property
     def id(self) -> uuid.UUID:
@@ -95,6 +100,19 @@ class BusinessFacts:
                 return member
         matches = [member for member in self.staff if member.name.casefold().split(" ")[0] == folded.split(" ")[0]]
         return matches[0] if len(matches) == 1 else None
+
+    def eligible(self, service_id: uuid.UUID, staff_id: uuid.UUID | None = None) -> tuple[list[Staff], dict[uuid.UUID, WeeklyHours]]:
+        """Who does the service (one person, when asked), by name, and their own hours: as `eligible_staff_with_hours` reads them."""
+        members = sorted(
+            (
+                member
+                for member in self.staff
+                if (staff_id is None or member.id == staff_id)
+                and (member.offers_all_services or service_id in self.staff_services.get(member.id, ()))
+            ),
+            key=lambda member: (member.name, str(member.id)),
+        )
+        return members, {member.id: self.staff_hours[member.id] for member in members if member.id in self.staff_hours}
 
     def day_hours(self, day: dt.date) -> tuple[HoursRange, ...]:
         """The business's opening ranges on a local day, a special day's own included (empty: closed)."""
@@ -163,7 +181,19 @@ async def load_facts(session: AsyncSession, organization_id: uuid.UUID) -> Busin
             select(Staff).where(Staff.organization_id == organization_id, Staff.active.is_(True)).order_by(Staff.name)
         )
     ).scalars().all()
-    return BusinessFacts(calendar=calendar, services=tuple(services), staff=tuple(staff))
+    ids = [member.id for member in staff]
+    performs: dict[uuid.UUID, set[uuid.UUID]] = {}
+    if ids:
+        rows = await session.execute(select(StaffService.staff_id, StaffService.service_id).where(StaffService.staff_id.in_(ids)))
+        for staff_id, service_id in rows.all():
+            performs.setdefault(staff_id, set()).add(service_id)
+    return BusinessFacts(
+        calendar=calendar,
+        services=tuple(services),
+        staff=tuple(staff),
+        staff_hours=await staff_hours(session, ids),
+        staff_services={staff_id: frozenset(services) for staff_id, services in performs.items()},
+    )
 
 
 class FactsCache:

@@ -46,6 +46,7 @@ async def openings_by_day(
         staff_id=staff_id,
         exclude_appointment_id=exclude_appointment_id,
         ignore_notice=ignore_notice,
+        eligible=business.eligible(service.id, staff_id),  # the facts know who does what (no query)
     )
     by_day: dict[date, dict[datetime, list[Slot]]] = {}
     for slot in found:

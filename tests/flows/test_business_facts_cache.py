@@ -5,14 +5,16 @@ Two engines with their own connection pools stand for two `yume serve` processes
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import time
+
+from sqlalchemy import delete, select, update
 
 from flows.core.business import current_calendar, load_facts
 from flows.engine import Engine
 from nlu.rules import RuleEngine
 from store.database import Database
 from store.plan import lock_organization
-from store.models import Location, Organization, ServiceType, Staff
+from store.models import Location, Organization, ServiceType, Staff, StaffHours, StaffService
 from tests.flows.conversation import open_chat, texts
 
 
@@ -62,7 +64,19 @@ async def test_every_kind_of_change_to_a_business_moves_its_facts_version(db) ->
         tinte = (await session.execute(select(ServiceType).where(ServiceType.name == "Tinte"))).scalar_one()
         await session.delete(tinte)
     seen.append(await version())
-    assert seen == sorted(set(seen)) and len(seen) == 7, f"every change bumped it once or more: {seen}"
+    async with db.transaction() as session:
+        pedro = (await session.execute(select(Staff).where(Staff.organization_id == organization_id).limit(1))).scalar_one()
+        session.add(StaffHours(staff_id=pedro.id, weekday=0, starts=time(10), ends=time(14)))  # their own hours
+    seen.append(await version())
+    async with db.transaction() as session:
+        await session.execute(update(StaffHours).where(StaffHours.staff_id == pedro.id).values(ends=time(15)))
+    seen.append(await version())
+    async with db.transaction() as session:
+        service = (await session.execute(select(ServiceType).where(ServiceType.organization_id == organization_id).limit(1))).scalar_one()
+        await session.execute(delete(StaffService).where(StaffService.staff_id == pedro.id))
+        session.add(StaffService(staff_id=pedro.id, service_id=service.id))  # who does which service
+    seen.append(await version())
+    assert seen == sorted(set(seen)) and len(seen) == 10, f"every change bumped it once or more: {seen}"
 
 
 async def test_a_business_can_still_be_deleted_with_everything_it_has(db) -> None:
