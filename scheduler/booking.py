@@ -13,7 +13,7 @@ Each operation either succeeds or raises a SchedulingError having written nothin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,6 +44,7 @@ from scheduler.errors import (
     TooFarAhead,
     TooSoon,
 )
+from store.hours import WeeklyHours
 from store.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -71,6 +72,18 @@ CUSTOMER_POLICY = Policy()
 STAFF_POLICY = Policy(enforce_notice=False, enforce_horizon=False)
 
 
+@dataclass(frozen=True)
+class KnownBusiness:
+    """What a caller's transaction knows for certain about a business: its calendar and who does what.
+
+    Certain means read under the organization's lock with an unchanged facts version (a change to
+    any of it moves the version and takes that same row lock).
+    """
+
+    business: Business
+    eligible: Callable[[uuid.UUID, uuid.UUID | None], tuple[list[Staff], dict[uuid.UUID, WeeklyHours]]]
+
+
 @dataclass
 class BlockResult:
     """The block as stored (merged with touching blocks) and any appointments it cancelled."""
@@ -92,26 +105,28 @@ async def book(
     notes: str | None = None,
     policy: Policy = CUSTOMER_POLICY,
     guest_name: str | None = None,
-    business: Business | None = None,
+    known: KnownBusiness | None = None,
 ) -> Appointment:
     """Book `service` at `start` with `staff_id`, or with whoever is free ("any staff").
 
     `guest_name`: the appointment is for someone else (a child, a partner); `customer_id` is who booked.
-    `business`: the business as this transaction already read it (read here when absent).
+    `known`: what this transaction already knows for certain about the business (read here when absent).
     """
-    business = business or await load_business(session, organization_id)
+    business = known.business if known else await load_business(session, organization_id)
     service = await load_service(session, organization_id, service_id)
     if not service.active:
         raise InvalidRequest("the service is no longer offered", service_id=str(service_id))
     await _load_customer(session, organization_id, customer_id)
     _check_time_rules(business, start, now, policy)
-    candidates = await eligible_staff(session, organization_id, service_id, staff_id)
+    candidates, own_hours = (
+        known.eligible(service_id, staff_id) if known else (await eligible_staff(session, organization_id, service_id, staff_id), None)
+    )
     if not candidates:
         raise NotEligible("nobody active performs that service", service_id=str(service_id))
 
     need = timedelta(minutes=service.duration_minutes + service.buffer_minutes)
     await lock_staff(session, [member.id for member in candidates])
-    free = await _free_candidates(session, business, candidates, start, need)
+    free = await _free_candidates(session, business, candidates, start, need, own_hours=own_hours)
     if staff_id is None and len(free) > 1:
         day_start, day_end = _local_day(business, start)
         counts = await appointments_per_staff(session, free, day_start, day_end)
@@ -151,16 +166,16 @@ async def reschedule(
     now: datetime,
     staff_id: uuid.UUID | None = None,
     policy: Policy = CUSTOMER_POLICY,
-    business: Business | None = None,
+    known: KnownBusiness | None = None,
 ) -> Appointment:
     """Move the same appointment to `new_start` (its staff member if free, else anyone eligible).
 
-    A failed reschedule raises and leaves the appointment exactly as it was. `business`: as in `book`.
+    A failed reschedule raises and leaves the appointment exactly as it was. `known`: as in `book`.
     """
     appointment = await load_appointment(session, organization_id, appointment_id)
     if not appointment.is_active:
         raise InvalidTransition(f"a {appointment.status} appointment cannot be moved", status=appointment.status)
-    business = business or await load_business(session, organization_id)
+    business = known.business if known else await load_business(session, organization_id)
     service = await load_service(session, organization_id, appointment.service_id)
     _check_time_rules(business, new_start, now, policy)
     candidates = await eligible_staff(session, organization_id, service.id, staff_id)
@@ -369,9 +384,10 @@ async def _free_candidates(
     start: datetime,
     need: timedelta,
     exclude: uuid.UUID | None = None,
+    own_hours: dict[uuid.UUID, WeeklyHours] | None = None,
 ) -> list[uuid.UUID]:
     day_start, day_end = _local_day(business, start)
-    days = await staff_days(session, candidates, min(day_start, start), max(day_end, start + need), exclude)
+    days = await staff_days(session, candidates, min(day_start, start), max(day_end, start + need), exclude, own_hours)
     # Read the day's special hours again under the lock: a closure saved since the business was
     # loaded (it takes the same staff locks) must win over this booking.
     local_day = start.astimezone(business.tz).date()

@@ -24,6 +24,7 @@ from nlu.catalog import Catalog
 from nlu.catalog import Service as CatalogService
 from nlu.catalog import StaffMember as CatalogStaff
 from scheduler.availability import business_hours_on
+from scheduler.booking import KnownBusiness
 from scheduler.calendar import Business, load_business, staff_hours
 from store.facts import facts_version
 from store.plan import locked_organization
@@ -154,16 +155,16 @@ class BusinessFacts:
         )
 
 
-def current_calendar(session: AsyncSession, facts: BusinessFacts) -> Business | None:
-    """The facts' calendar if this transaction has read the organization row and its version matches, else None.
+def known_business(session: AsyncSession, facts: BusinessFacts) -> KnownBusiness | None:
+    """The facts, for a booking, if this transaction locked the organization row and its version matches; else None.
 
     A booking locks that row first (the plan's count), so this costs no query; anywhere else the
-    caller reads the business again, as before.
+    booking reads the business again, as before.
     """
     organization = locked_organization(session, facts.id)
     if organization is None or organization.facts_version != facts.calendar.organization.facts_version:
         return None
-    return facts.calendar
+    return KnownBusiness(business=facts.calendar, eligible=facts.eligible)
 
 
 async def load_facts(session: AsyncSession, organization_id: uuid.UUID) -> BusinessFacts:

@@ -23,7 +23,7 @@ from flows.appointments.cancelling import CancelDraft, Cancelling
 from flows.appointments.plan_limits import hand_request_to_owner
 from flows.appointments.moving import MoveDraft, Moving
 from flows.appointments.when import ChoosingWhen, fill_when
-from flows.core.business import current_calendar
+from flows.core.business import known_business
 from flows.core.chat import Chat, Heard, Task, Turn, capitalized
 from flows.core.drafts import Draft
 from flows.customer.flow import CustomerFlow
@@ -101,7 +101,7 @@ class CustomerBooking(Booking):
         draft = self.draft
         return await booking.book(
             chat.session,
-            business=current_calendar(chat.session, chat.business),
+            known=known_business(chat.session, chat.business),
             organization_id=chat.business.id,
             customer_id=chat.customer.id,
             service_id=service.id,
@@ -140,7 +140,7 @@ class CustomerMoving(Moving):
         chat = self.chat
         await booking.reschedule(
             chat.session,
-            business=current_calendar(chat.session, chat.business),
+            known=known_business(chat.session, chat.business),
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             new_start=start,

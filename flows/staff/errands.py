@@ -28,7 +28,7 @@ from flows.appointments.booking import Booking, BookingDraft, booking_steps
 from flows.appointments.cancelling import CancelDraft, Cancelling, cancelling_steps
 from flows.appointments.moving import MoveDraft, Moving, moving_steps
 from flows.appointments.which import Candidate, point_at
-from flows.core.business import current_calendar
+from flows.core.business import known_business
 from flows.core.chat import Chat, Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
@@ -463,7 +463,7 @@ class ErrandBooking(Booking):
         staff_id = self.draft.staff_id or await self._writer_if_they_do_it(service)
         return await booking.book(
             chat.session,
-            business=current_calendar(chat.session, chat.business),
+            known=known_business(chat.session, chat.business),
             organization_id=chat.business.id,
             customer_id=customer.id,
             service_id=service.id,
@@ -526,7 +526,7 @@ class ErrandMoving(Moving):
         chat = self.chat
         await booking.reschedule(
             chat.session,
-            business=current_calendar(chat.session, chat.business),
+            known=known_business(chat.session, chat.business),
             organization_id=chat.business.id,
             appointment_id=appointment.id,
             new_start=start,

@@ -21,7 +21,7 @@ from statemachine import State
 from flows.core import replies
 
 from flows.staff import replies as replies_staff
-from flows.core.business import current_calendar
+from flows.core.business import known_business
 from flows.core.chat import Heard, Task, capitalized
 from flows.core.drafts import Draft
 from flows.core.steps import Done, NextStep, Outcome, Step
@@ -235,7 +235,7 @@ class WalkIn(Task):
                 # At a later time, or with whoever is free (an owner registering someone they do not attend).
                 appointment = await booking.book(
                     chat.session,
-                    business=current_calendar(chat.session, chat.business),
+                    known=known_business(chat.session, chat.business),
                     organization_id=chat.business.id,
                     customer_id=customer.id,
                     service_id=service.id,

@@ -9,7 +9,7 @@ from datetime import time
 
 from sqlalchemy import delete, select, update
 
-from flows.core.business import current_calendar, load_facts
+from flows.core.business import known_business, load_facts
 from flows.engine import Engine
 from nlu.rules import RuleEngine
 from store.database import Database
@@ -94,12 +94,13 @@ async def test_a_booking_uses_the_turns_facts_only_while_nobody_changed_them(db)
     async with db.transaction() as session:
         facts = await load_facts(session, organization_id)
     async with db.transaction() as session:
-        assert current_calendar(session, facts) is None  # the organization row was not read here: read it all again
+        assert known_business(session, facts) is None  # the organization row was not read here: read it all again
         await lock_organization(session, organization_id)
-        assert current_calendar(session, facts) is facts.calendar  # read under the booking's lock, unchanged
+        known = known_business(session, facts)  # read under the booking's lock, unchanged
+        assert known is not None and known.business is facts.calendar
     async with db.transaction() as session:
         await session.execute(update(Location).where(Location.organization_id == organization_id).values(business_hours={}))
     async with db.transaction() as session:
         await lock_organization(session, organization_id)
         # The owner closed every day meanwhile: the booking must read the business again, not trust the turn's copy.
-        assert current_calendar(session, facts) is None
+        assert known_business(session, facts) is None
