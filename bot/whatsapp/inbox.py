@@ -375,10 +375,10 @@ class InboxProcessor:
         processed = 0
         marked_here: set[uuid.UUID] = set()
         while True:
-            async with self.lane_locks.hold(lane) as mine:
-                if not mine:
+            async with self.lane_locks.hold(lane, _PENDING, _lane_parameters(lane)) as holding:
+                if not holding.got:
                     return _Drained(processed)
-                drained = await self._drain_held(lane, marked_here)
+                drained = await self._drain_held(lane, marked_here, holding.rows)
                 processed += drained.done
             if drained.blocked or drained.wait is not None:
                 # An event failed (the sweep retries the lane later, in order), or the oldest
@@ -394,21 +394,22 @@ class InboxProcessor:
             found = await connection.execute(_READY, _lane_parameters(lane))
             return found.first() is not None
 
-    async def _pending(self, lane: Lane) -> list[InboxEvent]:
-        async with self.database.engine.connect() as connection:
-            rows = (await connection.execute(_PENDING, _lane_parameters(lane))).all()
+    async def _pending(self, lane: Lane, rows: list[dict[str, Any]] | None = None) -> list[InboxEvent]:
+        """The lane's pending events in order (`rows`: as the lane lock already read them)."""
+        if rows is None:
+            async with self.database.engine.connect() as connection:
+                rows = [dict(row._mapping) for row in (await connection.execute(_PENDING, _lane_parameters(lane))).all()]
         pending = []
-        for row in rows:
-            values = dict(row._mapping)
+        for values in rows:
             # Read with the events (one query less per message): whether the owner has this chat.
             self._chat_status[values["id"]] = values.pop("chat_status")
             pending.append(InboxEvent(**values))
-        return pending
+        return sorted(pending, key=lambda row: (row.wa_timestamp or row.received_at, row.received_at, row.event_key))
 
-    async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID]) -> _Drained:
+    async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID], rows: list[dict[str, Any]] | None) -> _Drained:
         """Process what is pending and ready, oldest WhatsApp timestamp first (one pass)."""
         drained = _Drained()
-        pending = await self._pending(lane)
+        pending = await self._pending(lane, rows)
         for row in pending:
             if row.id in marked_here:
                 # The engine said it marked this row, yet it is still pending: never run it twice.

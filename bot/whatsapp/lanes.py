@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, Select, bindparam, func, select, text
 
 from store.database import Database
 
@@ -39,9 +39,20 @@ class Lane:
         return int.from_bytes(digest, "big", signed=True)
 
 
+@dataclass(frozen=True)
+class Holding:
+    """Whether this worker holds the lane, and the rows of `read` when the lock could read them at once."""
+
+    got: bool
+    rows: list[dict[str, Any]] | None = None  # None: not read with the lock (the caller reads them)
+
+
 class LaneLocks(Protocol):
-    def hold(self, lane: Lane) -> AsyncIterator[bool]:
-        """Try to hold the lane; yields whether this worker got it (never waits for another)."""
+    def hold(self, lane: Lane, read: Select[Any] | None = None, params: dict[str, Any] | None = None) -> AsyncIterator[Holding]:
+        """Try to hold the lane; yields whether this worker got it (never waits for another).
+
+        `read` (with `params`): a query the lock may run in its own statement once it got the lane.
+        """
         ...
 
 
@@ -52,13 +63,13 @@ class LocalLaneLocks:
         self._held: set[str] = set()
 
     @asynccontextmanager
-    async def hold(self, lane: Lane) -> AsyncIterator[bool]:
+    async def hold(self, lane: Lane, read: Select[Any] | None = None, params: dict[str, Any] | None = None) -> AsyncIterator[Holding]:
         if lane.name in self._held:
-            yield False
+            yield Holding(False)
             return
         self._held.add(lane.name)
         try:
-            yield True
+            yield Holding(True)
         finally:
             self._held.discard(lane.name)
 
@@ -70,26 +81,48 @@ class PostgresLaneLocks:
         self.database = database
         self._local = LocalLaneLocks()
         self._engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._with_read: dict[int, Select[Any]] = {}
 
     @asynccontextmanager
-    async def hold(self, lane: Lane) -> AsyncIterator[bool]:
+    async def hold(self, lane: Lane, read: Select[Any] | None = None, params: dict[str, Any] | None = None) -> AsyncIterator[Holding]:
         async with self._local.hold(lane) as mine:
-            if not mine:
-                yield False
+            if not mine.got:
+                yield mine
                 return
             key = lane.lock_key()
             async with self._engine.connect() as connection:
-                got = bool((await connection.execute(_TRY_LOCK, {"key": key})).scalar())
+                if read is None:
+                    holding = Holding(bool((await connection.execute(_TRY_LOCK, {"key": key})).scalar()))
+                else:
+                    # One round trip: the lock and the lane's events. The rows are those of the
+                    # statement's snapshot, which may predate the lock by microseconds: an event
+                    # another worker finished in that instant is still pending here, and its
+                    # guarded mark (processed_at IS NULL) keeps it from being answered twice.
+                    found = (await connection.execute(self._locked_read(read), {**(params or {}), "key": key})).mappings().all()
+                    got = bool(found and found[0]["lane_got"])
+                    rows = [dict(row) for row in found if got and row["id"] is not None]
+                    for row in rows:
+                        row.pop("lane_got")
+                    holding = Holding(got, rows if got else None)
                 try:
-                    yield got
+                    yield holding
                 finally:
-                    if got:
+                    if holding.got:
                         try:
                             await connection.execute(_UNLOCK, {"key": key})
                         except BaseException:
                             # A pooled connection must never keep the lock: closing the session frees it.
                             await connection.invalidate()
                             raise
+
+    def _locked_read(self, read: Select[Any]) -> Select[Any]:
+        statement = self._with_read.get(id(read))
+        if statement is None:
+            lock = select(func.pg_try_advisory_lock(bindparam("key", type_=BigInteger)).label("lane_got")).cte("lane_lock")
+            rows = read.subquery("lane_rows")
+            statement = select(lock.c.lane_got, rows).select_from(lock.outerjoin(rows, lock.c.lane_got))
+            self._with_read[id(read)] = statement  # built once per query (building costs more than running)
+        return statement
 
 
 def lane_locks_for(database: Database) -> LaneLocks:
