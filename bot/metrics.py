@@ -105,6 +105,7 @@ class MeteredUnderstander:
     def __init__(self, inner: Understander) -> None:
         self.inner = inner
         self.name = inner.name
+        self.offline: bool = getattr(inner, "offline", False)
 
     @property
     def stats(self) -> NluStats:

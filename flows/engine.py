@@ -11,7 +11,8 @@ terminal chat) the Message's WhatsApp id is checked instead. If the turn fails a
 cannot be recorded, `handle` raises `TurnNotRecorded`: the inbox keeps the event and retries it.
 
 A turn: look at the conversation without locking it (who writes, where the flow stands), let the
-NLU read the message (the slow, network-bound part, outside any write lock), then in ONE
+NLU read the message (with Claude the slow, network-bound part, outside any write lock; the
+offline NLU reads it inside the turn's transaction, saving a transaction per message), then in ONE
 transaction: identify or create the sender, lock the conversation (FOR UPDATE on PostgreSQL;
 SQLite write transactions are already serialized), re-check that nobody moved it meanwhile
 (otherwise read again), drive the role's machine, apply the scheduling operations, and persist the
@@ -151,13 +152,25 @@ class Engine:
         return outbound
 
     async def _handle(self, event: InboundEvent, inbox_event_id: uuid.UUID | None) -> list[OutboundMessage]:
+        check_duplicate = inbox_event_id is None
+        # An offline NLU answers in a millisecond: the message is read inside the turn's one
+        # transaction. A network-bound one (Claude) reads it before, outside any lock.
+        offline = bool(getattr(self.understander, "offline", False))
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            snapshot = await self._snapshot(event, check_duplicate=inbox_event_id is None)
-            if snapshot.duplicate:
-                return []
-            heard = await self._hear(event, snapshot.context)
             last = attempt == MAX_ATTEMPTS
             try:
+                if offline:
+                    async with self.database.transaction() as session:
+                        snapshot = await self._snapshot(session, event, check_duplicate)
+                        if snapshot.duplicate:
+                            return []
+                        heard = await self._hear(event, snapshot.context)
+                        return await self._turn(session, event, snapshot, heard, inbox_event_id, last_attempt=last)
+                async with self.database.transaction() as session:
+                    snapshot = await self._snapshot(session, event, check_duplicate)
+                if snapshot.duplicate:
+                    return []
+                heard = await self._hear(event, snapshot.context)
                 async with self.database.transaction() as session:
                     return await self._turn(session, event, snapshot, heard, inbox_event_id, last_attempt=last)
             except _ConversationMoved:
@@ -169,26 +182,25 @@ class Engine:
                 continue
         raise RuntimeError("unreachable: the last attempt never raises _ConversationMoved")
 
-    async def _snapshot(self, event: InboundEvent, check_duplicate: bool = True) -> _Snapshot:
+    async def _snapshot(self, session: AsyncSession, event: InboundEvent, check_duplicate: bool = True) -> _Snapshot:
         """Who writes and where their flow stands, read without locks."""
         now = self.clock.now()
-        async with self.database.transaction() as session:
-            if check_duplicate and await _already_processed(session, event.message_id):
-                return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
-            business = await self.facts.load(session, event.organization_id)
-            party = await find_party(
-                session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
-            )
-            conversation = party.conversation if party else None
-            role = role_in(business, party.sender.role if party else "customer")
-            return _Snapshot(
-                known=party is not None,
-                role=role,
-                version=conversation.version if conversation else 0,
-                context=self._nlu_context(business, role, conversation, now),
-                business=business,
-                party=party,
-            )
+        if check_duplicate and await _already_processed(session, event.message_id):
+            return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
+        business = await self.facts.load(session, event.organization_id)
+        party = await find_party(
+            session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
+        )
+        conversation = party.conversation if party else None
+        role = role_in(business, party.sender.role if party else "customer")
+        return _Snapshot(
+            known=party is not None,
+            role=role,
+            version=conversation.version if conversation else 0,
+            context=self._nlu_context(business, role, conversation, now),
+            business=business,
+            party=party,
+        )
 
     def _nlu_context(
         self, business: BusinessFacts, role: str, conversation: Conversation | None, now: datetime

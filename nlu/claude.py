@@ -223,6 +223,7 @@ class ClaudeEngine:
     """Understands with Claude; the rule engine answers whenever Claude cannot."""
 
     name = "claude"
+    offline = False  # a network call of up to the timeout: never inside a transaction
 
     def __init__(
         self,

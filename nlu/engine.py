@@ -24,6 +24,8 @@ class Understander(Protocol):
 
     name: str
     stats: NluStats
+    # Optional `offline: bool`: True when it answers without the network (the conversation engine
+    # may then read the message inside the turn's transaction instead of before it).
 
     async def understand(self, text: str, context: NluContext) -> Understanding:
         """Understand one message."""

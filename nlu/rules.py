@@ -195,6 +195,7 @@ class RuleEngine:
     """
 
     name = "rules"
+    offline = True  # no network: a turn may read the message inside its transaction
 
     def __init__(self, *, backstop: bool = True, corpus: str | None = None, cache_dir: str | None = None) -> None:
         self.stats = NluStats()

@@ -219,6 +219,10 @@ class FactsCache:
             self._facts.move_to_end(organization_id)
             return cached[1]
         facts = await load_facts(session, organization_id)
+        # Shared by later turns: never tied to this session (a rollback would expire them all).
+        for row in (facts.calendar.organization, facts.calendar.location, *facts.services, *facts.staff):
+            if row is not None and row in session:
+                session.expunge(row)
         self.loads += 1
         if version is not None:
             self._facts[organization_id] = (version, facts)
