@@ -162,6 +162,8 @@ STAFF_FREE = _rx(
     r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
     r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
+    r"\bmi (?:primera|primer|ultima|ultimo) (?:cita|cliente|clienta|turno|servicio)\b",
+    r"\b(?:a que hora|cuando|con quien) (?:entro|salgo|acabo|termino|empiezo|abro|cierro)\b",
 )
 # "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
 NEXT_ONLY = _rx(
@@ -206,6 +208,20 @@ BLOCK_TIME = _rx(
     r"\bno estoy disponible\b",
     r"\bme voy de (?:vacaciones|viaje|incapacidad)\b|\b(?:de|mis|por) (?:vacaciones|incapacidad)\b|\bvacaciones\s*$",
 )
+# Removing a block (extension intent `unblock`, docs/nlu.md): «desbloquea el jueves», «quita el bloqueo de las 3»,
+# «ya no bloquees el viernes», «libera mi tarde del martes», «abre la agenda de Pedro», «siempre sí vengo el sábado».
+_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
+UNBLOCK = _rx(
+    r"\bdesbloque\w*\b|\bdes ?bloqu\w*\b",
+    rf"\b(?:quit\w*|borr\w*|elimin\w*|cancel\w*|remuev\w*|remover|levant\w*|liber\w*|desha\w*|deshacer|anul\w*|ya no (?:va|quiero|necesito|ocupo))\b"
+    rf".{{0,25}}\b(?:{_BLOCK_NOUN})\b",
+    r"\b(?:ya no|siempre no|mejor no|no) (?:me |le |lo |la |les )?(?:bloquees|bloquee|bloqueen|bloques|bloquear|bloquea)\b",
+    r"\b(?:ya no|siempre no) (?:hace falta|es necesario|ocupo|necesito) (?:el |que )?bloque\w*\b",
+    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo)\b",
+    r"\b(?:abre|abreme|abrele|abran|abrir|reabre|reabrir|vuelve a abrir|vuelveme a abrir|volver a abrir|habilit\w*|reactiv\w*|activa|activame|activale)"
+    r"\s+(?:de nuevo |otra vez )?(?:mi|la|su|el|los) ?(?:agenda|horario|dia|espacio|espacios|citas)\b",
+    r"\b(?:siempre si|al final si|siempre sí|siempre siempre si|mejor si) (?:vengo|voy a venir|voy|trabajo|voy a trabajar|estoy|voy a estar|puedo ir|puedo venir|viene|va a venir|trabaja)\b",
+)
 MARK_NO_SHOW = _rx(
     r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
     r"\bnunca (?:llego|vino|aparecio)\b",
@@ -215,6 +231,7 @@ MARK_NO_SHOW = _rx(
 )
 MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
+    r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio|pago|pagaron)\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
     r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
@@ -282,12 +299,12 @@ ADD_SERVICE = _rx(
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
-    r"registra|incluye|suma|crea)\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
-    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b)"
+    r"registra|incluye|suma|crea|nuevo\s*:|nueva\s*:|alta\s*:|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|manejar|meter))\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
+    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
 )
 UPDATE_SERVICE = _rx(
     r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
-    r"\bahora (?:cuesta|cobra|cobramos|vale|dura|sale|es de|tarda)\b",
+    r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
     r"\bque (?:dure|cueste|salga|valga)\b",
@@ -300,6 +317,8 @@ STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
     r"\bcomo (?:va|fue|estuvo|vamos|van|les fue)(?: (?:el negocio|la semana|el mes|hoy|las ventas))?\b",
     r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano)\b",
+    r"\bcuanto (?:dejo|dejaron|ha dejado|han dejado|genero|generaron|produjo|produjeron|facturo|facturaron|saco|sacaron|"
+    r"vendio|vendieron|gano|ganaron|se hizo|se saco|se facturo|nos dejo|nos dejaron|entro de)\b",
     r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
     r"\bcuantas citas (?:tuvimos|hubo|hicimos|llevamos|se hicieron|tenemos en|van)\b",
     r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
@@ -378,6 +397,11 @@ ASAP = _rx(
     r"\b(?:el|la) (?:mas )?(?:proxim[oa]|cercan[oa]) (?:que|disponible|libre|cita)\b",
     r"\b(?:primera|primer) (?:hora|cita) (?:libre|disponible|que (?:tengas|tengan|haya))\b",
 )
+# «a la misma hora»: the hour of the appointment talked about (extension slot `same_time`).
+SAME_TIME = re.compile(
+    r"\b(?:(?:a|en|con) (?:la|el) )?(?:misma hora|mismo horario|misma hr|mismo hora|misma horita|igual hora|mismo turno)\b"
+    r"|\b(?:a|en) la misma\s*(?:[?.!]|$)|\ba la misma de (?:siempre|antes|hoy)\b"
+)
 # "¿tienen lugar hoy?": today's earliest opening (`asap` with `date` = today).
 ASAP_TODAY = re.compile(
     r"^(?=.*\b(?:hoy|ahorita|ahora|ahorititita|en este momento)\b)(?:.*\b(?:tienen|tienes|hay|habra|tendras|tendran|alcanzo|"
@@ -424,6 +448,8 @@ class Cues:
     role: Role
     has_service: bool = False
     has_staff: bool = False
+    has_phone: bool = False
+    has_when: bool = False
 
 
 @dataclass(frozen=True)
@@ -464,8 +490,26 @@ def _remove_staff(text: str, cues: Cues) -> bool:
         return False
     if cues.has_staff and (REMOVE_STAFF_VERB.search(text) or REMOVE_STAFF_LEAVING.search(text)):
         return True
+    if cues.has_service and not cues.has_staff and re.search(r"\b(?:a|en) \$?\d{2,5}\b|\bde precio\b", text):
+        return False  # "el manicure bájalo a 180": a new price, not a colleague leaving
     # "Rodrigo ya no viene, quítalo": only an owner removes people (a staff member's "quítalo" is something else).
     return cues.role == Role.OWNER and REMOVE_STAFF_PRONOUN.search(text) is not None
+
+
+# "registra a Samuel Ortiz 5544332211": an owner registering someone by name and phone, with no day or service.
+_REGISTERS_SOMEONE = re.compile(
+    r"^(?:(?:oye|porfa|por favor|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregame|agregar|registra|registrame|registrar|da de alta|dale de alta|"
+    r"dar de alta|añade|anade|mete|metele|suma|inscribe|apunta|anota|alta (?:a|de))\s+(?:a\s+)?(?:mi\s+\w+\s+)?[a-zñ]+"
+)
+
+
+def _add_staff(text: str, cues: Cues) -> bool:
+    if ADD_STAFF.search(text):
+        return True
+    return (
+        cues.role == Role.OWNER and cues.has_phone and not cues.has_service and not cues.has_when
+        and not cues.has_staff and _REGISTERS_SOMEONE.search(text) is not None and "cita" not in text
+    )
 
 
 def _add_service(text: str, cues: Cues) -> bool:
@@ -524,6 +568,13 @@ def _my_schedule(text: str, cues: Cues) -> bool:
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
+# "¿qué hay pal sábado?", "¿cómo está el salón el jueves?": staff asking about the shop's day.
+_SHOP_DAY = re.compile(
+    r"\bque (?:hay|tenemos|tiene el (?:salon|local|negocio)|tiene la (?:barberia|estetica)) (?:(?:pa|para|pal) )?(?:el |la |este |esta )?"
+    r"(?:hoy|mañana|pasado mañana|lunes|martes|miercoles|jueves|viernes|sabado|domingo|semana|tarde|\d)\b"
+    r"|\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b.{0,20}\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b"
+    r"|\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b.{0,20}\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b"
+)
 _STAFF_AGENDA = re.compile(
     r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente))\b"
 )
@@ -532,14 +583,22 @@ _STAFF_AGENDA = re.compile(
 def _business_schedule(text: str, cues: Cues) -> bool:
     if BUSINESS_SCHEDULE.search(text):
         return True
+    if cues.role != Role.CUSTOMER and _SHOP_DAY.search(text):
+        return True
     # "qué tiene María hoy", "agenda de Pedro": a colleague's agenda (a customer asking is booking).
     return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
+
+
+def _unblock(text: str, cues: Cues) -> bool:
+    # Only staff and owners keep blocks; a customer's «siempre sí voy» or «libera mi lugar» is something else.
+    return cues.role != Role.CUSTOMER and UNBLOCK.search(text) is not None
 
 
 # Priority order: the first rule (allowed for the role) that fires wins.
 RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.HUMAN, _search(HUMAN)),
-    IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
+    IntentRule(Intent.UNBLOCK, _unblock),
+    IntentRule(Intent.ADD_STAFF, _add_staff),
     IntentRule(Intent.REMOVE_STAFF, _remove_staff),
     IntentRule(Intent.ADD_SERVICE, _add_service),
     IntentRule(Intent.BUSINESS_SCHEDULE, _colleague_agenda),
@@ -596,6 +655,7 @@ CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
     Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA, _COLLEAGUE_AGENDA),
     Intent.WEEK_PAGE: (WEEK_PAGE,),
     Intent.BLOCK_TIME: (BLOCK_TIME,),
+    Intent.UNBLOCK: (UNBLOCK,),
     Intent.MARK_NO_SHOW: (MARK_NO_SHOW,),
     Intent.MARK_COMPLETED: (MARK_COMPLETED,),
     Intent.WALK_IN: (WALK_IN, _ARRIVED_NAMED),
@@ -622,7 +682,7 @@ CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
 def unexplained_tokens(text: str, intent: Intent, also_explained: frozenset[str] = frozenset()) -> list[str]:
     """The tokens of `text` that neither the intent's cues, courtesy, nor `also_explained` account for."""
     covered = [False] * len(text)
-    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, FILLER_START):
+    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, SAME_TIME, FILLER_START):
         for match in pattern.finditer(text):
             for i in range(match.start(), match.end()):
                 covered[i] = True

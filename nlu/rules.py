@@ -85,7 +85,8 @@ _STAFF_INTRO = re.compile(
 )
 _NEW_SERVICE = re.compile(
     r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
-    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos)\s*:?\s+"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|meter|manejar)|"
+    r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
@@ -93,7 +94,9 @@ _NEW_SERVICE_AFTER_VERB = re.compile(
     r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
-_LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+_LOOSE_PRICE = re.compile(
+    r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|varos|\.|y (?:dura|tarda|son)|(?:y )?(?:media hora|una hora|hora y media|\d{1,3} (?:minutos|min|horas?|hrs?))\b))"
+)
 # "No tiene", "sin teléfono": the walk-in left no number.
 _NO_PHONE = re.compile(r"^(?:sin|no hay|no dejo|no dio|no trae)\s+(?:(?:su|el|un)\s+)?(?:telefono|numero|cel|celular|whats|whatsapp)\b")
 # "ya", "es todo", "listo": nothing more to add to a list being collected (services, hours).
@@ -359,7 +362,10 @@ def _decide(message: _Message) -> Reading:
     if answer is not None:
         return answer
 
-    cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
+    cues = ir.Cues(
+        role=context.role, has_service=message.service is not None, has_staff=message.staff is not None,
+        has_phone=message.phone is not None, has_when=message.has_datetime,
+    )
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
         # "cancela a Gaby del martes y dile que yo le escribo": the command first, its message as a slot.
@@ -794,8 +800,8 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
-    if intent == Intent.BLOCK_TIME:
-        values["reason"] = free_text.reason_of(text)
+    if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
+        values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
             values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
         elif values["time"] is not None and values["time_end"] is None and _FROM_OPENING.search(norm):
@@ -901,6 +907,8 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
         extra["next_only"] = True
     if message.asap and intent in _ASAP_INTENTS:
         extra["asap"] = True
+    if intent != Intent.OTHER and ir.SAME_TIME.search(norm):
+        extra["same_time"] = True  # «pásala al viernes a la misma hora»
     guest = message.guest
     if guest is not None and intent in _GUEST_INTENTS:
         extra.update(guest=guest.guest, guest_name=guest.name, child=guest.child or None)
@@ -926,7 +934,10 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     return extra
 
 
-_UNTIL_CLOSING = re.compile(r"\b(?:desde|a partir de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b|\bpa delante\b")
+_UNTIL_CLOSING = re.compile(
+    r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
+    r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
+)
 
 
 _FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")
