@@ -148,7 +148,8 @@ MY_SCHEDULE = _rx(
     r"\ba que hora (?:entro|salgo|empiezo|termino|abro|me toca|llego|tengo que llegar)\b",
     r"\bcuant[oa]s (?:me faltan|me quedan|tengo|llevo|van|me tocan)\b",
     r"\bcuant[oa]s \w+(?: \w+)? (?:tengo|me faltan|me quedan|me tocan)\b",
-    r"\bcomo (?:tengo|viene|va|ando|estoy|se ve|pinta) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
+    r"\b(?:como|que tal) (?:tengo|viene|va|ando|estoy|se ve|pinta|esta|anda) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
+    r"que tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
     r"\bcomo (?:tengo|viene|vengo)\b",
     r"\btengo (?:a )?alguien\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
@@ -228,6 +229,8 @@ MARK_NO_SHOW = _rx(
     r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
     r"\bnoshow\b",
     r"\bfalto a su cita\b",
+    r"(?<!me )(?<!nos )(?<!le )(?<!te )(?<!les )\b(?:falto|faltaron)\b(?! (?:tiempo|poco|algo|nada|dinero|mucho|un|una|el|la|por|para))",
+    r"\b(?:no (?:se )?(?:asomo|aparecio|presento|llego nunca|dio señales)|ni sus luces|no hubo ni sus luces|me (?:dejo|dejaron) colgad[oa])\b",
 )
 MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
@@ -255,6 +258,10 @@ CUSTOMER_HISTORY = _rx(
     r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
+    r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
+    r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|pusimos|corte|cortamos)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
+    r"\b(?:cada cuando|con que frecuencia|seguido) (?:viene|vino|va|nos visita)\b|\bviene (?:seguido|muy seguido|cada)\b",
+    r"\b(?:es|era) (?:cliente|clienta) (?:de antes|de siempre|conocid[oa]|regular)\b|\bes (?:cliente|clienta) nuev[oa]\b",
 )
 _JOINER = r"chavo|chava|muchacho|muchacha|chico|chica|morro|morra|señor|señora|persona|niña|chamaco|chamaca"
 ADD_STAFF = _rx(
@@ -266,6 +273,7 @@ ADD_STAFF = _rx(
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
     r"\b(?:da|dale|dar) de alta a\b",
+    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar)\s+a\s+(?!la\b|el\b)",
     rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(
@@ -283,7 +291,7 @@ REMOVE_STAFF_LEAVING = _rx(
 )
 REMOVE_STAFF_PRONOUN = re.compile(
     r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
-    r"quitalo de la lista|bajalo|corrido|lo corri|la corri|lo despedi|la despedi)\b"
+    r"quitalo de la lista|bajalo|(?<!de )corrido|lo corri|la corri|lo despedi|la despedi)\b"
 )
 SET_HOURS = _rx(
     r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
@@ -307,7 +315,8 @@ UPDATE_SERVICE = _rx(
     r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
-    r"\bque (?:dure|cueste|salga|valga)\b",
+    r"\bque (?:dure|cueste|salga|valga|tarde|se tarde|cobre|cobremos|quede en)\b",
+    r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
     r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
     r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
     r"\bya no (?:cuesta|vale|cobra)\b|\bahora (?:en )?\$?\d{2,5}\b",
@@ -544,7 +553,16 @@ _BUSINESS_CLOSES = re.compile(
 )
 
 
+# Staff arriving late or leaving early on a day: «el lunes llego a las 12», «mañana salgo a las 5».
+_LATE_OR_EARLY = re.compile(
+    r"(?<!hora )(?<!cuando )\b(?:llego|entro|vengo|empiezo|llegare|entrare|llegaria|salgo|me voy|me salgo|saldre|me ire)"
+    r" (?:hasta )?(?:a )?(?:las? \d{1,2}|la una|mediodia|temprano|tarde)\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
+        return True
     if not BLOCK_TIME.search(text):
         return False
     if cues.role == Role.OWNER and not cues.has_staff and "bloque" not in text and _BUSINESS_CLOSES.search(text):
@@ -574,9 +592,13 @@ _SHOP_DAY = re.compile(
     r"(?:hoy|mañana|pasado mañana|lunes|martes|miercoles|jueves|viernes|sabado|domingo|semana|tarde|\d)\b"
     r"|\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b.{0,20}\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b"
     r"|\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b.{0,20}\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b"
+    r"|\b(?:hay|viene|tenemos|habra) (?:mucha|poca|harta|bastante|mucho|poco) (?:gente|chamba|clientela|trabajo|movimiento)\b"
+    r"|\b(?:esta|viene|anda|se ve|pinta) (?:muy )?(?:llen[oa]|pesad[oa]|tranquil[oa]|flojo|vaci[oa]|movido)\b"
+    r"|\bcuant[oa]s (?:citas|clientes|clientas|personas|cortes|servicios|niños) (?:tenemos|hay|vienen|tiene el|tiene la)\b"
+    r"(?!.*\b(?:mes|semana pasada|año|nuev[oa]s)\b)"
 )
 _STAFF_AGENDA = re.compile(
-    r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente))\b"
+    r"\b(?:agenda|citas|que tiene|como esta|esta libre|esta ocupad[oa]|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente|hueco|chance|tiempo|disponible|mucho|poco|mucha))\b"
 )
 
 

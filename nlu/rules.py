@@ -822,7 +822,7 @@ def _build(
         lasts = _LASTS.search(norm) if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) else None
         if lasts and values["minutes"] is None:
             values["minutes"] = int(lasts["m"])  # "y dura 35"
-        if values["price"] is None and intent == Intent.ADD_SERVICE:
+        if values["price"] is None and intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE):
             loose = _LOOSE_PRICE.search(norm)
             values["price"] = loose["n"] if loose else None
     else:
@@ -937,6 +937,7 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
     r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
+    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:temprano )?(?:a las?|a la)\b"
 )
 
 

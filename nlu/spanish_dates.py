@@ -129,11 +129,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     "pod_morning": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,})|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
         r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
-    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|tardecita|despues de comer)\b"),
-    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|nochecita)\b"),
+    "pod_afternoon": re.compile(
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,})|tardecita|despues de comer)\b"
+    ),
+    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,})|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
         r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
