@@ -263,6 +263,13 @@ _NOT_A_REASON = frozenset(
 )
 
 
+def reason_clause_of(text: str) -> str | None:
+    """Why an appointment is cancelled, only when said as its own clause («…, me enfermé», «porque tengo un viaje»)."""
+    folded = fold(text)
+    clause = _REASON_CLAUSE.search(folded)
+    return text[clause.start("r") : clause.end("r")].strip().rstrip(" .") if clause else None
+
+
 def reason_of(text: str) -> str | None:
     """Why a time is blocked: "para mi comida" → "comida", ", tengo que salir temprano" → that clause."""
     folded = fold(text)

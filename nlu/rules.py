@@ -409,6 +409,19 @@ def _decide(message: _Message) -> Reading:
     return Reading(_build(intent, message), unsure=weak, message=message)
 
 
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,.;?¿!]|\bpero\b|\bmejor\b|\bque tal\b)\s*")
+_NEGATION = re.compile(r"\b(?:no|nel|tampoco|nunca|ni)\b")
+
+
+def _counter_offer(answer: str) -> bool:
+    """After a «no», a last clause that offers a day or a time and negates nothing («no puedo, ¿a las 6?»)."""
+    clauses = [c for c in _CLAUSE_BREAK.split(answer) if c.strip()]
+    if len(clauses) < 2 or _NEGATION.search(clauses[-1]):
+        return False
+    found = extract_datetime(clauses[-1])
+    return bool(found.days or found.clocks)
+
+
 def _only_lead_in(tokens: list[str]) -> bool:
     """Nothing but courtesy and the words that lead data in ("mi número es", "que sea con")."""
     return all(token in ir.COURTESY_WORDS or token in _LEAD_WORDS for token in tokens)
@@ -457,6 +470,8 @@ def _answer_to_question(message: _Message) -> Reading | None:
             return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
         if (affirm or deny) and _carries_value(message) and _only_lead_in(rest):
             return Reading(_build(Intent.INFORM, message))  # "ok, a las 5": the data wins over the lead-in
+        if deny and _counter_offer(answer):
+            return Reading(_build(Intent.INFORM, message))  # "no puedo a esa hora, ¿a las 6?": another time offered
         if affirm or deny:
             intent = Intent.AFFIRM if affirm else Intent.DENY
             words = rest[1:] if rest else []
@@ -679,7 +694,7 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     instead = [m.end() for m in _INSTEAD_OF.finditer(found.text)]
     if len(days) == 2 and instead:
         # "el sábado en vez del viernes": the day after "en vez de" is the one booked.
-        replaced = 0 if any(end - 1 <= days[0][0] <= end + 4 for end in instead) else 1
+        replaced = 0 if any(end - 5 <= days[0][0] <= end + 4 for end in instead) else 1
         return {
             "from_date": _resolve_one_day(days[replaced][1], message),
             "date": _resolve_one_day(days[1 - replaced][1], message), "date_end": None,
@@ -792,6 +807,8 @@ def _build(
     if context.role != Role.CUSTOMER and intent in _ABOUT_A_CUSTOMER and message.service is not None:
         if set(message.service.words) <= _PERSON_WORDS:
             values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
+    if intent == Intent.ASK_SERVICES and _CHILDRENS_CUT.search(norm) and message.matcher.children_service() is None:
+        values["service"] = None  # «¿hacen cortes de niño?» where there is none: not the adults' cut
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
@@ -800,6 +817,8 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
+    if intent == Intent.CANCEL:
+        values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
     if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
         values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
@@ -875,6 +894,7 @@ def _build(
     return Understanding(intent=intent, slots=slots, engine="rules")
 
 
+_CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
 _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
 _ABOUT_A_CUSTOMER = frozenset(

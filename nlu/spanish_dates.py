@@ -30,7 +30,7 @@ MONTH_WORDS: dict[str, int] = {
 }
 # Common words one typo away from a weekday name; never "corrected".
 _NOT_WEEKDAY_TYPOS = frozenset(
-    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos"}
+    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos", "mueves", "jueces", "artes"}
 )
 
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
@@ -142,7 +142,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
-    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
+    # «ahorita no, gracias» declines: it names no day.
+    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita(?! no\b)|al rato|en un rato)\b"),
     "yesterday": re.compile(r"\bayer\b"),
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
