@@ -54,7 +54,7 @@ STOP_PHRASE = re.compile(
     r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
     r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
-    r"mejor otro dia|basta|stop|alto)\b"
+    r"mejor otro dia|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|basta|stop|alto)\b"
 )
 STOP_ANYWHERE = _rx(
     r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b",
@@ -86,6 +86,9 @@ RESCHEDULE = _rx(
     r"\b(?:mueve|muevele|mueveme|pasa|pasale|pasame|cambia|cambiale|cambiame|recorre|recorrele|recorreme|reagenda|reagendale)"
     r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
     r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
+    r"\b(?:mover|mueve|muevo|muevas|cambiar|cambia|cambio|cambies|pasar|pasa|paso|pases|recorrer|recorre)(?:me|le)?\b(?:\s+\w+){0,2}?\s+(?:mi|la|el|su)\s+(?!horarios?\b|precios?\b|bloqueos?\b|duracion\b|nombre\b|servicio\b)[a-zñ]+"
+    r"\s+(?:del?|para|pa|al)\s+(?:el |la )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|\d)",
+    r"\b(?:pasa|pasame|pasale|mueve|mueveme|muevele|cambia|cambiame|cambiale|recorre|recorreme)\s+(?:la|el|lo|mi cita)\s+(?:del?|de la)\s+\w+\s+(?:al|para el|pal|a la|a las)\b",
     r"\b(?:pasalo|pasala|muevelo|muevela|cambialo|cambiala|recorrelo|recorrela) (?:a|al|para) (?:las?|el|mañana|hoy|otro|otra)\b",
     # "¿puedo ir el sábado en vez del viernes?": another day instead of the one booked.
     r"\b(?:en vez|en lugar|envez)(?: de| del)(?: el| la)? (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|pasado mañana|las? \d)\b",
@@ -137,7 +140,7 @@ MY_SCHEDULE = _rx(
     r"\bcuant[oa]s (?:citas|clientes) tengo\b",
     r"\bcuant[oa]s \w+ (?:hice|he hecho|llevo|atendi|he atendido)\b",
     r"\bmi (?:siguiente|proxima) cita\b",
-    r"\bcomo (?:estoy|tengo (?:el dia|la agenda)|me veo|ando|vengo|viene mi dia|va mi dia|esta mi dia)\b",
+    r"\bcomo (?:estoy|voy|tengo (?:el dia|la agenda)|me veo|ando|vengo|viene mi dia|va mi dia|esta mi dia)\b(?! (?:a|al|para|pa) )",
     r"^agenda (?:de |del |para )?(?:hoy|mañana|pasado mañana|el|la)\b",
     r"\bque tengo agendado\b",
     r"\b(?:a que hora|cuando|con quien|quien) (?:es|sigue|tengo|va|viene|me toca) (?:mi |el |la )?(?:siguiente|proxim[oa]|que sigue)\b",
@@ -164,6 +167,10 @@ STAFF_FREE = _rx(
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
     r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
     r"\bmi (?:primera|primer|ultima|ultimo) (?:cita|cliente|clienta|turno|servicio)\b",
+    r"\b(?:a que hora|cuando) (?:tengo|es|me toca|llega|viene) (?:la|el|mi) (?:primer|primera|ultima|ultimo|siguiente|proxim[oa])\b",
+    r"\bcuant[oa] (?:gente|trabajo|chamba|clientela) (?:tengo|me toca|me queda|me falta|hay (?:pa|para) mi)\b",
+    r"\bquien (?:viene|llega|sigue|me toca)\b|\bcon quien (?:sigo|me toca|sigue)\b",
+    r"\b(?:me )?(?:llego|entro|cayo|agendaron|metieron) (?:alguien|algo|una cita|alguna cita|otra cita|algun cliente)\b",
     r"\b(?:a que hora|cuando|con quien) (?:entro|salgo|acabo|termino|empiezo|abro|cierro)\b",
 )
 # "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
@@ -197,8 +204,9 @@ BUSINESS_SCHEDULE = _rx(
 BLOCK_TIME = _rx(
     r"\bbloque\w*\b",
     r"\bcierra(?:me)? (?:mi agenda|la agenda|el dia|mi dia|mi horario|de)\b",
+    r"\b(?:cierrame|cierrale|cierrenme) (?:el|la|los|hoy|mañana|toda|todo|lunes|martes|miercoles|jueves|viernes|sabado|domingo|de|desde)\b",
     r"\bcerrar mi agenda\b",
-    r"\bno (?:me )?(?:agendes|agenden|pongas|pongan|des|den) (?:a nadie|nada|citas|clientes)\b",
+    r"\bno (?:me |le |les )?(?:agendes|agenden|pongas|pongan|des|den|metas|metan) (?:a nadie|nada|citas|clientes|ninguna cita)\b",
     r"\bno voy a (?:estar|venir|trabajar)\b",
     r"\bno (?:vengo|estare|trabajo)\b",
     r"\bvoy a salir (?:de|a las|temprano|el|un rato)\b",
@@ -316,6 +324,7 @@ UPDATE_SERVICE = _rx(
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
     r"\bque (?:dure|cueste|salga|valga|tarde|se tarde|cobre|cobremos|quede en)\b",
+    r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
     r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
     r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
     r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
@@ -346,6 +355,7 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
+    r"\b(?:domicilio|sucursal|sucursales|entre que calles|a que altura|que referencias?)\b|\bcerca de (?:que|donde)\b",
     r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en|cerca de|cerca del) (?:el|la|los|metro|[a-zñ]+)\b",
 )
 ASK_HOURS = _rx(
@@ -353,6 +363,8 @@ ASK_HOURS = _rx(
     r"(?<!que )\bhorarios?\b(?! (?:libres?|disponibles?|(?:tienes|tienen|hay|te quedan|les quedan) (?:libres?|disponibles?|para|mañana|hoy|el)))",
     r"\ba que hora (?:abren|cierran|abre|cierra|habren|empiezan|terminan|inician|estan|trabajan|atienden)\b",
     r"\bhasta que hora\b|\bdesde que hora\b",
+    r"\bque horarios? (?:tienen|manejan|tienes|hay|dan)\s+(?:entre semana|los (?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|fines)|"
+    r"en (?:fin de semana|fines de semana)|de (?:lunes|atencion))\b",
     r"\b(?:abren|abre|cierran|cierra|trabajan|atienden|estan abiertos|esta abierto|hay servicio|dan servicio)\b.{0,25}"
     r"\b(?:hoy|mañana|domingos?|sabados?|lunes|martes|miercoles|jueves|viernes|festivos?|fin de semana|fines de semana|el \d+|ahorita|todavia|aun|entre semana)\b",
     r"\b(?:estan|esta) abiert[oa]s?\b",
@@ -394,6 +406,7 @@ BOOK_VERB = _rx(
     r"\bme (?:podras|podrias|puedes) dar cita\b",
     r"\b(?:quiero|quisiera|necesito|ocupo|dame|agendame|apartame) otra(?: cita)?\b(?! cosa)",
     r"\bcon (?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea))\b",
+    r"\b(?:quiero|quisiera|me haces|hazme|ponme|agendame|apartame|dame)\s+(?:lo de siempre|lo mismo(?: de siempre| de la otra vez| que la otra vez)?|lo de la otra vez)\b",
 )
 # The earliest opening (docs/nlu.md `asap`): "lo antes que se pueda", "lo primero que tengas".
 ASAP = _rx(
@@ -560,8 +573,16 @@ _LATE_OR_EARLY = re.compile(
 )
 
 
+_LEAVING_EARLY = re.compile(
+    r"\b(?:me voy a ir|me voy|me tengo que ir|salgo|me salgo|voy a salir|me voy a salir|tengo que salir) (?:mas )?temprano\b"
+    r"|\b(?:desde|a partir de|despues de) las? \d{1,2} ya no\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
     if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
+        return True
+    if cues.role != Role.CUSTOMER and _LEAVING_EARLY.search(text) and "?" not in text:
         return True
     if not BLOCK_TIME.search(text):
         return False
@@ -593,11 +614,13 @@ _SHOP_DAY = re.compile(
     r"|\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b.{0,20}\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b"
     r"|\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b.{0,20}\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b"
     r"|\b(?:hay|viene|tenemos|habra) (?:mucha|poca|harta|bastante|mucho|poco) (?:gente|chamba|clientela|trabajo|movimiento)\b"
+    r"|\bque tan (?:llen[oa]|ocupad[oa]|pesad[oa]|tranquil[oa]|movid[oa])\b|\bcuant[oa] (?:gente|clientela) (?:tenemos|hay|viene)\b"
     r"|\b(?:esta|viene|anda|se ve|pinta) (?:muy )?(?:llen[oa]|pesad[oa]|tranquil[oa]|flojo|vaci[oa]|movido)\b"
     r"|\bcuant[oa]s (?:citas|clientes|clientas|personas|cortes|servicios|niños) (?:tenemos|hay|vienen|tiene el|tiene la)\b"
     r"(?!.*\b(?:mes|semana pasada|año|nuev[oa]s)\b)"
 )
 _STAFF_AGENDA = re.compile(
+    r"\ba que hora (?:se desocupa|sale|termina|acaba|entra|llega|se va|queda libre|tiene libre)\b|\bse desocupa\b|"
     r"\b(?:agenda|citas|que tiene|como esta|esta libre|esta ocupad[oa]|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente|hueco|chance|tiempo|disponible|mucho|poco|mucha))\b"
 )
 

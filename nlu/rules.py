@@ -81,7 +81,7 @@ _RELATION = re.compile(
 )
 _PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)?)")
 _STAFF_INTRO = re.compile(
-    r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
+    r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
     r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
@@ -401,6 +401,11 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
         intent = _social(message)
+    if (
+        intent is None and context.role == Role.CUSTOMER and context.expecting is None and message.staff
+        and message.has_datetime and message.rest_tokens()[:1] != ["que"] and not ir.CORRECTION.search(norm)
+    ):
+        intent = Intent.BOOK  # "el viernes a las 5 con Pedro": a day with someone asks for it («que sea con Pedro» informs)
     if intent is None:
         # Data alone ("mañana a las 4", "mi número es…") informs; data inside an unrelated question does not.
         only_data = _only_lead_in(message.rest_tokens()) or context.expecting is not None or _AVAILABLE.search(norm)
@@ -672,7 +677,9 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     return parts
 
 
-_ONE_OFF_DAY = re.compile(r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo)\b")
+_ONE_OFF_DAY = re.compile(
+    r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo|a partir del?|desde el)\b"
+)
 
 
 _INSTEAD_OF = re.compile(r"\b(?:en vez|en lugar|envez) del?\s+")
