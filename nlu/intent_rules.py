@@ -51,7 +51,7 @@ HUMAN = _rx(
 )
 # Phrases that abandon what is going on; alone (with courtesy words) they are `stop`.
 STOP_PHRASE = re.compile(
-    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
+    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
     r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|basta|stop|alto)\b"
@@ -242,7 +242,7 @@ MARK_NO_SHOW = _rx(
 )
 MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
-    r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio|pago|pagaron)\b",
+    r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio)\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
     r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
@@ -355,7 +355,7 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
-    r"\b(?:domicilio|sucursal|sucursales|entre que calles|a que altura|que referencias?)\b|\bcerca de (?:que|donde)\b",
+    r"(?<! a )\bdomicilio\b|\b(?:sucursal|sucursales|entre que calles|a que altura|que referencias?)\b|\bcerca de (?:que|donde)\b",
     r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en|cerca de|cerca del) (?:el|la|los|metro|[a-zñ]+)\b",
 )
 ASK_HOURS = _rx(
@@ -389,6 +389,16 @@ COMPLAINT = _rx(
     r"\bque (?:me )?(?:recomiendas|recomiendan|recomienda|sugieres|sugieren)\b.{0,20}\b(?:para|pa|pal) (?:el |la |mi )?(?:pelo|cabello|piel|caspa|barba|uñas)\b",
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
     r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas|disparejo|mal hecho|trasquilado)\b",
+)
+# Out of the bot's scope whatever question word carries them: payments aside, the premises, promotions, jobs,
+# social media, lost things; for staff and owners the shop's chores (rent, supplies, pay, keys, meetings).
+OFF_TOPIC = re.compile(
+    r"\b(?:wifi|internet|baño|baños|banos|sanitarios?|estacionamiento|estacionar\w*|mascotas?|perr[oa]s?|gatos?|promocion\w*|promos?|"
+    r"descuentos?|cupon\w*|tarjetas? de regalo|gift ?cards?|certificados? de regalo|propinas?|factura\w*|recibos?|vacantes?|contratando|"
+    r"(?:busco|buscan|ocupan|necesitan) (?:trabajo|chamba|empleo|gente|personal|barbero|estilista)|instagram|facebook|tiktok|redes sociales|"
+    r"pagina web|contraseña|password|logo|renta|la luz|el agua|llaves|toallas|secadora|"
+    r"proveedor\w*|inventario|se me olvido (?:mi|una|un|el|la)|olvide (?:mi|una|un)|perdi (?:mi|una|un)|"
+    r"objetos? perdidos)\b"
 )
 # With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
 ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")

@@ -380,6 +380,8 @@ def _decide(message: _Message) -> Reading:
     intent, foreign = ir.first_rule_intent(norm, cues)
     if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
         intent = Intent.OTHER
+    if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC.search(norm) and not ir.BOOK_VERB.search(norm) and message.service is None:
+        intent = Intent.OTHER  # «¿tienen baño?», «ya pagaron la renta?» (an owner's own business matters may be stats)
     if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
         intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
     elif intent in ALSO_INTENTS:
@@ -425,6 +427,12 @@ def _counter_offer(answer: str) -> bool:
         return False
     found = extract_datetime(clauses[-1])
     return bool(found.days or found.clocks)
+
+
+_OFF_TOPIC_OVERRIDES = frozenset(
+    {None, Intent.ASK_SERVICES, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.STATS,
+     Intent.RESCHEDULE, Intent.MARK_COMPLETED, Intent.MY_APPOINTMENTS}
+)
 
 
 def _only_lead_in(tokens: list[str]) -> bool:
