@@ -127,7 +127,7 @@ def resolve(
     if parts.day_end and date:
         date_end = _resolve_day_end(parts.day_end, date, direction)
     if parts.period and date is None:
-        date, date_end = resolve_period(parts.period, today)
+        date, date_end = resolve_period(parts.period, today, direction)
     if parts.month and date is None:
         date, date_end = resolve_month(parts.month, parts.month_year, today, direction)
     reference_day = date
@@ -207,9 +207,14 @@ def _resolve_day_end(parts: DayParts, start: dt.date, direction: Direction) -> d
     return end if end is not None and end >= start else None
 
 
-def resolve_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of a named span. Weeks are Monday–Sunday, as calendars in Mexico show."""
+def resolve_period(period: Period, today: dt.date, direction: Direction = "future") -> tuple[dt.date, dt.date]:
+    """First and last day of a named span. Weeks are Monday–Sunday, as calendars in Mexico show.
+
+    Looking back («¿cómo nos fue el fin de semana?» on a Tuesday), the weekend is the one just past.
+    """
     monday = today - dt.timedelta(days=today.weekday())
+    if period == "weekend" and direction == "past" and today.weekday() < 5:
+        return monday - dt.timedelta(days=2), monday - dt.timedelta(days=1)
     if period in ("weekend", "next_weekend"):
         saturday = monday + dt.timedelta(days=5)
         start = max(saturday, today)
