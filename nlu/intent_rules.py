@@ -131,7 +131,7 @@ MY_APPOINTMENTS = _rx(
 MY_SCHEDULE = _rx(
     r"\bque tengo\b",
     r"\btengo algo\b",
-    r"\btengo (?:libre|espacio|hueco|chance)\b",
+    r"\btengo (?:libre|espacios?|huecos?|chance|lugar(?:es)?|tiempo libre)\b",
     r"\b(?:que|a quien|quien) (?:me toca|tengo|sigue)\b",
     r"\bmi agenda\b",
     r"\bmis (?:citas|clientes|pendientes)\b",
@@ -267,7 +267,7 @@ CUSTOMER_HISTORY = _rx(
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
     r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
-    r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|pusimos|corte|cortamos)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
+    r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|puso|pusimos|corte|corto|cortamos|pinte|pinto|pintamos|aplique|aplico)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
     r"\b(?:cada cuando|con que frecuencia|seguido) (?:viene|vino|va|nos visita)\b|\bviene (?:seguido|muy seguido|cada)\b",
     r"\b(?:es|era) (?:cliente|clienta) (?:de antes|de siempre|conocid[oa]|regular)\b|\bes (?:cliente|clienta) nuev[oa]\b",
 )
