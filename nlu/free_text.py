@@ -300,13 +300,23 @@ _CAPITALIZED_RUN = re.compile(
 )
 
 
+_MONTH_FIRST_NAMES = frozenset({"abril", "julio", "mayo", "junio"})
+
+
 def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     """Runs of capitalized words that can be names ("Juan Pérez"), skipping known non-names."""
     names = []
     for match in _CAPITALIZED_RUN.finditer(text):
         words = [_clean_word(w) for w in match.group(1).split() if fold(w) not in exclude]
         keep_first = bool(words) and is_honorific(words[0]) and len(words) > 1
-        words = [w for i, w in enumerate(words) if (i == 0 and keep_first) or is_name_word(w) or fold(w) in _NAME_PARTICLES]
+        # «Abril Soto», «Julio Reyes»: a month is a first name when a capitalized surname follows it.
+        month_name = [
+            i < len(words) - 1 and fold(w) in _MONTH_FIRST_NAMES and is_name_word(words[i + 1]) for i, w in enumerate(words)
+        ]
+        words = [
+            w for i, w in enumerate(words)
+            if (i == 0 and keep_first) or is_name_word(w) or fold(w) in _NAME_PARTICLES or month_name[i]
+        ]
         while words and fold(words[0]) in _NAME_PARTICLES:
             words.pop(0)
         while words and fold(words[-1]) in _NAME_PARTICLES:

@@ -296,6 +296,7 @@ REMOVE_STAFF = _rx(
 REMOVE_STAFF_LEAVING = _rx(
     r"\bya no (?:viene|va a venir|vendra|esta|va a estar|labora|trabaja|trabajara|sigue|seguira|va a seguir)\b"
     r"(?! (?:a (?:su|la) cita|mañana|hoy|el|la|a las))",
+    r"\bse (?:va|fue|sale|salio|nos deja|nos dejo) (?:a fin de (?:mes|semana|quincena)|del (?:salon|negocio|equipo|local)|de aqui|para siempre)\b",
 )
 REMOVE_STAFF_PRONOUN = re.compile(
     r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
@@ -320,7 +321,7 @@ ADD_SOMETHING_PRICED = re.compile(
     r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
 )
 UPDATE_SERVICE = _rx(
-    r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
+    r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|horas?|hora y media|media hora|\d{2,})\b",
     r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
@@ -341,7 +342,7 @@ STATS = _rx(
     r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
     r"\bcuantas citas (?:tuvimos|hubo|hicimos|llevamos|se hicieron|tenemos en|van)\b",
     r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
-    r"\bcuantos no (?:vinieron|llegaron)\b",
+    r"\bcuant[oa]s (?:\w+ )?no (?:vinieron|llegaron|se presentaron|asistieron|llegaron a su cita)\b",
     r"\bcomo (?:nos|me) (?:fue|ha ido|va|esta yendo) (?:en|este|el|la|esta|con)\b",
     r"\bcuant[oa]s \w+(?: \w+){0,3} (?:hicimos|tuvimos|atendimos|vendimos|se hicieron|salieron|hubo|llevamos|"
     r"se cancelaron|cancelaron|van|hizo|hicieron|atendio|vinieron)\b",
@@ -400,6 +401,12 @@ OFF_TOPIC = re.compile(
     r"pagina web|contraseña|password|logo|renta|la luz|el agua|llaves|toallas|secadora|"
     r"proveedor\w*|inventario|se me olvido (?:mi|una|un|el|la)|olvide (?:mi|una|un)|perdi (?:mi|una|un)|"
     r"objetos? perdidos)\b"
+)
+# An errand for the shop, not an appointment: «compra tinte rubio», «hay que pagar la renta el viernes».
+CHORE = re.compile(
+    r"^(?:(?:oye|porfa|ahora|tambien|y)\s*,?\s+)*(?:hay que |tengo que |tenemos que |acuerdate de |recuerdame |no se te olvide )?"
+    r"(?:compra|comprar|compren|compramos|pagar|pagale|paga|pide|pidele|pedir|encarga|encargar|surte|surtir|limpia|limpiar|barre|barrer|"
+    r"arregla la|arreglar la|llama al|llamale al|revisa la|revisar la)\b"
 )
 # With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
 ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
