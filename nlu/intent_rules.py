@@ -290,6 +290,7 @@ REMOVE_STAFF_VERB = re.compile(
 REMOVE_STAFF = _rx(
     rf"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|desactiv\w*)\b.{{0,20}}\b(?:al |a la )?(?:{_STAFF_NOUN})\b",
     r"\bya no (?:trabaja|va a trabajar|labora|forma parte|esta con nosotros)\b",
+    r"\b(?:quit\w*|elimin\w*|borr\w*|saca\w*|da(?:r|le)? de baja)\b.{0,25}\b(?:del equipo|de la lista|del sistema|de la nomina|de los (?:empleados|barberos|estilistas|trabajadores))\b",
     r"\bse (?:fue|salio|va) del (?:equipo|negocio|salon)\b|\brenuncio\b",
 )
 # "Rodrigo ya no viene, quítalo": a colleague leaving (the flow asks which when no one is named).

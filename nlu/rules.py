@@ -866,8 +866,10 @@ def _build(
         values["price"] = find_price(norm)
     if intent == Intent.UPDATE_SERVICE and _BY_AMOUNT.search(norm):
         values["price"] = None  # «súbele 20 pesos al corte» raises it by 20: the new price is not said
-    if found.parts.month and values["date_end"] and _FROM_MONTH.search(norm):
-        values["date_end"] = None  # «a partir de junio»: from the 1st on, not the month
+    if (found.parts.month or found.parts.period) and values["date_end"] and _FROM_MONTH.search(norm):
+        values["date_end"] = None  # «a partir de junio», «desde la otra semana»: from then on, not that span
+    if intent == Intent.SET_HOURS:
+        values["minutes"] = None  # «cerramos una hora antes, a las 7»: hours, not a duration
     if intent == Intent.ADD_SERVICE:
         values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
@@ -919,7 +921,7 @@ def _build(
 _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
 )
-_FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
+_FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
 _CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
 _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
