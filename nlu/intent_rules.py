@@ -377,7 +377,7 @@ ASK_HOURS = _rx(
 )
 ASK_SERVICES = _rx(
     r"^(?:y )?cuanto (?:el|la|los|las|por|un|una|seria el|seria la)\b",
-    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
+    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|cobro|cobramos|le cobro|les cobro|le cobramos|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
     r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
@@ -400,7 +400,8 @@ OFF_TOPIC = re.compile(
     r"descuentos?|cupon\w*|tarjetas? de regalo|gift ?cards?|certificados? de regalo|propinas?|factura\w*|recibos?|vacantes?|contratando|"
     r"(?:busco|buscan|ocupan|necesitan) (?:trabajo|chamba|empleo|gente|personal|barbero|estilista)|instagram|facebook|tiktok|redes sociales|"
     r"pagina web|contraseña|password|logo|renta|la luz|el agua|llaves|toallas|secadora|"
-    r"proveedor\w*|inventario|se me olvido (?:mi|una|un|el|la)|olvide (?:mi|una|un)|perdi (?:mi|una|un)|"
+    r"proveedor\w*|inventario|trabajar con ustedes|trabajar (?:aqui|ahi|alla)|curriculum|mi cv|solicitud de (?:empleo|trabajo)|"
+    r"(?:numero|telefono|cel|celular|whats|whatsapp|correo|email) (?:de|del) (?!la cita|mi cita)|se me olvido (?:mi|una|un|el|la)|olvide (?:mi|una|un)|perdi (?:mi|una|un)|"
     r"objetos? perdidos)\b"
 )
 # An errand for the shop, not an appointment: «compra tinte rubio», «hay que pagar la renta el viernes».
@@ -409,6 +410,12 @@ CHORE = re.compile(
     r"(?:compra|comprar|compren|compramos|pagar|pagale|paga|pide|pidele|pedir|encarga|encargar|surte|surtir|limpia|limpiar|barre|barrer|"
     r"arregla la|arreglar la|llama al|llamale al|revisa la|revisar la)\b"
 )
+# Out of scope even when a service is named: animals, advice on a style.
+OFF_TOPIC_ANYWAY = re.compile(
+    r"\b(?:mascotas?|perr[oa]s?|perrit[oa]s?|gatos?|gatit[oa]s?)\b|\b(?:me )?(?:recomiendas|recomiendan|recomienda|sugieres|sugieren|aconsejas|aconsejan)\b"
+)
+# An owner's bills are not stats: «¿cuánto pago de luz este mes?».
+BILLS = re.compile(r"\b(?:de|la) luz\b|\b(?:el|de) agua\b|\b(?:la|de) renta\b|\b(?:el|de) gas\b|\bel predial\b|\bimpuestos\b")
 # With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
 ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
 BOOK_NOUN = re.compile(r"\b(?:cita|citas|turno|reservacion|reserva|espacio|lugar|chance|hueco|cupo|disponibilidad|disponible|disponibles|libre|libres)\b")

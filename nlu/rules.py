@@ -383,6 +383,10 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.OTHER
     if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC.search(norm) and not ir.BOOK_VERB.search(norm) and message.service is None:
         intent = Intent.OTHER  # «¿tienen baño?», «ya pagaron la renta?» (an owner's own business matters may be stats)
+    if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC_ANYWAY.search(norm) and not message.has_datetime:
+        intent = Intent.OTHER  # «¿le cortan el pelo a perros?», «¿me recomiendas un corte para cara redonda?»
+    if context.role == Role.OWNER and intent in (Intent.STATS, None) and ir.BILLS.search(norm):
+        intent = Intent.OTHER  # «¿cuánto pago de luz este mes?»: a bill, not the business's figures
     if context.role != Role.CUSTOMER and intent is None and ir.CHORE.search(norm) and not ir.BOOK_VERB.search(norm):
         intent = Intent.OTHER  # «compra tinte rubio cenizo»: the shop's errand, not a booking
     if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
