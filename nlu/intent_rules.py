@@ -45,6 +45,9 @@ HUMAN = _rx(
     r"\bquiero (?:un|una) (?:humano|persona)\b",
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
+    r"\b(?:me|nos) (?:marcan|marcas|llaman|llamas|pueden marcar|pueden llamar|puedes marcar|puedes llamar|podrian marcar|podrian llamar|"
+    r"podrias marcar|podrias llamar|regresan la llamada)\b(?! (?:como|la|el|al|a la|lo|los|las|que|de|ocupad\w*|libre|falta))"
+    r"|\b(?:marquenme|llamenme|marcame|llamame|hablenme)\b(?! (?:como|la|el|al|ocupad\w*|libre))",
     r"\b(?:hablar|platicar|pasame|pasas|comunicame|comunicas) con (?:alguien|una persona|un humano)(?: de verdad| real| de carne y hueso)?\b",
     r"\b(?:el|este) (?:bot|robot|sistema|programa) no (?:me )?(?:entiende|sirve|ayuda)\b",
     r"\b(?:eres|es) (?:un )?(?:bot|robot|maquina)\s*\?",
@@ -53,7 +56,7 @@ HUMAN = _rx(
 STOP_PHRASE = re.compile(
     r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
-    r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
+    r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|despues veo|luego lo veo|despues lo veo|ahorita lo veo|luego checo|despues checo|dejame pensarlo|lo pienso|"
     r"mejor otro dia|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|basta|stop|alto)\b"
 )
 STOP_ANYWHERE = _rx(
@@ -213,7 +216,7 @@ BLOCK_TIME = _rx(
     r"\bme voy a tomar\b|\bme tomo (?:el|la)\b",
     r"\b(?:dame|quiero) (?:el dia|la tarde|la mañana) libre\b",
     r"\bapartame (?:de|las|el|la|toda|todo)\b",
-    r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b",
+    r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b|\bme (?:marcas|pones|pongas|marques) (?:como )?ocupad[oa]\b",
     r"\bno estoy disponible\b",
     r"\bme voy de (?:vacaciones|viaje|incapacidad)\b|\b(?:de|mis|por) (?:vacaciones|incapacidad)\b|\bvacaciones\s*$",
 )
@@ -467,12 +470,15 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
+    r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
+    r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
 )
 AFFIRM = re.compile(
     r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
     r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya(?!\s+no\b)|bueno|"
-    r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
+    r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero|a huevo|a wevo|awebo|sobres|sip|sep|"
+    r"simona|chido|okas|okis|oki)\b"
 )
 FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(

@@ -397,6 +397,8 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.RESCHEDULE  # "ya no puedo el viernes, ¿hay algo el sábado?": another day is asked for
     if intent is None and foreign is not None:
         coerced = coerce_intent(foreign, context.role)
+        if coerced == Intent.OTHER and (social := _social(message)) in (Intent.THANKS, Intent.GOODBYE):
+            return Reading(_build(social, message), message=message)  # a customer's «ya quedó, gracias!» thanks
         past = foreign == Intent.STATS  # "¿cuánto vendimos en enero?" looks back, even from staff
         return Reading(_build(coerced, message, past=past), unsure=coerced == Intent.OTHER, message=message)
     if intent is None and _corrects_a_value(message):
