@@ -170,6 +170,7 @@ STAFF_FREE = _rx(
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
     r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
     r"\bmi (?:primera|primer|ultima|ultimo) (?:cita|cliente|clienta|turno|servicio)\b",
+    r"\bde las? \d{1,2}\b.*\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\?|\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\bde las? \d.*\?",
     r"\b(?:a que hora|cuando) (?:tengo|es|me toca|llega|viene) (?:la|el|mi) (?:primer|primera|ultima|ultimo|siguiente|proxim[oa])\b",
     r"\bcuant[oa] (?:gente|trabajo|chamba|clientela) (?:tengo|me toca|me queda|me falta|hay (?:pa|para) mi)\b",
     r"\bquien (?:viene|llega|sigue|me toca)\b|\bcon quien (?:sigo|me toca|sigue)\b",
@@ -258,6 +259,7 @@ WALK_IN = _rx(
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
+    rf"\btengo (?:a )?(?:un|una) (?:cliente|clienta|señor|señora|chavo|chava|niño|niña|persona|muchach[oa]|joven) aqui\b",
     r"\bde pasada\b",
 )
 CUSTOMER_HISTORY = _rx(

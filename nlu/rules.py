@@ -65,7 +65,10 @@ _CLOSED = re.compile(
 )
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
-_FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|al|reservacion)\s+(?:de|del)\s+")
+_FROM_CUE = re.compile(
+    r"\b(?:cita|turno|la|el|al|reservacion|señor|señora|senor|senora|chavo|chava|niño|niña|cliente|clienta|muchach[oa]|joven|"
+    r"chic[oa]|morr[oa]|(?:don|doña) [a-zñ]+)\s+(?:de|del)\s+"
+)
 _HUMAN_WITH = re.compile(
     r"\b(?:hablar|platicar|comunicarme|comunicame|comunicas|comunica|pasame|pasas|pasarme|contactar|conectame) con\b"
 )
