@@ -657,6 +657,9 @@ def _resolved(
     found = found or message.found
     parts = found.parts
     context = message.context
+    if parts.period in _STATS_PERIODS and intent != Intent.STATS and not past:
+        # «la quincena» is payday and «este año» a manner of speaking, except when counting what happened.
+        parts = parts.model_copy(update={"period": None})
     opening = _about_opening_hours(intent, context)
     if opening:
         parts = _hours_parts(message, found)
@@ -931,6 +934,7 @@ _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
 )
 _FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
+_STATS_PERIODS = frozenset({"week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight"})
 _CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
 _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")

@@ -126,6 +126,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
     "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
     "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
+    "period_week_before_last": re.compile(r"\b(?:la )?semana antepasada\b|\bhace dos semanas\b"),
+    "period_this_year": re.compile(r"\b(?:este|en el|del|en lo que va del) año\b(?! (?:pasado|que viene|que entra|proximo))"),
+    "period_last_year": re.compile(r"\b(?:el )?año pasado\b"),
+    "period_last_fortnight": re.compile(r"\b(?:la )?quincena pasada\b"),
+    "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     "pod_morning": re.compile(
@@ -351,6 +356,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         ("period_this_week", "this_week"), ("period_next_week", "next_week"),
         ("period_last_week", "last_week"), ("period_this_month", "this_month"),
         ("period_next_month", "next_month"), ("period_last_month", "last_month"),
+        ("period_week_before_last", "week_before_last"), ("period_last_year", "last_year"), ("period_this_year", "this_year"),
+        ("period_last_fortnight", "last_fortnight"), ("period_this_fortnight", "this_fortnight"),
     ):
         if scan.take(name) and period is None:
             period = value  # type: ignore[assignment]
