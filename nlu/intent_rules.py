@@ -353,6 +353,8 @@ STATS = _rx(
     r"\bcuant[oa]s \w+(?: \w+){0,3} (?:hicimos|tuvimos|atendimos|vendimos|se hicieron|salieron|hubo|llevamos|"
     r"se cancelaron|cancelaron|van|hizo|hicieron|atendio|vinieron)\b",
     r"\bcomo le (?:fue|va|ha ido) a\b",
+    r"\b(?:mas|menos) (?:vendid[oa]s?|pedid[oa]s?|solicitad[oa]s?|popular(?:es)?|ocupad[oa]s?|flojos?)\b.*\b(?:en|este|esta|el|la|del)\b"
+    r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
@@ -375,19 +377,20 @@ ASK_HOURS = _rx(
     r"en (?:fin de semana|fines de semana)|de (?:lunes|atencion))\b",
     r"\b(?:abren|abre|cierran|cierra|trabajan|atienden|estan abiertos|esta abierto|hay servicio|dan servicio)\b.{0,25}"
     r"\b(?:hoy|mañana|domingos?|sabados?|lunes|martes|miercoles|jueves|viernes|festivos?|fin de semana|fines de semana|el \d+|ahorita|todavia|aun|entre semana)\b",
-    r"\b(?:estan|esta) abiert[oa]s?\b",
+    r"\b(?:estan|esta|siguen|sigue|seguiran) abiert[oa]s?\b|\bya (?:cerraron|abrieron)\b",
     r"\bque dias (?:abren|trabajan|atienden|estan)\b",
     r"^(?:abren|trabajan|atienden)\b",
     r"\b(?:abren|cierran)\b",
 )
 ASK_SERVICES = _rx(
     r"^(?:y )?cuanto (?:el|la|los|las|por|un|una|seria el|seria la)\b",
-    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|cobro|cobramos|le cobro|les cobro|le cobramos|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
+    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|cobro|cobramos|le cobro|les cobro|le cobramos|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|se tarda|se tardan|se tardan en|se hace|se hacen|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
     r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
     r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
     r"\b(?:catalogo|menu)\b",
+    r"\bcuanto\s*[?!.]*\s*$",
 )
 ASKS_ABOUT_SERVICE = re.compile(
     r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican)\b"
