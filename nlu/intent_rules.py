@@ -509,6 +509,7 @@ class Cues:
     has_staff: bool = False
     has_phone: bool = False
     has_when: bool = False
+    mentions_service: bool = False  # a service word, even one that fits several services («el corte» with two cuts)
 
 
 @dataclass(frozen=True)
@@ -537,8 +538,8 @@ UPDATE_SOME_SERVICE = re.compile(
 
 def _update_service(text: str, cues: Cues) -> bool:
     # A price or duration alone is not enough: the service being changed must be named, or asked about.
-    if cues.has_service:
-        return UPDATE_SERVICE.search(text) is not None
+    if cues.has_service or (cues.mentions_service and cues.role == Role.OWNER):
+        return UPDATE_SERVICE.search(text) is not None  # «el corte ahora cuesta 200»: the flow asks which cut
     return UPDATE_SOME_SERVICE.search(text) is not None
 
 

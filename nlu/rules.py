@@ -369,6 +369,7 @@ def _decide(message: _Message) -> Reading:
     cues = ir.Cues(
         role=context.role, has_service=message.service is not None, has_staff=message.staff is not None,
         has_phone=message.phone is not None, has_when=message.has_datetime,
+        mentions_service=message.matcher.mentions_service_word(norm),
     )
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
