@@ -657,6 +657,10 @@ _SHOP_DAY = re.compile(
     r"|\bcuant[oa]s (?:citas|clientes|clientas|personas|cortes|servicios|niños) (?:tenemos|hay|vienen|tiene el|tiene la)\b"
     r"(?!.*\b(?:mes|semana pasada|año|nuev[oa]s)\b)"
 )
+_ALL_APPOINTMENTS = re.compile(
+    r"\b(?:lista|listado|relacion) de (?:citas|clientes|clientas)\b|\b(?:pasame|mandame|dame|enseñame|ensename|muestrame) las citas\b"
+    r"|\bquien(?:es)? (?:trabaja|trabajan|entra|entran|viene a trabajar|vienen a trabajar|esta de turno|estan de turno)\b"
+)
 _STAFF_AGENDA = re.compile(
     r"\ba que hora (?:se desocupa|sale|termina|acaba|entra|llega|se va|queda libre|tiene libre)\b|\bse desocupa\b|"
     r"\b(?:agenda|citas|que tiene|como esta|esta libre|esta ocupad[oa]|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente|hueco|chance|tiempo|disponible|mucho|poco|mucha))\b"
@@ -668,6 +672,8 @@ def _business_schedule(text: str, cues: Cues) -> bool:
         return True
     if cues.role != Role.CUSTOMER and _SHOP_DAY.search(text):
         return True
+    if cues.role == Role.OWNER and _ALL_APPOINTMENTS.search(text):
+        return True  # the owner's «pásame la lista de citas del viernes» is everyone's
     # "qué tiene María hoy", "agenda de Pedro": a colleague's agenda (a customer asking is booking).
     return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
 
