@@ -247,13 +247,14 @@ def relay_recipient(text: str) -> str | None:
 
 _REASON_AFTER = re.compile(
     r"\b(?:para|por|pa)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
-    r"\s*(?=$|[,.;!?]|\s(?:de|del|desde|hasta|a las?|mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|"
-    r"gracias|entre|y bloquea)\b)"
+    r"\s*(?=$|[,.;!?]|\s(?:de (?=\d|las?\b|la (?:mañana|tarde|noche)|mañana|hoy|pasado)|del (?=\d|dia\b)|desde|hasta|a las?|"
+    r"mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
-    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
+    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
+    r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
     r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene (?:que|cita|junta|consulta|doctor|un|una)|asuntos? personales|motivos? personales|cosas personales|"
     r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )

@@ -611,6 +611,7 @@ _LATE_OR_EARLY = re.compile(
 )
 
 
+_DONT_BOOK_ME = re.compile(r"\bno (?:me |le |les )?(?:agendes|agenden|pongas|pongan|metas|metan|apartes|aparten)\b(?! (?:a la|al|esa|ese|eso|ahi))")
 _LEAVING_EARLY = re.compile(
     r"\b(?:me voy a ir|me voy|me tengo que ir|salgo|me salgo|voy a salir|me voy a salir|tengo que salir) (?:mas )?temprano\b"
     r"|\b(?:desde|a partir de|despues de) las? \d{1,2} ya no\b"
@@ -622,7 +623,8 @@ def _block_time(text: str, cues: Cues) -> bool:
         return True
     if cues.role != Role.CUSTOMER and _LEAVING_EARLY.search(text) and "?" not in text:
         return True
-    if not BLOCK_TIME.search(text):
+    dont_book = cues.role != Role.CUSTOMER and cues.has_when and _DONT_BOOK_ME.search(text) is not None
+    if not (BLOCK_TIME.search(text) or dont_book):  # «no me agendes el sábado, es mi cumpleaños»
         return False
     if cues.role == Role.OWNER and not cues.has_staff and "bloque" not in text and _BUSINESS_CLOSES.search(text):
         return False
@@ -652,6 +654,7 @@ _SHOP_DAY = re.compile(
     r"|\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b.{0,20}\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b"
     r"|\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b.{0,20}\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b"
     r"|\b(?:hay|viene|tenemos|habra) (?:mucha|poca|harta|bastante|mucho|poco) (?:gente|chamba|clientela|trabajo|movimiento)\b"
+    r"|(?<!me )(?<!te )(?<!le )\b(?:hay|quedan|queda|tenemos) (?:huecos?|espacios?|lugar(?:es)?|citas libres|horarios libres|algo libre)\b"
     r"|\bque tan (?:llen[oa]|ocupad[oa]|pesad[oa]|tranquil[oa]|movid[oa])\b|\bcuant[oa] (?:gente|clientela) (?:tenemos|hay|viene)\b"
     r"|\b(?:esta|viene|anda|se ve|pinta) (?:muy )?(?:llen[oa]|pesad[oa]|tranquil[oa]|flojo|vaci[oa]|movido)\b"
     r"|\bcuant[oa]s (?:citas|clientes|clientas|personas|cortes|servicios|niños) (?:tenemos|hay|vienen|tiene el|tiene la)\b"

@@ -857,6 +857,12 @@ def _build(
         elif values["time"] is not None and values["time_end"] is None and _FROM_OPENING.search(norm):
             # "bloquéame hasta las 12", "mañana entro a las 12": from opening until then.
             values["time"], values["time_end"] = _day_hours(message, values["date"])[0], values["time"]
+        elif values["time"] is not None and values["time_end"] is None and values["minutes"]:
+            # «bloquea media hora a las 2»: from then, for that long.
+            start = dt.datetime.combine(dt.date(2000, 1, 1), values["time"])  # type: ignore[arg-type]
+            end = start + dt.timedelta(minutes=int(values["minutes"]))  # type: ignore[call-overload]
+            if end.date() == start.date():
+                values["time_end"], values["minutes"] = end.time(), None
     if (
         intent == Intent.SET_HOURS and values["part_of_day"] in ("morning", "afternoon")
         and values["time"] is None and values["time_end"] is None
