@@ -53,6 +53,7 @@ class DayParts(BaseModel):
     day: int | None = Field(default=None, ge=1, le=31, description="day of the month, as said")
     month: int | None = Field(default=None, ge=1, le=12)
     year: int | None = Field(default=None, ge=2000, le=2100)
+    in_days: int | None = Field(default=None, ge=1, le=366, description="'dentro de 3 días', 'en 15 días' (= 14): days from today")
 
 
 class ClockParts(BaseModel):
@@ -152,6 +153,8 @@ def resolve_day(parts: DayParts, today: dt.date, direction: Direction = "future"
     """The date meant by one day expression, or None when it does not exist."""
     if parts.relative is not None and parts.day is None:
         return today + dt.timedelta(days=_RELATIVE_OFFSETS[parts.relative])
+    if parts.in_days is not None and parts.day is None:
+        return today + dt.timedelta(days=parts.in_days if direction == "future" else -parts.in_days)
     if parts.day is not None:
         return _day_of_month(parts, today, direction)
     if parts.weekday is not None:

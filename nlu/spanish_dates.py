@@ -82,6 +82,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|(?<!las )(?<!la )\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
     ),
     "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
+    # «barba tipo 6», «como a eso de las 5» (the latter is read above): «tipo» before a bare hour is a time.
+    "clock_tipo": re.compile(rf"\btipo (?={{0}}\d{{1,2}}\b(?! (?:pesos|minutos|años|dias|semanas|horas)))".replace("{0}", "") + _CLOCK),
     "clock_explicit": re.compile(
         rf"\b(?:a |para |tipo |como a )?(?=\d{{1,2}}[:.]\d\d|\d{{1,2}} (?:am|pm|y media|y cuarto|de la tarde|de la mañana|de la noche)|cuarto para|\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}\b"
     ),
@@ -134,6 +136,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
+    # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
+    "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
         r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,})|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
         r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
@@ -267,7 +271,7 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         start, end = _clock_from(match, "a_"), _clock_from(match, "b_")
         if start and end:
             clocks.append((match.start(), start, end))
-    for name in ("clock_before", "clock_las", "clock_explicit"):
+    for name in ("clock_before", "clock_las", "clock_explicit", "clock_tipo"):
         for match in scan.take(name):
             clock = _clock_from(match, "a_")
             if clock:
@@ -369,6 +373,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         part_of_day = {"mañana": "morning", "tarde": "afternoon", "noche": "evening"}[match["pod"]]  # type: ignore[assignment]
     for match in scan.take("pasado_mañana"):
         days.append((match.start(), DayParts(relative="day_after_tomorrow")))
+    for match in scan.take("in_days"):
+        count = {"una": 1, "dos": 2, "tres": 3}.get(match["n"]) or int(match["n"])
+        offset = count * 7 if match["u"].startswith("semana") else {8: 7, 15: 14}.get(count, count)
+        if 1 <= offset <= 366:
+            days.append((match.start(), DayParts(in_days=offset)))
     for name, value in (("pod_morning", "morning"), ("pod_afternoon", "afternoon"), ("pod_evening", "evening")):
         if scan.take(name) and part_of_day is None:
             part_of_day = value  # type: ignore[assignment]
