@@ -449,6 +449,7 @@ ASAP = _rx(
     r"\b(?:que|cual) es lo (?:mas )?(?:proximo|pronto|cercano|primero)\b",
     r"\blo (?:mas )?(?:proximo|pronto|cercano|antes)\s*(?:\?|$)",
     r"\blo (?:primero|mas temprano) (?:que|posible)\b|\blo que (?:tengas|tengan|haya|este libre)\b",
+    r"^(?:pues |cuando |lo que |para cuando )?(?:cuando|donde) (?:tengas|tengan|haya|se pueda|puedas|puedan)(?: (?:espacio|lugar|chance|libre))?\s*[.!]*$",
     r"\b(?:cuanto antes|a la de ya|de volada|urgente|me urge|lo mas pronto|el primer (?:espacio|lugar|hueco|horario|turno)(?: (?:libre|disponible|que (?:tengas|tengan|haya)))?)\b",
     r"\b(?:el|la) (?:mas )?(?:proxim[oa]|cercan[oa]) (?:que|disponible|libre|cita)\b",
     r"\b(?:primera|primer) (?:hora|cita) (?:libre|disponible|que (?:tengas|tengan|haya))\b",

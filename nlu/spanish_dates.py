@@ -68,7 +68,10 @@ def _clock_pattern(prefix: str) -> str:
 
 _CLOCK = _clock_pattern("a_")
 _CLOCK_B = _clock_pattern("b_")
-_NOT_A_CLOCK_AFTER = r"(?! ?(?:horas|hora|minutos|pesos|dias|semanas|meses|personas|años|\$|%))"
+_NOT_A_CLOCK_AFTER = (
+    r"(?! ?(?:horas|hora|minutos|pesos|dias|semanas|meses|personas|años|cosas|veces|citas|opciones|primeras|ultimas|"
+    r"de ellas|juntas|\$|%))"
+)
 _LAS = r"(?:(?:a|para|desde|hasta|como a|tipo|de|a eso de|antes de|despues de|sobre) )?las "
 _LA = r"(?:a|para|desde|hasta|como a|de|a eso de|antes de|despues de) la "
 
