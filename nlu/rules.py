@@ -840,6 +840,16 @@ def _build(
             values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
     if intent == Intent.ASK_SERVICES and _CHILDRENS_CUT.search(norm) and message.matcher.children_service() is None:
         values["service"] = None  # «¿hacen cortes de niño?» where there is none: not the adults' cut
+    if (
+        message.guest is not None and message.guest.child and intent not in (Intent.BOOK, Intent.INFORM)
+        and message.service is not None and set(message.service.words) <= _PERSON_WORDS
+    ):
+        values["service"] = None  # «pásame la cita de mi niño al lunes»: the child, not Corte niño (only booking names it)
+    if (
+        intent not in (Intent.RESCHEDULE, Intent.SET_HOURS) and len(found.days) >= 2 and _SELF_CORRECTION.search(norm)
+    ):
+        # «el domingo... no, el lunes»: the day said last replaces the first.
+        values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
@@ -863,6 +873,12 @@ def _build(
             end = start + dt.timedelta(minutes=int(values["minutes"]))  # type: ignore[call-overload]
             if end.date() == start.date():
                 values["time_end"], values["minutes"] = end.time(), None
+    hours_start, hours_end = values["time"], values["time_end"]
+    if (
+        intent == Intent.SET_HOURS and isinstance(hours_start, dt.time) and isinstance(hours_end, dt.time)
+        and hours_start > hours_end and hours_start.hour >= 12 and dt.time(hours_start.hour - 12, hours_start.minute) < hours_end
+    ):
+        values["time"] = dt.time(hours_start.hour - 12, hours_start.minute)  # «en la tarde ya no, nomás de 9 a 2»: 9 a.m.
     if (
         intent == Intent.SET_HOURS and values["part_of_day"] in ("morning", "afternoon")
         and values["time"] is None and values["time_end"] is None
@@ -941,6 +957,7 @@ _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
 )
 _FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
+_SELF_CORRECTION = re.compile(r"(?:\.\.\.|…|,|\.)\s*(?:no|perdon|digo|mejor|corrijo)\b\s*[,.]?\s*(?:mejor |no |digo )?(?:el|la|para|pa|mañana|hoy)\b")
 _STATS_PERIODS = frozenset({"week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight"})
 _CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
 _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
