@@ -199,18 +199,24 @@ def _name_words_from(text: str, start: int, *, need_capital: bool = False) -> li
 
 _RELAY = re.compile(
     r"\b(?:dile|digale|avisale|avisa|mandale|manda|envia|enviale|escribele|recuerdale|comentale|"
-    r"informale|notificale|preguntale|pregunta|dejale)"
-    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?"
+    r"informale|notificale|preguntale|pregunta|dejale|decirle|avisarle|escribirle|mandarle|le dices|le avisas|le escribes|"
+    r"le puedes decir|le puedes avisar|le mandas)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp|recordatorio))?"
     r"(?:\s+(?:a|al|para)\s+(?P<who>(?!que\b)[^,:]+?))?"
     r"\s*(?:,\s*)?(?:que|q|k|:|diciendo que|diciendole que|diciendo:)\s+(?P<msg>\S.*)$",
     re.DOTALL,
 )
 _RELAY_TO = re.compile(
-    r"\b(?:dile|digale|avisale|mandale|enviale|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale)"
-    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)\s*[.!?]*$"
+    r"\b(?:dile|digale|avisale|mandale|manda|enviale|envia|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale|"
+    r"mandarle|escribirle|enviarle)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp|recordatorio))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)"
+    r"(?:\s+de\s+(?:su|la)\s+cita\b[^,:?!.]*)?\s*[.!?]*$"
 )
 # Honorifics stay in the name ("dile a doña Chela…" → "doña Chela"); "el cliente" does not.
 _WHO_PREFIX = re.compile(r"^(?:(?:el|la|mi)\s+)?(?:cliente|clienta|joven|chavo|chava)\s+")
+
+
+_ASKS_A_FAVOUR = re.compile(r"^\W*(?:oye\s*,?\s*)?(?:me\s+)?(?:puedes|podrias|podras|le puedes|le podrias|me haces el favor de|porfa|por favor)\b")
 
 
 def relayed_message(text: str) -> tuple[str | None, str | None]:
@@ -220,6 +226,8 @@ def relayed_message(text: str) -> tuple[str | None, str | None]:
     if not match:
         return None, None
     message = text[match.start("msg") :].strip().strip("\"'“”").rstrip(" .")
+    if _ASKS_A_FAVOUR.match(folded):
+        message = message.rstrip(" ?")  # «¿puedes decirle a Toña que llegue temprano?»: the question is to us
     person = None
     if match.group("who"):
         who_start = match.start("who")

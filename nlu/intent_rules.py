@@ -189,6 +189,7 @@ WEEK_PAGE = _rx(
     r"\bver (?:mi|la|toda la) semana\b",
     r"\b(?:agenda|semana|calendario|citas)(?: \w+){0,3} en (?:la )?(?:web|pagina|internet|linea|navegador|compu|computadora|laptop)\b",
     r"\b(?:link|liga|enlace|url|pagina|vinculo)\b.{0,25}\b(?:agenda|semana|calendario|citas)\b",
+    r"\b(?:link|liga|enlace|url)\b.{0,25}\b(?:ver|checar|revisar)\b.{0,20}\b(?:pagina|web|compu|navegador|todo)\b",
     r"\b(?:agenda|semana|calendario)\b.{0,15}\b(?:link|liga|enlace|url|pagina web)\b",
     r"\bmi semana\s*$|\bla semana completa\b|\btoda mi semana\b",
 )
