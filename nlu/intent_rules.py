@@ -385,6 +385,7 @@ ASK_HOURS = _rx(
 )
 ASK_SERVICES = _rx(
     r"^(?:y )?cuanto (?:el|la|los|las|por|un|una|seria el|seria la)\b",
+    r"^(?:y )?a como (?:el|la|los|las|sale|salen|esta|estan|cobran|es)\b|\ben cuanto (?:sale|salen|esta|estan|queda|me sale|me queda)\b",
     r"\bcuanto (?:cuesta|cuestan|cobran|cobras|cobro|cobramos|le cobro|les cobro|le cobramos|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|se tarda|se tardan|se tardan en|se hace|se hacen|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
     r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
@@ -394,7 +395,8 @@ ASK_SERVICES = _rx(
     r"\bcuanto\s*[?!.]*\s*$",
 )
 ASKS_ABOUT_SERVICE = re.compile(
-    r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican)\b"
+    r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican|depilan|maquillan|peinan|pintan|"
+    r"alacian|planchan|enchinan|delinean|tiñen|tinen)\b"
 )
 COMPLAINT = _rx(
     r"\b(?:venden|vendes|productos?|shampoo|champu|pomada)\b",
@@ -485,7 +487,7 @@ AFFIRM = re.compile(
     r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
     r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya(?!\s+no\b)|bueno|"
     r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero|a huevo|a wevo|awebo|sobres|sip|sep|"
-    r"simona|chido|okas|okis|oki)\b"
+    r"simona|chido|okas|okis|oki|ahi estare|ahi estaremos|alli estare|sin falta)\b"
 )
 FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(

@@ -383,6 +383,8 @@ def _decide(message: _Message) -> Reading:
     if recipient and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
         return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=recipient))
     intent, foreign = ir.first_rule_intent(norm, cues)
+    if intent == Intent.MY_APPOINTMENTS and _CONFIRMS.match(norm):
+        intent = Intent.AFFIRM  # «confirmo mi cita de mañana» answers a reminder
     if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
         intent = Intent.OTHER
     if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC.search(norm) and not ir.BOOK_VERB.search(norm) and message.service is None:
@@ -957,6 +959,7 @@ _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
 )
 _FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
+_CONFIRMS = re.compile(r"^(?:si\s*,?\s*)?(?:confirmo|confirmado|confirmada|queda confirmad[oa]|le confirmo|te confirmo)\b")
 _SELF_CORRECTION = re.compile(r"(?:\.\.\.|…|,|\.)\s*(?:no|perdon|digo|mejor|corrijo)\b\s*[,.]?\s*(?:mejor |no |digo )?(?:el|la|para|pa|mañana|hoy)\b")
 _STATS_PERIODS = frozenset({"week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight"})
 _CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
