@@ -618,8 +618,9 @@ def _social(message: _Message) -> Intent | None:
         return Intent.THANKS
     if ir.THANKS.search(norm) and not message.has_data:
         return Intent.THANKS
-    if ir.AFFIRM.match(norm) and ir.is_only_courtesy(rest[1:]):
-        return Intent.AFFIRM
+    affirm = ir.AFFIRM.match(norm)
+    if affirm and (ir.is_only_courtesy(rest[1:]) or (not message.has_data and ir.is_only_courtesy(norm[affirm.end():].split()))):
+        return Intent.AFFIRM  # «sí», «ahí estaré», «va que va, gracias»
     if ir.GREETING.match(norm) and ir.is_only_courtesy(rest):
         return Intent.GREET
     if ir.GREETING.match(norm) and not message.has_data:
