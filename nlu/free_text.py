@@ -266,6 +266,7 @@ _REASON_CLAUSE = re.compile(
     r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene (?:que|cita|junta|consulta|doctor|un|una)|asuntos? personales|motivos? personales|cosas personales|"
     r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )
+_MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>comida|comer|desayunar|desayuno|almorzar|almuerzo|cenar|lunch)\b")
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(
     {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
@@ -283,6 +284,9 @@ def reason_clause_of(text: str) -> str | None:
 def reason_of(text: str) -> str | None:
     """Why a time is blocked: "para mi comida" → "comida", ", tengo que salir temprano" → that clause."""
     folded = fold(text)
+    meal = _MEAL.search(folded)
+    if meal:
+        return meal["r"]  # «aparta mi hora de comida»
     vacations = _VACATIONS.search(folded)
     if vacations:
         return vacations["r"]

@@ -170,6 +170,7 @@ STAFF_FREE = _rx(
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
     r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
     r"\bmi (?:primera|primer|ultima|ultimo) (?:cita|cliente|clienta|turno|servicio)\b",
+    r"\bno tengo (?:nada|citas|a nadie|clientes|ninguna cita|ningun cliente)\b",
     r"\bde las? \d{1,2}\b.*\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\?|\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\bde las? \d.*\?",
     r"\b(?:a que hora|cuando) (?:tengo|es|me toca|llega|viene) (?:la|el|mi) (?:primer|primera|ultima|ultimo|siguiente|proxim[oa])\b",
     r"\bcuant[oa] (?:gente|trabajo|chamba|clientela) (?:tengo|me toca|me queda|me falta|hay (?:pa|para) mi)\b",
@@ -618,6 +619,12 @@ _LATE_OR_EARLY = re.compile(
 
 
 _DONT_BOOK_ME = re.compile(r"\bno (?:me |le |les )?(?:agendes|agenden|pongas|pongan|metas|metan|apartes|aparten)\b(?! (?:a la|al|esa|ese|eso|ahi))")
+# A day off or time for oneself: «ocupo el viernes libre», «aparta mi hora de comida», «solo trabajo hasta las 12».
+_OWN_TIME = re.compile(
+    r"\b(?:ocupo|necesito|quiero|pido|dame|me das|me puedes dar)\s+(?:el|la|los|mi|este|esta)\s+(?:[a-zñ]+\s+){0,2}(?:libre|libres|de descanso|off)\b"
+    r"|\baparta(?:me)? (?:mi|la|el) (?:hora|tiempo|espacio|rato|horario) (?:de|para|pa)\b"
+    r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) (?:hasta|desde|a partir de) (?:las?|la|el)\b"
+)
 _LEAVING_EARLY = re.compile(
     r"\b(?:me voy a ir|me voy|me tengo que ir|salgo|me salgo|voy a salir|me voy a salir|tengo que salir) (?:mas )?temprano\b"
     r"|\b(?:desde|a partir de|despues de) las? \d{1,2} ya no\b"
@@ -627,7 +634,7 @@ _LEAVING_EARLY = re.compile(
 def _block_time(text: str, cues: Cues) -> bool:
     if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
         return True
-    if cues.role != Role.CUSTOMER and _LEAVING_EARLY.search(text) and "?" not in text:
+    if cues.role != Role.CUSTOMER and (_LEAVING_EARLY.search(text) or _OWN_TIME.search(text)) and "?" not in text:
         return True
     dont_book = cues.role != Role.CUSTOMER and cues.has_when and _DONT_BOOK_ME.search(text) is not None
     if not (BLOCK_TIME.search(text) or dont_book):  # «no me agendes el sábado, es mi cumpleaños»

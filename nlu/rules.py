@@ -1027,6 +1027,7 @@ _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
     r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
     r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:temprano )?(?:a las?|a la)\b"
+    r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"
 )
 
 
