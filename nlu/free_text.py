@@ -259,7 +259,7 @@ _REASON_AFTER = re.compile(
     r"mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
     r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
     r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
@@ -341,7 +341,7 @@ def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[
 
 _REFERENCED = re.compile(
     r"\b(?:cita|citas|turno|historial|cliente|clienta|agenda|agendale|agendame|anota|apunta|registra|"
-    r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:(?:a|de|del|para|con)\s+)?"
+    r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:lo\s+(?=de\s|d\s|del\s))?(?:(?:a|de|d|del|para|con)\s+)?"
     r"(?:(?:el|la)\s+)?(?:(?:cliente|clienta)\s+)?"
 )
 
@@ -354,7 +354,9 @@ def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str |
         words = [w for w in words if fold(w) not in exclude]
         # Lower-case words after "cliente" are usually the sentence going on, not a name.
         first = next((w for w in words if not is_honorific(w)), "")
-        if words and first[:1].isupper():
+        # «la sra lupita», «lo de lupita»: a lower-case name after an honorific or «lo de» is still a name.
+        after_lo_de = folded[: match.end()].rstrip().endswith(("lo de", "lo del", "lo d"))
+        if words and first and (first[:1].isupper() or is_honorific(words[0]) or after_lo_de):
             return " ".join(words)
     names = capitalized_names(text, exclude)
     return names[0] if names else None

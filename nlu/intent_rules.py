@@ -89,6 +89,7 @@ RESCHEDULE = _rx(
     r"\b(?:mueve|muevele|mueveme|pasa|pasale|pasame|cambia|cambiale|cambiame|recorre|recorrele|recorreme|reagenda|reagendale)"
     r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
     r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
+    r"\bme (?:cambias|mueves|pasas|recorres|puedes cambiar|puedes mover|puedes pasar|podrias cambiar|podrias mover)\s+(?:para|pa|al|a la|a las)\b",
     r"\b(?:mover|mueve|muevo|muevas|cambiar|cambia|cambio|cambies|pasar|pasa|paso|pases|recorrer|recorre)(?:me|le)?\b(?:\s+\w+){0,2}?\s+(?:mi|la|el|su)\s+(?!horarios?\b|precios?\b|bloqueos?\b|duracion\b|nombre\b|servicio\b)[a-zñ]+"
     r"\s+(?:del?|para|pa|al)\s+(?:el |la )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|\d)",
     r"\b(?:pasa|pasame|pasale|mueve|mueveme|muevele|cambia|cambiame|cambiale|recorre|recorreme)\s+(?:la|el|lo|mi cita)\s+(?:del?|de la)\s+\w+\s+(?:al|para el|pal|a la|a las)\b",
@@ -243,6 +244,7 @@ MARK_NO_SHOW = _rx(
     r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
     r"\bnoshow\b",
     r"\bfalto a su cita\b",
+    r"\bno ha (?:llegado|venido|aparecido|dado señales)\b|\b(?:ponle|ponele|marcale|pon) (?:falta|inasistencia|no ?show)\b",
     r"(?<!me )(?<!nos )(?<!le )(?<!te )(?<!les )\b(?:falto|faltaron)\b(?! (?:tiempo|poco|algo|nada|dinero|mucho|un|una|el|la|por|para))",
     r"\b(?:no (?:se )?(?:asomo|aparecio|presento|llego nunca|dio señales)|ni sus luces|no hubo ni sus luces|me (?:dejo|dejaron) colgad[oa])\b",
 )
