@@ -84,6 +84,7 @@ class ClaudeReading(BaseModel):
     guest_name: str | None = Field(default=None, description="that person's name, if given ('para mi hijo Mateo' → Mateo)")
     child: bool | None = Field(default=None, description="true when the guest is a child ('mi hijo de 8 años', 'mi niña')")
     next_only: bool | None = Field(default=None, description="staff asking only for their next appointment ('¿qué sigue?')")
+    same_time: bool | None = Field(default=None, description="true for 'a la misma hora': the hour of the appointment talked about")
     also: list[Intent] | None = Field(
         default=None, description="questions asked besides the main intent: ask_hours, ask_location, ask_services, my_appointments",
     )
@@ -112,6 +113,7 @@ INTENT_GUIDE = """\
 - cant_make_it: a customer can't make an appointment without saying whether to cancel or move it ("no creo alcanzar",
   "me salió un pendiente"); "no voy a poder, cancélala" is cancel, "no llego, ¿la pasamos al sábado?" is reschedule.
 - week_page: staff or owner wanting the week's agenda as a web page ("ver mi semana", "mándame el link de la agenda").
+- unblock: staff or owner removing a block ("desbloquea el jueves", "quita el bloqueo de las 3", "ya no bloquees el viernes").
 Staff: "cómo me veo el jueves?", "cuántos clientes tengo mañana?", "mándame mi agenda" are my_schedule (set next_only for
 "¿qué sigue?", "a qué hora es mi siguiente?"); "cómo está el salón pasado mañana?" is business_schedule.
 Owners: a dated closure ("el 24 de diciembre cerramos") is set_hours with the day and closed=true.
@@ -407,7 +409,7 @@ def understanding_from_reading(reading: ClaudeReading, context: NluContext) -> U
         reading.choice = None  # an option that was never offered
     for name in (
         "person_name", "choice", "reason", "message", "minutes", "new_service", "all_services", "closed", "asap", "guest",
-        "guest_name", "next_only", "language",
+        "guest_name", "next_only", "same_time", "language",
     ):
         values[name] = getattr(reading, name)
     values["child"] = reading.child or None

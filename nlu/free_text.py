@@ -199,18 +199,24 @@ def _name_words_from(text: str, start: int, *, need_capital: bool = False) -> li
 
 _RELAY = re.compile(
     r"\b(?:dile|digale|avisale|avisa|mandale|manda|envia|enviale|escribele|recuerdale|comentale|"
-    r"informale|notificale|preguntale|pregunta|dejale)"
-    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?"
+    r"informale|notificale|preguntale|pregunta|dejale|decirle|avisarle|escribirle|mandarle|le dices|le avisas|le escribes|"
+    r"le puedes decir|le puedes avisar|le mandas)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp|recordatorio))?"
     r"(?:\s+(?:a|al|para)\s+(?P<who>(?!que\b)[^,:]+?))?"
     r"\s*(?:,\s*)?(?:que|q|k|:|diciendo que|diciendole que|diciendo:)\s+(?P<msg>\S.*)$",
     re.DOTALL,
 )
 _RELAY_TO = re.compile(
-    r"\b(?:dile|digale|avisale|mandale|enviale|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale)"
-    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)\s*[.!?]*$"
+    r"\b(?:dile|digale|avisale|mandale|manda|enviale|envia|escribele|recuerdale|comentale|informale|notificale|preguntale|dejale|"
+    r"mandarle|escribirle|enviarle)"
+    r"(?:\s+(?:un\s+)?(?:mensaje|msj|recado|whats|whatsapp|recordatorio))?\s+(?:a|al)\s+(?P<who>[^,:?!.]+?)"
+    r"(?:\s+de\s+(?:su|la)\s+cita\b[^,:?!.]*)?\s*[.!?]*$"
 )
 # Honorifics stay in the name ("dile a doña Chela…" → "doña Chela"); "el cliente" does not.
 _WHO_PREFIX = re.compile(r"^(?:(?:el|la|mi)\s+)?(?:cliente|clienta|joven|chavo|chava)\s+")
+
+
+_ASKS_A_FAVOUR = re.compile(r"^\W*(?:oye\s*,?\s*)?(?:me\s+)?(?:puedes|podrias|podras|le puedes|le podrias|me haces el favor de|porfa|por favor)\b")
 
 
 def relayed_message(text: str) -> tuple[str | None, str | None]:
@@ -220,6 +226,8 @@ def relayed_message(text: str) -> tuple[str | None, str | None]:
     if not match:
         return None, None
     message = text[match.start("msg") :].strip().strip("\"'“”").rstrip(" .")
+    if _ASKS_A_FAVOUR.match(folded):
+        message = message.rstrip(" ?")  # «¿puedes decirle a Toña que llegue temprano?»: the question is to us
     person = None
     if match.group("who"):
         who_start = match.start("who")
@@ -247,14 +255,18 @@ def relay_recipient(text: str) -> str | None:
 
 _REASON_AFTER = re.compile(
     r"\b(?:para|por|pa)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
-    r"\s*(?=$|[,.;!?]|\s(?:de|del|desde|hasta|a las?|mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|"
-    r"gracias|entre|y bloquea)\b)"
+    r"\s*(?=$|[,.;!?]|\s(?:de (?=\d|las?\b|la (?:mañana|tarde|noche)|mañana|hoy|pasado)|del (?=\d|dia\b)|desde|hasta|a las?|"
+    r"mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|\bporque|\bya que|\bes que|\bpues|\bque)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
-    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza)\b[^.;!?]*)"
+    r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
+    r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
+    r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene (?:que|cita|junta|consulta|doctor|un|una)|asuntos? personales|motivos? personales|cosas personales|"
+    r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )
+_MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>comida|comer|desayunar|desayuno|almorzar|almuerzo|cenar|lunch)\b")
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(
     {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
@@ -262,9 +274,19 @@ _NOT_A_REASON = frozenset(
 )
 
 
+def reason_clause_of(text: str) -> str | None:
+    """Why an appointment is cancelled, only when said as its own clause («…, me enfermé», «porque tengo un viaje»)."""
+    folded = fold(text)
+    clause = _REASON_CLAUSE.search(folded)
+    return text[clause.start("r") : clause.end("r")].strip().rstrip(" .") if clause else None
+
+
 def reason_of(text: str) -> str | None:
     """Why a time is blocked: "para mi comida" → "comida", ", tengo que salir temprano" → that clause."""
     folded = fold(text)
+    meal = _MEAL.search(folded)
+    if meal:
+        return meal["r"]  # «aparta mi hora de comida»
     vacations = _VACATIONS.search(folded)
     if vacations:
         return vacations["r"]
@@ -291,13 +313,23 @@ _CAPITALIZED_RUN = re.compile(
 )
 
 
+_MONTH_FIRST_NAMES = frozenset({"abril", "julio", "mayo", "junio"})
+
+
 def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     """Runs of capitalized words that can be names ("Juan Pérez"), skipping known non-names."""
     names = []
     for match in _CAPITALIZED_RUN.finditer(text):
         words = [_clean_word(w) for w in match.group(1).split() if fold(w) not in exclude]
         keep_first = bool(words) and is_honorific(words[0]) and len(words) > 1
-        words = [w for i, w in enumerate(words) if (i == 0 and keep_first) or is_name_word(w) or fold(w) in _NAME_PARTICLES]
+        # «Abril Soto», «Julio Reyes»: a month is a first name when a capitalized surname follows it.
+        month_name = [
+            i < len(words) - 1 and fold(w) in _MONTH_FIRST_NAMES and is_name_word(words[i + 1]) for i, w in enumerate(words)
+        ]
+        words = [
+            w for i, w in enumerate(words)
+            if (i == 0 and keep_first) or is_name_word(w) or fold(w) in _NAME_PARTICLES or month_name[i]
+        ]
         while words and fold(words[0]) in _NAME_PARTICLES:
             words.pop(0)
         while words and fold(words[-1]) in _NAME_PARTICLES:
@@ -309,7 +341,7 @@ def capitalized_names(text: str, exclude: frozenset[str] = frozenset()) -> list[
 
 _REFERENCED = re.compile(
     r"\b(?:cita|citas|turno|historial|cliente|clienta|agenda|agendale|agendame|anota|apunta|registra|"
-    r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:(?:a|de|del|para|con)\s+)?"
+    r"cancela|cancelale|cambia|cambiale|mueve|reagenda|recorre)\s+(?:lo\s+(?=de\s|d\s|del\s))?(?:(?:a|de|d|del|para|con)\s+)?"
     r"(?:(?:el|la)\s+)?(?:(?:cliente|clienta)\s+)?"
 )
 
@@ -322,7 +354,9 @@ def referenced_person(text: str, exclude: frozenset[str] = frozenset()) -> str |
         words = [w for w in words if fold(w) not in exclude]
         # Lower-case words after "cliente" are usually the sentence going on, not a name.
         first = next((w for w in words if not is_honorific(w)), "")
-        if words and first[:1].isupper():
+        # «la sra lupita», «lo de lupita»: a lower-case name after an honorific or «lo de» is still a name.
+        after_lo_de = folded[: match.end()].rstrip().endswith(("lo de", "lo del", "lo d"))
+        if words and first and (first[:1].isupper() or is_honorific(words[0]) or after_lo_de):
             return " ".join(words)
     names = capitalized_names(text, exclude)
     return names[0] if names else None

@@ -45,16 +45,19 @@ HUMAN = _rx(
     r"\bquiero (?:un|una) (?:humano|persona)\b",
     r"\bque me (?:llame|atienda|conteste|marque|hable) (?:alguien|una persona|el dueño|el encargado|la encargada|una persona real)\b",
     r"\bno quiero hablar con (?:un |una )?(?:bot|robot|maquina|contestadora)\b",
+    r"\b(?:me|nos) (?:marcan|marcas|llaman|llamas|pueden marcar|pueden llamar|puedes marcar|puedes llamar|podrian marcar|podrian llamar|"
+    r"podrias marcar|podrias llamar|regresan la llamada)\b(?! (?:como|la|el|al|a la|lo|los|las|que|de|ocupad\w*|libre|falta))"
+    r"|\b(?:marquenme|llamenme|marcame|llamame|hablenme)\b(?! (?:como|la|el|al|ocupad\w*|libre))",
     r"\b(?:hablar|platicar|pasame|pasas|comunicame|comunicas) con (?:alguien|una persona|un humano)(?: de verdad| real| de carne y hueso)?\b",
     r"\b(?:el|este) (?:bot|robot|sistema|programa) no (?:me )?(?:entiende|sirve|ayuda)\b",
     r"\b(?:eres|es) (?:un )?(?:bot|robot|maquina)\s*\?",
 )
 # Phrases that abandon what is going on; alone (with courtesy words) they are `stop`.
 STOP_PHRASE = re.compile(
-    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
+    r"\b(?:olvidalo|olvida lo|olvidate|olvida eso|dejalo asi|dejalo ahi|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|dejalo|ahi muere|ahi lo dejamos|ya no quiero nada|"
     r"ya no quiero|ya no es necesario|ya no|mejor no|no importa|cancela eso|cancelalo|cancelar|cancela|salir|mejor luego|"
-    r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|dejame pensarlo|lo pienso|"
-    r"mejor otro dia|basta|stop|alto)\b"
+    r"mejor despues|lo dejamos(?: asi| para (?:otro dia|despues|luego))?|dejemoslo(?: asi)?|luego te escribo|despues te escribo|luego te aviso|despues te aviso|luego veo|despues veo|luego lo veo|despues lo veo|ahorita lo veo|luego checo|despues checo|dejame pensarlo|lo pienso|"
+    r"mejor otro dia|dejalo (?:para|pa) (?:otro dia|otra ocasion|otra vez|despues|luego|la otra)|basta|stop|alto)\b"
 )
 STOP_ANYWHERE = _rx(
     r"\bolvidalo\b", r"\bolvida lo\b", r"\bahi muere\b", r"\bdejalo asi\b", r"\bya no quiero nada\b",
@@ -86,6 +89,10 @@ RESCHEDULE = _rx(
     r"\b(?:mueve|muevele|mueveme|pasa|pasale|pasame|cambia|cambiale|cambiame|recorre|recorrele|recorreme|reagenda|reagendale)"
     r"\s+a\s+(?:la\s+|el\s+)?(?:señora\s+|señor\s+|don\s+|doña\s+)?(?!las?\b|alguien|una persona|un humano)[a-zñ]+\s+(?:del?|para|al|a la|a las)\b",
     r"\b(?:quiere|quieren|quisiera|necesita|pidio) (?:cambiar|mover|pasar|recorrer|reagendar)\b",
+    r"\bme (?:cambias|mueves|pasas|recorres|puedes cambiar|puedes mover|puedes pasar|podrias cambiar|podrias mover)\s+(?:para|pa|al|a la|a las)\b",
+    r"\b(?:mover|mueve|muevo|muevas|cambiar|cambia|cambio|cambies|pasar|pasa|paso|pases|recorrer|recorre)(?:me|le)?\b(?:\s+\w+){0,2}?\s+(?:mi|la|el|su)\s+(?!horarios?\b|precios?\b|bloqueos?\b|duracion\b|nombre\b|servicio\b)[a-zñ]+"
+    r"\s+(?:del?|para|pa|al)\s+(?:el |la )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|\d)",
+    r"\b(?:pasa|pasame|pasale|mueve|mueveme|muevele|cambia|cambiame|cambiale|recorre|recorreme)\s+(?:la|el|lo|mi cita)\s+(?:del?|de la)\s+\w+\s+(?:al|para el|pal|a la|a las)\b",
     r"\b(?:pasalo|pasala|muevelo|muevela|cambialo|cambiala|recorrelo|recorrela) (?:a|al|para) (?:las?|el|mañana|hoy|otro|otra)\b",
     # "¿puedo ir el sábado en vez del viernes?": another day instead of the one booked.
     r"\b(?:en vez|en lugar|envez)(?: de| del)(?: el| la)? (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|mañana|hoy|pasado mañana|las? \d)\b",
@@ -128,7 +135,7 @@ MY_APPOINTMENTS = _rx(
 MY_SCHEDULE = _rx(
     r"\bque tengo\b",
     r"\btengo algo\b",
-    r"\btengo (?:libre|espacio|hueco|chance)\b",
+    r"\btengo (?:libre|espacios?|huecos?|chance|lugar(?:es)?|tiempo libre)\b",
     r"\b(?:que|a quien|quien) (?:me toca|tengo|sigue)\b",
     r"\bmi agenda\b",
     r"\bmis (?:citas|clientes|pendientes)\b",
@@ -137,7 +144,7 @@ MY_SCHEDULE = _rx(
     r"\bcuant[oa]s (?:citas|clientes) tengo\b",
     r"\bcuant[oa]s \w+ (?:hice|he hecho|llevo|atendi|he atendido)\b",
     r"\bmi (?:siguiente|proxima) cita\b",
-    r"\bcomo (?:estoy|tengo (?:el dia|la agenda)|me veo|ando|vengo|viene mi dia|va mi dia|esta mi dia)\b",
+    r"\bcomo (?:estoy|voy|tengo (?:el dia|la agenda)|me veo|ando|vengo|viene mi dia|va mi dia|esta mi dia)\b(?! (?:a|al|para|pa) )",
     r"^agenda (?:de |del |para )?(?:hoy|mañana|pasado mañana|el|la)\b",
     r"\bque tengo agendado\b",
     r"\b(?:a que hora|cuando|con quien|quien) (?:es|sigue|tengo|va|viene|me toca) (?:mi |el |la )?(?:siguiente|proxim[oa]|que sigue)\b",
@@ -148,7 +155,8 @@ MY_SCHEDULE = _rx(
     r"\ba que hora (?:entro|salgo|empiezo|termino|abro|me toca|llego|tengo que llegar)\b",
     r"\bcuant[oa]s (?:me faltan|me quedan|tengo|llevo|van|me tocan)\b",
     r"\bcuant[oa]s \w+(?: \w+)? (?:tengo|me faltan|me quedan|me tocan)\b",
-    r"\bcomo (?:tengo|viene|va|ando|estoy|se ve|pinta) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
+    r"\b(?:como|que tal) (?:tengo|viene|va|ando|estoy|se ve|pinta|esta|anda) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
+    r"que tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
     r"\bcomo (?:tengo|viene|vengo)\b",
     r"\btengo (?:a )?alguien\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
@@ -162,6 +170,14 @@ STAFF_FREE = _rx(
     r"\bme (?:queda|quedan) (?:algo|espacio|hueco|chance|tiempo|lugar|libre)\b",
     r"\bque me (?:queda|quedan|falta|faltan|toca|tocan)\b",
     r"\b(?:hay|tengo) (?:algo|alguien|citas?|clientes?) (?:pa|para) mi\b",
+    r"\bmi (?:primera|primer|ultima|ultimo) (?:cita|cliente|clienta|turno|servicio)\b",
+    r"\bno tengo (?:nada|citas|a nadie|clientes|ninguna cita|ningun cliente)\b",
+    r"\bde las? \d{1,2}\b.*\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\?|\bya (?:llego|vino|esta aqui|confirmo|aviso)\b.*\bde las? \d.*\?",
+    r"\b(?:a que hora|cuando) (?:tengo|es|me toca|llega|viene) (?:la|el|mi) (?:primer|primera|ultima|ultimo|siguiente|proxim[oa])\b",
+    r"\bcuant[oa] (?:gente|trabajo|chamba|clientela) (?:tengo|me toca|me queda|me falta|hay (?:pa|para) mi)\b",
+    r"\bquien (?:viene|llega|sigue|me toca)\b|\bcon quien (?:sigo|me toca|sigue)\b",
+    r"\b(?:me )?(?:llego|entro|cayo|agendaron|metieron) (?:alguien|algo|una cita|alguna cita|otra cita|algun cliente)\b",
+    r"\b(?:a que hora|cuando|con quien) (?:entro|salgo|acabo|termino|empiezo|abro|cierro)\b",
 )
 # "¿qué sigue?", "¿a qué hora es mi siguiente?": only the next appointment, not the day (`next_only`).
 NEXT_ONLY = _rx(
@@ -175,6 +191,7 @@ WEEK_PAGE = _rx(
     r"\bver (?:mi|la|toda la) semana\b",
     r"\b(?:agenda|semana|calendario|citas)(?: \w+){0,3} en (?:la )?(?:web|pagina|internet|linea|navegador|compu|computadora|laptop)\b",
     r"\b(?:link|liga|enlace|url|pagina|vinculo)\b.{0,25}\b(?:agenda|semana|calendario|citas)\b",
+    r"\b(?:link|liga|enlace|url)\b.{0,25}\b(?:ver|checar|revisar)\b.{0,20}\b(?:pagina|web|compu|navegador|todo)\b",
     r"\b(?:agenda|semana|calendario)\b.{0,15}\b(?:link|liga|enlace|url|pagina web)\b",
     r"\bmi semana\s*$|\bla semana completa\b|\btoda mi semana\b",
 )
@@ -194,17 +211,32 @@ BUSINESS_SCHEDULE = _rx(
 BLOCK_TIME = _rx(
     r"\bbloque\w*\b",
     r"\bcierra(?:me)? (?:mi agenda|la agenda|el dia|mi dia|mi horario|de)\b",
+    r"\b(?:cierrame|cierrale|cierrenme) (?:el|la|los|hoy|mañana|toda|todo|lunes|martes|miercoles|jueves|viernes|sabado|domingo|de|desde)\b",
     r"\bcerrar mi agenda\b",
-    r"\bno (?:me )?(?:agendes|agenden|pongas|pongan|des|den) (?:a nadie|nada|citas|clientes)\b",
+    r"\bno (?:me |le |les )?(?:agendes|agenden|pongas|pongan|des|den|metas|metan) (?:a nadie|nada|citas|clientes|ninguna cita)\b",
     r"\bno voy a (?:estar|venir|trabajar)\b",
     r"\bno (?:vengo|estare|trabajo)\b",
     r"\bvoy a salir (?:de|a las|temprano|el|un rato)\b",
     r"\bme voy a tomar\b|\bme tomo (?:el|la)\b",
     r"\b(?:dame|quiero) (?:el dia|la tarde|la mañana) libre\b",
     r"\bapartame (?:de|las|el|la|toda|todo)\b",
-    r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b",
+    r"\b(?:marca|ponme|pon)(?:me)? (?:como )?ocupad[oa]\b|\bme (?:marcas|pones|pongas|marques) (?:como )?ocupad[oa]\b",
     r"\bno estoy disponible\b",
     r"\bme voy de (?:vacaciones|viaje|incapacidad)\b|\b(?:de|mis|por) (?:vacaciones|incapacidad)\b|\bvacaciones\s*$",
+)
+# Removing a block (extension intent `unblock`, docs/nlu.md): «desbloquea el jueves», «quita el bloqueo de las 3»,
+# «ya no bloquees el viernes», «libera mi tarde del martes», «abre la agenda de Pedro», «siempre sí vengo el sábado».
+_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
+UNBLOCK = _rx(
+    r"\bdesbloque\w*\b|\bdes ?bloqu\w*\b",
+    rf"\b(?:quit\w*|borr\w*|elimin\w*|cancel\w*|remuev\w*|remover|levant\w*|liber\w*|desha\w*|deshacer|anul\w*|ya no (?:va|quiero|necesito|ocupo))\b"
+    rf".{{0,25}}\b(?:{_BLOCK_NOUN})\b",
+    r"\b(?:ya no|siempre no|mejor no|no) (?:me |le |lo |la |les )?(?:bloquees|bloquee|bloqueen|bloques|bloquear|bloquea)\b",
+    r"\b(?:ya no|siempre no) (?:hace falta|es necesario|ocupo|necesito) (?:el |que )?bloque\w*\b",
+    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo)\b",
+    r"\b(?:abre|abreme|abrele|abran|abrir|reabre|reabrir|vuelve a abrir|vuelveme a abrir|volver a abrir|habilit\w*|reactiv\w*|activa|activame|activale)"
+    r"\s+(?:de nuevo |otra vez )?(?:mi|la|su|el|los) ?(?:agenda|horario|dia|espacio|espacios|citas)\b",
+    r"\b(?:siempre si|al final si|siempre sí|siempre siempre si|mejor si) (?:vengo|voy a venir|voy|trabajo|voy a trabajar|estoy|voy a estar|puedo ir|puedo venir|viene|va a venir|trabaja)\b",
 )
 MARK_NO_SHOW = _rx(
     r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
@@ -212,9 +244,13 @@ MARK_NO_SHOW = _rx(
     r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
     r"\bnoshow\b",
     r"\bfalto a su cita\b",
+    r"\bno ha (?:llegado|venido|aparecido|dado señales)\b|\b(?:ponle|ponele|marcale|pon) (?:falta|inasistencia|no ?show)\b",
+    r"(?<!me )(?<!nos )(?<!le )(?<!te )(?<!les )\b(?:falto|faltaron)\b(?! (?:tiempo|poco|algo|nada|dinero|mucho|un|una|el|la|por|para))",
+    r"\b(?:no (?:se )?(?:asomo|aparecio|presento|llego nunca|dio señales)|ni sus luces|no hubo ni sus luces|me (?:dejo|dejaron) colgad[oa])\b",
 )
 MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
+    r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio)\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
     r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
@@ -227,6 +263,7 @@ WALK_IN = _rx(
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
+    rf"\btengo (?:a )?(?:un|una) (?:cliente|clienta|señor|señora|chavo|chava|niño|niña|persona|muchach[oa]|joven) aqui\b",
     r"\bde pasada\b",
 )
 CUSTOMER_HISTORY = _rx(
@@ -238,6 +275,10 @@ CUSTOMER_HISTORY = _rx(
     r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
     r"\bya es cliente\b",
     r"\bultima vez que vino\b",
+    r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
+    r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|puso|pusimos|corte|corto|cortamos|pinte|pinto|pintamos|aplique|aplico)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
+    r"\b(?:cada cuando|con que frecuencia|seguido) (?:viene|vino|va|nos visita)\b|\bviene (?:seguido|muy seguido|cada)\b",
+    r"\b(?:es|era) (?:cliente|clienta) (?:de antes|de siempre|conocid[oa]|regular)\b|\bes (?:cliente|clienta) nuev[oa]\b",
 )
 _JOINER = r"chavo|chava|muchacho|muchacha|chico|chica|morro|morra|señor|señora|persona|niña|chamaco|chamaca"
 ADD_STAFF = _rx(
@@ -245,10 +286,13 @@ ADD_STAFF = _rx(
     rf"\b(?:nuev[oa]) (?:{_STAFF_NOUN})\b|\b(?:{_STAFF_NOUN}) nuev[oa]\b",
     rf"\b(?:entro|entra|empezo|empieza|empezara|llego|se une|se unio|tenemos|contrate|contratamos)(?: a trabajar)?(?: con nosotros)? (?:un|una|otro|otra) (?:{_JOINER}) nuev[oa]\b",
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
-    r"\b(?:se une|se unio|se suma|se sumo|se integra) al equipo\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
+    r"\bse (?:une|unio|suma|sumo|integra|integro|incorpora|incorporo)\b.{0,30}\b(?:al equipo|con nosotros|a trabajar|al salon|a la barberia)\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
     r"\b(?:da|dale|dar) de alta a\b",
+    r"\b(?:agreg\w*|añad\w*|anad\w*|sum\w*|mete\w*|meter|registr\w*|integr\w*) (?:a )?(?:alguien|una persona|gente|otra persona|otro|otra|personal)"
+    r" (?:al|a mi|a nuestro|en el) (?:equipo|salon|negocio|staff|personal|local)\b",
+    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar)\s+a\s+(?!la\b|el\b)",
     rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(
@@ -257,21 +301,24 @@ REMOVE_STAFF_VERB = re.compile(
 REMOVE_STAFF = _rx(
     rf"\b(?:quit\w*|elimin\w*|borr\w*|da(?:r)? de baja|saca\w*|despid\w*|despedi\w*|desactiv\w*)\b.{{0,20}}\b(?:al |a la )?(?:{_STAFF_NOUN})\b",
     r"\bya no (?:trabaja|va a trabajar|labora|forma parte|esta con nosotros)\b",
+    r"\b(?:quit\w*|elimin\w*|borr\w*|saca\w*|da(?:r|le)? de baja)\b.{0,25}\b(?:del equipo|de la lista|del sistema|de la nomina|de los (?:empleados|barberos|estilistas|trabajadores))\b",
     r"\bse (?:fue|salio|va) del (?:equipo|negocio|salon)\b|\brenuncio\b",
 )
 # "Rodrigo ya no viene, quítalo": a colleague leaving (the flow asks which when no one is named).
 REMOVE_STAFF_LEAVING = _rx(
     r"\bya no (?:viene|va a venir|vendra|esta|va a estar|labora|trabaja|trabajara|sigue|seguira|va a seguir)\b"
     r"(?! (?:a (?:su|la) cita|mañana|hoy|el|la|a las))",
+    r"\bse (?:va|fue|sale|salio|nos deja|nos dejo) (?:a fin de (?:mes|semana|quincena)|del (?:salon|negocio|equipo|local)|de aqui|para siempre)\b",
 )
 REMOVE_STAFF_PRONOUN = re.compile(
     r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
-    r"quitalo de la lista|bajalo|corrido|lo corri|la corri|lo despedi|la despedi)\b"
+    r"quitalo de la lista|bajalo|(?<!de )corrido|lo corri|la corri|lo despedi|la despedi)\b"
 )
 SET_HOURS = _rx(
     r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
     r"\bhorarios? (?:nuevo|de (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|entre semana|los|fin))\b",
     r"(?<!que hora )\b(?:abrimos|abriremos|abro|abrire|cerramos|cerraremos|cierro|cerrare|descansamos|vamos a abrir|vamos a cerrar|no trabajamos|trabajamos|vamos a trabajar)\b",
+    r"\bno (?:hay|habra|vamos a dar|damos|va a haber) servicio\b",
 )
 ADD_SERVICE = _rx(
     r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
@@ -282,15 +329,17 @@ ADD_SERVICE = _rx(
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
-    r"registra|incluye|suma|crea)\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
-    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b)"
+    r"registra|incluye|suma|crea|nuevo\s*:|nueva\s*:|alta\s*:|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|manejar|meter))\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
+    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
 )
 UPDATE_SERVICE = _rx(
-    r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|\d{2,})\b",
-    r"\bahora (?:cuesta|cobra|cobramos|vale|dura|sale|es de|tarda)\b",
+    r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|horas?|hora y media|media hora|\d{2,})\b",
+    r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
-    r"\bque (?:dure|cueste|salga|valga)\b",
+    r"\bque (?:dure|cueste|salga|valga|tarde|se tarde|cobre|cobremos|quede en)\b",
+    r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
+    r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
     r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
     r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
     r"\bya no (?:cuesta|vale|cobra)\b|\bahora (?:en )?\$?\d{2,5}\b",
@@ -300,14 +349,18 @@ STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
     r"\bcomo (?:va|fue|estuvo|vamos|van|les fue)(?: (?:el negocio|la semana|el mes|hoy|las ventas))?\b",
     r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano)\b",
+    r"\bcuanto (?:dejo|dejaron|ha dejado|han dejado|genero|generaron|produjo|produjeron|facturo|facturaron|saco|sacaron|"
+    r"vendio|vendieron|gano|ganaron|se hizo|se saco|se facturo|nos dejo|nos dejaron|entro de)\b",
     r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
     r"\bcuantas citas (?:tuvimos|hubo|hicimos|llevamos|se hicieron|tenemos en|van)\b",
     r"\bcuant[oa]s (?:clientes|noshows?|faltas|cancelaciones) (?:tuvimos|hubo|vinieron|atendimos|llevamos|van)\b",
-    r"\bcuantos no (?:vinieron|llegaron)\b",
+    r"\bcuant[oa]s (?:\w+ )?no (?:vinieron|llegaron|se presentaron|asistieron|llegaron a su cita)\b",
     r"\bcomo (?:nos|me) (?:fue|ha ido|va|esta yendo) (?:en|este|el|la|esta|con)\b",
     r"\bcuant[oa]s \w+(?: \w+){0,3} (?:hicimos|tuvimos|atendimos|vendimos|se hicieron|salieron|hubo|llevamos|"
     r"se cancelaron|cancelaron|van|hizo|hicieron|atendio|vinieron)\b",
     r"\bcomo le (?:fue|va|ha ido) a\b",
+    r"\b(?:mas|menos) (?:vendid[oa]s?|pedid[oa]s?|solicitad[oa]s?|popular(?:es)?|ocupad[oa]s?|flojos?)\b.*\b(?:en|este|esta|el|la|del)\b"
+    r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
@@ -318,6 +371,7 @@ ASK_LOCATION = _rx(
     r"\ben que (?:calle|parte|colonia|zona|esquina)\b",
     r"\bpor donde (?:estan|queda|quedan)\b",
     r"\bubicados\b",
+    r"(?<! a )\bdomicilio\b|\b(?:sucursal|sucursales|entre que calles|a que altura|que referencias?)\b|\bcerca de (?:que|donde)\b",
     r"\b(?:estan|quedan|se ubican|se encuentran) (?:por|en|cerca de|cerca del) (?:el|la|los|metro|[a-zñ]+)\b",
 )
 ASK_HOURS = _rx(
@@ -325,24 +379,29 @@ ASK_HOURS = _rx(
     r"(?<!que )\bhorarios?\b(?! (?:libres?|disponibles?|(?:tienes|tienen|hay|te quedan|les quedan) (?:libres?|disponibles?|para|mañana|hoy|el)))",
     r"\ba que hora (?:abren|cierran|abre|cierra|habren|empiezan|terminan|inician|estan|trabajan|atienden)\b",
     r"\bhasta que hora\b|\bdesde que hora\b",
+    r"\bque horarios? (?:tienen|manejan|tienes|hay|dan)\s+(?:entre semana|los (?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|fines)|"
+    r"en (?:fin de semana|fines de semana)|de (?:lunes|atencion))\b",
     r"\b(?:abren|abre|cierran|cierra|trabajan|atienden|estan abiertos|esta abierto|hay servicio|dan servicio)\b.{0,25}"
     r"\b(?:hoy|mañana|domingos?|sabados?|lunes|martes|miercoles|jueves|viernes|festivos?|fin de semana|fines de semana|el \d+|ahorita|todavia|aun|entre semana)\b",
-    r"\b(?:estan|esta) abiert[oa]s?\b",
+    r"\b(?:estan|esta|siguen|sigue|seguiran) abiert[oa]s?\b|\bya (?:cerraron|abrieron)\b",
     r"\bque dias (?:abren|trabajan|atienden|estan)\b",
     r"^(?:abren|trabajan|atienden)\b",
     r"\b(?:abren|cierran)\b",
 )
 ASK_SERVICES = _rx(
     r"^(?:y )?cuanto (?:el|la|los|las|por|un|una|seria el|seria la)\b",
-    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
+    r"^(?:y )?a como (?:el|la|los|las|sale|salen|esta|estan|cobran|es)\b|\ben cuanto (?:sale|salen|esta|estan|queda|me sale|me queda)\b",
+    r"\bcuanto (?:cuesta|cuestan|cobran|cobras|cobro|cobramos|le cobro|les cobro|le cobramos|sale|salen|es|son|vale|valen|seria|me sale|me cobras|me cobran|esta|estan|me cuesta|me costaria|costaria|dura|duran|tarda|tardan|se tarda|se tardan|se tardan en|se hace|se hacen|tiempo (?:dura|duran|tarda|tardan|toma|se tarda|se tardan))\b",
     r"\b(?:que incluye|que trae|en que consiste|que lleva|incluye|incluyen)\b",
     r"\b(?:tienen|hay|dan|hacen|manejan) servicio\b",
     r"\b(?:precio|precios|costo|costos|tarifa|tarifas)\b",
     r"\bque (?:servicios|mas hacen|hacen|ofrecen|manejan)\b|\bservicios\b",
     r"\b(?:catalogo|menu)\b",
+    r"\bcuanto\s*[?!.]*\s*$",
 )
 ASKS_ABOUT_SERVICE = re.compile(
-    r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican)\b"
+    r"\b(?:hacen|haces|tienen|tienes|manejan|ofrecen|dan|cortan|arreglan|hay|trabajan|ponen|aplican|depilan|maquillan|peinan|pintan|"
+    r"alacian|planchan|enchinan|delinean|tiñen|tinen)\b"
 )
 COMPLAINT = _rx(
     r"\b(?:venden|vendes|productos?|shampoo|champu|pomada)\b",
@@ -350,6 +409,29 @@ COMPLAINT = _rx(
     r"\b(?:quedo|quedó|salio|esta) (?:horrible|mal|feo|fatal|chueco|disparejo)\b",
     r"\b(?:queja|pesimo|mal servicio|no me gusto|me cobraron de mas|me cobraron mas|disparejo|mal hecho|trasquilado)\b",
 )
+# Out of the bot's scope whatever question word carries them: payments aside, the premises, promotions, jobs,
+# social media, lost things; for staff and owners the shop's chores (rent, supplies, pay, keys, meetings).
+OFF_TOPIC = re.compile(
+    r"\b(?:wifi|internet|baño|baños|banos|sanitarios?|estacionamiento|estacionar\w*|mascotas?|perr[oa]s?|gatos?|promocion\w*|promos?|"
+    r"descuentos?|cupon\w*|tarjetas? de regalo|gift ?cards?|certificados? de regalo|propinas?|factura\w*|recibos?|vacantes?|contratando|"
+    r"(?:busco|buscan|ocupan|necesitan) (?:trabajo|chamba|empleo|gente|personal|barbero|estilista)|instagram|facebook|tiktok|redes sociales|"
+    r"pagina web|contraseña|password|logo|renta|la luz|el agua|llaves|toallas|secadora|"
+    r"proveedor\w*|inventario|trabajar con ustedes|trabajar (?:aqui|ahi|alla)|curriculum|mi cv|solicitud de (?:empleo|trabajo)|"
+    r"(?:numero|telefono|cel|celular|whats|whatsapp|correo|email) (?:de|del) (?!la cita|mi cita)|se me olvido (?:mi|una|un|el|la)|olvide (?:mi|una|un)|perdi (?:mi|una|un)|"
+    r"objetos? perdidos)\b"
+)
+# An errand for the shop, not an appointment: «compra tinte rubio», «hay que pagar la renta el viernes».
+CHORE = re.compile(
+    r"^(?:(?:oye|porfa|ahora|tambien|y)\s*,?\s+)*(?:hay que |tengo que |tenemos que |acuerdate de |recuerdame |no se te olvide )?"
+    r"(?:compra|comprar|compren|compramos|pagar|pagale|paga|pide|pidele|pedir|encarga|encargar|surte|surtir|limpia|limpiar|barre|barrer|"
+    r"arregla la|arreglar la|llama al|llamale al|revisa la|revisar la)\b"
+)
+# Out of scope even when a service is named: animals, advice on a style.
+OFF_TOPIC_ANYWAY = re.compile(
+    r"\b(?:mascotas?|perr[oa]s?|perrit[oa]s?|gatos?|gatit[oa]s?)\b|\b(?:me )?(?:recomiendas|recomiendan|recomienda|sugieres|sugieren|aconsejas|aconsejan)\b"
+)
+# An owner's bills are not stats: «¿cuánto pago de luz este mes?».
+BILLS = re.compile(r"\b(?:de|la) luz\b|\b(?:el|de) agua\b|\b(?:la|de) renta\b|\b(?:el|de) gas\b|\bel predial\b|\bimpuestos\b")
 # With a day or time, these questions ask for that slot ("¿se puede el viernes a las 3?").
 ASKS_FOR_SLOT = re.compile(r"\b(?:se puede|se podra|se podria|puedo|podre|podria|tienes|tienen|tendras|hay)\b")
 BOOK_NOUN = re.compile(r"\b(?:cita|citas|turno|reservacion|reserva|espacio|lugar|chance|hueco|cupo|disponibilidad|disponible|disponibles|libre|libres)\b")
@@ -366,6 +448,7 @@ BOOK_VERB = _rx(
     r"\bme (?:podras|podrias|puedes) dar cita\b",
     r"\b(?:quiero|quisiera|necesito|ocupo|dame|agendame|apartame) otra(?: cita)?\b(?! cosa)",
     r"\bcon (?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea))\b",
+    r"\b(?:quiero|quisiera|me haces|hazme|ponme|agendame|apartame|dame)\s+(?:lo de siempre|lo mismo(?: de siempre| de la otra vez| que la otra vez)?|lo de la otra vez)\b",
 )
 # The earliest opening (docs/nlu.md `asap`): "lo antes que se pueda", "lo primero que tengas".
 ASAP = _rx(
@@ -374,9 +457,15 @@ ASAP = _rx(
     r"\b(?:que|cual) es lo (?:mas )?(?:proximo|pronto|cercano|primero)\b",
     r"\blo (?:mas )?(?:proximo|pronto|cercano|antes)\s*(?:\?|$)",
     r"\blo (?:primero|mas temprano) (?:que|posible)\b|\blo que (?:tengas|tengan|haya|este libre)\b",
+    r"^(?:pues |cuando |lo que |para cuando )?(?:cuando|donde) (?:tengas|tengan|haya|se pueda|puedas|puedan)(?: (?:espacio|lugar|chance|libre))?\s*[.!]*$",
     r"\b(?:cuanto antes|a la de ya|de volada|urgente|me urge|lo mas pronto|el primer (?:espacio|lugar|hueco|horario|turno)(?: (?:libre|disponible|que (?:tengas|tengan|haya)))?)\b",
     r"\b(?:el|la) (?:mas )?(?:proxim[oa]|cercan[oa]) (?:que|disponible|libre|cita)\b",
     r"\b(?:primera|primer) (?:hora|cita) (?:libre|disponible|que (?:tengas|tengan|haya))\b",
+)
+# «a la misma hora»: the hour of the appointment talked about (extension slot `same_time`).
+SAME_TIME = re.compile(
+    r"\b(?:(?:a|en|con) (?:la|el) )?(?:misma hora|mismo horario|misma hr|mismo hora|misma horita|igual hora|mismo turno)\b"
+    r"|\b(?:a|en) la misma\s*(?:[?.!]|$)|\ba la misma de (?:siempre|antes|hoy)\b"
 )
 # "¿tienen lugar hoy?": today's earliest opening (`asap` with `date` = today).
 ASAP_TODAY = re.compile(
@@ -395,12 +484,15 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
+    r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
+    r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
 )
 AFFIRM = re.compile(
     r"^(?:si|simon|sale|va|vale|ok|dale|claro|por supuesto|de acuerdo|perfecto|esta bien|correcto|asi es|eso|exacto|"
     r"andale|orale|arre|confirmo|confirmado|adelante|hazlo|me parece bien|me late|va que va|sale y vale|ya(?!\s+no\b)|bueno|"
-    r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero)\b"
+    r"seguro|afirmativo|jalo|jalamos|obvio|listo|yes|me parece|de una|esa|ese|eso mero|esa mero|a huevo|a wevo|awebo|sobres|sip|sep|"
+    r"simona|chido|okas|okis|oki|ahi estare|ahi estaremos|alli estare|sin falta)\b"
 )
 FILLER_START = re.compile(r"^(?:(?:m{2,}|h?m+|eh+|em+|este|pues|ah+|oye|mira|a ver|hmm+)\s*,?\s+)+")
 DENY = re.compile(
@@ -424,6 +516,9 @@ class Cues:
     role: Role
     has_service: bool = False
     has_staff: bool = False
+    has_phone: bool = False
+    has_when: bool = False
+    mentions_service: bool = False  # a service word, even one that fits several services («el corte» with two cuts)
 
 
 @dataclass(frozen=True)
@@ -452,8 +547,8 @@ UPDATE_SOME_SERVICE = re.compile(
 
 def _update_service(text: str, cues: Cues) -> bool:
     # A price or duration alone is not enough: the service being changed must be named, or asked about.
-    if cues.has_service:
-        return UPDATE_SERVICE.search(text) is not None
+    if cues.has_service or (cues.mentions_service and cues.role == Role.OWNER):
+        return UPDATE_SERVICE.search(text) is not None  # «el corte ahora cuesta 200»: the flow asks which cut
     return UPDATE_SOME_SERVICE.search(text) is not None
 
 
@@ -464,8 +559,26 @@ def _remove_staff(text: str, cues: Cues) -> bool:
         return False
     if cues.has_staff and (REMOVE_STAFF_VERB.search(text) or REMOVE_STAFF_LEAVING.search(text)):
         return True
+    if cues.has_service and not cues.has_staff and re.search(r"\b(?:a|en) \$?\d{2,5}\b|\bde precio\b", text):
+        return False  # "el manicure bájalo a 180": a new price, not a colleague leaving
     # "Rodrigo ya no viene, quítalo": only an owner removes people (a staff member's "quítalo" is something else).
     return cues.role == Role.OWNER and REMOVE_STAFF_PRONOUN.search(text) is not None
+
+
+# "registra a Samuel Ortiz 5544332211": an owner registering someone by name and phone, with no day or service.
+_REGISTERS_SOMEONE = re.compile(
+    r"^(?:(?:oye|porfa|por favor|ahora|tambien|y)\s*,?\s+)*(?:agrega|agregame|agregar|registra|registrame|registrar|da de alta|dale de alta|"
+    r"dar de alta|añade|anade|mete|metele|suma|inscribe|apunta|anota|alta (?:a|de))\s+(?:a\s+)?(?:mi\s+\w+\s+)?[a-zñ]+"
+)
+
+
+def _add_staff(text: str, cues: Cues) -> bool:
+    if ADD_STAFF.search(text):
+        return True
+    return (
+        cues.role == Role.OWNER and cues.has_phone and not cues.has_service and not cues.has_when
+        and not cues.has_staff and _REGISTERS_SOMEONE.search(text) is not None and "cita" not in text
+    )
 
 
 def _add_service(text: str, cues: Cues) -> bool:
@@ -500,8 +613,33 @@ _BUSINESS_CLOSES = re.compile(
 )
 
 
+# Staff arriving late or leaving early on a day: «el lunes llego a las 12», «mañana salgo a las 5».
+_LATE_OR_EARLY = re.compile(
+    r"(?<!hora )(?<!cuando )\b(?:llego|entro|vengo|empiezo|llegare|entrare|llegaria|salgo|me voy|me salgo|saldre|me ire)"
+    r" (?:hasta )?(?:a )?(?:las? \d{1,2}|la una|mediodia|temprano|tarde)\b"
+)
+
+
+_DONT_BOOK_ME = re.compile(r"\bno (?:me |le |les )?(?:agendes|agenden|pongas|pongan|metas|metan|apartes|aparten)\b(?! (?:a la|al|esa|ese|eso|ahi))")
+# A day off or time for oneself: «ocupo el viernes libre», «aparta mi hora de comida», «solo trabajo hasta las 12».
+_OWN_TIME = re.compile(
+    r"\b(?:ocupo|necesito|quiero|pido|dame|me das|me puedes dar)\s+(?:el|la|los|mi|este|esta)\s+(?:[a-zñ]+\s+){0,2}(?:libre|libres|de descanso|off)\b"
+    r"|\baparta(?:me)? (?:mi|la|el) (?:hora|tiempo|espacio|rato|horario) (?:de|para|pa)\b"
+    r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) (?:hasta|desde|a partir de) (?:las?|la|el)\b"
+)
+_LEAVING_EARLY = re.compile(
+    r"\b(?:me voy a ir|me voy|me tengo que ir|salgo|me salgo|voy a salir|me voy a salir|tengo que salir) (?:mas )?temprano\b"
+    r"|\b(?:desde|a partir de|despues de) las? \d{1,2} ya no\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
-    if not BLOCK_TIME.search(text):
+    if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
+        return True
+    if cues.role != Role.CUSTOMER and (_LEAVING_EARLY.search(text) or _OWN_TIME.search(text)) and "?" not in text:
+        return True
+    dont_book = cues.role != Role.CUSTOMER and cues.has_when and _DONT_BOOK_ME.search(text) is not None
+    if not (BLOCK_TIME.search(text) or dont_book):  # «no me agendes el sábado, es mi cumpleaños»
         return False
     if cues.role == Role.OWNER and not cues.has_staff and "bloque" not in text and _BUSINESS_CLOSES.search(text):
         return False
@@ -524,22 +662,50 @@ def _my_schedule(text: str, cues: Cues) -> bool:
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
+# "¿qué hay pal sábado?", "¿cómo está el salón el jueves?": staff asking about the shop's day.
+_SHOP_DAY = re.compile(
+    r"\bque (?:hay|tenemos|tiene el (?:salon|local|negocio)|tiene la (?:barberia|estetica)) (?:(?:pa|para|pal) )?(?:el |la |este |esta )?"
+    r"(?:hoy|mañana|pasado mañana|lunes|martes|miercoles|jueves|viernes|sabado|domingo|semana|tarde|\d)\b"
+    r"|\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b.{0,20}\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b"
+    r"|\b(?:citas|agenda|ocupad[oa]|lleno|libre)\b.{0,20}\b(?:en|del?) (?:el |la )?(?:salon|local|negocio|barberia|estetica)\b"
+    r"|\b(?:hay|viene|tenemos|habra) (?:mucha|poca|harta|bastante|mucho|poco) (?:gente|chamba|clientela|trabajo|movimiento)\b"
+    r"|(?<!me )(?<!te )(?<!le )\b(?:hay|quedan|queda|tenemos) (?:huecos?|espacios?|lugar(?:es)?|citas libres|horarios libres|algo libre)\b"
+    r"|\bque tan (?:llen[oa]|ocupad[oa]|pesad[oa]|tranquil[oa]|movid[oa])\b|\bcuant[oa] (?:gente|clientela) (?:tenemos|hay|viene)\b"
+    r"|\b(?:esta|viene|anda|se ve|pinta) (?:muy )?(?:llen[oa]|pesad[oa]|tranquil[oa]|flojo|vaci[oa]|movido)\b"
+    r"|\bcuant[oa]s (?:citas|clientes|clientas|personas|cortes|servicios|niños) (?:tenemos|hay|vienen|tiene el|tiene la)\b"
+    r"(?!.*\b(?:mes|semana pasada|año|nuev[oa]s)\b)"
+)
+_ALL_APPOINTMENTS = re.compile(
+    r"\b(?:lista|listado|relacion) de (?:citas|clientes|clientas)\b|\b(?:pasame|mandame|dame|enseñame|ensename|muestrame) las citas\b"
+    r"|\bquien(?:es)? (?:trabaja|trabajan|entra|entran|viene a trabajar|vienen a trabajar|esta de turno|estan de turno)\b"
+)
 _STAFF_AGENDA = re.compile(
-    r"\b(?:agenda|citas|que tiene|como esta|esta libre|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente))\b"
+    r"\ba que hora (?:se desocupa|sale|termina|acaba|entra|llega|se va|queda libre|tiene libre)\b|\bse desocupa\b|"
+    r"\b(?:agenda|citas|que tiene|como esta|esta libre|esta ocupad[oa]|tiene (?:espacio|algo|libre|lugar|citas|a alguien|alguien|gente|hueco|chance|tiempo|disponible|mucho|poco|mucha))\b"
 )
 
 
 def _business_schedule(text: str, cues: Cues) -> bool:
     if BUSINESS_SCHEDULE.search(text):
         return True
+    if cues.role != Role.CUSTOMER and _SHOP_DAY.search(text):
+        return True
+    if cues.role == Role.OWNER and _ALL_APPOINTMENTS.search(text):
+        return True  # the owner's «pásame la lista de citas del viernes» is everyone's
     # "qué tiene María hoy", "agenda de Pedro": a colleague's agenda (a customer asking is booking).
     return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
+
+
+def _unblock(text: str, cues: Cues) -> bool:
+    # Only staff and owners keep blocks; a customer's «siempre sí voy» or «libera mi lugar» is something else.
+    return cues.role != Role.CUSTOMER and UNBLOCK.search(text) is not None
 
 
 # Priority order: the first rule (allowed for the role) that fires wins.
 RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.HUMAN, _search(HUMAN)),
-    IntentRule(Intent.ADD_STAFF, _search(ADD_STAFF)),
+    IntentRule(Intent.UNBLOCK, _unblock),
+    IntentRule(Intent.ADD_STAFF, _add_staff),
     IntentRule(Intent.REMOVE_STAFF, _remove_staff),
     IntentRule(Intent.ADD_SERVICE, _add_service),
     IntentRule(Intent.BUSINESS_SCHEDULE, _colleague_agenda),
@@ -596,6 +762,7 @@ CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
     Intent.BUSINESS_SCHEDULE: (BUSINESS_SCHEDULE, _STAFF_AGENDA, _COLLEAGUE_AGENDA),
     Intent.WEEK_PAGE: (WEEK_PAGE,),
     Intent.BLOCK_TIME: (BLOCK_TIME,),
+    Intent.UNBLOCK: (UNBLOCK,),
     Intent.MARK_NO_SHOW: (MARK_NO_SHOW,),
     Intent.MARK_COMPLETED: (MARK_COMPLETED,),
     Intent.WALK_IN: (WALK_IN, _ARRIVED_NAMED),
@@ -622,7 +789,7 @@ CUE_PATTERNS: dict[Intent, tuple[re.Pattern[str], ...]] = {
 def unexplained_tokens(text: str, intent: Intent, also_explained: frozenset[str] = frozenset()) -> list[str]:
     """The tokens of `text` that neither the intent's cues, courtesy, nor `also_explained` account for."""
     covered = [False] * len(text)
-    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, FILLER_START):
+    for pattern in (*CUE_PATTERNS.get(intent, ()), ASAP, ASAP_TODAY, SAME_TIME, FILLER_START):
         for match in pattern.finditer(text):
             for i in range(match.start(), match.end()):
                 covered[i] = True

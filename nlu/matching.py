@@ -37,6 +37,9 @@ SYNONYMS: dict[str, str] = {
     "mechas": "mechas", "luces": "mechas", "cejas": "cejas", "ceja": "cejas",
     "pestaña": "pestañas", "depilar": "depilacion", "depilarme": "depilacion",
     "masajes": "masaje", "faciales": "facial", "peinados": "peinado", "peinar": "peinado",
+    # «corte de mujer» is the ladies' cut, «corte de hombre» the gentlemen's, where the catalog has both.
+    "mujer": "dama", "mujeres": "dama", "damas": "dama", "hombre": "caballero", "hombres": "caballero",
+    "caballeros": "caballero",
 }
 # What is done to the hair, said in several words: "pintarme el pelo" is a tint (each word becomes "tinte",
 # so the words still map back to the text one to one).

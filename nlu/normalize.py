@@ -49,6 +49,8 @@ _TOKEN_MAP: dict[str, str] = {
     "bno": "bueno", "weno": "bueno", "bn": "bien", "aki": "aqui", "nomas": "nomas",
     "alas": "a las", "kiero": "quiero", "qiero": "quiero", "kero": "quiero", "kisiera": "quisiera",
     "qisiera": "quisiera", "ocupo": "ocupo", "ps": "pues", "pss": "pues", "pos": "pues",
+    "kedo": "quedo", "keda": "queda", "kedan": "quedan", "kedas": "quedas", "kedamos": "quedamos", "kien": "quien",
+    "ktal": "que tal", "ntp": "no te preocupes",
     # time words
     "hr": "horas", "hrs": "horas", "hra": "horas", "hras": "horas", "h": "horas",
     "min": "minutos", "mins": "minutos", "minuto": "minutos", "mn": "minutos",

@@ -25,7 +25,7 @@ RelativeDay = Literal["today", "tomorrow", "day_after_tomorrow", "yesterday", "d
 Qualifier = Literal["this", "next", "next_week", "this_week", "last"]
 Period = Literal[
     "weekend", "next_weekend", "this_week", "next_week", "last_week",
-    "this_month", "next_month", "last_month",
+    "this_month", "next_month", "last_month", "week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight",
 ]
 Direction = Literal["future", "past"]
 # "appointment": read bare hours with the business hours; "opening": the hours being set
@@ -53,6 +53,7 @@ class DayParts(BaseModel):
     day: int | None = Field(default=None, ge=1, le=31, description="day of the month, as said")
     month: int | None = Field(default=None, ge=1, le=12)
     year: int | None = Field(default=None, ge=2000, le=2100)
+    in_days: int | None = Field(default=None, ge=1, le=366, description="'dentro de 3 días', 'en 15 días' (= 14): days from today")
 
 
 class ClockParts(BaseModel):
@@ -126,8 +127,12 @@ def resolve(
     date_end: dt.date | None = None
     if parts.day_end and date:
         date_end = _resolve_day_end(parts.day_end, date, direction)
+    if parts.month and parts.period in ("this_year", "last_year") and date is None and parts.month_year is None:
+        # «diciembre del año pasado»: that month of that year.
+        year = today.year - (1 if parts.period == "last_year" else 0)
+        date, date_end = resolve_month(parts.month, year, today, direction)
     if parts.period and date is None:
-        date, date_end = resolve_period(parts.period, today)
+        date, date_end = resolve_period(parts.period, today, direction)
     if parts.month and date is None:
         date, date_end = resolve_month(parts.month, parts.month_year, today, direction)
     reference_day = date
@@ -148,6 +153,8 @@ def resolve_day(parts: DayParts, today: dt.date, direction: Direction = "future"
     """The date meant by one day expression, or None when it does not exist."""
     if parts.relative is not None and parts.day is None:
         return today + dt.timedelta(days=_RELATIVE_OFFSETS[parts.relative])
+    if parts.in_days is not None and parts.day is None:
+        return today + dt.timedelta(days=parts.in_days if direction == "future" else -parts.in_days)
     if parts.day is not None:
         return _day_of_month(parts, today, direction)
     if parts.weekday is not None:
@@ -207,9 +214,14 @@ def _resolve_day_end(parts: DayParts, start: dt.date, direction: Direction) -> d
     return end if end is not None and end >= start else None
 
 
-def resolve_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of a named span. Weeks are Monday–Sunday, as calendars in Mexico show."""
+def resolve_period(period: Period, today: dt.date, direction: Direction = "future") -> tuple[dt.date, dt.date]:
+    """First and last day of a named span. Weeks are Monday–Sunday, as calendars in Mexico show.
+
+    Looking back («¿cómo nos fue el fin de semana?» on a Tuesday), the weekend is the one just past.
+    """
     monday = today - dt.timedelta(days=today.weekday())
+    if period == "weekend" and direction == "past" and today.weekday() < 5:
+        return monday - dt.timedelta(days=2), monday - dt.timedelta(days=1)
     if period in ("weekend", "next_weekend"):
         saturday = monday + dt.timedelta(days=5)
         start = max(saturday, today)
@@ -223,6 +235,23 @@ def resolve_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
         return monday + dt.timedelta(days=7), monday + dt.timedelta(days=13)
     if period == "last_week":
         return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+    if period == "week_before_last":
+        return monday - dt.timedelta(days=14), monday - dt.timedelta(days=8)
+    if period == "this_year":
+        return dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
+    if period == "last_year":
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    if period in ("this_fortnight", "last_fortnight"):
+        # Mexican pay fortnights: the 1st–15th and the 16th–end of the month.
+        first_half = today.day <= 15
+        if period == "last_fortnight":
+            if first_half:
+                previous = today.replace(day=1) - dt.timedelta(days=1)
+                return previous.replace(day=16), previous
+            return today.replace(day=1), today.replace(day=15)
+        if first_half:
+            return today.replace(day=1), today.replace(day=15)
+        return today.replace(day=16), today.replace(day=calendar.monthrange(today.year, today.month)[1])
     year, month = today.year, today.month
     if period == "next_month":
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -60,11 +60,15 @@ _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|
 # "…como barbero, hace de todo": every service, said while adding someone.
 _DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
 _CLOSED = re.compile(
-    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja)\b"
+    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|"
+    r"no (?:hay|habra|vamos a dar|damos|va a haber) servicio)\b"
 )
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
 _LOOSE_RANGE = re.compile(r"\b(?P<a>\d{1,2})(?::(?P<am>\d\d))? a (?P<b>\d{1,2})(?::(?P<bm>\d\d))?\b")
-_FROM_CUE = re.compile(r"\b(?:cita|turno|la|el|al|reservacion)\s+(?:de|del)\s+")
+_FROM_CUE = re.compile(
+    r"\b(?:cita|turno|la|el|al|reservacion|señor|señora|senor|senora|chavo|chava|niño|niña|cliente|clienta|muchach[oa]|joven|"
+    r"chic[oa]|morr[oa]|(?:don|doña) [a-zñ]+)\s+(?:de|del)\s+"
+)
 _HUMAN_WITH = re.compile(
     r"\b(?:hablar|platicar|comunicarme|comunicame|comunicas|comunica|pasame|pasas|pasarme|contactar|conectame) con\b"
 )
@@ -81,11 +85,12 @@ _RELATION = re.compile(
 )
 _PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)?)")
 _STAFF_INTRO = re.compile(
-    r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
+    r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
     r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
-    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos)\s*:?\s+"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|meter|manejar)|"
+    r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
@@ -93,7 +98,9 @@ _NEW_SERVICE_AFTER_VERB = re.compile(
     r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
-_LOOSE_PRICE = re.compile(r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|\.))")
+_LOOSE_PRICE = re.compile(
+    r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|varos|\.|y (?:dura|tarda|son)|(?:y )?(?:media hora|una hora|hora y media|\d{1,3} (?:minutos|min|horas?|hrs?))\b))"
+)
 # "No tiene", "sin teléfono": the walk-in left no number.
 _NO_PHONE = re.compile(r"^(?:sin|no hay|no dejo|no dio|no trae)\s+(?:(?:su|el|un)\s+)?(?:telefono|numero|cel|celular|whats|whatsapp)\b")
 # "ya", "es todo", "listo": nothing more to add to a list being collected (services, hours).
@@ -360,7 +367,11 @@ def _decide(message: _Message) -> Reading:
     if answer is not None:
         return answer
 
-    cues = ir.Cues(role=context.role, has_service=message.service is not None, has_staff=message.staff is not None)
+    cues = ir.Cues(
+        role=context.role, has_service=message.service is not None, has_staff=message.staff is not None,
+        has_phone=message.phone is not None, has_when=message.has_datetime,
+        mentions_service=message.matcher.mentions_service_word(norm),
+    )
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
         # "cancela a Gaby del martes y dile que yo le escribo": the command first, its message as a slot.
@@ -373,8 +384,18 @@ def _decide(message: _Message) -> Reading:
     if recipient and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
         return Reading(_build(Intent.MESSAGE_CUSTOMER, message, person_name=recipient))
     intent, foreign = ir.first_rule_intent(norm, cues)
+    if intent == Intent.MY_APPOINTMENTS and _CONFIRMS.match(norm):
+        intent = Intent.AFFIRM  # «confirmo mi cita de mañana» answers a reminder
     if intent == Intent.ASK_SERVICES and _asks_price_of_something_else(norm, message.matcher):
         intent = Intent.OTHER
+    if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC.search(norm) and not ir.BOOK_VERB.search(norm) and message.service is None:
+        intent = Intent.OTHER  # «¿tienen baño?», «ya pagaron la renta?» (an owner's own business matters may be stats)
+    if context.role != Role.OWNER and intent in _OFF_TOPIC_OVERRIDES and ir.OFF_TOPIC_ANYWAY.search(norm) and not message.has_datetime:
+        intent = Intent.OTHER  # «¿le cortan el pelo a perros?», «¿me recomiendas un corte para cara redonda?»
+    if context.role == Role.OWNER and intent in (Intent.STATS, None) and ir.BILLS.search(norm):
+        intent = Intent.OTHER  # «¿cuánto pago de luz este mes?»: a bill, not the business's figures
+    if context.role != Role.CUSTOMER and intent is None and ir.CHORE.search(norm) and not ir.BOOK_VERB.search(norm):
+        intent = Intent.OTHER  # «compra tinte rubio cenizo»: the shop's errand, not a booking
     if intent in ALSO_INTENTS and asks_to_book(norm, cues, message.matcher.mentions_service_word):
         intent = Intent.BOOK  # "¿abren el domingo? quiero corte a las 12": the question rides along (`also`)
     elif intent in ALSO_INTENTS:
@@ -383,6 +404,8 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.RESCHEDULE  # "ya no puedo el viernes, ¿hay algo el sábado?": another day is asked for
     if intent is None and foreign is not None:
         coerced = coerce_intent(foreign, context.role)
+        if coerced == Intent.OTHER and (social := _social(message)) in (Intent.THANKS, Intent.GOODBYE):
+            return Reading(_build(social, message), message=message)  # a customer's «ya quedó, gracias!» thanks
         past = foreign == Intent.STATS  # "¿cuánto vendimos en enero?" looks back, even from staff
         return Reading(_build(coerced, message, past=past), unsure=coerced == Intent.OTHER, message=message)
     if intent is None and _corrects_a_value(message):
@@ -396,12 +419,36 @@ def _decide(message: _Message) -> Reading:
         intent = Intent.INFORM  # "no, mejor el sábado" corrects a value
     if intent is None:
         intent = _social(message)
+    if (
+        intent is None and context.role == Role.CUSTOMER and context.expecting is None and message.staff
+        and message.has_datetime and message.rest_tokens()[:1] != ["que"] and not ir.CORRECTION.search(norm)
+    ):
+        intent = Intent.BOOK  # "el viernes a las 5 con Pedro": a day with someone asks for it («que sea con Pedro» informs)
     if intent is None:
         # Data alone ("mañana a las 4", "mi número es…") informs; data inside an unrelated question does not.
         only_data = _only_lead_in(message.rest_tokens()) or context.expecting is not None or _AVAILABLE.search(norm)
         intent = Intent.INFORM if (message.has_data and only_data) or _named_only(message) else Intent.OTHER
         weak = intent == Intent.OTHER
     return Reading(_build(intent, message), unsure=weak, message=message)
+
+
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,.;?¿!]|\bpero\b|\bmejor\b|\bque tal\b)\s*")
+_NEGATION = re.compile(r"\b(?:no|nel|tampoco|nunca|ni)\b")
+
+
+def _counter_offer(answer: str) -> bool:
+    """After a «no», a last clause that offers a day or a time and negates nothing («no puedo, ¿a las 6?»)."""
+    clauses = [c for c in _CLAUSE_BREAK.split(answer) if c.strip()]
+    if len(clauses) < 2 or _NEGATION.search(clauses[-1]):
+        return False
+    found = extract_datetime(clauses[-1])
+    return bool(found.days or found.clocks)
+
+
+_OFF_TOPIC_OVERRIDES = frozenset(
+    {None, Intent.ASK_SERVICES, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.STATS,
+     Intent.RESCHEDULE, Intent.MARK_COMPLETED, Intent.MY_APPOINTMENTS}
+)
 
 
 def _only_lead_in(tokens: list[str]) -> bool:
@@ -452,6 +499,8 @@ def _answer_to_question(message: _Message) -> Reading | None:
             return Reading(_build(Intent.INFORM, message))  # "no, mejor el sábado" corrects
         if (affirm or deny) and _carries_value(message) and _only_lead_in(rest):
             return Reading(_build(Intent.INFORM, message))  # "ok, a las 5": the data wins over the lead-in
+        if deny and _counter_offer(answer):
+            return Reading(_build(Intent.INFORM, message))  # "no puedo a esa hora, ¿a las 6?": another time offered
         if affirm or deny:
             intent = Intent.AFFIRM if affirm else Intent.DENY
             words = rest[1:] if rest else []
@@ -570,8 +619,9 @@ def _social(message: _Message) -> Intent | None:
         return Intent.THANKS
     if ir.THANKS.search(norm) and not message.has_data:
         return Intent.THANKS
-    if ir.AFFIRM.match(norm) and ir.is_only_courtesy(rest[1:]):
-        return Intent.AFFIRM
+    affirm = ir.AFFIRM.match(norm)
+    if affirm and (ir.is_only_courtesy(rest[1:]) or (not message.has_data and ir.is_only_courtesy(norm[affirm.end():].split()))):
+        return Intent.AFFIRM  # «sí», «ahí estaré», «va que va, gracias»
     if ir.GREETING.match(norm) and ir.is_only_courtesy(rest):
         return Intent.GREET
     if ir.GREETING.match(norm) and not message.has_data:
@@ -612,6 +662,9 @@ def _resolved(
     found = found or message.found
     parts = found.parts
     context = message.context
+    if parts.period in _STATS_PERIODS and intent != Intent.STATS and not past:
+        # «la quincena» is payday and «este año» a manner of speaking, except when counting what happened.
+        parts = parts.model_copy(update={"period": None})
     opening = _about_opening_hours(intent, context)
     if opening:
         parts = _hours_parts(message, found)
@@ -652,7 +705,9 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     return parts
 
 
-_ONE_OFF_DAY = re.compile(r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo)\b")
+_ONE_OFF_DAY = re.compile(
+    r"\b(?:nomas|nada mas|solo|solamente|este|esta|temprano|(?<!la )tarde|que viene|que entra|proximo|a partir del?|desde el)\b"
+)
 
 
 _INSTEAD_OF = re.compile(r"\b(?:en vez|en lugar|envez) del?\s+")
@@ -674,7 +729,7 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     instead = [m.end() for m in _INSTEAD_OF.finditer(found.text)]
     if len(days) == 2 and instead:
         # "el sábado en vez del viernes": the day after "en vez de" is the one booked.
-        replaced = 0 if any(end - 1 <= days[0][0] <= end + 4 for end in instead) else 1
+        replaced = 0 if any(end - 5 <= days[0][0] <= end + 4 for end in instead) else 1
         return {
             "from_date": _resolve_one_day(days[replaced][1], message),
             "date": _resolve_one_day(days[1 - replaced][1], message), "date_end": None,
@@ -787,6 +842,18 @@ def _build(
     if context.role != Role.CUSTOMER and intent in _ABOUT_A_CUSTOMER and message.service is not None:
         if set(message.service.words) <= _PERSON_WORDS:
             values["service"] = None  # "el niño de las 9 y media ya quedó" is a person, not Corte niño
+    if intent == Intent.ASK_SERVICES and _CHILDRENS_CUT.search(norm) and message.matcher.children_service() is None:
+        values["service"] = None  # «¿hacen cortes de niño?» where there is none: not the adults' cut
+    if (
+        message.guest is not None and message.guest.child and intent not in (Intent.BOOK, Intent.INFORM)
+        and message.service is not None and set(message.service.words) <= _PERSON_WORDS
+    ):
+        values["service"] = None  # «pásame la cita de mi niño al lunes»: the child, not Corte niño (only booking names it)
+    if (
+        intent not in (Intent.RESCHEDULE, Intent.SET_HOURS) and len(found.days) >= 2 and _SELF_CORRECTION.search(norm)
+    ):
+        # «el domingo... no, el lunes»: the day said last replaces the first.
+        values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
@@ -795,13 +862,27 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
-    if intent == Intent.BLOCK_TIME:
-        values["reason"] = free_text.reason_of(text)
+    if intent == Intent.CANCEL:
+        values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
+    if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
+        values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
             values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
         elif values["time"] is not None and values["time_end"] is None and _FROM_OPENING.search(norm):
             # "bloquéame hasta las 12", "mañana entro a las 12": from opening until then.
             values["time"], values["time_end"] = _day_hours(message, values["date"])[0], values["time"]
+        elif values["time"] is not None and values["time_end"] is None and values["minutes"]:
+            # «bloquea media hora a las 2»: from then, for that long.
+            start = dt.datetime.combine(dt.date(2000, 1, 1), values["time"])  # type: ignore[arg-type]
+            end = start + dt.timedelta(minutes=int(values["minutes"]))  # type: ignore[call-overload]
+            if end.date() == start.date():
+                values["time_end"], values["minutes"] = end.time(), None
+    hours_start, hours_end = values["time"], values["time_end"]
+    if (
+        intent == Intent.SET_HOURS and isinstance(hours_start, dt.time) and isinstance(hours_end, dt.time)
+        and hours_start > hours_end and hours_start.hour >= 12 and dt.time(hours_start.hour - 12, hours_start.minute) < hours_end
+    ):
+        values["time"] = dt.time(hours_start.hour - 12, hours_start.minute)  # «en la tarde ya no, nomás de 9 a 2»: 9 a.m.
     if (
         intent == Intent.SET_HOURS and values["part_of_day"] in ("morning", "afternoon")
         and values["time"] is None and values["time_end"] is None
@@ -817,11 +898,17 @@ def _build(
         lasts = _LASTS.search(norm) if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) else None
         if lasts and values["minutes"] is None:
             values["minutes"] = int(lasts["m"])  # "y dura 35"
-        if values["price"] is None and intent == Intent.ADD_SERVICE:
+        if values["price"] is None and intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE):
             loose = _LOOSE_PRICE.search(norm)
             values["price"] = loose["n"] if loose else None
     else:
         values["price"] = find_price(norm)
+    if intent == Intent.UPDATE_SERVICE and _BY_AMOUNT.search(norm):
+        values["price"] = None  # «súbele 20 pesos al corte» raises it by 20: the new price is not said
+    if (found.parts.month or found.parts.period) and values["date_end"] and _FROM_MONTH.search(norm):
+        values["date_end"] = None  # «a partir de junio», «desde la otra semana»: from then on, not that span
+    if intent == Intent.SET_HOURS:
+        values["minutes"] = None  # «cerramos una hora antes, a las 7»: hours, not a duration
     if intent == Intent.ADD_SERVICE:
         values["service"] = None  # "Corte de niño" is a new service, not Corte de cabello
         values["new_service"] = _new_service_name(text)
@@ -870,6 +957,14 @@ def _build(
     return Understanding(intent=intent, slots=slots, engine="rules")
 
 
+_BY_AMOUNT = re.compile(
+    r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
+)
+_FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
+_CONFIRMS = re.compile(r"^(?:si\s*,?\s*)?(?:confirmo|confirmado|confirmada|queda confirmad[oa]|le confirmo|te confirmo)\b")
+_SELF_CORRECTION = re.compile(r"(?:\.\.\.|…|,|\.)\s*(?:no|perdon|digo|mejor|corrijo)\b\s*[,.]?\s*(?:mejor |no |digo )?(?:el|la|para|pa|mañana|hoy)\b")
+_STATS_PERIODS = frozenset({"week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight"})
+_CHILDRENS_CUT = re.compile(r"\bcortes? (?:de|para|pa) (?:niñ[oa]s?|nin[oa]s?|nenes?|chamac[oa]s?|bebes?|peques?)\b")
 _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
 _ABOUT_A_CUSTOMER = frozenset(
@@ -902,6 +997,8 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
         extra["next_only"] = True
     if message.asap and intent in _ASAP_INTENTS:
         extra["asap"] = True
+    if intent != Intent.OTHER and ir.SAME_TIME.search(norm):
+        extra["same_time"] = True  # «pásala al viernes a la misma hora»
     guest = message.guest
     if guest is not None and intent in _GUEST_INTENTS:
         extra.update(guest=guest.guest, guest_name=guest.name, child=guest.child or None)
@@ -927,7 +1024,12 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
     return extra
 
 
-_UNTIL_CLOSING = re.compile(r"\b(?:desde|a partir de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b|\bpa delante\b")
+_UNTIL_CLOSING = re.compile(
+    r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
+    r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
+    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:temprano )?(?:a las?|a la)\b"
+    r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"
+)
 
 
 _FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")

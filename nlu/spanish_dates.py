@@ -30,7 +30,8 @@ MONTH_WORDS: dict[str, int] = {
 }
 # Common words one typo away from a weekday name; never "corrected".
 _NOT_WEEKDAY_TYPOS = frozenset(
-    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos"}
+    {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos", "mueves", "jueces", "artes",
+     "luces", "mares", "salado", "lunares", "dunas"}
 )
 
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
@@ -67,7 +68,10 @@ def _clock_pattern(prefix: str) -> str:
 
 _CLOCK = _clock_pattern("a_")
 _CLOCK_B = _clock_pattern("b_")
-_NOT_A_CLOCK_AFTER = r"(?! ?(?:horas|hora|minutos|pesos|dias|semanas|meses|personas|años|\$|%))"
+_NOT_A_CLOCK_AFTER = (
+    r"(?! ?(?:horas|hora|minutos|pesos|dias|semanas|meses|personas|años|cosas|veces|citas|opciones|primeras|ultimas|"
+    r"de ellas|juntas|\$|%))"
+)
 _LAS = r"(?:(?:a|para|desde|hasta|como a|tipo|de|a eso de|antes de|despues de|sobre) )?las "
 _LA = r"(?:a|para|desde|hasta|como a|de|a eso de|antes de|despues de) la "
 
@@ -81,6 +85,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|(?<!las )(?<!la )\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
     ),
     "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
+    # «barba tipo 6», «como a eso de las 5» (the latter is read above): «tipo» before a bare hour is a time.
+    "clock_tipo": re.compile(rf"\btipo (?={{0}}\d{{1,2}}\b(?! (?:pesos|minutos|años|dias|semanas|horas)))".replace("{0}", "") + _CLOCK),
     "clock_explicit": re.compile(
         rf"\b(?:a |para |tipo |como a )?(?=\d{{1,2}}[:.]\d\d|\d{{1,2}} (?:am|pm|y media|y cuarto|de la tarde|de la mañana|de la noche)|cuarto para|\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}\b"
     ),
@@ -126,21 +132,31 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
     "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
     "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
+    "period_week_before_last": re.compile(r"\b(?:la )?semana antepasada\b|\bhace dos semanas\b"),
+    "period_this_year": re.compile(r"\b(?:este|en el|del|en lo que va del) año\b(?! (?:pasado|que viene|que entra|proximo))"),
+    "period_last_year": re.compile(r"\b(?:el )?año pasado\b"),
+    "period_last_fortnight": re.compile(r"\b(?:la )?quincena pasada\b"),
+    "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
+    # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
+    "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,})|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
         r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
-    "pod_afternoon": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|tardecita|despues de comer)\b"),
-    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|nochecita)\b"),
+    "pod_afternoon": re.compile(
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,})|tardecita|despues de comer)\b"
+    ),
+    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,})|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
         r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
-    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita|al rato|en un rato)\b"),
+    # «ahorita no, gracias» declines: it names no day.
+    "today": re.compile(r"\b(?:hoy(?: mismo)?|el dia de hoy|ahorita(?! no\b)|al rato|en un rato)\b"),
     "yesterday": re.compile(r"\bayer\b"),
     "day_before_yesterday": re.compile(r"\b(?:antier|anteayer|antes de ayer)\b"),
     "dia_n": re.compile(r"\b(?:el )?dia (?P<d>\d{1,2})\b(?! ?(?::|am|pm|horas|y media|de la))"),
@@ -258,7 +274,7 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         start, end = _clock_from(match, "a_"), _clock_from(match, "b_")
         if start and end:
             clocks.append((match.start(), start, end))
-    for name in ("clock_before", "clock_las", "clock_explicit"):
+    for name in ("clock_before", "clock_las", "clock_explicit", "clock_tipo"):
         for match in scan.take(name):
             clock = _clock_from(match, "a_")
             if clock:
@@ -348,6 +364,8 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         ("period_this_week", "this_week"), ("period_next_week", "next_week"),
         ("period_last_week", "last_week"), ("period_this_month", "this_month"),
         ("period_next_month", "next_month"), ("period_last_month", "last_month"),
+        ("period_week_before_last", "week_before_last"), ("period_last_year", "last_year"), ("period_this_year", "this_year"),
+        ("period_last_fortnight", "last_fortnight"), ("period_this_fortnight", "this_fortnight"),
     ):
         if scan.take(name) and period is None:
             period = value  # type: ignore[assignment]
@@ -358,6 +376,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         part_of_day = {"mañana": "morning", "tarde": "afternoon", "noche": "evening"}[match["pod"]]  # type: ignore[assignment]
     for match in scan.take("pasado_mañana"):
         days.append((match.start(), DayParts(relative="day_after_tomorrow")))
+    for match in scan.take("in_days"):
+        count = {"una": 1, "dos": 2, "tres": 3}.get(match["n"]) or int(match["n"])
+        offset = count * 7 if match["u"].startswith("semana") else {8: 7, 15: 14}.get(count, count)
+        if 1 <= offset <= 366:
+            days.append((match.start(), DayParts(in_days=offset)))
     for name, value in (("pod_morning", "morning"), ("pod_afternoon", "afternoon"), ("pod_evening", "evening")):
         if scan.take(name) and part_of_day is None:
             part_of_day = value  # type: ignore[assignment]

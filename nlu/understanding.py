@@ -52,6 +52,7 @@ class Intent(StrEnum):
     MY_SCHEDULE = "my_schedule"
     BUSINESS_SCHEDULE = "business_schedule"
     BLOCK_TIME = "block_time"
+    UNBLOCK = "unblock"  # extension (docs/nlu.md): remove a block («desbloquea el jueves»)
     MARK_NO_SHOW = "mark_no_show"
     MARK_COMPLETED = "mark_completed"
     WALK_IN = "walk_in"
@@ -80,7 +81,7 @@ CUSTOMER_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
 # The contract gives staff only the customer intents that make sense on a customer's behalf.
 STAFF_INTENTS: frozenset[Intent] = COMMON_INTENTS | {
     Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL,
-    Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.MARK_NO_SHOW,
+    Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.UNBLOCK, Intent.MARK_NO_SHOW,
     Intent.MARK_COMPLETED, Intent.WALK_IN, Intent.CUSTOMER_HISTORY, Intent.MESSAGE_CUSTOMER, Intent.WEEK_PAGE,
 }
 OWNER_INTENTS: frozenset[Intent] = STAFF_INTENTS | {
@@ -136,6 +137,7 @@ class Slots(BaseModel):
     - `guest` / `guest_name` / `child`: the booking is for someone else ("para mi hijo Mateo"),
       their name, and whether they are a child.
     - `next_only`: only the next appointment, not the day ("¿qué sigue?").
+    - `same_time`: the same hour as the appointment being moved or talked about ("a la misma hora").
     - `also`: questions asked besides the main intent ("¿abren el domingo? quiero corte" → ask_hours).
     - `language`: "en" when the message is in English.
     See docs/nlu.md for the rules of use.
@@ -170,6 +172,7 @@ class Slots(BaseModel):
     guest_name: str | None = None
     child: bool | None = None
     next_only: bool | None = None
+    same_time: bool | None = None
     also: list[Intent] | None = None
     language: Literal["en"] | None = None
 

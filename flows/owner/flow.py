@@ -46,7 +46,7 @@ class OwnerFlow(ConversationChart):
 
     # --- everything a staff member does ---------------------------------------------------
     (
-        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page,
+        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page, asked_to_unblock,
         wants_to_block, wants_no_show, wants_completed, wants_walk_in,
         wants_history, wants_to_message, wants_to_book, wants_to_cancel, wants_to_reschedule,
     ) = staff_requests(ready, busy)

@@ -24,6 +24,7 @@ from flows.staff.errands import ERRAND_OF, Errand, ErrandBooking, ErrandCancelli
 from flows.staff.flow import StaffFlow
 from flows.staff.marking import MarkDraft, Marking
 from flows.staff.schedule import Schedule
+from flows.staff.unblocking import Unblocking
 from flows.staff.walk_in import WalkIn, WalkInDraft
 from nlu.understanding import Intent
 from store.models import Customer, Permission, ServiceType, Staff, StaffService
@@ -34,6 +35,7 @@ STAFF_REQUESTS: dict[Intent, str] = {
     Intent.MY_SCHEDULE: "asked_schedule",
     Intent.BUSINESS_SCHEDULE: "asked_business_schedule",
     Intent.WEEK_PAGE: "asked_week_page",
+    Intent.UNBLOCK: "asked_to_unblock",
     Intent.BLOCK_TIME: "wants_to_block",
     Intent.MARK_NO_SHOW: "wants_no_show",
     Intent.MARK_COMPLETED: "wants_completed",
@@ -45,7 +47,7 @@ STAFF_REQUESTS: dict[Intent, str] = {
     Intent.RESCHEDULE: "wants_to_reschedule",
 }
 SMALL_TALK = {Intent.THANKS, Intent.GOODBYE, Intent.AFFIRM, Intent.DENY, Intent.STOP}
-STAFF_COMPONENTS = (Schedule, Blocking, Marking, WalkIn, Errand, ErrandBooking, ErrandMoving, ErrandCancelling, ChoosingWhen)
+STAFF_COMPONENTS = (Schedule, Blocking, Unblocking, Marking, WalkIn, Errand, ErrandBooking, ErrandMoving, ErrandCancelling, ChoosingWhen)
 
 
 class StaffChat(Chat):

@@ -33,6 +33,7 @@ class StaffRequests(NamedTuple):
     asked_schedule: TransitionList
     asked_business_schedule: TransitionList
     asked_week_page: TransitionList
+    asked_to_unblock: TransitionList
     wants_to_block: TransitionList
     wants_no_show: TransitionList
     wants_completed: TransitionList
@@ -57,6 +58,8 @@ def staff_requests(ready: State, busy: State) -> StaffRequests:
         ),
         # «ver mi semana»: a link to the week page.
         asked_week_page=ready.to(None, on="send_week_page"),
+        # «desbloquea el jueves»: the blocks named are removed at once (or the upcoming ones listed).
+        asked_to_unblock=ready.to(None, on="unblock_time"),
         wants_to_block=ready.to(busy.blocking),
         wants_no_show=ready.to(None, unless="has_appointments_to_mark", on="say_nothing_to_mark") | ready.to(busy.marking),
         wants_completed=ready.to(None, unless="has_appointments_to_mark", on="say_nothing_to_mark") | ready.to(busy.marking),
@@ -109,7 +112,7 @@ class StaffFlow(ConversationChart):
         errand = errand_steps()
 
     (
-        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page,
+        greeted, thanked, asked_schedule, asked_business_schedule, asked_week_page, asked_to_unblock,
         wants_to_block, wants_no_show, wants_completed, wants_walk_in,
         wants_history, wants_to_message, wants_to_book, wants_to_cancel, wants_to_reschedule,
     ) = staff_requests(ready, busy)

@@ -527,3 +527,39 @@ def next_appointment(appointment: AppointmentInfo | None, today: date) -> Reply:
 
 def someones_agenda_heading(name: str, day: date, today: date) -> str:
     return f"La agenda de {fmt.first_name(name)} {fmt.day_phrase(day, today)}:"
+
+
+# --- removing blocks («desbloquea el jueves») ------------------------------------------------
+
+
+def _block_lines(blocks: Sequence[tuple[datetime, datetime, str | None]], today: date) -> str:
+    return "\n".join(
+        f"• {fmt.day_phrase(start.date(), today)} de {fmt.time_range(start, end)}" + (f" ({reason})" if reason else "")
+        for start, end, reason in blocks
+    )
+
+
+def unblocked(blocks: Sequence[tuple[datetime, datetime, str | None]], today: date, someone: str | None = None) -> Reply:
+    whose = f" de {someone}" if someone else ""
+    head = "Listo, quité el bloqueo" if len(blocks) == 1 else f"Listo, quité {len(blocks)} bloqueos"
+    return Reply(text=f"{head}{whose} ✓ Ya se puede agendar en ese horario.\n{_block_lines(blocks, today)}")
+
+
+def which_block(blocks: Sequence[tuple[datetime, datetime, str | None]], today: date, someone: str | None = None) -> Reply:
+    whose = f"{someone} no tiene" if someone else "No tienes"
+    if not blocks:
+        return Reply(text=f"{whose} bloqueos pendientes en la agenda.")
+    whose = f"{someone} tiene" if someone else "Tienes"
+    return Reply(
+        text=f"{whose} estos bloqueos:\n{_block_lines(blocks, today)}\n¿Cuál quito? Dime el día, por ejemplo «desbloquea el jueves»."
+    )
+
+
+def no_block_there(
+    day: date, today: date, blocks: Sequence[tuple[datetime, datetime, str | None]], someone: str | None = None,
+) -> Reply:
+    whose = f"{someone} no tiene" if someone else "No tienes"
+    text = f"{whose} nada bloqueado {fmt.day_phrase(day, today)} en ese horario."
+    if blocks:
+        text += f" Los bloqueos que siguen son:\n{_block_lines(blocks, today)}"
+    return Reply(text=text)

@@ -281,3 +281,17 @@ async def test_a_question_only_the_owner_can_answer_is_passed_on_once_and_answer
     to_owner = [m for m in out if m.to != "525598765432"]
     assert len(to_juan) == 1 and "te contacte" in to_juan[0].plain_text()
     assert len(to_owner) == 1 and "aceptan tarjeta" in to_owner[0].plain_text()
+
+
+async def test_staff_unblock_a_day_and_the_time_is_bookable_again(db: Database) -> None:
+    chat = await open_chat(db)
+    out = await chat.says("5215520203030", "bloquea mañana de 2 a 3 para mi comida")
+    assert "bloqueé" in texts(out)
+    assert await chat.count(TimeBlock) == 1
+    out = await chat.says("5215520203030", "quita el bloqueo")  # no day: the upcoming blocks are listed
+    assert "¿Cuál quito?" in texts(out) and await chat.count(TimeBlock) == 1
+    out = await chat.says("5215520203030", "desbloquea pasado mañana")
+    assert "nada bloqueado" in texts(out) and await chat.count(TimeBlock) == 1
+    out = await chat.says("5215520203030", "desbloquea mañana")
+    assert "quité el bloqueo" in texts(out)
+    assert await chat.count(TimeBlock) == 0

@@ -26,7 +26,7 @@ CONTRACT_INTENTS = {
     "add_staff", "remove_staff", "set_hours", "add_service", "update_service", "stats",
 }
 # docs/nlu.md: Yume's extensions, for the flows.
-EXTENSION_INTENTS = {"cant_make_it", "week_page"}
+EXTENSION_INTENTS = {"cant_make_it", "week_page", "unblock"}
 
 
 def test_intent_names_are_the_contracts_and_the_documented_extensions() -> None:
@@ -37,6 +37,8 @@ def test_extension_intents_belong_to_the_roles_docs_nlu_gives_them() -> None:
     assert Intent.CANT_MAKE_IT in intents_for(Role.CUSTOMER)
     assert Intent.WEEK_PAGE in intents_for(Role.STAFF) and Intent.WEEK_PAGE in intents_for(Role.OWNER)
     assert Intent.WEEK_PAGE not in intents_for(Role.CUSTOMER)
+    assert Intent.UNBLOCK in intents_for(Role.STAFF) and Intent.UNBLOCK in intents_for(Role.OWNER)
+    assert Intent.UNBLOCK not in intents_for(Role.CUSTOMER)
 
 
 def test_customers_get_only_common_and_customer_intents() -> None:
