@@ -244,7 +244,10 @@ async def test_deliveries_shuffled_within_the_hold_are_answered_in_the_order_the
 
     await seed_business(db)
     engine = RecordingEngine(db)
-    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=1.0))
+    # A hold well beyond the deliveries' spread: a loaded CI machine took over a second to accept
+    # five webhooks, and a message that arrives after the hold is rightly answered in arrival order.
+    hold = 3.0
+    client, channel = await make_channel(engine=engine, config=config_for(lane_hold_seconds=hold))
     written = int(datetime.now(timezone.utc).timestamp()) - 5
     lines = ["quiero un corte", "mañana", "a las 11 am", "Sofía", "gracias"]
     deliveries = [
@@ -253,9 +256,11 @@ async def test_deliveries_shuffled_within_the_hold_are_answered_in_the_order_the
     ]
     rng = random.Random(20261202)
     rng.shuffle(deliveries)
+    first_posted = asyncio.get_running_loop().time()
     for payload in deliveries:  # out of order, a few tenths of a second apart (the issue saw 0.7 s)
         assert (await post_webhook(client, payload)).status == 200
         await asyncio.sleep(rng.uniform(0.05, 0.2))
+    assert asyncio.get_running_loop().time() - first_posted < hold, "the deliveries took longer than the hold"
     await channel.settle()
     assert engine.texts == lines
 
