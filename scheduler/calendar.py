@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.availability import Busy, DatedHours, Slot, SlotQuery, SlotRules, StaffDay, open_slots
@@ -163,6 +163,32 @@ async def staff_hours(session: AsyncSession, staff_ids: Sequence[uuid.UUID]) -> 
     return {staff_id: {day: tuple(sorted(r)) for day, r in days.items()} for staff_id, days in grouped.items()}
 
 
+def _busy_statement(excluding: bool) -> Select[Any]:
+    """Appointments (with buffers) then blocks overlapping [:start, :end) of :staff_ids, in one round trip."""
+    staff_ids = bindparam("staff_ids", expanding=True)
+    start, end = bindparam("start"), bindparam("end")
+    appointments = select(Appointment.staff_id, Appointment.starts_at, Appointment.busy_until).where(
+        Appointment.staff_id.in_(staff_ids),
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.starts_at < end,
+        Appointment.busy_until > start,
+    )
+    if excluding:
+        appointments = appointments.where(Appointment.id != bindparam("exclude"))
+    blocks = select(TimeBlock.staff_id, TimeBlock.starts_at, TimeBlock.ends_at).where(
+        TimeBlock.staff_id.in_(staff_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start
+    )
+    both = union_all(
+        appointments.add_columns(literal(0).label("kind")), blocks.add_columns(literal(1).label("kind"))
+    ).subquery()
+    return select(both.c.staff_id, both.c.starts_at, both.c.busy_until).order_by(both.c.kind)
+
+
+# Built once: every availability look-up runs one of these, and building a statement costs more
+# CPU than running it.
+_BUSY = {excluding: _busy_statement(excluding) for excluding in (False, True)}
+
+
 async def busy_intervals(
     session: AsyncSession,
     staff_ids: Sequence[uuid.UUID],
@@ -174,24 +200,10 @@ async def busy_intervals(
     busy: dict[uuid.UUID, list[Busy]] = {staff_id: [] for staff_id in staff_ids}
     if not staff_ids:
         return busy
-    appointments = select(Appointment.staff_id, Appointment.starts_at, Appointment.busy_until).where(
-        Appointment.staff_id.in_(staff_ids),
-        Appointment.status.in_(ACTIVE_STATUSES),
-        Appointment.starts_at < end,
-        Appointment.busy_until > start,
-    )
+    parameters: dict[str, Any] = {"staff_ids": list(staff_ids), "start": start, "end": end}
     if exclude_appointment_id is not None:
-        appointments = appointments.where(Appointment.id != exclude_appointment_id)
-    blocks = select(TimeBlock.staff_id, TimeBlock.starts_at, TimeBlock.ends_at).where(
-        TimeBlock.staff_id.in_(staff_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start
-    )
-    # One round trip for both (appointments first, then blocks, as the engine has always seen them).
-    both = union_all(
-        appointments.add_columns(literal(0).label("kind")), blocks.add_columns(literal(1).label("kind"))
-    ).subquery()
-    rows = await session.execute(
-        select(both.c.staff_id, both.c.starts_at, both.c.busy_until).order_by(both.c.kind)
-    )
+        parameters["exclude"] = exclude_appointment_id
+    rows = await session.execute(_BUSY[exclude_appointment_id is not None], parameters)
     for staff_id, starts_at, ends_at in rows.all():
         busy[staff_id].append(Busy(starts_at, ends_at))
     return busy

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String, Text, and_, select, update
+from sqlalchemy import Index, String, Text, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -54,13 +54,15 @@ async def mark_processed(session: AsyncSession, event_id: uuid.UUID, now: dateti
     the mark commit together: this UPDATE is the one duplicate check an inbound message gets (a
     second worker waits for the first one's commit on PostgreSQL, then finds nothing to update).
     """
-    result = await session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.id == event_id, inbox_pending())
-        .values(processed_at=now, last_error=note)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_MARK_PROCESSED, {"event_id": event_id, "processed_at": now, "last_error": note})
     return bool(result.rowcount)
+
+
+# Built once: every inbound message runs it.
+_INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+_MARK_PROCESSED = update(_INBOX).where(
+    _INBOX.c.id == bindparam("event_id"), _INBOX.c.processed_at.is_(None), _INBOX.c.failed_at.is_(None)
+)
 
 
 async def set_aside_events(session: AsyncSession, limit: int = 100) -> list[InboxEvent]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import DDL, event, select
+from sqlalchemy import DDL, bindparam, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -171,5 +171,8 @@ def _create_triggers(_target: object, connection: Connection, **_kwargs: object)
 
 async def facts_version(session: AsyncSession, organization_id: uuid.UUID) -> int | None:
     """The organization's facts version (None when there is no such organization)."""
-    found = await session.execute(select(Organization.facts_version).where(Organization.id == organization_id))
+    found = await session.execute(_FACTS_VERSION, {"organization_id": organization_id})
     return found.scalar_one_or_none()
+
+
+_FACTS_VERSION = select(Organization.facts_version).where(Organization.id == bindparam("organization_id"))  # built once: read every turn

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
@@ -172,19 +174,10 @@ async def find_party(
         member = next((member for member in staff if member.phone == canonical), None)
         if member is not None:
             return Party(Sender(role=role_of(member), person=member), await find_conversation(session, organization_id, member))
-    for column, value in ((Customer.phone, canonical), (Customer.bsuid, bsuid)):
+    for by, value in (("phone", canonical), ("bsuid", bsuid)):
         if not value:
             continue
-        rows = (
-            await session.execute(
-                select(Customer, Conversation)
-                .outerjoin(
-                    Conversation,
-                    and_(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id),
-                )
-                .where(Customer.organization_id == organization_id, column == value)
-            )
-        ).all()
+        rows = (await session.execute(_CUSTOMER_AND_CHAT[by], {"organization_id": organization_id, "value": value})).all()
         if rows:
             customer = rows[0][0]
             conversation = next(
@@ -192,6 +185,32 @@ async def find_party(
             )
             return Party(Sender(role="customer", person=customer), conversation)
     return None
+
+
+def _customer_and_chat(column: Any) -> Select[Any]:
+    return (
+        select(Customer, Conversation)
+        .outerjoin(
+            Conversation,
+            and_(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id),
+        )
+        .where(Customer.organization_id == bindparam("organization_id"), column == bindparam("value"))
+    )
+
+
+def _locked_party(kind: type[Customer] | type[Staff]) -> Select[Any]:
+    link = Conversation.staff_id if kind is Staff else Conversation.customer_id
+    return (
+        select(kind, Conversation)
+        .join(Conversation, link == kind.id)
+        .where(Conversation.id == bindparam("conversation_id"), Conversation.organization_id == bindparam("organization_id"))
+        .with_for_update(of=Conversation, key_share=True)  # as in `conversation_of`
+    )
+
+
+# Every turn runs these: built once (building a statement costs more CPU than running it).
+_CUSTOMER_AND_CHAT = {"phone": _customer_and_chat(Customer.phone), "bsuid": _customer_and_chat(Customer.bsuid)}
+_LOCKED_PARTY = {True: _locked_party(Staff), False: _locked_party(Customer)}
 
 
 async def lock_party(
@@ -210,15 +229,9 @@ async def lock_party(
     """
     if known.conversation is None:
         return None
-    kind: type[Customer] | type[Staff] = Staff if isinstance(known.sender.person, Staff) else Customer
-    link = Conversation.staff_id if kind is Staff else Conversation.customer_id
+    statement = _LOCKED_PARTY[isinstance(known.sender.person, Staff)]
     row = (
-        await session.execute(
-            select(kind, Conversation)
-            .join(Conversation, link == kind.id)
-            .where(Conversation.id == known.conversation.id, Conversation.organization_id == organization_id)
-            .with_for_update(of=Conversation, key_share=True)  # as in `conversation_of`
-        )
+        await session.execute(statement, {"conversation_id": known.conversation.id, "organization_id": organization_id})
     ).first()
     if row is None:
         return None
