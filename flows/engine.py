@@ -161,7 +161,7 @@ class Engine:
             try:
                 if offline:
                     async with self.database.transaction() as session:
-                        snapshot = await self._snapshot(session, event, check_duplicate)
+                        snapshot = await self._snapshot(session, event, check_duplicate, lock=True)
                         if snapshot.duplicate:
                             return []
                         heard = await self._hear(event, snapshot.context)
@@ -182,14 +182,16 @@ class Engine:
                 continue
         raise RuntimeError("unreachable: the last attempt never raises _ConversationMoved")
 
-    async def _snapshot(self, session: AsyncSession, event: InboundEvent, check_duplicate: bool = True) -> _Snapshot:
-        """Who writes and where their flow stands, read without locks."""
+    async def _snapshot(
+        self, session: AsyncSession, event: InboundEvent, check_duplicate: bool = True, lock: bool = False
+    ) -> _Snapshot:
+        """Who writes and where their flow stands; `lock`: the conversation locked (the snapshot is in the turn's transaction)."""
         now = self.clock.now()
         if check_duplicate and await _already_processed(session, event.message_id):
             return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
         business = await self.facts.load(session, event.organization_id)
         party = await find_party(
-            session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid
+            session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid, lock=lock
         )
         conversation = party.conversation if party else None
         role = role_in(business, party.sender.role if party else "customer")

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
@@ -153,6 +154,7 @@ class Party:
 
     sender: Sender
     conversation: Conversation | None
+    locked: bool = False  # the conversation was read locked, in the transaction of the turn
 
 
 async def find_party(
@@ -163,27 +165,31 @@ async def find_party(
     wa_id: str | None,
     phone: str | None,
     bsuid: str | None,
+    lock: bool = False,
 ) -> Party | None:
     """Who writes and their conversation, as `find_sender` and `find_conversation` would say, in one query.
 
     `staff` are the business's active staff (its facts, current this turn): a staff member is
-    recognised without asking the database.
+    recognised without asking the database. `lock`: the conversation is locked as it is read (the
+    caller's transaction is the turn's), so the turn need not read it again.
     """
     canonical = phone_of(wa_id, phone)
     if canonical:
         member = next((member for member in staff if member.phone == canonical), None)
         if member is not None:
-            return Party(Sender(role=role_of(member), person=member), await find_conversation(session, organization_id, member))
+            conversation = await find_conversation(session, organization_id, member, lock=lock)
+            return Party(Sender(role=role_of(member), person=member), conversation, locked=lock)
+    statements = _CUSTOMER_AND_LOCKED_CHAT if lock and session.bind.dialect.name == "postgresql" else _CUSTOMER_AND_CHAT
     for by, value in (("phone", canonical), ("bsuid", bsuid)):
         if not value:
             continue
-        rows = (await session.execute(_CUSTOMER_AND_CHAT[by], {"organization_id": organization_id, "value": value})).all()
+        rows = (await session.execute(statements[by], {"organization_id": organization_id, "value": value})).all()
         if rows:
             customer = rows[0][0]
             conversation = next(
                 (found for _, found in rows if found is not None and found.party_key == party_key(customer)), None
             )
-            return Party(Sender(role="customer", person=customer), conversation)
+            return Party(Sender(role="customer", person=customer), conversation, locked=lock)
     return None
 
 
@@ -208,8 +214,28 @@ def _locked_party(kind: type[Customer] | type[Staff]) -> Select[Any]:
     )
 
 
+def _customer_and_locked_chat(column: Any) -> Select[Any]:
+    # PostgreSQL cannot lock the nullable side of an outer join; a lateral sub-select can lock its own rows.
+    chat = aliased(
+        Conversation,
+        select(Conversation)
+        .where(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id)
+        .with_for_update(key_share=True)  # as in `conversation_of`
+        .lateral("chat"),
+    )
+    return (
+        select(Customer, chat)
+        .outerjoin(chat, true())
+        .where(Customer.organization_id == bindparam("organization_id"), column == bindparam("value"))
+    )
+
+
 # Every turn runs these: built once (building a statement costs more CPU than running it).
 _CUSTOMER_AND_CHAT = {"phone": _customer_and_chat(Customer.phone), "bsuid": _customer_and_chat(Customer.bsuid)}
+_CUSTOMER_AND_LOCKED_CHAT = {
+    "phone": _customer_and_locked_chat(Customer.phone),
+    "bsuid": _customer_and_locked_chat(Customer.bsuid),
+}
 _LOCKED_PARTY = {True: _locked_party(Staff), False: _locked_party(Customer)}
 
 
@@ -222,20 +248,24 @@ async def lock_party(
     bsuid: str | None,
     profile_name: str | None,
 ) -> tuple[Sender, Conversation] | None:
-    """The sender and conversation `known` read, again, the conversation locked: one statement.
+    """The sender and conversation `known` read, again, the conversation locked: one statement
+    (none when `known` was read locked in this transaction).
 
     None when that is no longer so (the conversation is gone, the staff member left): the caller
     then finds the sender again.
     """
     if known.conversation is None:
         return None
-    statement = _LOCKED_PARTY[isinstance(known.sender.person, Staff)]
-    row = (
-        await session.execute(statement, {"conversation_id": known.conversation.id, "organization_id": organization_id})
-    ).first()
-    if row is None:
-        return None
-    person, conversation = row
+    if known.locked:
+        person, conversation = known.sender.person, known.conversation
+    else:
+        statement = _LOCKED_PARTY[isinstance(known.sender.person, Staff)]
+        row = (
+            await session.execute(statement, {"conversation_id": known.conversation.id, "organization_id": organization_id})
+        ).first()
+        if row is None:
+            return None
+        person, conversation = row
     if conversation.party_key != party_key(person) or (isinstance(person, Staff) and not person.active):
         return None
     sender = Sender(role=role_of(person), person=person)
@@ -277,15 +307,14 @@ async def conversation_of(
     return conversation
 
 
-async def find_conversation(session: AsyncSession, organization_id: uuid.UUID, person: Customer | Staff) -> Conversation | None:
-    """The person's conversation, if there is one (no lock, no creation)."""
-    return (
-        await session.execute(
-            select(Conversation).where(
-                Conversation.organization_id == organization_id, Conversation.party_key == party_key(person)
-            )
-        )
-    ).scalar_one_or_none()
+async def find_conversation(
+    session: AsyncSession, organization_id: uuid.UUID, person: Customer | Staff, lock: bool = False
+) -> Conversation | None:
+    """The person's conversation, if there is one (never created here; locked when asked)."""
+    query = select(Conversation).where(Conversation.organization_id == organization_id, Conversation.party_key == party_key(person))
+    if lock:
+        query = query.with_for_update(key_share=True)  # as in `conversation_of`
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 def address_of(person: Customer | Staff) -> str:
