@@ -315,6 +315,30 @@ async def test_the_rate_limit_spaces_the_sends_of_one_number() -> None:
     assert time.monotonic() - started < 0.05
 
 
+async def test_sends_waiting_together_share_one_reservation_yet_leave_an_interval_apart(db) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("the shared pace lives in PostgreSQL; SQLite is single-process by design")
+    from bot.whatsapp.ratelimit import SharedRateLimit
+
+    limit = SharedRateLimit(db, per_second=50)
+    loop = asyncio.get_running_loop()
+    left: list[float] = []
+
+    async def send() -> None:
+        await limit.acquire("1122334455667")
+        left.append(loop.time())
+
+    started = loop.time()
+    await asyncio.gather(*(send() for _ in range(11)))
+    left.sort()
+    # The n-th send never leaves before its slot: n intervals (21 ms at 95% of 50/s) after the first.
+    assert all(at - started >= index * limit.interval * 0.99 for index, at in enumerate(left)), [
+        round(at - started, 3) for at in left
+    ]
+    await limit.acquire("1122334455667")  # the next round queues behind the eleventh slot
+    assert loop.time() - started >= 11 * limit.interval * 0.99
+
+
 async def test_the_sender_keeps_to_twenty_messages_a_second_per_number(db, fake_graph, http, clock, business) -> None:
     for index in range(11):
         await queue_message(db, business, OutboundMessage(to=f"52155000{index:05d}", text="hola"), created_at=NOW)
