@@ -69,6 +69,9 @@ log = logging.getLogger("yume.whatsapp.inbox")
 MAX_ATTEMPTS = 8  # then the event is set aside (failed_at, with the error) so the lane moves on
 SILENT_KINDS = frozenset({"reaction"})  # answered with deliberate silence: no typing indicator
 SET_ASIDE = "cannot be processed"  # the start of last_error for an event that can never work as it is
+PENDING_BATCH = 200  # a lane's events read per pass
+BUSY_RETRY_SECONDS = 0.05  # another process holds a lane this one was kicked for: look again this soon
+BUSY_PATIENCE_SECONDS = 30.0  # then leave it to the periodic sweep (a process that hangs holding it)
 MAX_READ_RECEIPTS_IN_FLIGHT = 32  # a courtesy: beyond this many at once, skip rather than queue
 
 
@@ -243,6 +246,8 @@ class _Drained:
     done: int = 0
     blocked: bool = False  # an event failed: later ones wait (order before progress)
     wait: float | None = None  # seconds until the oldest pending message may be processed (the hold)
+    busy: bool = False  # another worker (another process) holds the lane: try again shortly
+    read: int = 0  # pending events this pass read
 
 
 class InboxProcessor:
@@ -293,6 +298,7 @@ class InboxProcessor:
             self._running[lane] = task
 
     async def _run_lane(self, lane: Lane) -> None:
+        busy_since: float | None = None
         try:
             while True:
                 self._again.discard(lane)
@@ -309,6 +315,14 @@ class InboxProcessor:
                     # The hold: neither the lane nor a worker slot is kept meanwhile.
                     await asyncio.sleep(drained.wait)
                     continue
+                if drained.busy and busy_since is None:
+                    busy_since = time.monotonic()
+                if drained.busy and time.monotonic() - busy_since < BUSY_PATIENCE_SECONDS:  # type: ignore[operator]
+                    # Another process holds the lane: its worker does not look for what was stored
+                    # meanwhile, so this one comes back for it (the sweep, should that process hang).
+                    await asyncio.sleep(BUSY_RETRY_SECONDS)
+                    continue
+                busy_since = None
                 if lane not in self._again:
                     return
         finally:
@@ -365,9 +379,9 @@ class InboxProcessor:
     async def drain(self, lane: Lane) -> int:
         """Process the lane's pending events in order while holding it; returns how many were done.
 
-        When another worker holds the lane, this returns at once: that worker re-checks the lane
-        after letting go, so nothing stored meanwhile is left behind. Messages still in their hold
-        are left for later (`kick` the lane, or the sweep, processes them).
+        When another worker holds the lane, this returns at once (`busy`): a lane worker of this
+        process comes back shortly, so nothing stored meanwhile is left behind. Messages still in
+        their hold are left for later (`kick` the lane, or the sweep, processes them).
         """
         return (await self._drain(lane)).done
 
@@ -377,22 +391,18 @@ class InboxProcessor:
         while True:
             async with self.lane_locks.hold(lane, _PENDING, _lane_parameters(lane)) as holding:
                 if not holding.got:
-                    return _Drained(processed)
+                    return _Drained(processed, busy=True)
                 drained = await self._drain_held(lane, marked_here, holding.rows)
                 processed += drained.done
             if drained.blocked or drained.wait is not None:
                 # An event failed (the sweep retries the lane later, in order), or the oldest
                 # message is still in its hold (the caller comes back when it is over).
                 return _Drained(processed, drained.blocked, drained.wait)
-            # Re-check after letting go: an event stored while we held the lane, whose own worker
-            # found the lane busy, is ours to process (and so is whatever this pass left).
-            if not await self._has_ready(lane):
+            # An event stored while we held the lane: in this process it kicked the lane again
+            # (`_again`); from another process, that one's worker found the lane busy and comes
+            # back. Only a pass cut short by the batch limit goes round again at once.
+            if drained.read < PENDING_BATCH:
                 return _Drained(processed)
-
-    async def _has_ready(self, lane: Lane) -> bool:
-        async with self.database.engine.connect() as connection:
-            found = await connection.execute(_READY, _lane_parameters(lane))
-            return found.first() is not None
 
     async def _pending(self, lane: Lane, rows: list[dict[str, Any]] | None = None) -> list[InboxEvent]:
         """The lane's pending events in order (`rows`: as the lane lock already read them)."""
@@ -408,8 +418,8 @@ class InboxProcessor:
 
     async def _drain_held(self, lane: Lane, marked_here: set[uuid.UUID], rows: list[dict[str, Any]] | None) -> _Drained:
         """Process what is pending and ready, oldest WhatsApp timestamp first (one pass)."""
-        drained = _Drained()
         pending = await self._pending(lane, rows)
+        drained = _Drained(read=len(pending))
         for row in pending:
             if row.id in marked_here:
                 # The engine said it marked this row, yet it is still pending: never run it twice.
@@ -752,9 +762,8 @@ _PENDING = (
     )
     .where(_IN_LANE)
     .order_by(func.coalesce(_INBOX.c.wa_timestamp, _INBOX.c.received_at), _INBOX.c.received_at, _INBOX.c.event_key)
-    .limit(200)
+    .limit(PENDING_BATCH)
 )
-_READY = select(_INBOX.c.id).where(_IN_LANE, _INBOX.c.attempts == 0).limit(1)
 _CHAT_STATUS = (
     select(Conversation.__table__.c.status)  # type: ignore[attr-defined]
     .where(

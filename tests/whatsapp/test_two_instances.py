@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.whatsapp.channel import default_engine
+from bot.whatsapp.inbox import store_events
+from bot.whatsapp.lanes import PostgresLaneLocks
+from bot.whatsapp.payloads import split_envelope
 from bot.whatsapp.transport import DevTransport
 from flows.core.events import InboundEvent, OwnerEcho
 from scheduler.clock import SystemClock
 from store.channel import InboxEvent
 from store.conversations import Direction, Message
 from store.database import Database
-from tests.whatsapp.support import post_webhook, seed_business, text_message
+from tests.whatsapp.support import RecordingEngine, post_webhook, seed_business, text_message
 
 CONVERSATIONS = 16
 SCRIPT = [
@@ -143,3 +147,31 @@ async def test_two_senders_on_one_database_keep_to_twenty_messages_a_second_per_
     # Any 21 consecutive sends span at least a second (a little slack for loopback HTTP jitter).
     spans = [arrivals[index + 20] - arrivals[index] for index in range(len(arrivals) - 20)]
     assert min(spans) >= 0.97, f"{21} sends within {min(spans):.3f} s"
+
+
+async def test_a_message_stored_while_another_process_holds_the_lane_is_answered_once_it_lets_go(
+    db: Database, make_channel
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("several server processes share PostgreSQL; SQLite is single-process by design")
+
+    await seed_business(db)
+    engine = RecordingEngine(db)
+    client, channel = await make_channel(engine=engine, transport=DevTransport())
+    other_process = Database(db.url)
+    try:
+        payload = text_message("hola", wa_id="5215512340000", message_id="wamid.while-held", timestamp=T0)
+        (lane,) = (await store_events(db, split_envelope(payload), datetime.now(timezone.utc))).lanes
+        async with PostgresLaneLocks(other_process).hold(lane) as holding:  # the other process is mid-turn
+            assert holding.got
+            channel.inbox.kick([lane])
+            await asyncio.sleep(0.3)
+            assert engine.texts == [], "nobody answers while the other process holds the person's lane"
+        started = time.monotonic()
+        while engine.texts != ["hola"]:
+            assert time.monotonic() - started < 2, "left for the periodic sweep instead of answered"
+            await asyncio.sleep(0.02)
+        await channel.settle()
+        assert engine.texts == ["hola"]
+    finally:
+        await other_process.dispose()
