@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.core import replies
-from flows.core.business import BusinessFacts, FactsCache, load_facts
+from flows.core.business import UNREAD, BusinessFacts, FactsCache, load_facts
 from flows.core.chat import Chat, Heard, Turn
 from flows.core.drafts import FlowData
 from flows.core.events import InboundEvent, OwnerEcho
@@ -45,6 +45,7 @@ from flows.core.identity import (
     address_of,
     conversation_of,
     find_party,
+    read_customers,
     lock_party,
     sender_for,
 )
@@ -189,9 +190,20 @@ class Engine:
         now = self.clock.now()
         if check_duplicate and await _already_processed(session, event.message_id):
             return _Snapshot(known=True, role="customer", version=0, context=NluContext(now=now), duplicate=True)
-        business = await self.facts.load(session, event.organization_id)
+        # The customers the message may come from and the facts version: one statement.
+        customers = await read_customers(
+            session, event.organization_id, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid, lock=lock
+        )
+        business = await self.facts.load(session, event.organization_id, customers.facts_version if customers else UNREAD)
         party = await find_party(
-            session, event.organization_id, business.staff, wa_id=event.wa_id, phone=event.phone, bsuid=event.bsuid, lock=lock
+            session,
+            event.organization_id,
+            business.staff,
+            wa_id=event.wa_id,
+            phone=event.phone,
+            bsuid=event.bsuid,
+            lock=lock,
+            customers=customers,
         )
         conversation = party.conversation if party else None
         role = role_in(business, party.sender.role if party else "customer")

@@ -197,6 +197,13 @@ async def load_facts(session: AsyncSession, organization_id: uuid.UUID) -> Busin
     )
 
 
+class Unread:
+    """No value read yet (distinct from None, which is a value: no such organization)."""
+
+
+UNREAD = Unread()
+
+
 class FactsCache:
     """Each business's facts, kept by this process while its `facts_version` stays the same.
 
@@ -210,9 +217,13 @@ class FactsCache:
         self.loads = 0
         self._facts: OrderedDict[uuid.UUID, tuple[int, BusinessFacts]] = OrderedDict()
 
-    async def load(self, session: AsyncSession, organization_id: uuid.UUID) -> BusinessFacts:
-        """The business's facts as they are now: from memory when the version says so."""
-        version = await facts_version(session, organization_id)  # read before loading: never newer than the facts
+    async def load(self, session: AsyncSession, organization_id: uuid.UUID, version: int | None | Unread = UNREAD) -> BusinessFacts:
+        """The business's facts as they are now: from memory when the version says so.
+
+        `version`: the organization's facts version when the caller already read it in this transaction.
+        """
+        if isinstance(version, Unread):
+            version = await facts_version(session, organization_id)  # read before loading: never newer than the facts
         cached = self._facts.get(organization_id)
         if version is not None and cached is not None and cached[0] == version:
             self.hits += 1

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.conversations import Conversation
 from store.models import Customer, NameSource, Staff, StaffRole
+from store.organizations import Organization
 from store.phones import (
     InvalidPhone,
     canonical_from_whatsapp_id,
@@ -157,6 +158,37 @@ class Party:
     locked: bool = False  # the conversation was read locked, in the transaction of the turn
 
 
+@dataclass(frozen=True)
+class Customers:
+    """The customers a message's phone (else its BSUID) names, with their conversations, and the
+    business's facts version: read in one statement, before the business's facts are known."""
+
+    facts_version: int | None
+    by: str  # "phone" | "bsuid"
+    rows: list[tuple[Customer, Conversation | None]]
+
+
+async def read_customers(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    wa_id: str | None,
+    phone: str | None,
+    bsuid: str | None,
+    lock: bool = False,
+) -> Customers | None:
+    """The customers this sender may be and the facts version (None when the message names neither phone nor BSUID)."""
+    canonical = phone_of(wa_id, phone)
+    by, value = ("phone", canonical) if canonical else ("bsuid", bsuid)
+    if not value:
+        return None
+    locked = lock and session.bind.dialect.name == "postgresql"
+    found = await session.execute(_VERSION_AND_CUSTOMERS[(by, locked)], {"organization_id": organization_id, "value": value})
+    rows = found.all()
+    version = rows[0][0] if rows else None
+    return Customers(version, by, [(customer, chat) for _, customer, chat in rows if customer is not None])
+
+
 async def find_party(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -166,12 +198,14 @@ async def find_party(
     phone: str | None,
     bsuid: str | None,
     lock: bool = False,
+    customers: Customers | None = None,
 ) -> Party | None:
     """Who writes and their conversation, as `find_sender` and `find_conversation` would say, in one query.
 
     `staff` are the business's active staff (its facts, current this turn): a staff member is
     recognised without asking the database. `lock`: the conversation is locked as it is read (the
-    caller's transaction is the turn's), so the turn need not read it again.
+    caller's transaction is the turn's), so the turn need not read it again. `customers`: as
+    `read_customers` found them with the same `lock` (no query then for those).
     """
     canonical = phone_of(wa_id, phone)
     if canonical:
@@ -183,7 +217,10 @@ async def find_party(
     for by, value in (("phone", canonical), ("bsuid", bsuid)):
         if not value:
             continue
-        rows = (await session.execute(statements[by], {"organization_id": organization_id, "value": value})).all()
+        if customers is not None and customers.by == by:
+            rows = customers.rows
+        else:
+            rows = (await session.execute(statements[by], {"organization_id": organization_id, "value": value})).all()
         if rows:
             customer = rows[0][0]
             conversation = next(
@@ -230,7 +267,36 @@ def _customer_and_locked_chat(column: Any) -> Select[Any]:
     )
 
 
+def _version_and_customers(column: Any, locked: bool) -> Select[Any]:
+    # Anchored on the organization: its facts version comes back even when no customer matches.
+    customer_here = and_(Customer.organization_id == Organization.id, column == bindparam("value"))
+    if locked:
+        chat = aliased(
+            Conversation,
+            select(Conversation)
+            .where(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id)
+            .with_for_update(key_share=True)  # as in `conversation_of`
+            .lateral("chat"),
+        )
+        chat_of_customer: Any = true()
+    else:
+        chat = aliased(Conversation)
+        chat_of_customer = and_(chat.organization_id == Customer.organization_id, chat.customer_id == Customer.id)
+    return (
+        select(Organization.facts_version, Customer, chat)
+        .select_from(Organization)
+        .outerjoin(Customer, customer_here)
+        .outerjoin(chat, chat_of_customer)
+        .where(Organization.id == bindparam("organization_id"))
+    )
+
+
 # Every turn runs these: built once (building a statement costs more CPU than running it).
+_VERSION_AND_CUSTOMERS = {
+    (by, locked): _version_and_customers(column, locked)
+    for by, column in (("phone", Customer.phone), ("bsuid", Customer.bsuid))
+    for locked in (False, True)
+}
 _CUSTOMER_AND_CHAT = {"phone": _customer_and_chat(Customer.phone), "bsuid": _customer_and_chat(Customer.bsuid)}
 _CUSTOMER_AND_LOCKED_CHAT = {
     "phone": _customer_and_locked_chat(Customer.phone),
