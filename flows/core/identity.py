@@ -182,7 +182,11 @@ async def read_customers(
     by, value = ("phone", canonical) if canonical else ("bsuid", bsuid)
     if not value:
         return None
-    locked = lock and session.bind.dialect.name == "postgresql"
+    return await _customers_by(session, organization_id, by, value, lock)
+
+
+async def _customers_by(session: AsyncSession, organization_id: uuid.UUID, by: str, value: str, lock: bool) -> Customers:
+    locked = lock and session.bind.dialect.name == "postgresql"  # SQLite has one writer: nothing to lock
     found = await session.execute(_VERSION_AND_CUSTOMERS[(by, locked)], {"organization_id": organization_id, "value": value})
     rows = found.all()
     version = rows[0][0] if rows else None
@@ -213,14 +217,12 @@ async def find_party(
         if member is not None:
             conversation = await find_conversation(session, organization_id, member, lock=lock)
             return Party(Sender(role=role_of(member), person=member), conversation, locked=lock)
-    statements = _CUSTOMER_AND_LOCKED_CHAT if lock and session.bind.dialect.name == "postgresql" else _CUSTOMER_AND_CHAT
     for by, value in (("phone", canonical), ("bsuid", bsuid)):
         if not value:
             continue
-        if customers is not None and customers.by == by:
-            rows = customers.rows
-        else:
-            rows = (await session.execute(statements[by], {"organization_id": organization_id, "value": value})).all()
+        if customers is None or customers.by != by:
+            customers = await _customers_by(session, organization_id, by, value, lock)
+        rows = customers.rows
         if rows:
             customer = rows[0][0]
             conversation = next(
@@ -230,17 +232,6 @@ async def find_party(
     return None
 
 
-def _customer_and_chat(column: Any) -> Select[Any]:
-    return (
-        select(Customer, Conversation)
-        .outerjoin(
-            Conversation,
-            and_(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id),
-        )
-        .where(Customer.organization_id == bindparam("organization_id"), column == bindparam("value"))
-    )
-
-
 def _locked_party(kind: type[Customer] | type[Staff]) -> Select[Any]:
     link = Conversation.staff_id if kind is Staff else Conversation.customer_id
     return (
@@ -248,22 +239,6 @@ def _locked_party(kind: type[Customer] | type[Staff]) -> Select[Any]:
         .join(Conversation, link == kind.id)
         .where(Conversation.id == bindparam("conversation_id"), Conversation.organization_id == bindparam("organization_id"))
         .with_for_update(of=Conversation, key_share=True)  # as in `conversation_of`
-    )
-
-
-def _customer_and_locked_chat(column: Any) -> Select[Any]:
-    # PostgreSQL cannot lock the nullable side of an outer join; a lateral sub-select can lock its own rows.
-    chat = aliased(
-        Conversation,
-        select(Conversation)
-        .where(Conversation.organization_id == Customer.organization_id, Conversation.customer_id == Customer.id)
-        .with_for_update(key_share=True)  # as in `conversation_of`
-        .lateral("chat"),
-    )
-    return (
-        select(Customer, chat)
-        .outerjoin(chat, true())
-        .where(Customer.organization_id == bindparam("organization_id"), column == bindparam("value"))
     )
 
 
@@ -296,11 +271,6 @@ _VERSION_AND_CUSTOMERS = {
     (by, locked): _version_and_customers(column, locked)
     for by, column in (("phone", Customer.phone), ("bsuid", Customer.bsuid))
     for locked in (False, True)
-}
-_CUSTOMER_AND_CHAT = {"phone": _customer_and_chat(Customer.phone), "bsuid": _customer_and_chat(Customer.bsuid)}
-_CUSTOMER_AND_LOCKED_CHAT = {
-    "phone": _customer_and_locked_chat(Customer.phone),
-    "bsuid": _customer_and_locked_chat(Customer.bsuid),
 }
 _LOCKED_PARTY = {True: _locked_party(Staff), False: _locked_party(Customer)}
 
