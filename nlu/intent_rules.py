@@ -233,9 +233,17 @@ UNBLOCK = _rx(
     rf".{{0,25}}\b(?:{_BLOCK_NOUN})\b",
     r"\b(?:ya no|siempre no|mejor no|no) (?:me |le |lo |la |les )?(?:bloquees|bloquee|bloqueen|bloques|bloquear|bloquea)\b",
     r"\b(?:ya no|siempre no) (?:hace falta|es necesario|ocupo|necesito) (?:el |que )?bloque\w*\b",
-    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo)\b",
+    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|mis|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo|ese|esa|esos|esas|este|esta|eso|esto)\b",
     r"\b(?:abre|abreme|abrele|abran|abrir|reabre|reabrir|vuelve a abrir|vuelveme a abrir|volver a abrir|habilit\w*|reactiv\w*|activa|activame|activale)"
     r"\s+(?:de nuevo |otra vez )?(?:mi|la|su|el|los) ?(?:agenda|horario|dia|espacio|espacios|citas)\b",
+    # «ábreme la tarde», «abre otra vez mi lunes», «ábrele el viernes a Pedro»: reopening part of a day (never «abrimos»).
+    r"\b(?:abre|abreme|abrele|abranme|reabre|reabreme|vuelve a abrir|vuelveme a abrir|vuelvele a abrir)\s+(?:de nuevo |otra vez )?"
+    r"(?:mi|mis|la|el|los|las|ese|esa|su|sus|toda|todo)\s+(?:[a-zñ]+\s+)?"
+    r"(?:tarde|mañana|noche|hueco|huecos|espacio|rato|horas?|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
+    r"\b(?:abrelo|abrela|abremelo|abremela|abreselo|abresela|liberalo|liberala|liberamelo|liberamela)\b",
+    # The errand a block was for is off: «ya no voy al doctor», «siempre no voy a ir a la junta» (not «a la cita»).
+    r"\b(?:ya no|siempre no|al final no)\s+(?:voy|voy a ir|va a ir|tengo que ir|tiene que ir)\s+(?:al|a la|a mi|a su)\s+(?!cita\b|mi cita\b|su cita\b|poder\b|venir\b|trabajar\b|llegar\b|estar\b|salon\b|local\b|trabajo\b|negocio\b|barberia\b|estetica\b|chamba\b)[a-zñ]+",
+    r"\b(?:ya no|siempre no) (?:tengo|hay|tiene) (?:la |el |mi |su )?(?:junta|consulta|cita (?:con|en|del|de la)|doctor|dentista|medico|tramite|evento|compromiso|pendiente)\b",
     r"\b(?:siempre si|al final si|siempre sí|siempre siempre si|mejor si) (?:vengo|voy a venir|voy|trabajo|voy a trabajar|estoy|voy a estar|puedo ir|puedo venir|viene|va a venir|trabaja)\b",
 )
 MARK_NO_SHOW = _rx(
@@ -263,6 +271,7 @@ WALK_IN = _rx(
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
+    rf"\b(?:trajeron|trajo|traen|trae|me trajeron|nos trajeron)\s+(?:a\s+)?(?:un|una|dos|tres|\d|otro|otra|unos|unas)?\s*(?:{_PERSON_NOUN}|niños|niñas|chavos|chavas|señores|señoras)\b",
     rf"\btengo (?:a )?(?:un|una) (?:cliente|clienta|señor|señora|chavo|chava|niño|niña|persona|muchach[oa]|joven) aqui\b",
     r"\bde pasada\b",
 )
@@ -274,6 +283,7 @@ CUSTOMER_HISTORY = _rx(
     r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
     r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
     r"\bya es cliente\b",
+    r"\b(?:es|era) nuev[oa]\s*\?|\bes (?:la )?primera vez que viene\b|\bviene por primera vez\b",
     r"\bultima vez que vino\b",
     r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
     r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|puso|pusimos|corte|corto|cortamos|pinte|pinto|pintamos|aplique|aplico)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
@@ -312,7 +322,7 @@ REMOVE_STAFF_LEAVING = _rx(
 )
 REMOVE_STAFF_PRONOUN = re.compile(
     r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
-    r"quitalo de la lista|bajalo|(?<!de )corrido|lo corri|la corri|lo despedi|la despedi)\b"
+    r"quitalo de la lista|bajalo|(?<!de )(?<!abrir )(?<!abrimos )(?<!abre )(?<!trabajar )(?<!trabajamos )corrido(?! de \d| hasta| desde)|lo corri|la corri|lo despedi|la despedi)\b"
 )
 SET_HOURS = _rx(
     r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
@@ -337,7 +347,7 @@ UPDATE_SERVICE = _rx(
     r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
-    r"\bque (?:dure|cueste|salga|valga|tarde|se tarde|cobre|cobremos|quede en)\b",
+    r"\bque (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|se tarde|se tarden|cobre|cobremos|quede en|queden en)\b",
     r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
     r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
     r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
@@ -348,7 +358,7 @@ UPDATE_SERVICE = _rx(
 STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
     r"\bcomo (?:va|fue|estuvo|vamos|van|les fue)(?: (?:el negocio|la semana|el mes|hoy|las ventas))?\b",
-    r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano)\b",
+    r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano|cobramos|se cobro|juntamos|hemos (?:vendido|ganado|cobrado|sacado|hecho))\b",
     r"\bcuanto (?:dejo|dejaron|ha dejado|han dejado|genero|generaron|produjo|produjeron|facturo|facturaron|saco|sacaron|"
     r"vendio|vendieron|gano|ganaron|se hizo|se saco|se facturo|nos dejo|nos dejaron|entro de)\b",
     r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
@@ -633,7 +643,23 @@ _LEAVING_EARLY = re.compile(
 )
 
 
+# «el lunes no llego, tengo junta», «mañana no vengo»: the writer missing a day (not «el lunes no llegó Rosa»).
+_I_WONT_COME = re.compile(
+    r"\b(?:hoy|mañana|pasado mañana|(?:el|este|el proximo) (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?: \d{1,2})?)"
+    r"\s*,?\s+(?:yo\s+)?no (?:llego|voy a llegar|alcanzo a llegar|puedo llegar|llegare)\b"
+    r"(?=\s*(?:$|[,.!;]|(?:porque|por|pues|tengo|voy|me|ya|que|a trabajar|temprano|nada)\b))"
+)
+
+
+def _mark_no_show(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and not re.search(r"\b(?:ayer|antier|pasado)\b", text):
+        return False  # a block, read below
+    return MARK_NO_SHOW.search(text) is not None
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text):
+        return True
     if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
         return True
     if cues.role != Role.CUSTOMER and (_LEAVING_EARLY.search(text) or _OWN_TIME.search(text)) and "?" not in text:
@@ -710,7 +736,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.ADD_SERVICE, _add_service),
     IntentRule(Intent.BUSINESS_SCHEDULE, _colleague_agenda),
     IntentRule(Intent.STATS, _search(STATS)),
-    IntentRule(Intent.MARK_NO_SHOW, _search(MARK_NO_SHOW)),
+    IntentRule(Intent.MARK_NO_SHOW, _mark_no_show),
     IntentRule(Intent.MARK_COMPLETED, _search(MARK_COMPLETED)),
     IntentRule(Intent.WALK_IN, _walk_in),
     IntentRule(Intent.CUSTOMER_HISTORY, _search(CUSTOMER_HISTORY)),

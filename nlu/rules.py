@@ -865,6 +865,7 @@ def _build(
     if intent == Intent.CANCEL:
         values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
     if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
+        values["service"] = None  # a block holds no service: «tengo junta en la escuela del niño», «ya se me arregló lo del viernes»
         values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
             values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
