@@ -88,14 +88,14 @@ _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
-    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|meter|manejar)|"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar(?! de alta)|"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar(?! de alta)|hacer|meter|manejar)|"
     r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|"
-    r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
+    r"añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
 _NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(
@@ -800,6 +800,12 @@ def _new_service_name(text: str) -> str | None:
     return name or None
 
 
+_ASKS_WHICH_SERVICE = re.compile(
+    r"\b(?:que|cual|cuales) (?:[a-zñ]+ ){0,2}(?:se )?(?:hizo|hace|hicimos|hice|pidio|llevo|puso|pusimos|corto|cortamos|pinto|aplicamos)\b"
+)
+_UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
+
+
 def _build(
     intent: Intent,
     message: _Message,
@@ -818,6 +824,8 @@ def _build(
         # Dates inside a message to pass on belong to that message, not to the command.
         cut = fold(text).find(fold(message_text)[:20])
         found = extract_datetime(normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options)
+    if intent == Intent.GOODBYE and not found.days and (until := _UNTIL_WEEKDAY.search(norm)):
+        found = extract_datetime(until["day"])  # «hasta el martes» names the day (the formula «hasta mañana» does not)
     resolved = _resolved(message, intent, found, past=past)
     values: dict[str, object] = {
         "date": resolved.date, "date_end": resolved.date_end, "time": resolved.time,
@@ -854,6 +862,8 @@ def _build(
     ):
         # «el domingo... no, el lunes»: the day said last replaces the first.
         values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
+    if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
+        values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
@@ -1028,7 +1038,7 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
     r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
-    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:temprano )?(?:a las?|a la)\b"
+    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:(?:mas )?temprano\s*,?\s*|hoy\s*,?\s*|mañana\s*,?\s*)?(?:a las?|a la)\b"
     r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"
 )
 
