@@ -226,7 +226,7 @@ BLOCK_TIME = _rx(
 )
 # Removing a block (extension intent `unblock`, docs/nlu.md): «desbloquea el jueves», «quita el bloqueo de las 3»,
 # «ya no bloquees el viernes», «libera mi tarde del martes», «abre la agenda de Pedro», «siempre sí vengo el sábado».
-_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
+_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:le |les |me |te )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
 UNBLOCK = _rx(
     r"\bdesbloque\w*\b|\bdes ?bloqu\w*\b",
     rf"\b(?:quit\w*|borr\w*|elimin\w*|cancel\w*|remuev\w*|remover|levant\w*|liber\w*|desha\w*|deshacer|anul\w*|ya no (?:va|quiero|necesito|ocupo))\b"
@@ -243,6 +243,14 @@ UNBLOCK = _rx(
     r"\b(?:abrelo|abrela|abremelo|abremela|abreselo|abresela|liberalo|liberala|liberamelo|liberamela)\b",
     # The errand a block was for is off: «ya no voy al doctor», «siempre no voy a ir a la junta» (not «a la cita»).
     r"\b(?:ya no|siempre no|al final no)\s+(?:voy|voy a ir|va a ir|tengo que ir|tiene que ir)\s+(?:al|a la|a mi|a su)\s+(?!cita\b|mi cita\b|su cita\b|poder\b|venir\b|trabajar\b|llegar\b|estar\b|salon\b|local\b|trabajo\b|negocio\b|barberia\b|estetica\b|chamba\b)[a-zñ]+",
+    # «ponme disponible otra vez el martes», «ya estoy disponible el sábado», «regrésame el jueves a la agenda».
+    r"(?<!no )\b(?:ponme|ponle|ponlo|ponla|vuelve a poner(?:me|le)?|vuelveme a poner|dejame|marcame|marcale|ya estoy|ya esta|"
+    r"estoy de nuevo|ya vuelvo a estar)\s+(?:otra vez |de nuevo )?disponibles?\b",
+    r"\b(?:regresame|regresale|devuelveme|devuelvele)\s+(?:mi|mis|la|el|los|las|su|sus)\s+(?:[a-zñ]+\s+)?"
+    r"(?:tarde|mañana|noche|hueco|huecos|espacio|horas?|dia|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
+    # Taking back a day off: «siempre no voy a faltar el lunes», «ya no ocupo el jueves libre».
+    r"\b(?:ya no|siempre no|al final no) (?:voy a faltar|falto|me voy a ausentar|me ausento|me tomo|me voy a tomar|voy a tomar)\b",
+    r"\b(?:ya no|siempre no) (?:ocupo|necesito|quiero|voy a necesitar|pido)\s+(?:el|la|los|mi|este|esta)\s+(?:[a-zñ]+\s+){0,2}(?:libre|libres|de descanso|off)\b",
     r"\b(?:ya no|siempre no) (?:tengo|hay|tiene) (?:la |el |mi |su )?(?:junta|consulta|cita (?:con|en|del|de la)|doctor|dentista|medico|tramite|evento|compromiso|pendiente)\b",
     r"\b(?:siempre si|al final si|siempre sí|siempre siempre si|mejor si) (?:vengo|voy a venir|voy|trabajo|voy a trabajar|estoy|voy a estar|puedo ir|puedo venir|viene|va a venir|trabaja)\b",
 )
@@ -282,7 +290,7 @@ CUSTOMER_HISTORY = _rx(
     r"\bhistorial\b",
     r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
     r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
-    r"\bya es cliente\b",
+    r"\bya es client[ea]\b",
     r"\b(?:es|era) nuev[oa]\s*\?|\bes (?:la )?primera vez que viene\b|\bviene por primera vez\b",
     r"\bultima vez que vino\b",
     r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
@@ -332,13 +340,13 @@ SET_HOURS = _rx(
 )
 ADD_SERVICE = _rx(
     r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
-    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
+    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a (?:hacer|dar|ofrecer)|hacer tambien)\b",
     r"\b(?:ofreceremos|ahora ofrecemos)\b",
     r"\b(?:servicio nuevo|nuevo servicio)\b",
 )
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|"
     r"registra|incluye|suma|crea|nuevo\s*:|nueva\s*:|alta\s*:|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|manejar|meter))\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
     r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
 )
@@ -347,6 +355,7 @@ UPDATE_SERVICE = _rx(
     r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
+    r"^(?:y )?que (?:el|la|los|las) [a-zñ+ ]{2,30}? (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|quede en|queden en)\b",
     r"\bque (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|se tarde|se tarden|cobre|cobremos|quede en|queden en)\b",
     r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
     r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
@@ -647,7 +656,7 @@ _LEAVING_EARLY = re.compile(
 _I_WONT_COME = re.compile(
     r"\b(?:hoy|mañana|pasado mañana|(?:el|este|el proximo) (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?: \d{1,2})?)"
     r"\s*,?\s+(?:yo\s+)?no (?:llego|voy a llegar|alcanzo a llegar|puedo llegar|llegare)\b"
-    r"(?=\s*(?:$|[,.!;]|(?:porque|por|pues|tengo|voy|me|ya|que|a trabajar|temprano|nada)\b))"
+    r"(?=\s*(?:$|[,.!;]|(?:porque|por|pues|tengo|voy|me|ya|que|a trabajar|temprano|nada|hasta|sino|antes|a las?|a la)\b))"
 )
 
 
@@ -657,7 +666,13 @@ def _mark_no_show(text: str, cues: Cues) -> bool:
     return MARK_NO_SHOW.search(text) is not None
 
 
+# Staff who can't come in: «no puedo venir el sábado, tengo boda» (a customer saying it can't make an appointment).
+_CANT_COME_IN = re.compile(r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|abrir|cubrir)\b")
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and _CANT_COME_IN.search(text) and "?" not in text:
+        return True
     if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text):
         return True
     if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:

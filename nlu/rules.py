@@ -88,7 +88,7 @@ _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar(?! de alta)|"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|empezar a (?:hacer|dar|ofrecer)|vamos a dar(?! de alta)|"
     r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar(?! de alta)|hacer|meter|manejar)|"
     r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
@@ -97,7 +97,7 @@ _NEW_SERVICE_AFTER_VERB = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|"
     r"añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
-_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
+_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \$|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(
     r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|varos|\.|y (?:dura|tarda|son)|(?:y )?(?:media hora|una hora|hora y media|\d{1,3} (?:minutos|min|horas?|hrs?))\b))"
 )

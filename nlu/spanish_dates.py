@@ -142,11 +142,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
     "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su|esa) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
         r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?<!salgo mas )(?<!voy mas )(?<!me voy mas )(?<!salir mas )(?<!irme mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
     "pod_afternoon": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|tardecita|despues de comer)\b"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|esa tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|tardecita|despues de comer)\b"
     ),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
