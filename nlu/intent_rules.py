@@ -279,7 +279,7 @@ WALK_IN = _rx(
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
-    rf"\b(?:trajeron|trajo|traen|trae|me trajeron|nos trajeron)\s+(?:a\s+)?(?:un|una|dos|tres|\d|otro|otra|unos|unas)?\s*(?:{_PERSON_NOUN}|niños|niñas|chavos|chavas|señores|señoras)\b",
+    rf"\b(?:trajeron|trajo|traen|trae|me trajeron|nos trajeron)\s+(?:a\s+)?(?:un|una|dos|tres|\d|otro|otra|unos|unas|el|la|los|las)?\s*(?:{_PERSON_NOUN}|niños|niñas|chavos|chavas|señores|señoras)\b",
     rf"\btengo (?:a )?(?:un|una) (?:cliente|clienta|señor|señora|chavo|chava|niño|niña|persona|muchach[oa]|joven) aqui\b",
     r"\bde pasada\b",
 )
@@ -606,7 +606,7 @@ def _add_service(text: str, cues: Cues) -> bool:
 
 # "ya llegó don Beto pa corte y barba", "aquí está Poncho sin cita": someone named, here now, for a service.
 _ARRIVED_NAMED = re.compile(
-    r"\b(?:ya )?(?:llego|acaba de llegar|acaba de entrar|vino|esta aqui|aqui esta|tengo aqui|paso|entro)\s+"
+    r"\b(?:ya )?(?:llego|llegaron|acaba de llegar|acaba de entrar|vino|vinieron|esta aqui|aqui esta|aqui estan|tengo aqui|paso|entro|trajeron|trajo)\s+"
     r"(?:(?:el|la|al|a)\s+)?(?:(?:don|doña|dona|señor|señora|senor|senora|señorita|sr|sra|srta)\.?\s+)?[a-zñ]+\b"
     r"(?=.*\b(?:pa|para|quiere|por|sin cita|de pasada|a que)\b)"
 )

@@ -868,6 +868,9 @@ def _build(
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
         values["child"] = True
+        children, named = message.matcher.children_service(), values["service"]
+        if children and isinstance(named, str) and (named == children or message.matcher.shares_words(named, children)):
+            values["service"] = children  # «llegó un chamaco pa corte»: the children's cut
     if intent == Intent.RESCHEDULE:
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
@@ -980,10 +983,12 @@ _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
 _ABOUT_A_CUSTOMER = frozenset(
     {Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.MESSAGE_CUSTOMER, Intent.CANCEL, Intent.RESCHEDULE,
-     Intent.CUSTOMER_HISTORY}
+     Intent.CUSTOMER_HISTORY, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE}
 )
 _PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
-_CHILD_PERSON = re.compile(r"\b(?:un|una|el|la|su|dos|otro)\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]|bebe|hij[oa])\b")
+_CHILD_PERSON = re.compile(
+    r"\b(?:un|una|el|la|su|sus|dos|tres|\d|otro|otra)(?: \d)?\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]s?|bebe|hij[oa]s?)\b"
+)
 _NOW_PRICE = re.compile(
     r"\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?\$ ?(\d{2,5})\b"
     r"|\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?(\d{2,5})\b"
