@@ -156,7 +156,7 @@ MY_SCHEDULE = _rx(
     r"\bcuant[oa]s (?:me faltan|me quedan|tengo|llevo|van|me tocan)\b",
     r"\bcuant[oa]s \w+(?: \w+)? (?:tengo|me faltan|me quedan|me tocan)\b",
     r"\b(?:como|que tal) (?:tengo|viene|va|ando|estoy|se ve|pinta|esta|anda) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
-    r"que tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
+    r"\bque tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
     r"\bcomo (?:tengo|viene|vengo)\b",
     r"\btengo (?:a )?alguien\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
@@ -310,7 +310,7 @@ ADD_STAFF = _rx(
     r"\b(?:da|dale|dar) de alta a\b",
     r"\b(?:agreg\w*|añad\w*|anad\w*|sum\w*|mete\w*|meter|registr\w*|integr\w*) (?:a )?(?:alguien|una persona|gente|otra persona|otro|otra|personal)"
     r" (?:al|a mi|a nuestro|en el) (?:equipo|salon|negocio|staff|personal|local)\b",
-    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar)\s+a\s+(?!la\b|el\b)",
+    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar|contrata|contratame|contraten|contratale)\s+a\s+(?!la\b|el\b)",
     rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(
@@ -337,6 +337,8 @@ SET_HOURS = _rx(
     r"\bhorarios? (?:nuevo|de (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|entre semana|los|fin))\b",
     r"(?<!que hora )\b(?:abrimos|abriremos|abro|abrire|cerramos|cerraremos|cierro|cerrare|descansamos|vamos a abrir|vamos a cerrar|no trabajamos|trabajamos|vamos a trabajar)\b",
     r"\bno (?:hay|habra|vamos a dar|damos|va a haber) servicio\b",
+    r"\b(?:seguimos|estamos|vamos a estar|permanecemos|seguiremos) (?:sin abrir|cerrados)\b|\bno vamos a trabajar\b",
+    r"\b(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones\b",
 )
 ADD_SERVICE = _rx(
     r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
@@ -381,6 +383,7 @@ STATS = _rx(
     r"\b(?:mas|menos) (?:vendid[oa]s?|pedid[oa]s?|solicitad[oa]s?|popular(?:es)?|ocupad[oa]s?|flojos?)\b.*\b(?:en|este|esta|el|la|del)\b"
     r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
+    r"\bquien (?:hizo|vendio|atendio|tuvo|saco|trabajo|cobro|genero|facturo) mas\b|\bquien (?:fue|es) (?:el|la) que mas\b",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
@@ -628,7 +631,8 @@ def _walk_in(text: str, cues: Cues) -> bool:
 
 # "el 24 cerramos, no agendes a nadie": an owner closing the business, not blocking their own agenda.
 _BUSINESS_CLOSES = re.compile(
-    r"\b(?:cerramos|no abrimos|no vamos a abrir|no se abre|cerrado|descansamos|no trabajamos|no se trabaja|abrimos|vamos a abrir)\b"
+    r"\b(?:cerramos|no abrimos|no vamos a abrir|no se abre|cerrado|descansamos|no trabajamos|no se trabaja|abrimos|vamos a abrir|"
+    r"no vamos a trabajar|(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones|sin abrir)\b"
 )
 
 
@@ -670,7 +674,18 @@ def _mark_no_show(text: str, cues: Cues) -> bool:
 _CANT_COME_IN = re.compile(r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|abrir|cubrir)\b")
 
 
+# An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
+_COLLEAGUE_WONT_COME = re.compile(
+    r"\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if (
+        cues.role == Role.OWNER and cues.has_staff and cues.has_when and _COLLEAGUE_WONT_COME.search(text)
+        and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text)
+    ):
+        return True
     if cues.role != Role.CUSTOMER and _CANT_COME_IN.search(text) and "?" not in text:
         return True
     if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text):

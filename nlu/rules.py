@@ -60,7 +60,8 @@ _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|
 # "…como barbero, hace de todo": every service, said while adding someone.
 _DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
 _CLOSED = re.compile(
-    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|"
+    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|no vamos a trabajar|sin abrir|"
+    r"(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones|"
     r"no (?:hay|habra|vamos a dar|damos|va a haber) servicio)\b"
 )
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
@@ -700,9 +701,16 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
         if loose:
             parts.time = ClockParts(hour=int(loose["a"]), minute=int(loose["am"] or 0))
             parts.time_end = ClockParts(hour=int(loose["b"]), minute=int(loose["bm"] or 0))
-    if parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
+    opens_then_closes = _OPENS_THEN_CLOSES.search(message.normalized)
+    if parts.time is not None and parts.time_end is None and opens_then_closes and len(found.clocks) >= 2:
+        # «abrimos a las 9 y cerramos a las 7»: the first clock opens, the next one closes.
+        parts.time, parts.time_end = found.clocks[0][1], found.clocks[1][1]
+    elif parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
         parts.time_end, parts.time = parts.time, None
     return parts
+
+
+_OPENS_THEN_CLOSES = re.compile(r"\b(?:abrimos|abro|abrir|abre|abrimos|entramos|empezamos)\b.*\b(?:cerramos|cierro|cerrar|cierra|salimos|terminamos)\b")
 
 
 _ONE_OFF_DAY = re.compile(
