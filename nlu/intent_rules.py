@@ -341,7 +341,7 @@ SET_HOURS = _rx(
     r"\b(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones\b",
 )
 ADD_SERVICE = _rx(
-    r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
+    r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|(?<!año )nuevo|nueva)\b.{0,25}\bservicios?\b",
     r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a (?:hacer|dar|ofrecer)|hacer tambien)\b",
     r"\b(?:ofreceremos|ahora ofrecemos)\b",
     r"\b(?:servicio nuevo|nuevo servicio)\b",

@@ -139,6 +139,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
+    # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»).
+    "holiday": re.compile(
+        r"(?<!feliz )(?<!felices )(?<!antes de )(?<!despues de )(?<!pasando )(?<!pasado )(?<!hasta )(?<!para )\b(?P<h>navidad|nochebuena|noche buena|año nuevo|fin de año|nochevieja|dia de (?:los )?reyes|"
+        r"dia de (?:los )?muertos|dia de (?:la )?virgen|dia de la guadalupana|dia de las madres|dia del trabajo)\b"
+    ),
     # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
     "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
@@ -239,6 +244,12 @@ def _day_number(text: str) -> int | None:
         return 1
     value = int(text)
     return value if 1 <= value <= 31 else None
+
+
+_HOLIDAYS = {  # the last word of a holiday's name → (day, month)
+    "navidad": (25, 12), "nochebuena": (24, 12), "buena": (24, 12), "nuevo": (1, 1), "año": (31, 12), "nochevieja": (31, 12),
+    "reyes": (6, 1), "muertos": (2, 11), "virgen": (12, 12), "guadalupana": (12, 12), "madres": (10, 5), "trabajo": (1, 5),
+}
 
 
 def _safe_day(day: int | None, month: int | None = None, year: int | None = None) -> DayParts | None:
@@ -401,6 +412,10 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
             parts = _safe_day(_day_number(match["d"]))
             if parts:
                 days.append((match.start(), parts))
+
+    if not days:
+        for match in scan.take("holiday"):
+            days.append((match.start(), DayParts(day=_HOLIDAYS[match["h"].split()[-1]][0], month=_HOLIDAYS[match["h"].split()[-1]][1])))
 
     if bare_time and not clocks:
         stripped = " ".join(scan.text.replace(",", " ").replace("?", " ").split())
