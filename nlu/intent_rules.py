@@ -306,7 +306,7 @@ ADD_STAFF = _rx(
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
     r"\bse (?:une|unio|suma|sumo|integra|integro|incorpora|incorporo)\b.{0,30}\b(?:al equipo|con nosotros|a trabajar|al salon|a la barberia)\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
-    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade|mete|metele|suma|inscribe)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
     r"\b(?:da|dale|dar) de alta a\b",
     r"\b(?:agreg\w*|añad\w*|anad\w*|sum\w*|mete\w*|meter|registr\w*|integr\w*) (?:a )?(?:alguien|una persona|gente|otra persona|otro|otra|personal)"
     r" (?:al|a mi|a nuestro|en el) (?:equipo|salon|negocio|staff|personal|local)\b",
@@ -350,7 +350,7 @@ ADD_SERVICE = _rx(
 ADD_SOMETHING_PRICED = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|"
     r"registra|incluye|suma|crea|nuevo\s*:|nueva\s*:|alta\s*:|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|manejar|meter))\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
-    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
+    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b|\b(?:en|a) \d{2,5}\s*(?:,|$))"
 )
 UPDATE_SERVICE = _rx(
     r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|horas?|hora y media|media hora|\d{2,})\b",

@@ -582,6 +582,12 @@ def _choice(message: _Message) -> int | None:
     )
 
 
+_PUT_SOMEONE_IN = re.compile(
+    r"^(?:oye\s*,?\s*)?(?:mete|meteme|metele|ponme|ponle|pon|acomodame|acomoda|acomodale)\s+a\s+"
+    r"(?!las?\b|el\b|mi\b|su\b|un\b|una\b|nadie\b|alguien\b|trabajar\b)(?:(?:don|doña|la señora|el señor|señora|señor)\s+)?[a-zñ]+\b"
+)
+
+
 def _booking_or_question(message: _Message) -> Intent | None:
     """Booking cues, or a question about whether a service is offered."""
     norm, matcher = message.normalized, message.matcher
@@ -595,6 +601,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
     wants_service = message.service is not None or matcher.mentions_service_word(norm)
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
         return Intent.BOOK
+    if message.context.role != Role.CUSTOMER and message.has_datetime and _PUT_SOMEONE_IN.search(norm):
+        return Intent.BOOK  # «mete a Jorge el viernes a las 5», «ponme a Rosa el sábado a las 10»
     if message.has_datetime and message.context.expecting is None and ir.ASKS_FOR_SLOT.search(norm):
         return Intent.BOOK
     # "quiero saber si hacen tintes" asks; "quiero unas uñas acrílicas" books.
