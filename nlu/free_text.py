@@ -277,8 +277,12 @@ _NOT_A_REASON = frozenset(
 def reason_clause_of(text: str) -> str | None:
     """Why an appointment is cancelled, only when said as its own clause («…, me enfermé», «porque tengo un viaje»)."""
     folded = fold(text)
-    clause = _REASON_CLAUSE.search(folded)
+    clause = _REASON_CLAUSE.search(folded) or _BECAUSE.search(folded)
     return text[clause.start("r") : clause.end("r")].strip().rstrip(" .") if clause else None
+
+
+# «…porque se le hizo tarde»: whatever follows «porque» / «ya que» is the reason.
+_BECAUSE = re.compile(r"\b(?:porque|por que|ya que)\s+(?P<r>[a-zñ][^.;!?]*)")
 
 
 def reason_of(text: str) -> str | None:

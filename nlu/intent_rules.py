@@ -78,7 +78,10 @@ RESCHEDULE = _rx(
     r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
     r"\b(?:pasa|pasale|pasalo|pasala|pasar|pasame|mueve|muevele|muevelo|muevela|mueveme|recorre|recorrele|recorrelo|recorreme|"
-    r"cambia|cambiale|cambialo|cambiame) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"cambia|cambiale|cambialo|cambiame|adelanta|adelantale|atrasa|atrasale|retrasa|retrasale) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    # «atrasa media hora al de las 3», «adelántale una hora a la de las 5».
+    r"\b(?:adelanta|adelantale|atrasa|atrasale|retrasa|retrasale|recorre|recorrele)\s+(?:(?:media|una|\d+)\s+(?:hora|horas|minutos|min)\s+)"
+    r"(?:al|a la|a)\s+(?:de|del)\s+(?:las?|la)\b",
     r"\bpasa(?:me|le|la)? (?:la|mi|su) cita\b.*\b(?:al|para|a las?)\b",
     r"\b(?:lo|la) (?:paso|muevo|cambio|recorro|pasamos|movemos|cambiamos|recorremos|pasas|mueves)\b",
     r"\b(?:pasamela|pasamelo|muevemela|muevemelo|cambiamela|cambiamelo|recorremela|pasala|muevela|cambiala|recorrela)"
