@@ -387,6 +387,8 @@ STATS = _rx(
     r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
     r"\bquien (?:hizo|vendio|atendio|tuvo|saco|trabajo|cobro|genero|facturo) mas\b|\bquien (?:fue|es) (?:el|la) que mas\b",
+    # An owner's pay and commission questions (docs/nlu.md): «cuánto le toca a Pedro de comisión».
+    r"\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
@@ -683,7 +685,16 @@ _COLLEAGUE_WONT_COME = re.compile(
 )
 
 
+# An owner about a colleague arriving late or leaving early: «Luis sale temprano mañana, a las 4», «Pedro llega tarde el lunes».
+_COLLEAGUE_LATE_OR_EARLY = re.compile(
+    r"\b(?:sale|se va|se sale|saldra|se tiene que ir|llega|entra|viene|empieza|llegara|entrara)\s+(?:mas\s+)?(?:temprano|tarde)\b"
+    r"|\b(?:sale|se va|se sale|saldra|llega|entra|llegara|entrara)\s+(?:hasta\s+)?(?:a\s+)?las?\s+\d"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role == Role.OWNER and cues.has_staff and cues.has_when and _COLLEAGUE_LATE_OR_EARLY.search(text) and "?" not in text:
+        return True
     if (
         cues.role == Role.OWNER and cues.has_staff and cues.has_when and _COLLEAGUE_WONT_COME.search(text)
         and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text)

@@ -1059,12 +1059,17 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
     r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
-    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:(?:mas )?temprano\s*,?\s*|hoy\s*,?\s*|mañana\s*,?\s*)?(?:a las?|a la)\b"
+    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir|sale|se va|se sale|saldra|se tiene que ir|tiene que salir)"
+    r" (?:(?:(?:mas )?temprano|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)*(?:(?:como|tipo) (?:a las? |a la )?\d|(?:como |tipo )?(?:a las?|a la)\b)"
     r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"
 )
 
 
-_FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")
+_FROM_OPENING = re.compile(
+    r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo|entra|llega|empieza) (?:hasta )?(?:a )?las?\b"
+    r"|\b(?:entro|llego|vengo|empiezo|entra|llega|viene|empieza) (?:(?:tarde|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)+"
+    r"(?:como |tipo )?(?:hasta )?(?:a )?las?\b"
+)
 
 
 def _day_hours(message: _Message, date: object) -> tuple[dt.time | None, dt.time | None]:

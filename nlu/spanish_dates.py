@@ -148,7 +148,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
         r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su|esa) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
-        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?<!salgo mas )(?<!voy mas )(?<!me voy mas )(?<!salir mas )(?<!irme mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
+        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?<!salgo mas )(?<!sale )(?<!se va )(?<!sale mas )(?<!llega )(?<!entra )(?<!voy mas )(?<!me voy mas )(?<!salir mas )(?<!irme mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
     "pod_afternoon": re.compile(
         r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|esa tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|tardecita|despues de comer)\b"
