@@ -766,9 +766,15 @@ def _business_schedule(text: str, cues: Cues) -> bool:
     return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
 
 
+# «ábreme el juevez», «ábrele a Pedro el 24»: reopening whatever day the message names (not the business: «abrimos»).
+_REOPEN_A_DAY = re.compile(r"\b(?:abreme|abrele|reabreme|reabrele|liberame|liberale)\b")
+
+
 def _unblock(text: str, cues: Cues) -> bool:
     # Only staff and owners keep blocks; a customer's «siempre sí voy» or «libera mi lugar» is something else.
-    return cues.role != Role.CUSTOMER and UNBLOCK.search(text) is not None
+    if cues.role == Role.CUSTOMER:
+        return False
+    return UNBLOCK.search(text) is not None or (cues.has_when and _REOPEN_A_DAY.search(text) is not None)
 
 
 # Priority order: the first rule (allowed for the role) that fires wins.
