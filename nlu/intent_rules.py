@@ -546,6 +546,7 @@ class Cues:
     has_phone: bool = False
     has_when: bool = False
     mentions_service: bool = False  # a service word, even one that fits several services («el corte» with two cuts)
+    at_rest: bool = False  # nothing was just asked (a bare «sábados de 9 a 3» then sets hours; as an answer it informs)
 
 
 @dataclass(frozen=True)
@@ -560,9 +561,23 @@ def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
     return lambda text, cues: pattern.search(text) is not None
 
 
+# An owner's bare weekly hours or closure: «sábados de 9 a 3», «del 23 al 25 de diciembre cerrado».
+_BARE_HOURS = re.compile(
+    r"^(?:y\s+)?(?:los\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana)"
+    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+)
+_CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")
+
+
 def _set_hours(text: str, cues: Cues) -> bool:
     # "¿a qué hora cierran?" is a question about hours, not the owner setting them.
-    return SET_HOURS.search(text) is not None and not re.search(r"\b(?:a que hora|hasta que hora)\b", text)
+    if re.search(r"\b(?:a que hora|hasta que hora)\b", text):
+        return False
+    if SET_HOURS.search(text):
+        return True
+    return cues.role == Role.OWNER and cues.at_rest and "?" not in text and (
+        _BARE_HOURS.search(text) is not None or (cues.has_when and not cues.has_staff and _CLOSED_WORD.search(text) is not None)
+    )
 
 
 # "Quiero cambiar un precio": changing a service without naming it yet (the flow asks which).

@@ -60,7 +60,7 @@ _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|
 # "…como barbero, hace de todo": every service, said while adding someone.
 _DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
 _CLOSED = re.compile(
-    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|no vamos a trabajar|sin abrir|"
+    r"\b(?:no abrimos|no vamos a abrir|no se abre|no abro|no voy a abrir|no abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|no vamos a trabajar|sin abrir|"
     r"(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones|"
     r"no (?:hay|habra|vamos a dar|damos|va a haber) servicio)\b"
 )
@@ -371,7 +371,7 @@ def _decide(message: _Message) -> Reading:
     cues = ir.Cues(
         role=context.role, has_service=message.service is not None, has_staff=message.staff is not None,
         has_phone=message.phone is not None, has_when=message.has_datetime,
-        mentions_service=message.matcher.mentions_service_word(norm),
+        mentions_service=message.matcher.mentions_service_word(norm), at_rest=context.expecting is None,
     )
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
@@ -718,6 +718,7 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
     return parts
 
 
+_CLOSING_PART = re.compile(r"\b(?:cerramos|cerrar|cerrado|cerraremos|no abrimos|no vamos a abrir|no abro|descansamos)\b")
 _OPENS_THEN_CLOSES = re.compile(r"\b(?:abrimos|abro|abrir|abre|abrimos|entramos|empezamos)\b.*\b(?:cerramos|cierro|cerrar|cierra|salimos|terminamos)\b")
 
 
@@ -918,7 +919,10 @@ def _build(
         and values["time"] is None and values["time_end"] is None
     ):
         # "nomás abrimos en la mañana el 24": a short day until noon; "solo en la tarde": from noon.
-        values["time_end" if values["part_of_day"] == "morning" else "time"] = dt.time(12, 0)
+        # Closing for part of the day is the other half: «vamos a cerrar el 24 en la tarde» opens until noon.
+        closes_then = _CLOSING_PART.search(norm) is not None
+        values["time_end" if (values["part_of_day"] == "morning") != closes_then else "time"] = dt.time(12, 0)
+        values["closed"] = None  # open for the other half of the day
         values["part_of_day"] = None
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE or ir.UPDATE_SERVICE.search(norm):
         values["price"] = find_price(norm, in_context=True)

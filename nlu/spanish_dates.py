@@ -104,7 +104,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "month_day": re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}})\b(?! (?:am|pm|:))"),
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
-    "weekday_plural": re.compile(r"\blos (?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
+    # «los lunes», and «sábados» / «domingos» even without «los» (only those plurals differ from the day).
+    "weekday_plural": re.compile(r"(?:\blos |\b(?=(?:sabados|domingos)\b))(?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
     "weekday_next_week": re.compile(
         rf"\b(?:el |para el )?(?:otro |proximo |siguiente )?{_WD}(?: ,)? {_NEXT_WEEK}\b|\bel otro {_WD2}\b"
         rf"|\b(?:para )?{_NEXT_WEEK_FIRST}(?: ,)? (?:el |para el )?(?P<wd3>lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b"
