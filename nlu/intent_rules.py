@@ -188,6 +188,9 @@ NEXT_ONLY = _rx(
     r"\b(?:mi|el|la|cual es (?:mi|el|la)?) ?(?:siguiente|proxim[oa])\b(?! (?:semana|mes|lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|año))",
     r"\ba quien (?:atiendo|me toca|tengo) (?:ahorita|ahora|luego|despues)\b",
     r"\bcon quien (?:sigo|me toca)\b",
+    r"\b(?:a )?quien (?:le )?toca\b|\b(?:que|cual|quien) (?:cliente|clienta|cita|persona) (?:sigue|viene|toca|me toca)\b",
+    r"\b(?:y )?(?:luego|despues) quien\b|\bsiguiente (?:cliente|clienta|cita|persona)\b",
+    r"\b(?:hay|tengo) (?:a )?(?:alguien|algo|alguna cita) despues de (?:este|esta|ese|esa|el|la)\b(?! (?:de las|a las|\d))",
 )
 # "ver mi semana", "mándame el link de la agenda": the week's agenda as a web page (docs/nlu.md).
 WEEK_PAGE = _rx(
@@ -640,7 +643,7 @@ _ASKS_WHO_IS_FREE = re.compile(r"\b(?:hay alguien|alguien|quien) (?:que (?:este|
 
 
 def _walk_in(text: str, cues: Cues) -> bool:
-    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text):
+    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text) or NEXT_ONLY.search(text):
         return False  # "¿hay alguien libre a las 4 pa un corte?", "¿me llegó alguien a la agenda?" ask about the agenda
     if WALK_IN.search(text):
         return True
@@ -744,6 +747,8 @@ def _colleague_agenda(text: str, cues: Cues) -> bool:
 
 
 def _my_schedule(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and (NEXT_ONLY.search(text) or re.search(r"\bquien es (?:el|la) de las?\b", text)):
+        return True  # «siguiente cliente?», «y luego quién», «quién es el de las 12»
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
