@@ -263,6 +263,8 @@ UNBLOCK = _rx(
 MARK_NO_SHOW = _rx(
     r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
     r"\bnunca (?:llego|vino|aparecio)\b",
+    # «la de las 11 ni llegó», «el de las 10 me quedó mal», «Sandra me dejó esperando».
+    r"\bni (?:llego|vino|aparecio|se aparecio|se presento)\b|^(?:(?:el|la) de las? \S+|(?:don |doña |la señora |el señor )?(?!hoy\b|ayer\b|mañana\b|eso\b|esto\b|todo\b)[a-zñ]+) me (?:quedo|quedaron) mal\s*[.!]*$|\bme (?:dejo|dejaron) (?:esperando|colgad[oa])\b",
     r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
     r"\bnoshow\b",
     r"\bfalto a su cita\b",
@@ -274,6 +276,8 @@ MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
     r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio)\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
+    # «ya despaché al de las 10», «ya cumplí con el de las 11», «ya pagó y se fue la señora Ochoa».
+    r"\bya (?:despache|cumpli|atendi|libere|saque) (?:a|al|a la|con)\b|\bya (?:pago|pagaron) y se (?:fue|fueron)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
     r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
     r"\bcomplet(?:e|ada|ado)\b",
