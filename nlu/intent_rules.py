@@ -232,6 +232,11 @@ BLOCK_TIME = _rx(
 )
 # Removing a block (extension intent `unblock`, docs/nlu.md): «desbloquea el jueves», «quita el bloqueo de las 3»,
 # «ya no bloquees el viernes», «libera mi tarde del martes», «abre la agenda de Pedro», «siempre sí vengo el sábado».
+# Things one opens or frees that are not an agenda: «ábreme la puerta», «libérame la caja».
+_THING = (
+    r"(?:la |el |los |las |mi |su )?(?:puertas?|caja|cortinas?|local|reja|llaves?|cajon|luz|agua|estacionamiento|baño|sillas?|"
+    r"estacion|tienda|salon|barberia|estetica|negocio|bodega|cuarto|lavabo|tarja|sistema|app|whats|chat|cel|celular|telefono|compu|computadora)\b"
+)
 _BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:le |les |me |te )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
 UNBLOCK = _rx(
     r"\bdesbloque\w*\b|\bdes ?bloqu\w*\b",
@@ -239,12 +244,13 @@ UNBLOCK = _rx(
     rf".{{0,25}}\b(?:{_BLOCK_NOUN})\b",
     r"\b(?:ya no|siempre no|mejor no|no) (?:me |le |lo |la |les )?(?:bloquees|bloquee|bloqueen|bloques|bloquear|bloquea)\b",
     r"\b(?:ya no|siempre no) (?:hace falta|es necesario|ocupo|necesito) (?:el |que )?bloque\w*\b",
-    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|mis|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo|ese|esa|esos|esas|este|esta|eso|esto)\b",
+    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|mis|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo|ese|esa|esos|esas|este|esta|eso|esto)\b"
+    rf"(?!\s+{_THING})",
     r"\b(?:abre|abreme|abrele|abran|abrir|reabre|reabrir|vuelve a abrir|vuelveme a abrir|volver a abrir|habilit\w*|reactiv\w*|activa|activame|activale)"
     r"\s+(?:de nuevo |otra vez )?(?:mi|la|su|el|los) ?(?:agenda|horario|dia|espacio|espacios|citas)\b",
     # «ábreme la tarde», «abre otra vez mi lunes», «ábrele el viernes a Pedro»: reopening part of a day (never «abrimos»).
     r"\b(?:abre|abreme|abrele|abranme|reabre|reabreme|vuelve a abrir|vuelveme a abrir|vuelvele a abrir)\s+(?:de nuevo |otra vez )?"
-    r"(?:mi|mis|la|el|los|las|ese|esa|su|sus|toda|todo)\s+(?:[a-zñ]+\s+)?"
+    r"(?:mi|mis|la|el|los|las|ese|esa|su|sus|toda|todo)\s+(?:(?:la|el|mi|su|de)\s+)?"
     r"(?:tarde|mañana|noche|hueco|huecos|espacio|rato|horas?|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
     r"\b(?:abrelo|abrela|abremelo|abremela|abreselo|abresela|liberalo|liberala|liberamelo|liberamela)\b",
     # The errand a block was for is off: «ya no voy al doctor», «siempre no voy a ir a la junta» (not «a la cita»).
@@ -791,7 +797,7 @@ def _business_schedule(text: str, cues: Cues) -> bool:
 
 
 # «ábreme el juevez», «ábrele a Pedro el 24»: reopening whatever day the message names (not the business: «abrimos»).
-_REOPEN_A_DAY = re.compile(r"\b(?:abreme|abrele|reabreme|reabrele|liberame|liberale)\b")
+_REOPEN_A_DAY = re.compile(rf"\b(?:abreme|abrele|reabreme|reabrele|liberame|liberale)\b(?!\s+{_THING})")
 
 
 def _unblock(text: str, cues: Cues) -> bool:
