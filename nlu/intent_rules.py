@@ -720,13 +720,15 @@ _COLLEAGUE_LATE_OR_EARLY = re.compile(
 )
 
 
+# «la clienta de Luis no viene mañana», «el de las 4 de Pedro llega tarde»: a customer, not the colleague.
+_A_CUSTOMER_OF = re.compile(rf"\b(?:{_PERSON_NOUN}|el de|la de|los de|las de|su cliente|su clienta)\b")
+
+
 def _block_time(text: str, cues: Cues) -> bool:
-    if cues.role == Role.OWNER and cues.has_staff and cues.has_when and _COLLEAGUE_LATE_OR_EARLY.search(text) and "?" not in text:
+    about_colleague = cues.role == Role.OWNER and cues.has_staff and cues.has_when and "?" not in text and not _A_CUSTOMER_OF.search(text)
+    if about_colleague and _COLLEAGUE_LATE_OR_EARLY.search(text):
         return True
-    if (
-        cues.role == Role.OWNER and cues.has_staff and cues.has_when and _COLLEAGUE_WONT_COME.search(text)
-        and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text)
-    ):
+    if about_colleague and _COLLEAGUE_WONT_COME.search(text) and not re.search(r"\b(?:ayer|antier)\b", text):
         return True
     if cues.role != Role.CUSTOMER and _CANT_COME_IN.search(text) and "?" not in text:
         return True
