@@ -754,6 +754,13 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     if len(days) == 1 and found.parts.day_end is not None and resolved.date_end is not None:
         # "del jueves al viernes": moved from the first day to the second.
         return {"from_date": resolved.date, "date": resolved.date_end, "date_end": None} | _reschedule_times(message, resolved)
+    clocks = found.clocks
+    if (
+        len(days) == 1 and len(clocks) >= 2 and clocks[0][2] is None and clocks[0][0] < days[0][0] < clocks[1][0]
+        and after_cue(clocks[0][0])
+    ):
+        # «pasa la de las 5 del jueves a las 6»: the day belongs to the appointment named before the new time.
+        return {"from_date": resolved.date, "date": None, "date_end": None} | _reschedule_times(message, resolved)
     if len(days) >= 2 or (len(days) == 1 and after_cue(days[0][0])):
         first = _resolve_one_day(days[0][1], message)
         values["from_date"] = first
