@@ -82,6 +82,8 @@ RESCHEDULE = _rx(
     # «atrasa media hora al de las 3», «adelántale una hora a la de las 5».
     r"\b(?:adelanta|adelantale|atrasa|atrasale|retrasa|retrasale|recorre|recorrele)\s+(?:(?:media|una|\d+)\s+(?:hora|horas|minutos|min)\s+)"
     r"(?:al|a la|a)\s+(?:de|del)\s+(?:las?|la)\b",
+    r"\b(?:adelanta|adelantale|atrasa|atrasale|retrasa|retrasale|recorre|recorrele)\s+(?:a\s+)?(?:la |el |don |doña |señora |señor )?[a-zñ]+\s+"
+    r"(?:media|una|\d+)\s+(?:hora|horas|minutos|min)\b",
     r"\bpasa(?:me|le|la)? (?:la|mi|su) cita\b.*\b(?:al|para|a las?)\b",
     r"\b(?:lo|la) (?:paso|muevo|cambio|recorro|pasamos|movemos|cambiamos|recorremos|pasas|mueves)\b",
     r"\b(?:pasamela|pasamelo|muevemela|muevemelo|cambiamela|cambiamelo|recorremela|pasala|muevela|cambiala|recorrela)"
