@@ -361,7 +361,7 @@ SET_HOURS = _rx(
 ADD_SERVICE = _rx(
     r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|(?<!año )nuevo|nueva)\b.{0,25}\bservicios?\b",
     r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a (?:hacer|dar|ofrecer)|hacer tambien)\b",
-    r"\b(?:ofreceremos|ahora ofrecemos)\b",
+    r"\b(?:ofreceremos|ahora ofrecemos)\b|\b(?:ahora )?tambien (?:damos|hacemos|ofrecemos|manejamos)\b(?=.*(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b))",
     r"\b(?:servicio nuevo|nuevo servicio)\b",
 )
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.

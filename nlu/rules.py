@@ -88,8 +88,11 @@ _PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]
 _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
+_NEW_SERVICE_NOUN = re.compile(
+    r"\bservicios?(?:\s+nuevo)?\s+(?:de|llamado|que se llama|que se llame|de nombre)\s*:?\s+|\bservicios?(?:\s+nuevo)?\s*:\s*"
+)
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|empezar a (?:hacer|dar|ofrecer)|vamos a dar(?! de alta)|"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|(?:ahora )?tambien (?:damos|hacemos|ofrecemos|manejamos)|empezar a (?:hacer|dar|ofrecer)|vamos a dar(?! de alta)|"
     r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar(?! de alta)|hacer|meter|manejar)|"
     r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
@@ -811,13 +814,14 @@ def _new_service_answer(text: str) -> str:
 
 def _new_service_name(text: str) -> str | None:
     folded = fold(text)
-    match = _NEW_SERVICE.search(folded) or _NEW_SERVICE_AFTER_VERB.search(folded)
+    # «quiero meter el servicio de uñas acrílicas»: the word «servicio» leads to the name before any verb does.
+    match = _NEW_SERVICE_NOUN.search(folded) or _NEW_SERVICE.search(folded) or _NEW_SERVICE_AFTER_VERB.search(folded)
     if not match:
         return None
     start = match.end()
     stop = _NEW_SERVICE_STOP.search(folded, start)
     end = stop.start() if stop else len(text)
-    name = text[start:end].strip(" :,.")
+    name = text[start:end].strip(" :,.\"'«»“”")
     name = re.sub(r"^(?:el|la|un|una)\s+", "", name, flags=re.IGNORECASE)
     if re.fullmatch(r"(?:otro |nuevo |un |una )*(?:servicios?|algo|otro|uno|nuevo)(?: nuevo| mas| más)?", fold(name)):
         return None  # "agrega un servicio": the flow asks its name
@@ -1000,6 +1004,8 @@ def _build(
 
 _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
+    # «sube el peinado 50 pesos» (no «a»): by that much.
+    r"|\b(?:subele|sube|aumentale|aumenta|bajale|baja)\s+(?:el|la|los|las)\s+(?!.*\b(?:a|en|hasta)\s+\$?\d)[a-zñ+ ]{2,30}?\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)(?:\s+mas)?\s*$"
 )
 _FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
 _CONFIRMS = re.compile(r"^(?:si\s*,?\s*)?(?:confirmo|confirmado|confirmada|queda confirmad[oa]|le confirmo|te confirmo)\b")
