@@ -890,6 +890,13 @@ def _build(
     ):
         # «el domingo... no, el lunes»: the day said last replaces the first.
         values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
+    if (
+        intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.UNBLOCK)
+        and values["date"] is None and values["weekdays"] == list(WEEKDAYS) and re.search(r"\btoda la semana\b", norm)
+    ):
+        # «pásame la agenda de toda la semana», «bloquea a Luis toda la semana»: this calendar week, not every weekday.
+        monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
+        values["date"], values["date_end"], values["weekdays"] = monday, monday + dt.timedelta(days=6), None
     if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
         values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
