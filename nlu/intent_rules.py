@@ -403,9 +403,11 @@ STATS = _rx(
     r"\b(?:mas|menos) (?:vendid[oa]s?|pedid[oa]s?|solicitad[oa]s?|popular(?:es)?|ocupad[oa]s?|flojos?)\b.*\b(?:en|este|esta|el|la|del)\b"
     r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
-    r"\bquien (?:hizo|vendio|atendio|tuvo|saco|trabajo|cobro|genero|facturo) mas\b|\bquien (?:fue|es) (?:el|la) que mas\b",
+    r"\bquien (?:hizo|vendio|atendio|tuvo|saco|trabajo|cobro|genero|facturo) mas"
+    r" (?:servicios|cortes|citas|clientes|clientas|ventas|dinero|lana|tintes|barbas|este|esta|en|hoy|ayer|el mes|la semana)\b"
+    r"|\bquien (?:fue|es) (?:el|la) que mas (?:vendio|hizo|atendio|trabajo|saco|cobro)\b",
     # An owner's pay and commission questions (docs/nlu.md): «cuánto le toca a Pedro de comisión».
-    r"\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b",
+    r"^(?!.*\bpropinas?\b).*(?:\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b)",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
@@ -708,7 +710,7 @@ def _mark_no_show(text: str, cues: Cues) -> bool:
 
 
 # Staff who can't come in: «no puedo venir el sábado, tengo boda» (a customer saying it can't make an appointment).
-_CANT_COME_IN = re.compile(r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|abrir|cubrir)\b")
+_CANT_COME_IN = re.compile(r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|cubrir(?: mi turno)?)\b")
 
 
 # An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
@@ -810,6 +812,8 @@ def _unblock(text: str, cues: Cues) -> bool:
     # Only staff and owners keep blocks; a customer's «siempre sí voy» or «libera mi lugar» is something else.
     if cues.role == Role.CUSTOMER:
         return False
+    if _A_CUSTOMER_OF.search(text) and not re.search(r"\b(?:des)?bloque|\bliber|\babre", text):
+        return False  # «la clienta de las 5 dice que siempre sí viene» is about a customer
     return UNBLOCK.search(text) is not None or (cues.has_when and _REOPEN_A_DAY.search(text) is not None)
 
 
