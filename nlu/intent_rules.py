@@ -378,6 +378,7 @@ UPDATE_SERVICE = _rx(
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
     r"^(?:y )?que (?:el|la|los|las) [a-zñ+ ]{2,30}? (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|quede en|queden en)\b",
+    r"\bque (?:ahora )?(?:sea|sean|quede|queden|este|salga|salgan) (?:de|en|a) \$?\d{2,5}\b",
     r"\bque (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|se tarde|se tarden|cobre|cobremos|quede en|queden en)\b",
     r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
     r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
@@ -530,6 +531,7 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
+    r"\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
     r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
     r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
