@@ -712,7 +712,10 @@ def _mark_no_show(text: str, cues: Cues) -> bool:
 
 
 # Staff who can't come in: «no puedo venir el sábado, tengo boda» (a customer saying it can't make an appointment).
-_CANT_COME_IN = re.compile(r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|cubrir(?: mi turno)?)\b")
+_CANT_COME_IN = re.compile(
+    r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|cubrir(?: mi turno)?)\b"
+    r"|\bno (?:estoy|estare)\s+(?:el|la|los|este|esta|mañana|hoy|pasado|del|en la|toda|todo)\b"  # «no estoy el 20 ni el 21»
+)
 
 
 # An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».

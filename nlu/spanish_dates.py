@@ -92,7 +92,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     # "el jueves 5 y el viernes 6": two days named with their dates.
     "weekday_day_pair": re.compile(
@@ -104,6 +104,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "month_day": re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}})\b(?! (?:am|pm|:))"),
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
+    # «el jueves y viernes»: two days in a row are a span (other pairs stay two days).
+    "weekday_pair": re.compile(rf"\b(?:el )?{_WD} y (?:el )?{_WD2}\b(?! \d)"),
     # «los lunes», and «sábados» / «domingos» even without «los» (only those plurals differ from the day).
     "weekday_plural": re.compile(r"(?:\blos |\b(?=(?:sabados|domingos)\b))(?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
     "weekday_next_week": re.compile(
@@ -253,6 +255,11 @@ _HOLIDAYS = {  # the last word of a holiday's name → (day, month)
 }
 
 
+def _consecutive(match: re.Match[str]) -> bool:
+    """«el jueves y viernes»: the second day follows the first."""
+    return (WEEKDAYS.index(WEEKDAY_WORDS[match["wd"]]) + 1) % 7 == WEEKDAYS.index(WEEKDAY_WORDS[match["wd2"]])
+
+
 def _safe_day(day: int | None, month: int | None = None, year: int | None = None) -> DayParts | None:
     if day is None or not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
         return None
@@ -341,6 +348,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         weekday_range = list(WEEKDAYS[first : last + 1]) if first <= last else list(WEEKDAYS[first:] + WEEKDAYS[: last + 1])
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]])))
         day_end = DayParts(weekday=WEEKDAY_WORDS[match["wd2"]])
+    if weekday_range is None and not any(True for _ in _PATTERNS["weekday_plural"].finditer(scan.text)):
+        for match in scan.take("weekday_pair", _consecutive):
+            weekday_range = [WEEKDAY_WORDS[match["wd"]], WEEKDAY_WORDS[match["wd2"]]]
+            days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]])))
+            day_end = DayParts(weekday=WEEKDAY_WORDS[match["wd2"]])
     for match in scan.take("weekday_plural"):
         word = match["wd"]
         weekdays = (weekdays or []) + [_WEEKDAY_PLURALS.get(word) or WEEKDAY_WORDS[word]]
