@@ -700,7 +700,7 @@ _LEAVING_EARLY = re.compile(
 # «el lunes no llego, tengo junta», «mañana no vengo»: the writer missing a day (not «el lunes no llegó Rosa»).
 _I_WONT_COME = re.compile(
     r"\b(?:hoy|mañana|pasado mañana|(?:el|este|el proximo) (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?: \d{1,2})?)"
-    r"\s*,?\s+(?:yo\s+)?no (?:llego|voy a llegar|alcanzo a llegar|puedo llegar|llegare)\b"
+    r"\s*,?\s+(?:yo\s+)?no (?:llego|voy a llegar|alcanzo a llegar|puedo llegar|llegare|puedo|podre|voy a poder)\b"
     r"(?=\s*(?:$|[,.!;]|(?:porque|por|pues|tengo|voy|me|ya|que|a trabajar|temprano|nada|hasta|sino|antes|a las?|a la)\b))"
 )
 
@@ -735,7 +735,13 @@ _COLLEAGUE_LATE_OR_EARLY = re.compile(
 _A_CUSTOMER_OF = re.compile(rf"\b(?:{_PERSON_NOUN}|el de|la de|los de|las de|su cliente|su clienta)\b")
 
 
+# A staff member keeping a day for themselves: «aparta el viernes que es mi cumpleaños» (not «aparta el viernes pa Sandra»).
+_KEEP_A_DAY = re.compile(r"^(?:oye\s*,?\s*)?(?:aparta|apartame|reservame)\s+(?:el|la|toda|todo|mi|mis|este|esta)\b(?!.*\b(?:cita|para|pa)\b)")
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and cues.has_when and not cues.has_service and _KEEP_A_DAY.search(text):
+        return True
     about_colleague = cues.role == Role.OWNER and cues.has_staff and cues.has_when and "?" not in text and not _A_CUSTOMER_OF.search(text)
     if about_colleague and _COLLEAGUE_LATE_OR_EARLY.search(text):
         return True
