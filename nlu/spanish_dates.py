@@ -105,7 +105,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
     # «el jueves y viernes»: two days in a row are a span (other pairs stay two days).
-    "weekday_pair": re.compile(rf"\b(?:el )?{_WD} y (?:el )?{_WD2}\b(?! \d)"),
+    "weekday_pair": re.compile(rf"\b(?:el )?{_WD} y (?:el )?{_WD2}\b(?! \d)(?![^?]*\?)"),  # a statement, not «¿el viernes y sábado?»
     # «los lunes», and «sábados» / «domingos» even without «los» (only those plurals differ from the day).
     "weekday_plural": re.compile(r"(?:\blos |\b(?=(?:sabados|domingos)\b))(?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
     "weekday_next_week": re.compile(
@@ -142,9 +142,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
-    # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»).
+    # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»)
+    # nor a thing («la promo de navidad», «antes de año nuevo»): only at the start or after «en», «el», «la».
     "holiday": re.compile(
-        r"(?<!feliz )(?<!felices )(?<!antes de )(?<!despues de )(?<!pasando )(?<!pasado )(?<!hasta )(?<!para )\b(?P<h>navidad|nochebuena|noche buena|año nuevo|fin de año|nochevieja|dia de (?:los )?reyes|"
+        r"(?:^|(?<=\ben )|(?<=\bel )|(?<=\bla ))(?P<h>navidad|nochebuena|noche buena|año nuevo|fin de año|nochevieja|dia de (?:los )?reyes|"
         r"dia de (?:los )?muertos|dia de (?:la )?virgen|dia de la guadalupana|dia de las madres|dia del trabajo)\b"
     ),
     # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
