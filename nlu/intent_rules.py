@@ -326,7 +326,8 @@ ADD_STAFF = _rx(
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
     r"\bse (?:une|unio|suma|sumo|integra|integro|incorpora|incorporo)\b.{0,30}\b(?:al equipo|con nosotros|a trabajar|al salon|a la barberia)\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
-    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade|mete|metele|suma|inscribe)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade|mete|metele|suma|inscribe)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|va a hacer|hara|puede hacer|su cel|su numero|su whats|su telefono)\b",
+    r"^(?:(?:oye|y|ahora)\s*,?\s+)?(?:la|el) nuev[oa]\s+(?:se llama|es)\b.*\b(?:hace|sabe hacer|va a hacer|su cel|su numero|su whats|su telefono)\b",
     r"\b(?:da|dale|dar) de alta a\b",
     r"\b(?:agreg\w*|añad\w*|anad\w*|sum\w*|mete\w*|meter|registr\w*|integr\w*) (?:a )?(?:alguien|una persona|gente|otra persona|otro|otra|personal)"
     r" (?:al|a mi|a nuestro|en el) (?:equipo|salon|negocio|staff|personal|local)\b",
