@@ -139,6 +139,7 @@ MY_APPOINTMENTS = _rx(
 )
 MY_SCHEDULE = _rx(
     r"\bque tengo\b",
+    r"\ba que hora (?:es|entra|llega|viene) (?:el|la|mi) (?:primer[oa]?|ultim[oa])\b(?! (?:dia|semana|mes))",
     r"\btengo algo\b",
     r"\btengo (?:libre|espacios?|huecos?|chance|lugar(?:es)?|tiempo libre)\b",
     r"\b(?:que|a quien|quien) (?:me toca|tengo|sigue)\b",
@@ -257,6 +258,9 @@ UNBLOCK = _rx(
     r"\b(?:abrelo|abrela|abremelo|abremela|abreselo|abresela|liberalo|liberala|liberamelo|liberamela)\b",
     # The errand a block was for is off: «ya no voy al doctor», «siempre no voy a ir a la junta» (not «a la cita»).
     r"\b(?:ya no|siempre no|al final no)\s+(?:voy|voy a ir|va a ir|tengo que ir|tiene que ir)\s+(?:al|a la|a mi|a su)\s+(?!cita\b|mi cita\b|su cita\b|poder\b|venir\b|trabajar\b|llegar\b|estar\b|salon\b|local\b|trabajo\b|negocio\b|barberia\b|estetica\b|chamba\b)[a-zñ]+",
+    # «siempre no, quita lo de la comida»: the block named by what it was for.
+    r"\b(?:quita|quitame|quitalo|borra|borrame|cancela|cancelame|elimina)\s+lo (?:de|del)\s+(?:la |el |mi |las |los )?"
+    r"(?:comida|comer|lunch|doctor|dentista|medico|banco|junta|tramite|vacaciones|consulta|seguro|imss|escuela|permiso|descanso|cumple\w*)\b",
     # «ponme disponible otra vez el martes», «ya estoy disponible el sábado», «regrésame el jueves a la agenda».
     r"(?<!no )\b(?:ponme|ponle|ponlo|ponla|vuelve a poner(?:me|le)?|vuelveme a poner|dejame|marcame|marcale|ya estoy|ya esta|"
     r"estoy de nuevo|ya vuelvo a estar)\s+(?:otra vez |de nuevo )?disponibles?\b",

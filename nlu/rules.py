@@ -1025,7 +1025,10 @@ _ABOUT_A_CUSTOMER = frozenset(
     {Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.MESSAGE_CUSTOMER, Intent.CANCEL, Intent.RESCHEDULE,
      Intent.CUSTOMER_HISTORY, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE}
 )
-_PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
+_PERSON_WORDS = frozenset(
+    {"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava",
+     "niños", "niñas", "ninos", "ninas", "damas", "caballeros", "señoras", "señores", "chavos", "chavas"}
+)
 _CHILD_PERSON = re.compile(
     r"\b(?:un|una|el|la|su|sus|dos|tres|\d|otro|otra)(?: \d)?\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]s?|bebe|hij[oa]s?)\b"
 )
