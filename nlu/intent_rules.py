@@ -593,6 +593,10 @@ _BARE_HOURS = re.compile(
     r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
 )
 _CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")
+# «el 24 nomás de 9 a 2», «este sábado solo de 10 a 1»: one day's short hours.
+_BARE_DAY_HOURS = re.compile(
+    r"^(?:el|este|esta|mañana|hoy)\b[^?]*\b(?:nomas|solo|nada mas|solamente)\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}(?::\d\d)?\s*[.!]*$"
+)
 
 
 def _set_hours(text: str, cues: Cues) -> bool:
@@ -603,6 +607,7 @@ def _set_hours(text: str, cues: Cues) -> bool:
         return True
     return cues.role == Role.OWNER and cues.at_rest and "?" not in text and (
         _BARE_HOURS.search(text) is not None or (cues.has_when and not cues.has_staff and _CLOSED_WORD.search(text) is not None)
+        or (cues.has_when and not cues.has_staff and not cues.has_service and _BARE_DAY_HOURS.search(text) is not None)
     )
 
 
