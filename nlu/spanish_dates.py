@@ -129,7 +129,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b(?! (?:que|proxima|siguiente|entrante|pasada))"),
     "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
     "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
-    "period_this_week": re.compile(r"\besta semana\b"),
+    "period_this_week": re.compile(r"\besta semana\b|\b(?:en (?:lo que va de )?|lo que va de )la semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
     "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
     "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
