@@ -282,7 +282,7 @@ def reason_clause_of(text: str) -> str | None:
 
 
 # «…porque se le hizo tarde»: whatever follows «porque» / «ya que» is the reason.
-_BECAUSE = re.compile(r"\b(?:porque|por que|ya que)\s+(?P<r>[a-zñ][^.;!?]*)")
+_BECAUSE = re.compile(r"\b(?:porque|por que|ya que)\s+(?!ya no\b|no (?:voy|puedo|podre|quiero|me)\b)(?P<r>[a-zñ][^.;!?]*)")
 
 
 def reason_of(text: str) -> str | None:
