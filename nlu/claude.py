@@ -113,7 +113,8 @@ INTENT_GUIDE = """\
 - cant_make_it: a customer can't make an appointment without saying whether to cancel or move it ("no creo alcanzar",
   "me salió un pendiente"); "no voy a poder, cancélala" is cancel, "no llego, ¿la pasamos al sábado?" is reschedule.
 - week_page: staff or owner wanting the week's agenda as a web page ("ver mi semana", "mándame el link de la agenda").
-- unblock: staff or owner removing a block ("desbloquea el jueves", "quita el bloqueo de las 3", "ya no bloquees el viernes").
+- unblock: staff or owner removing a block ("desbloquea el jueves", "quita el bloqueo de las 3", "ya no bloquees el viernes",
+  "siempre no, libera ese hueco del jueves", "ya no voy al doctor, ábreme la tarde", "ponme disponible otra vez el martes").
 Staff: "cómo me veo el jueves?", "cuántos clientes tengo mañana?", "mándame mi agenda" are my_schedule (set next_only for
 "¿qué sigue?", "a qué hora es mi siguiente?"); "cómo está el salón pasado mañana?" is business_schedule.
 Owners: a dated closure ("el 24 de diciembre cerramos") is set_hours with the day and closed=true.

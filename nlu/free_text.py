@@ -259,11 +259,11 @@ _REASON_AFTER = re.compile(
     r"mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|me salio|me salieron|me surgio|se me [a-zñ]+|tuve|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
     r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
     r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
-    r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene (?:que|cita|junta|consulta|doctor|un|una)|asuntos? personales|motivos? personales|cosas personales|"
+    r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene|asuntos? personales|motivos? personales|cosas personales|"
     r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )
 _MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>comida|comer|desayunar|desayuno|almorzar|almuerzo|cenar|lunch)\b")
@@ -277,8 +277,12 @@ _NOT_A_REASON = frozenset(
 def reason_clause_of(text: str) -> str | None:
     """Why an appointment is cancelled, only when said as its own clause («…, me enfermé», «porque tengo un viaje»)."""
     folded = fold(text)
-    clause = _REASON_CLAUSE.search(folded)
+    clause = _REASON_CLAUSE.search(folded) or _BECAUSE.search(folded)
     return text[clause.start("r") : clause.end("r")].strip().rstrip(" .") if clause else None
+
+
+# «…porque se le hizo tarde»: whatever follows «porque» / «ya que» is the reason.
+_BECAUSE = re.compile(r"\b(?:porque|por que|ya que)\s+(?!ya no\b|no (?:voy|puedo|podre|quiero|me)\b)(?P<r>[a-zñ][^.;!?]*)")
 
 
 def reason_of(text: str) -> str | None:

@@ -78,7 +78,12 @@ RESCHEDULE = _rx(
     r"(?:mas tarde|mas temprano|otro dia|otra hora|otro horario|otra fecha)\b",
     r"\b(?:cambi\w*|mueve|muev\w*|pasa|recorre)(?:le)? la (?:cita|de las?)\b",
     r"\b(?:pasa|pasale|pasalo|pasala|pasar|pasame|mueve|muevele|muevelo|muevela|mueveme|recorre|recorrele|recorrelo|recorreme|"
-    r"cambia|cambiale|cambialo|cambiame) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    r"cambia|cambiale|cambialo|cambiame|adelanta|adelantale|atrasa|atrasale|retrasa|retrasale) (?:al|a la|el|la|a) (?:de|del) (?:las?|la|mañana|hoy)\b",
+    # «atrasa media hora al de las 3», «adelántale una hora a la de las 5».
+    r"\b(?:adelanta|adelantale|atrasa|atrasale|retrasa|retrasale|recorre|recorrele)\s+(?:(?:media|una|\d+)\s+(?:hora|horas|minutos|min)\s+)"
+    r"(?:al|a la|a)\s+(?:de|del)\s+(?:las?|la)\b",
+    r"\b(?:adelanta|adelantale|atrasa|atrasale|retrasa|retrasale|recorre|recorrele)\s+(?:a\s+)?(?:la |el |don |doña |señora |señor )?[a-zñ]+\s+"
+    r"(?:media|una|\d+)\s+(?:hora|horas|minutos|min)\b",
     r"\bpasa(?:me|le|la)? (?:la|mi|su) cita\b.*\b(?:al|para|a las?)\b",
     r"\b(?:lo|la) (?:paso|muevo|cambio|recorro|pasamos|movemos|cambiamos|recorremos|pasas|mueves)\b",
     r"\b(?:pasamela|pasamelo|muevemela|muevemelo|cambiamela|cambiamelo|recorremela|pasala|muevela|cambiala|recorrela)"
@@ -134,6 +139,7 @@ MY_APPOINTMENTS = _rx(
 )
 MY_SCHEDULE = _rx(
     r"\bque tengo\b",
+    r"\ba que hora (?:es|entra|llega|viene) (?:el|la|mi) (?:primer[oa]?|ultim[oa])\b(?! (?:dia|semana|mes))",
     r"\btengo algo\b",
     r"\btengo (?:libre|espacios?|huecos?|chance|lugar(?:es)?|tiempo libre)\b",
     r"\b(?:que|a quien|quien) (?:me toca|tengo|sigue)\b",
@@ -156,7 +162,7 @@ MY_SCHEDULE = _rx(
     r"\bcuant[oa]s (?:me faltan|me quedan|tengo|llevo|van|me tocan)\b",
     r"\bcuant[oa]s \w+(?: \w+)? (?:tengo|me faltan|me quedan|me tocan)\b",
     r"\b(?:como|que tal) (?:tengo|viene|va|ando|estoy|se ve|pinta|esta|anda) (?:mi |el |la )?(?:dia|semana|agenda|mañana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde)\b",
-    r"que tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
+    r"\bque tal (?:esta|va|viene|anda|se ve|pinta) mi\b",
     r"\bcomo (?:tengo|viene|vengo)\b",
     r"\btengo (?:a )?alguien\b",
     r"\b(?:mandame|pasame|enviame|dame|muestrame) la agenda\b",
@@ -185,6 +191,9 @@ NEXT_ONLY = _rx(
     r"\b(?:mi|el|la|cual es (?:mi|el|la)?) ?(?:siguiente|proxim[oa])\b(?! (?:semana|mes|lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|año))",
     r"\ba quien (?:atiendo|me toca|tengo) (?:ahorita|ahora|luego|despues)\b",
     r"\bcon quien (?:sigo|me toca)\b",
+    r"\b(?:a )?quien (?:le )?toca\b|\b(?:que|cual|quien) (?:cliente|clienta|cita|persona) (?:sigue|viene|toca|me toca)\b",
+    r"\b(?:y )?(?:luego|despues) quien\b|\bsiguiente (?:cliente|clienta|cita|persona)\b",
+    r"\b(?:hay|tengo) (?:a )?(?:alguien|algo|alguna cita) despues de (?:este|esta|ese|esa|el|la)\b(?! (?:de las|a las|\d))",
 )
 # "ver mi semana", "mándame el link de la agenda": the week's agenda as a web page (docs/nlu.md).
 WEEK_PAGE = _rx(
@@ -226,21 +235,48 @@ BLOCK_TIME = _rx(
 )
 # Removing a block (extension intent `unblock`, docs/nlu.md): «desbloquea el jueves», «quita el bloqueo de las 3»,
 # «ya no bloquees el viernes», «libera mi tarde del martes», «abre la agenda de Pedro», «siempre sí vengo el sábado».
-_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
+# Things one opens or frees that are not an agenda: «ábreme la puerta», «libérame la caja».
+_THING = (
+    r"(?:la |el |los |las |mi |su )?(?:puertas?|caja|cortinas?|local|reja|llaves?|cajon|luz|agua|estacionamiento|baño|sillas?|"
+    r"estacion|tienda|salon|barberia|estetica|negocio|bodega|cuarto|lavabo|tarja|sistema|app|whats|chat|cel|celular|telefono|compu|computadora)\b"
+)
+_BLOCK_NOUN = r"bloqueos?|bloquead[oa]s?|bloqueadito|lo (?:que )?(?:le |les |me |te )?(?:bloque\w*|apartado|aparte)|el bloque|el apartado"
 UNBLOCK = _rx(
     r"\bdesbloque\w*\b|\bdes ?bloqu\w*\b",
     rf"\b(?:quit\w*|borr\w*|elimin\w*|cancel\w*|remuev\w*|remover|levant\w*|liber\w*|desha\w*|deshacer|anul\w*|ya no (?:va|quiero|necesito|ocupo))\b"
     rf".{{0,25}}\b(?:{_BLOCK_NOUN})\b",
     r"\b(?:ya no|siempre no|mejor no|no) (?:me |le |lo |la |les )?(?:bloquees|bloquee|bloqueen|bloques|bloquear|bloquea)\b",
     r"\b(?:ya no|siempre no) (?:hace falta|es necesario|ocupo|necesito) (?:el |que )?bloque\w*\b",
-    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo)\b",
+    r"\bliber(?:a|ame|ale|alo|ala|en|ar|amos)\s+(?:mi|mis|la|el|su|sus|toda|todo|los|las|de nuevo|otra vez|lo|ese|esa|esos|esas|este|esta|eso|esto)\b"
+    rf"(?!\s+{_THING})",
     r"\b(?:abre|abreme|abrele|abran|abrir|reabre|reabrir|vuelve a abrir|vuelveme a abrir|volver a abrir|habilit\w*|reactiv\w*|activa|activame|activale)"
     r"\s+(?:de nuevo |otra vez )?(?:mi|la|su|el|los) ?(?:agenda|horario|dia|espacio|espacios|citas)\b",
+    # «ábreme la tarde», «abre otra vez mi lunes», «ábrele el viernes a Pedro»: reopening part of a day (never «abrimos»).
+    r"\b(?:abre|abreme|abrele|abranme|reabre|reabreme|vuelve a abrir|vuelveme a abrir|vuelvele a abrir)\s+(?:de nuevo |otra vez )?"
+    r"(?:mi|mis|la|el|los|las|ese|esa|su|sus|toda|todo)\s+(?:(?:la|el|mi|su|de)\s+)?"
+    r"(?:tarde|mañana|noche|hueco|huecos|espacio|rato|horas?|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
+    r"\b(?:abrelo|abrela|abremelo|abremela|abreselo|abresela|liberalo|liberala|liberamelo|liberamela)\b",
+    # The errand a block was for is off: «ya no voy al doctor», «siempre no voy a ir a la junta» (not «a la cita»).
+    r"\b(?:ya no|siempre no|al final no)\s+(?:voy|voy a ir|va a ir|tengo que ir|tiene que ir)\s+(?:al|a la|a mi|a su)\s+(?!cita\b|mi cita\b|su cita\b|poder\b|venir\b|trabajar\b|llegar\b|estar\b|salon\b|local\b|trabajo\b|negocio\b|barberia\b|estetica\b|chamba\b)[a-zñ]+",
+    # «siempre no, quita lo de la comida»: the block named by what it was for.
+    r"\b(?:quita|quitame|quitalo|borra|borrame|cancela|cancelame|elimina)\s+lo (?:de|del)\s+(?:la |el |mi |las |los )?"
+    r"(?:comida|comer|lunch|doctor|dentista|medico|banco|junta|tramite|vacaciones|consulta|seguro|imss|escuela|permiso|descanso|cumple\w*)\b",
+    # «ponme disponible otra vez el martes», «ya estoy disponible el sábado», «regrésame el jueves a la agenda».
+    r"(?<!no )\b(?:ponme|ponle|ponlo|ponla|vuelve a poner(?:me|le)?|vuelveme a poner|dejame|marcame|marcale|ya estoy|ya esta|"
+    r"estoy de nuevo|ya vuelvo a estar)\s+(?:otra vez |de nuevo )?disponibles?\b",
+    r"\b(?:regresame|regresale|devuelveme|devuelvele)\s+(?:mi|mis|la|el|los|las|su|sus)\s+(?:[a-zñ]+\s+)?"
+    r"(?:tarde|mañana|noche|hueco|huecos|espacio|horas?|dia|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
+    # Taking back a day off: «siempre no voy a faltar el lunes», «ya no ocupo el jueves libre».
+    r"\b(?:ya no|siempre no|al final no) (?:voy a faltar|falto|me voy a ausentar|me ausento|me tomo|me voy a tomar|voy a tomar)\b",
+    r"\b(?:ya no|siempre no) (?:ocupo|necesito|quiero|voy a necesitar|pido)\s+(?:el|la|los|mi|este|esta)\s+(?:[a-zñ]+\s+){0,2}(?:libre|libres|de descanso|off)\b",
+    r"\b(?:ya no|siempre no) (?:tengo|hay|tiene) (?:la |el |mi |su )?(?:junta|consulta|cita (?:con|en|del|de la)|doctor|dentista|medico|tramite|evento|compromiso|pendiente)\b",
     r"\b(?:siempre si|al final si|siempre sí|siempre siempre si|mejor si) (?:vengo|voy a venir|voy|trabajo|voy a trabajar|estoy|voy a estar|puedo ir|puedo venir|viene|va a venir|trabaja)\b",
 )
 MARK_NO_SHOW = _rx(
     r"\bno (?:llego|vino|se presento|aparecio|asistio|se aparecio|se paro)\b",
     r"\bnunca (?:llego|vino|aparecio)\b",
+    # «la de las 11 ni llegó», «el de las 10 me quedó mal», «Sandra me dejó esperando».
+    r"\bni (?:llego|vino|aparecio|se aparecio|se presento)\b|^(?:(?:el|la) de las? \S+|(?:don |doña |la señora |el señor )?(?!hoy\b|ayer\b|mañana\b|eso\b|esto\b|todo\b)[a-zñ]+) me (?:quedo|quedaron) mal\s*[.!]*$|\bme (?:dejo|dejaron) (?:esperando|colgad[oa])\b",
     r"\bme (?:dejo|dejaron) plantad[oa]\b|\bme plant(?:o|aron)\b",
     r"\bnoshow\b",
     r"\bfalto a su cita\b",
@@ -252,6 +288,8 @@ MARK_COMPLETED = _rx(
     r"\bya (?:termine|acabe|quedo|se fue|lo atendi|la atendi|atendi|esta list[oa]|quedo list[oa])\b",
     r"\bya (?:termino|acabo|terminamos|acabamos|terminaron|acabaron|se fueron|quedaron|salio|se atendio)\b",
     r"\b(?:termine|acabe) (?:con|el|la|de)\b",
+    # «ya despaché al de las 10», «ya cumplí con el de las 11», «ya pagó y se fue la señora Ochoa».
+    r"\bya (?:despache|cumpli|atendi|libere|saque) (?:a|al|a la|con)\b|\bya (?:pago|pagaron) y se (?:fue|fueron)\b",
     r"^(?:listo|lista|terminado|terminada) (?:el|la|con)\b",
     r"\bmarca(?:lo|la|me|le)? (?:como )?(?:completad[oa]|terminad[oa]|hech[oa]|atendid[oa]|list[oa])\b",
     r"\bcomplet(?:e|ada|ado)\b",
@@ -263,6 +301,7 @@ WALK_IN = _rx(
     rf"\b(?:llegaron|llego|entraron|entro|vinieron|se metio|se acaba de meter|se acaban de meter|esta esperando|estan esperando)"
     rf" (?:aqui )?(?:un|una|dos|tres|\d|otro|otra|unos|unas)? ?(?:{_PERSON_NOUN}|morros|morras|chavos|chavas|clientes|señores|señoras|niños|personas)\b",
     r"\bwalkin\b",
+    rf"\b(?:trajeron|trajo|traen|trae|me trajeron|nos trajeron)\s+(?:a\s+)?(?:un|una|dos|tres|\d|otro|otra|unos|unas|el|la|los|las)?\s*(?:{_PERSON_NOUN}|niños|niñas|chavos|chavas|señores|señoras)\b",
     rf"\btengo (?:a )?(?:un|una) (?:cliente|clienta|señor|señora|chavo|chava|niño|niña|persona|muchach[oa]|joven) aqui\b",
     r"\bde pasada\b",
 )
@@ -273,7 +312,10 @@ CUSTOMER_HISTORY = _rx(
     r"\bhistorial\b",
     r"\bcuantas veces (?:ha venido|vino|ha estado)\b",
     r"\bque se ha hecho\b|\bque se hizo\b|\bque servicios se (?:ha|hizo|hace)\b|\b(?:la|por|su) ultima vez\b|\bcuando vino\b",
-    r"\bya es cliente\b",
+    r"\bya es client[ea]\b|\b(?:es|era) client[ea] (?:nuestr[oa]|de aqui|de nosotros)?\s*\?",
+    r"\b(?:busca|buscame|checa|checame|revisa|revisame)\s+(?:al|a la|el|la)?\s*(?:cliente|clienta|numero|telefono)\b",
+    r"\bque (?:se )?(?:hace|suele hacer|pide|se corta) (?:normalmente|siempre|usualmente|de costumbre|por lo general)\b",
+    r"\b(?:es|era) nuev[oa]\s*\?|\bes (?:la )?primera vez que viene\b|\bviene por primera vez\b",
     r"\bultima vez que vino\b",
     r"\bque (?:servicio|servicios|corte|tinte|color) (?:se )?(?:hizo|hace|pidio|llevo|le hice|le hicimos|le hicieron)\b",
     r"\bque (?:le|se) (?:hice|hizo|hicimos|hicieron|puse|puso|pusimos|corte|corto|cortamos|pinte|pinto|pintamos|aplique|aplico)\b.{0,30}\b(?:vez pasada|ultima vez|otra vez|la vez|antes)\b",
@@ -288,11 +330,12 @@ ADD_STAFF = _rx(
     r"\b(?:entro|entra|empieza|empezo|empezara) a trabajar (?:con nosotros|aqui|en el (?:salon|local|negocio)|el|mañana|hoy)\b",
     r"\bse (?:une|unio|suma|sumo|integra|integro|incorpora|incorporo)\b.{0,30}\b(?:al equipo|con nosotros|a trabajar|al salon|a la barberia)\b|\bnuev[oa] (?:en el equipo|integrante|compañer[oa]|companer[oa])\b",
     r"\b(?:agrega|agregame|registra|da de alta|dar de alta|añade|anade|mete)\s+a\s+(?:un|una)\s+(?:persona|chavo|chava|muchach[oa])\b",
-    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|su cel|su numero|su whats|su telefono)\b",
+    r"\b(?:agrega|agregame|registra|da de alta|dale de alta|añade|anade|mete|metele|suma|inscribe)\s+a\s+[a-zñ]+\b.*\b(?:hace|sabe hacer|va a hacer|hara|puede hacer|su cel|su numero|su whats|su telefono)\b",
+    r"^(?:(?:oye|y|ahora)\s*,?\s+)?(?:la|el) nuev[oa]\s+(?:se llama|es)\b.*\b(?:hace|sabe hacer|va a hacer|su cel|su numero|su whats|su telefono)\b",
     r"\b(?:da|dale|dar) de alta a\b",
     r"\b(?:agreg\w*|añad\w*|anad\w*|sum\w*|mete\w*|meter|registr\w*|integr\w*) (?:a )?(?:alguien|una persona|gente|otra persona|otro|otra|personal)"
     r" (?:al|a mi|a nuestro|en el) (?:equipo|salon|negocio|staff|personal|local)\b",
-    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar)\s+a\s+(?!la\b|el\b)",
+    r"\b(?:contrate|contratamos|contratare|contrataremos|voy a contratar|vamos a contratar|acabo de contratar|acabamos de contratar|contrata|contratame|contraten|contratale)\s+a\s+(?!la\b|el\b)",
     rf"\b(?:contrate|contratamos|entra|entro|empieza)\s+(?:a\s+)?(?:un|una)?\s*(?:{_JOINER})?\b.*\b(?:hace de todo|se llama|manicurista|barbero|estilista|{_STAFF_NOUN})\b",
 )
 REMOVE_STAFF_VERB = re.compile(
@@ -312,32 +355,36 @@ REMOVE_STAFF_LEAVING = _rx(
 )
 REMOVE_STAFF_PRONOUN = re.compile(
     r"\b(?:quitalo|quitala|sacalo|sacala|borralo|borrala|eliminalo|eliminala|dalo de baja|dala de baja|desactivalo|desactivala|"
-    r"quitalo de la lista|bajalo|(?<!de )corrido|lo corri|la corri|lo despedi|la despedi)\b"
+    r"quitalo de la lista|bajalo|(?<!de )(?<!abrir )(?<!abrimos )(?<!abre )(?<!trabajar )(?<!trabajamos )corrido(?! de \d| hasta| desde)|lo corri|la corri|lo despedi|la despedi)\b"
 )
 SET_HOURS = _rx(
     r"\b(?:cambi\w*|modific\w*|actualiz\w*|ajust\w*|nuevo|pon|ponle|mueve)\b.{0,20}\bhorarios?\b",
     r"\bhorarios? (?:nuevo|de (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|entre semana|los|fin))\b",
     r"(?<!que hora )\b(?:abrimos|abriremos|abro|abrire|cerramos|cerraremos|cierro|cerrare|descansamos|vamos a abrir|vamos a cerrar|no trabajamos|trabajamos|vamos a trabajar)\b",
     r"\bno (?:hay|habra|vamos a dar|damos|va a haber) servicio\b",
+    r"\b(?:seguimos|estamos|vamos a estar|permanecemos|seguiremos) (?:sin abrir|cerrados)\b|\bno vamos a trabajar\b",
+    r"\b(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones\b",
 )
 ADD_SERVICE = _rx(
-    r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|nuevo|nueva)\b.{0,25}\bservicios?\b",
-    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a hacer|hacer tambien)\b",
-    r"\b(?:ofreceremos|ahora ofrecemos)\b",
+    r"\b(?:agreg\w*|añad\w*|anad\w*|crea\w*|da(?:r)? de alta|mete|meter|sumar|incluir|incluye|(?<!año )nuevo|nueva)\b.{0,25}\bservicios?\b",
+    r"\b(?:vamos a|queremos|quiero|voy a|empezamos a|empezaremos a) (?:ofrecer|dar|empezar a (?:hacer|dar|ofrecer)|hacer tambien)\b",
+    r"\b(?:ofreceremos|ahora ofrecemos)\b|\b(?:ahora )?tambien (?:damos|hacemos|ofrecemos|manejamos)\b(?=.*(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b))",
     r"\b(?:servicio nuevo|nuevo servicio)\b",
 )
 # "agrega planchado de cabello, 300 pesos, 45 min": adding something with a price or a length is a service.
 ADD_SOMETHING_PRICED = re.compile(
-    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|"
+    r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|"
     r"registra|incluye|suma|crea|nuevo\s*:|nueva\s*:|alta\s*:|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|manejar|meter))\s+(?!a\s|al\s|como\s)(?:el |la |un |una )?[a-zñ].*"
-    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b)"
+    r"(?:\$ ?\d|\d+ (?:pesos|varos|minutos|min|horas?)\b|\bhora y media\b|\bmedia hora\b|\buna hora\b|\b(?:en|a) \d{2,5}\s*(?:,|$))"
 )
 UPDATE_SERVICE = _rx(
     r"\b(?:sub\w*|baj\w*|cambi\w*|actualiz\w*|ajust\w*|pon|ponle|ponlo|aument\w*|modific\w*)\b.{0,40}\b(?:precio|cuesta|cobr\w*|vale|dura|duracion|minutos|pesos|tiempo|horas?|hora y media|media hora|\d{2,})\b",
     r"\bahora (?:cuesta|cuestan|cobra|cobran|cobramos|vale|valen|dura|duran|sale|salen|es de|son de|tarda|tardan|va a costar|va a durar)\b",
     r"\b(?:va a|ahora va a|vamos a) (?:costar|cobrar|valer|salir en|durar)\b",
     r"\b(?:sube|subele|subelo|baja|bajale|bajalo|aumenta|aumentale)\b.*\d",
-    r"\bque (?:dure|cueste|salga|valga|tarde|se tarde|cobre|cobremos|quede en)\b",
+    r"^(?:y )?que (?:el|la|los|las) [a-zñ+ ]{2,30}? (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|quede en|queden en)\b",
+    r"\bque (?:ahora )?(?:sea|sean|quede|queden|este|salga|salgan) (?:de|en|a) \$?\d{2,5}\b",
+    r"\bque (?:dure|duren|cueste|cuesten|salga|salgan|valga|valgan|tarde|tarden|se tarde|se tarden|cobre|cobremos|quede en|queden en)\b",
     r"\b(?:cobra|cobrale|cobren|cobrenle|cobramos|vamos a cobrar|hay que cobrar)\s+\$?\d{2,5}\b",
     r"\bya (?:cuesta|cuestan|vale|valen|cobra|cobramos|sale|salen|dura|duran|es de|esta en|queda en)\b.{0,12}\d",
     r"\b(?:dejalo|dejala|ponlo|ponla|queda|quedaria|quedalo)\s+(?:en|a)\s+\$?\d{2,5}\b",
@@ -348,7 +395,7 @@ UPDATE_SERVICE = _rx(
 STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
     r"\bcomo (?:va|fue|estuvo|vamos|van|les fue)(?: (?:el negocio|la semana|el mes|hoy|las ventas))?\b",
-    r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano)\b",
+    r"\bcuanto (?:vendimos|ganamos|facturamos|hicimos|sacamos|se vendio|entro|llevamos|ingreso|generamos|se gano|cobramos|se cobro|juntamos|hemos (?:vendido|ganado|cobrado|sacado|hecho))\b",
     r"\bcuanto (?:dejo|dejaron|ha dejado|han dejado|genero|generaron|produjo|produjeron|facturo|facturaron|saco|sacaron|"
     r"vendio|vendieron|gano|ganaron|se hizo|se saco|se facturo|nos dejo|nos dejaron|entro de)\b",
     r"\b(?:ventas|ingresos|ganancias|estadisticas|metricas|reporte|resumen|balance|corte de caja)\b",
@@ -362,6 +409,11 @@ STATS = _rx(
     r"\b(?:mas|menos) (?:vendid[oa]s?|pedid[oa]s?|solicitad[oa]s?|popular(?:es)?|ocupad[oa]s?|flojos?)\b.*\b(?:en|este|esta|el|la|del)\b"
     r"|\bcual (?:fue|ha sido|es) (?:el|la) (?:servicio|dia|barbero|estilista|mejor dia|peor dia)\b",
     r"\bcuant[oa]s (?:clientes nuevos|cancelaciones|noshows?|faltas)\b",
+    r"\bquien (?:hizo|vendio|atendio|tuvo|saco|trabajo|cobro|genero|facturo) mas"
+    r" (?:servicios|cortes|citas|clientes|clientas|ventas|dinero|lana|tintes|barbas|este|esta|en|hoy|ayer|el mes|la semana)\b"
+    r"|\bquien (?:fue|es) (?:el|la) que mas (?:vendio|hizo|atendio|trabajo|saco|cobro)\b",
+    # An owner's pay and commission questions (docs/nlu.md): «cuánto le toca a Pedro de comisión».
+    r"^(?!.*\bpropinas?\b).*(?:\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b)",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
 )
 ASK_LOCATION = _rx(
@@ -484,6 +536,7 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
+    r"\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
     r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
     r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
@@ -519,6 +572,7 @@ class Cues:
     has_phone: bool = False
     has_when: bool = False
     mentions_service: bool = False  # a service word, even one that fits several services («el corte» with two cuts)
+    at_rest: bool = False  # nothing was just asked (a bare «sábados de 9 a 3» then sets hours; as an answer it informs)
 
 
 @dataclass(frozen=True)
@@ -533,9 +587,28 @@ def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
     return lambda text, cues: pattern.search(text) is not None
 
 
+# An owner's bare weekly hours or closure: «sábados de 9 a 3», «del 23 al 25 de diciembre cerrado».
+_BARE_HOURS = re.compile(
+    r"^(?:y\s+)?(?:los\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana)"
+    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+)
+_CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")
+# «el 24 nomás de 9 a 2», «este sábado solo de 10 a 1»: one day's short hours.
+_BARE_DAY_HOURS = re.compile(
+    r"^(?:el|este|esta|mañana|hoy)\b[^?]*\b(?:nomas|solo|nada mas|solamente)\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}(?::\d\d)?\s*[.!]*$"
+)
+
+
 def _set_hours(text: str, cues: Cues) -> bool:
     # "¿a qué hora cierran?" is a question about hours, not the owner setting them.
-    return SET_HOURS.search(text) is not None and not re.search(r"\b(?:a que hora|hasta que hora)\b", text)
+    if re.search(r"\b(?:a que hora|hasta que hora)\b", text):
+        return False
+    if SET_HOURS.search(text):
+        return True
+    return cues.role == Role.OWNER and cues.at_rest and "?" not in text and (
+        _BARE_HOURS.search(text) is not None or (cues.has_when and not cues.has_staff and _CLOSED_WORD.search(text) is not None)
+        or (cues.has_when and not cues.has_staff and not cues.has_service and _BARE_DAY_HOURS.search(text) is not None)
+    )
 
 
 # "Quiero cambiar un precio": changing a service without naming it yet (the flow asks which).
@@ -587,7 +660,7 @@ def _add_service(text: str, cues: Cues) -> bool:
 
 # "ya llegó don Beto pa corte y barba", "aquí está Poncho sin cita": someone named, here now, for a service.
 _ARRIVED_NAMED = re.compile(
-    r"\b(?:ya )?(?:llego|acaba de llegar|acaba de entrar|vino|esta aqui|aqui esta|tengo aqui|paso|entro)\s+"
+    r"\b(?:ya )?(?:llego|llegaron|acaba de llegar|acaba de entrar|vino|vinieron|esta aqui|aqui esta|aqui estan|tengo aqui|paso|entro|trajeron|trajo)\s+"
     r"(?:(?:el|la|al|a)\s+)?(?:(?:don|doña|dona|señor|señora|senor|senora|señorita|sr|sra|srta)\.?\s+)?[a-zñ]+\b"
     r"(?=.*\b(?:pa|para|quiere|por|sin cita|de pasada|a que)\b)"
 )
@@ -598,7 +671,7 @@ _ASKS_WHO_IS_FREE = re.compile(r"\b(?:hay alguien|alguien|quien) (?:que (?:este|
 
 
 def _walk_in(text: str, cues: Cues) -> bool:
-    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text):
+    if _ASKS_WHO_IS_FREE.search(text) or re.search(r"\b(?:a|en) (?:la|mi) agenda\b", text) or NEXT_ONLY.search(text):
         return False  # "¿hay alguien libre a las 4 pa un corte?", "¿me llegó alguien a la agenda?" ask about the agenda
     if WALK_IN.search(text):
         return True
@@ -609,7 +682,8 @@ def _walk_in(text: str, cues: Cues) -> bool:
 
 # "el 24 cerramos, no agendes a nadie": an owner closing the business, not blocking their own agenda.
 _BUSINESS_CLOSES = re.compile(
-    r"\b(?:cerramos|no abrimos|no vamos a abrir|no se abre|cerrado|descansamos|no trabajamos|no se trabaja|abrimos|vamos a abrir)\b"
+    r"\b(?:cerramos|no abrimos|no vamos a abrir|no se abre|cerrado|descansamos|no trabajamos|no se trabaja|abrimos|vamos a abrir|"
+    r"no vamos a trabajar|(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones|sin abrir)\b"
 )
 
 
@@ -633,7 +707,60 @@ _LEAVING_EARLY = re.compile(
 )
 
 
+# «el lunes no llego, tengo junta», «mañana no vengo»: the writer missing a day (not «el lunes no llegó Rosa»).
+_I_WONT_COME = re.compile(
+    r"\b(?:hoy|mañana|pasado mañana|(?:el|este|el proximo) (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?: \d{1,2})?)"
+    r"\s*,?\s+(?:yo\s+)?no (?:llego|voy a llegar|alcanzo a llegar|puedo llegar|llegare|puedo|podre|voy a poder)\b"
+    r"(?=\s*(?:$|[,.!;]|(?:porque|por|pues|tengo|voy|me|ya|que|a trabajar|temprano|nada|hasta|sino|antes|a las?|a la)\b))"
+)
+
+
+def _mark_no_show(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and not re.search(r"\b(?:ayer|antier|pasado)\b", text):
+        return False  # a block, read below
+    return MARK_NO_SHOW.search(text) is not None
+
+
+# Staff who can't come in: «no puedo venir el sábado, tengo boda» (a customer saying it can't make an appointment).
+_CANT_COME_IN = re.compile(
+    r"\bno (?:puedo|podre|voy a poder|podria) (?:venir|ir a trabajar|trabajar|estar|llegar|cubrir(?: mi turno)?)\b"
+    r"|\bno (?:estoy|estare)\s+(?:el|la|los|este|esta|mañana|hoy|pasado|del|en la|toda|todo)\b"  # «no estoy el 20 ni el 21»
+)
+
+
+# An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
+_COLLEAGUE_WONT_COME = re.compile(
+    r"\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
+)
+
+
+# An owner about a colleague arriving late or leaving early: «Luis sale temprano mañana, a las 4», «Pedro llega tarde el lunes».
+_COLLEAGUE_LATE_OR_EARLY = re.compile(
+    r"\b(?:sale|se va|se sale|saldra|se tiene que ir|llega|entra|viene|empieza|llegara|entrara)\s+(?:mas\s+)?(?:temprano|tarde)\b"
+    r"|\b(?:sale|se va|se sale|saldra|llega|entra|llegara|entrara)\s+(?:hasta\s+)?(?:a\s+)?las?\s+\d"
+)
+
+
+# «la clienta de Luis no viene mañana», «el de las 4 de Pedro llega tarde»: a customer, not the colleague.
+_A_CUSTOMER_OF = re.compile(rf"\b(?:{_PERSON_NOUN}|el de|la de|los de|las de|su cliente|su clienta)\b")
+
+
+# A staff member keeping a day for themselves: «aparta el viernes que es mi cumpleaños» (not «aparta el viernes pa Sandra»).
+_KEEP_A_DAY = re.compile(r"^(?:oye\s*,?\s*)?(?:aparta|apartame|reservame)\s+(?:el|la|toda|todo|mi|mis|este|esta)\b(?!.*\b(?:cita|para|pa)\b)")
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and cues.has_when and not cues.has_service and _KEEP_A_DAY.search(text):
+        return True
+    about_colleague = cues.role == Role.OWNER and cues.has_staff and cues.has_when and "?" not in text and not _A_CUSTOMER_OF.search(text)
+    if about_colleague and _COLLEAGUE_LATE_OR_EARLY.search(text):
+        return True
+    if about_colleague and _COLLEAGUE_WONT_COME.search(text) and not re.search(r"\b(?:ayer|antier)\b", text):
+        return True
+    if cues.role != Role.CUSTOMER and _CANT_COME_IN.search(text) and "?" not in text:
+        return True
+    if cues.role != Role.CUSTOMER and _I_WONT_COME.search(text) and "?" not in text and not re.search(r"\b(?:ayer|antier)\b", text):
+        return True
     if cues.role != Role.CUSTOMER and cues.has_when and _LATE_OR_EARLY.search(text) and "?" not in text:
         return True
     if cues.role != Role.CUSTOMER and (_LEAVING_EARLY.search(text) or _OWN_TIME.search(text)) and "?" not in text:
@@ -659,6 +786,8 @@ def _colleague_agenda(text: str, cues: Cues) -> bool:
 
 
 def _my_schedule(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and (NEXT_ONLY.search(text) or re.search(r"\bquien es (?:el|la) de las?\b", text)):
+        return True  # «siguiente cliente?», «y luego quién», «quién es el de las 12»
     return MY_SCHEDULE.search(text) is not None or (cues.role != Role.CUSTOMER and STAFF_FREE.search(text) is not None)
 
 
@@ -696,9 +825,17 @@ def _business_schedule(text: str, cues: Cues) -> bool:
     return cues.role != Role.CUSTOMER and cues.has_staff and _STAFF_AGENDA.search(text) is not None
 
 
+# «ábreme el juevez», «ábrele a Pedro el 24»: reopening whatever day the message names (not the business: «abrimos»).
+_REOPEN_A_DAY = re.compile(rf"\b(?:abreme|abrele|reabreme|reabrele|liberame|liberale)\b(?!\s+{_THING})")
+
+
 def _unblock(text: str, cues: Cues) -> bool:
     # Only staff and owners keep blocks; a customer's «siempre sí voy» or «libera mi lugar» is something else.
-    return cues.role != Role.CUSTOMER and UNBLOCK.search(text) is not None
+    if cues.role == Role.CUSTOMER:
+        return False
+    if _A_CUSTOMER_OF.search(text) and not re.search(r"\b(?:des)?bloque|\bliber|\babre", text):
+        return False  # «la clienta de las 5 dice que siempre sí viene» is about a customer
+    return UNBLOCK.search(text) is not None or (cues.has_when and _REOPEN_A_DAY.search(text) is not None)
 
 
 # Priority order: the first rule (allowed for the role) that fires wins.
@@ -710,7 +847,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(Intent.ADD_SERVICE, _add_service),
     IntentRule(Intent.BUSINESS_SCHEDULE, _colleague_agenda),
     IntentRule(Intent.STATS, _search(STATS)),
-    IntentRule(Intent.MARK_NO_SHOW, _search(MARK_NO_SHOW)),
+    IntentRule(Intent.MARK_NO_SHOW, _mark_no_show),
     IntentRule(Intent.MARK_COMPLETED, _search(MARK_COMPLETED)),
     IntentRule(Intent.WALK_IN, _walk_in),
     IntentRule(Intent.CUSTOMER_HISTORY, _search(CUSTOMER_HISTORY)),

@@ -239,6 +239,12 @@ class CatalogMatcher:
                 written_lower = key[0] in capitalized and tokens[i + 1 : i + 2] and tokens[i + 1] not in capitalized
                 if size == 1 and i + 1 < len(tokens) and not written_lower and _looks_like_surname(tokens[i + 1], self.staff_words):
                     continue  # "Pedro Pérez" is another Pedro
+                first_name = fold(name.split()[0])
+                if (
+                    size == 1 and key[0] != first_name and i > 0 and tokens[i - 1] in capitalized
+                    and tokens[i - 1] not in self.staff_words
+                ):
+                    continue  # "Sandra Ruiz" is another Ruiz
                 found[name] = key
         if len(found) != 1:
             return None

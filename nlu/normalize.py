@@ -69,6 +69,10 @@ _TOKEN_MAP: dict[str, str] = {
     "cel": "celular", "num": "numero", "walkin": "walkin", "noshow": "noshow",
     "reagendar": "reagendar", "reajendar": "reagendar", "ajendar": "agendar", "agndar": "agendar",
     "agendame": "agendame", "ajendame": "agendame",
+    # staff words typed fast
+    "kita": "quita", "kitale": "quitale", "kitame": "quitame", "kitalo": "quitalo", "kitala": "quitala",
+    "bloquo": "bloqueo", "bloquos": "bloqueos", "sige": "sigue", "bino": "vino", "binieron": "vinieron", "boy": "voy",
+    "juevez": "jueves", "sabdo": "sabado", "vierns": "viernes", "viernez": "viernes", "miercole": "miercoles",
 }
 
 _MULTIWORD: list[tuple[re.Pattern[str], str]] = [
@@ -80,6 +84,8 @@ _MULTIWORD: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bal\s?ratito\b"), "al rato"),
     (re.compile(r"\bpor fa\b"), "por favor"),
     (re.compile(r"\bmani\s?-\s?pedi\b"), "mani pedi"),
+    # «bloqeua», «desblokea», «bloqea»: the block verb with its «qu» typed as q, k or «qeu».
+    (re.compile(r"\b(des)?blo(?:k|q|qu)(?:eu|ue|e)(?=[a-z])"), r"\1bloque"),
 ]
 
 _DIGIT_SUFFIX = re.compile(r"\b(\d{1,2}(?::\d{2})?)(am|pm|hrs?|horas|h|mins?|minutos)\b")

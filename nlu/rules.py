@@ -60,7 +60,8 @@ _ALL_SERVICES = re.compile(r"^(?:(?:si|sale|va|ok)\s*,?\s*)?(?:todos|todas|todo|
 # "…como barbero, hace de todo": every service, said while adding someone.
 _DOES_EVERYTHING = re.compile(r"\b(?:hace|hara|va a hacer|ofrece|ofrecera|da|con) (?:de todo|todo|todos los servicios)\b")
 _CLOSED = re.compile(
-    r"\b(?:no abrimos|no vamos a abrir|no se abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|"
+    r"\b(?:no abrimos|no vamos a abrir|no se abre|no abro|no voy a abrir|no abre|cerrado|cerrados|cerramos|descansamos|no trabajamos|no se trabaja|no vamos a trabajar|sin abrir|"
+    r"(?:estamos|nos vamos|vamos a estar|nos tomamos|tomamos|salimos) de vacaciones|"
     r"no (?:hay|habra|vamos a dar|damos|va a haber) servicio)\b"
 )
 _CLOSES = re.compile(r"\b(?:cerramos|cierro|cerraremos|cerrare|cerrar|hasta las?)\b")
@@ -87,17 +88,20 @@ _PARA_NAME = re.compile(r"\bpara\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]
 _STAFF_INTRO = re.compile(
     r"\b(?:agrega|agregar|agregame|añade|anade|da de alta|dar de alta|dale de alta|registra|registrar|contrate|contratamos|mete|sumar)\s+a\s+"
 )
+_NEW_SERVICE_NOUN = re.compile(
+    r"\bservicios?(?:\s+nuevo)?\s+(?:de|llamado|que se llama|que se llame|de nombre)\s*:?\s+|\bservicios?(?:\s+nuevo)?\s*:\s*"
+)
 _NEW_SERVICE = re.compile(
-    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|vamos a dar|"
-    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar|hacer|meter|manejar)|"
+    r"\b(?:servicios?(?:\s+nuevo)?(?:\s+(?:de|llamado|que se llama))?|ofrecer|ofrecemos|hacer tambien|(?:ahora )?tambien (?:damos|hacemos|ofrecemos|manejamos)|empezar a (?:hacer|dar|ofrecer)|vamos a dar(?! de alta)|"
+    r"vamos a hacer|empezamos a dar|empezamos a hacer|ahora damos|ahora hacemos|(?:queremos|quiero|vamos a|voy a) (?:dar(?! de alta)|hacer|meter|manejar)|"
     r"^(?:nuevo|nueva|alta)\s*:)\s*:?\s+"
 )
 # "agrega planchado de cabello, 300 pesos": the name right after the verb (when "servicio" is not said).
 _NEW_SERVICE_AFTER_VERB = re.compile(
     r"^(?:(?:oye|por favor|porfa|ahora|tambien|y|quiero|queremos|hay que|voy a|vamos a)\s*,?\s+)*(?:agrega|agregale|agregar|"
-    r"añade|añadir|anade|mete|meter|da de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
+    r"añade|añadir|anade|mete|meter|da de alta|dar de alta|dale de alta|registra|incluye|suma|crea)\s+(?!a\s|al\s)"
 )
-_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
+_NEW_SERVICE_STOP = re.compile(r"\s*(?:[,.;$\d]|\ba\b|\bde \$|\bde \d|\bque\b|\bcuesta\b|\bpor\b|\by dura\b|\ben \d|\bdura\b|$)")
 _LOOSE_PRICE = re.compile(
     r"(?:^|[\s,:])(?P<n>\d{2,5})(?=\s*(?:,|$|pesos|varos|\.|y (?:dura|tarda|son)|(?:y )?(?:media hora|una hora|hora y media|\d{1,3} (?:minutos|min|horas?|hrs?))\b))"
 )
@@ -370,7 +374,7 @@ def _decide(message: _Message) -> Reading:
     cues = ir.Cues(
         role=context.role, has_service=message.service is not None, has_staff=message.staff is not None,
         has_phone=message.phone is not None, has_when=message.has_datetime,
-        mentions_service=message.matcher.mentions_service_word(norm),
+        mentions_service=message.matcher.mentions_service_word(norm), at_rest=context.expecting is None,
     )
     person, relayed = free_text.relayed_message(text)
     if relayed and Intent.MESSAGE_CUSTOMER in intents_for(context.role):
@@ -581,6 +585,12 @@ def _choice(message: _Message) -> int | None:
     )
 
 
+_PUT_SOMEONE_IN = re.compile(
+    r"^(?:oye\s*,?\s*)?(?:mete|meteme|metele|ponme|ponle|pon|acomodame|acomoda|acomodale)\s+a\s+"
+    r"(?!las?\b|el\b|mi\b|su\b|un\b|una\b|nadie\b|alguien\b|trabajar\b)(?:(?:don|doña|la señora|el señor|señora|señor)\s+)?[a-zñ]+\b"
+)
+
+
 def _booking_or_question(message: _Message) -> Intent | None:
     """Booking cues, or a question about whether a service is offered."""
     norm, matcher = message.normalized, message.matcher
@@ -594,6 +604,8 @@ def _booking_or_question(message: _Message) -> Intent | None:
     wants_service = message.service is not None or matcher.mentions_service_word(norm)
     if ir.BOOK_VERB.search(norm) or ir.BOOK_NOUN.search(norm):
         return Intent.BOOK
+    if message.context.role != Role.CUSTOMER and message.has_datetime and _PUT_SOMEONE_IN.search(norm):
+        return Intent.BOOK  # «mete a Jorge el viernes a las 5», «ponme a Rosa el sábado a las 10»
     if message.has_datetime and message.context.expecting is None and ir.ASKS_FOR_SLOT.search(norm):
         return Intent.BOOK
     # "quiero saber si hacen tintes" asks; "quiero unas uñas acrílicas" books.
@@ -700,9 +712,17 @@ def _hours_parts(message: _Message, found: DateTimeFound) -> DateTimeParts:
         if loose:
             parts.time = ClockParts(hour=int(loose["a"]), minute=int(loose["am"] or 0))
             parts.time_end = ClockParts(hour=int(loose["b"]), minute=int(loose["bm"] or 0))
-    if parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
+    opens_then_closes = _OPENS_THEN_CLOSES.search(message.normalized)
+    if parts.time is not None and parts.time_end is None and opens_then_closes and len(found.clocks) >= 2:
+        # «abrimos a las 9 y cerramos a las 7»: the first clock opens, the next one closes.
+        parts.time, parts.time_end = found.clocks[0][1], found.clocks[1][1]
+    elif parts.time is not None and parts.time_end is None and _CLOSES.search(message.normalized):
         parts.time_end, parts.time = parts.time, None
     return parts
+
+
+_CLOSING_PART = re.compile(r"\b(?:cerramos|cerrar|cerrado|cerraremos|no abrimos|no vamos a abrir|no abro|descansamos)\b")
+_OPENS_THEN_CLOSES = re.compile(r"\b(?:abrimos|abro|abrir|abre|abrimos|entramos|empezamos)\b.*\b(?:cerramos|cierro|cerrar|cierra|salimos|terminamos)\b")
 
 
 _ONE_OFF_DAY = re.compile(
@@ -737,6 +757,13 @@ def _reschedule_dates(message: _Message, resolved: ResolvedDateTime) -> dict[str
     if len(days) == 1 and found.parts.day_end is not None and resolved.date_end is not None:
         # "del jueves al viernes": moved from the first day to the second.
         return {"from_date": resolved.date, "date": resolved.date_end, "date_end": None} | _reschedule_times(message, resolved)
+    clocks = found.clocks
+    if (
+        len(days) == 1 and len(clocks) >= 2 and clocks[0][2] is None and clocks[0][0] < days[0][0] < clocks[1][0]
+        and after_cue(clocks[0][0])
+    ):
+        # «pasa la de las 5 del jueves a las 6»: the day belongs to the appointment named before the new time.
+        return {"from_date": resolved.date, "date": None, "date_end": None} | _reschedule_times(message, resolved)
     if len(days) >= 2 or (len(days) == 1 and after_cue(days[0][0])):
         first = _resolve_one_day(days[0][1], message)
         values["from_date"] = first
@@ -787,17 +814,24 @@ def _new_service_answer(text: str) -> str:
 
 def _new_service_name(text: str) -> str | None:
     folded = fold(text)
-    match = _NEW_SERVICE.search(folded) or _NEW_SERVICE_AFTER_VERB.search(folded)
+    # «quiero meter el servicio de uñas acrílicas»: the word «servicio» leads to the name before any verb does.
+    match = _NEW_SERVICE_NOUN.search(folded) or _NEW_SERVICE.search(folded) or _NEW_SERVICE_AFTER_VERB.search(folded)
     if not match:
         return None
     start = match.end()
     stop = _NEW_SERVICE_STOP.search(folded, start)
     end = stop.start() if stop else len(text)
-    name = text[start:end].strip(" :,.")
+    name = text[start:end].strip(" :,.\"'«»“”")
     name = re.sub(r"^(?:el|la|un|una)\s+", "", name, flags=re.IGNORECASE)
     if re.fullmatch(r"(?:otro |nuevo |un |una )*(?:servicios?|algo|otro|uno|nuevo)(?: nuevo| mas| más)?", fold(name)):
         return None  # "agrega un servicio": the flow asks its name
     return name or None
+
+
+_ASKS_WHICH_SERVICE = re.compile(
+    r"\b(?:que|cual|cuales) (?:[a-zñ]+ ){0,2}(?:se )?(?:hizo|hace|hicimos|hice|pidio|llevo|puso|pusimos|corto|cortamos|pinto|aplicamos)\b"
+)
+_UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
 
 
 def _build(
@@ -818,6 +852,8 @@ def _build(
         # Dates inside a message to pass on belong to that message, not to the command.
         cut = fold(text).find(fold(message_text)[:20])
         found = extract_datetime(normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options)
+    if intent == Intent.GOODBYE and not found.days and (until := _UNTIL_WEEKDAY.search(norm)):
+        found = extract_datetime(until["day"])  # «hasta el martes» names the day (the formula «hasta mañana» does not)
     resolved = _resolved(message, intent, found, past=past)
     values: dict[str, object] = {
         "date": resolved.date, "date_end": resolved.date_end, "time": resolved.time,
@@ -854,10 +890,22 @@ def _build(
     ):
         # «el domingo... no, el lunes»: the day said last replaces the first.
         values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
+    if (
+        intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.UNBLOCK)
+        and values["date"] is None and values["weekdays"] == list(WEEKDAYS) and re.search(r"\btoda la semana\b", norm)
+    ):
+        # «pásame la agenda de toda la semana», «bloquea a Luis toda la semana»: this calendar week, not every weekday.
+        monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
+        values["date"], values["date_end"], values["weekdays"] = monday, monday + dt.timedelta(days=6), None
+    if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
+        values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
         values["service"] = None  # "¿cuántos cortes tengo hoy?" counts the day's appointments
     if intent == Intent.WALK_IN and _CHILD_PERSON.search(norm):
         values["child"] = True
+        children, named = message.matcher.children_service(), values["service"]
+        if children and isinstance(named, str) and (named == children or message.matcher.shares_words(named, children)):
+            values["service"] = children  # «llegó un chamaco pa corte»: the children's cut
     if intent == Intent.RESCHEDULE:
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
@@ -865,6 +913,7 @@ def _build(
     if intent == Intent.CANCEL:
         values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
     if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
+        values["service"] = None  # a block holds no service: «tengo junta en la escuela del niño», «ya se me arregló lo del viernes»
         values["reason"] = free_text.reason_of(text) if intent == Intent.BLOCK_TIME else None
         if values["time"] is not None and values["time_end"] is None and _UNTIL_CLOSING.search(norm):
             values["time_end"] = _day_hours(message, values["date"])[1]  # "desde las 5": until closing
@@ -888,7 +937,10 @@ def _build(
         and values["time"] is None and values["time_end"] is None
     ):
         # "nomás abrimos en la mañana el 24": a short day until noon; "solo en la tarde": from noon.
-        values["time_end" if values["part_of_day"] == "morning" else "time"] = dt.time(12, 0)
+        # Closing for part of the day is the other half: «vamos a cerrar el 24 en la tarde» opens until noon.
+        closes_then = _CLOSING_PART.search(norm) is not None
+        values["time_end" if (values["part_of_day"] == "morning") != closes_then else "time"] = dt.time(12, 0)
+        values["closed"] = None  # open for the other half of the day
         values["part_of_day"] = None
     if intent in (Intent.ADD_SERVICE, Intent.UPDATE_SERVICE) or expecting == Expecting.PRICE or ir.UPDATE_SERVICE.search(norm):
         values["price"] = find_price(norm, in_context=True)
@@ -959,6 +1011,8 @@ def _build(
 
 _BY_AMOUNT = re.compile(
     r"\b(?:subele|sube|subirle|aumentale|aumenta|bajale|baja|bajarle)\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)?\s+(?:al|a la|a los|a las|mas)\b"
+    # «sube el peinado 50 pesos» (no «a»): by that much.
+    r"|\b(?:subele|sube|aumentale|aumenta|bajale|baja)\s+(?:el|la|los|las)\s+(?!.*\b(?:a|en|hasta)\s+\$?\d)[a-zñ+ ]{2,30}?\s+(?:unos\s+|otros\s+)?\$?\d{1,4}\s*(?:pesos|varos)(?:\s+mas)?\s*$"
 )
 _FROM_MONTH = re.compile(r"\b(?:a partir de|desde|empezando en|iniciando en)\s+(?:el mes de\s+)?(?:(?:la|el) (?:otra|proxima|siguiente) (?:semana|mes)|la semana que (?:entra|viene)|el mes que (?:entra|viene)|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b")
 _CONFIRMS = re.compile(r"^(?:si\s*,?\s*)?(?:confirmo|confirmado|confirmada|queda confirmad[oa]|le confirmo|te confirmo)\b")
@@ -969,10 +1023,15 @@ _MONTH_NAMES = frozenset({"julio", "abril", "mayo", "junio"})
 _ANY_STAFF = re.compile(r"\b(?:cualquiera|quien sea|el que (?:este|sea)|la que (?:este|sea)|me da igual|el que sea|con quien sea)\b")
 _ABOUT_A_CUSTOMER = frozenset(
     {Intent.MARK_NO_SHOW, Intent.MARK_COMPLETED, Intent.MESSAGE_CUSTOMER, Intent.CANCEL, Intent.RESCHEDULE,
-     Intent.CUSTOMER_HISTORY}
+     Intent.CUSTOMER_HISTORY, Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE}
 )
-_PERSON_WORDS = frozenset({"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava"})
-_CHILD_PERSON = re.compile(r"\b(?:un|una|el|la|su|dos|otro)\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]|bebe|hij[oa])\b")
+_PERSON_WORDS = frozenset(
+    {"niño", "niña", "nino", "nina", "dama", "caballero", "señora", "señor", "chavo", "chava",
+     "niños", "niñas", "ninos", "ninas", "damas", "caballeros", "señoras", "señores", "chavos", "chavas"}
+)
+_CHILD_PERSON = re.compile(
+    r"\b(?:un|una|el|la|su|sus|dos|tres|\d|otro|otra)(?: \d)?\s+(?:niñ[oa]s?|nene|nena|chamac[oa]s?|morrit[oa]s?|chiquit[oa]s?|bebe|hij[oa]s?)\b"
+)
 _NOW_PRICE = re.compile(
     r"\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?\$ ?(\d{2,5})\b"
     r"|\bahora (?:cuestan? |en |a |es de |vale |valen |sale en |salen en |queda en |quedan en )?(\d{2,5})\b"
@@ -1027,12 +1086,17 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
     r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
-    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir) (?:temprano )?(?:a las?|a la)\b"
+    r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir|sale|se va|se sale|saldra|se tiene que ir|tiene que salir)"
+    r" (?:(?:(?:mas )?temprano|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)*(?:(?:como|tipo) (?:a las? |a la )?\d|(?:como |tipo )?(?:a las?|a la)\b)"
     r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"
 )
 
 
-_FROM_OPENING = re.compile(r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo) (?:hasta )?(?:a )?las?\b")
+_FROM_OPENING = re.compile(
+    r"\bhasta (?:las?|la|el mediodia|mediodia)\b|\b(?:entro|llego|vengo|empiezo|entra|llega|empieza) (?:hasta )?(?:a )?las?\b"
+    r"|\b(?:entro|llego|vengo|empiezo|entra|llega|viene|empieza) (?:(?:tarde|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)+"
+    r"(?:como |tipo )?(?:hasta )?(?:a )?las?\b"
+)
 
 
 def _day_hours(message: _Message, date: object) -> tuple[dt.time | None, dt.time | None]:

@@ -92,7 +92,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     # "el jueves 5 y el viernes 6": two days named with their dates.
     "weekday_day_pair": re.compile(
@@ -104,7 +104,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "month_day": re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}})\b(?! (?:am|pm|:))"),
     "slash_date": re.compile(r"\b(?P<d>\d{1,2})[/-](?P<m>\d{1,2})(?:[/-](?P<y>\d{2}|\d{4}))?\b"),
     "weekday_range": re.compile(rf"\b(?:(?:de(?:l)?|desde el) )?{_WD} (?:al?|hasta el) {_WD2}\b"),
-    "weekday_plural": re.compile(r"\blos (?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
+    # «el jueves y viernes»: two days in a row are a span (other pairs stay two days).
+    "weekday_pair": re.compile(rf"\b(?:el )?{_WD} y (?:el )?{_WD2}\b(?! \d)(?![^?]*\?)"),  # a statement, not «¿el viernes y sábado?»
+    # «los lunes», and «sábados» / «domingos» even without «los» (only those plurals differ from the day).
+    "weekday_plural": re.compile(r"(?:\blos |\b(?=(?:sabados|domingos)\b))(?P<wd>lunes|martes|miercoles|jueves|viernes|sabados|domingos)\b"),
     "weekday_next_week": re.compile(
         rf"\b(?:el |para el )?(?:otro |proximo |siguiente )?{_WD}(?: ,)? {_NEXT_WEEK}\b|\bel otro {_WD2}\b"
         rf"|\b(?:para )?{_NEXT_WEEK_FIRST}(?: ,)? (?:el |para el )?(?P<wd3>lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b"
@@ -126,7 +129,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b(?! (?:que|proxima|siguiente|entrante|pasada))"),
     "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
     "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
-    "period_this_week": re.compile(r"\besta semana\b"),
+    "period_this_week": re.compile(r"\besta semana\b|\b(?:en (?:lo que va de )?|lo que va de )la semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
     "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
     "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
@@ -139,16 +142,22 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
+    # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»)
+    # nor a thing («la promo de navidad», «antes de año nuevo»): only at the start or after «en», «el», «la».
+    "holiday": re.compile(
+        r"(?:^|(?<=\ben )|(?<=\bel )|(?<=\bla ))(?P<h>navidad|nochebuena|noche buena|año nuevo|fin de año|nochevieja|dia de (?:los )?reyes|"
+        r"dia de (?:los )?muertos|dia de (?:la )?virgen|dia de la guadalupana|dia de las madres|dia del trabajo)\b"
+    ),
     # «dentro de 3 días», «en 15 días» (Mexican: two weeks), «en 8 días» (a week), «en 2 semanas».
     "in_days": re.compile(r"\b(?:dentro de|en|de aqui a|en unos) (?P<n>\d{1,2}|una|dos|tres) (?P<u>dias|semanas?)\b"),
     "pod_morning": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,})|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
-        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) mañanas?|(?:la|mi|su|esa) mañana(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|mañanita|(?<!salir )(?<!irme )(?<!ir )(?<!llegar )(?<!llego )"
+        r"(?<!voy )(?<!sali )(?<!cerrar )(?<!cerramos )(?<!irse )(?<!salgo )(?<!lo mas )(?<!salgo mas )(?<!sale )(?<!se va )(?<!sale mas )(?<!llega )(?<!entra )(?<!voy mas )(?<!me voy mas )(?<!salir mas )(?<!irme mas )(?:muy )?tempran(?:o|ito)|a primera hora|lo mas temprano(?! que| posible))\b"
     ),
     "pod_afternoon": re.compile(
-        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,})|tardecita|despues de comer)\b"
+        r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) tardes?|mi tarde|su tarde|esa tarde|la tarde(?= (?:del?|de este|de esta|de mi|de su) | {3,}|\s*[,.!?;]|\s*$)|tardecita|despues de comer)\b"
     ),
-    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,})|nochecita)\b"),
+    "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
         r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
@@ -241,6 +250,17 @@ def _day_number(text: str) -> int | None:
     return value if 1 <= value <= 31 else None
 
 
+_HOLIDAYS = {  # the last word of a holiday's name → (day, month)
+    "navidad": (25, 12), "nochebuena": (24, 12), "buena": (24, 12), "nuevo": (1, 1), "año": (31, 12), "nochevieja": (31, 12),
+    "reyes": (6, 1), "muertos": (2, 11), "virgen": (12, 12), "guadalupana": (12, 12), "madres": (10, 5), "trabajo": (1, 5),
+}
+
+
+def _consecutive(match: re.Match[str]) -> bool:
+    """«el jueves y viernes»: the second day follows the first."""
+    return (WEEKDAYS.index(WEEKDAY_WORDS[match["wd"]]) + 1) % 7 == WEEKDAYS.index(WEEKDAY_WORDS[match["wd2"]])
+
+
 def _safe_day(day: int | None, month: int | None = None, year: int | None = None) -> DayParts | None:
     if day is None or not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
         return None
@@ -329,6 +349,11 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         weekday_range = list(WEEKDAYS[first : last + 1]) if first <= last else list(WEEKDAYS[first:] + WEEKDAYS[: last + 1])
         days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]])))
         day_end = DayParts(weekday=WEEKDAY_WORDS[match["wd2"]])
+    if weekday_range is None and not any(True for _ in _PATTERNS["weekday_plural"].finditer(scan.text)):
+        for match in scan.take("weekday_pair", _consecutive):
+            weekday_range = [WEEKDAY_WORDS[match["wd"]], WEEKDAY_WORDS[match["wd2"]]]
+            days.append((match.start(), DayParts(weekday=WEEKDAY_WORDS[match["wd"]])))
+            day_end = DayParts(weekday=WEEKDAY_WORDS[match["wd2"]])
     for match in scan.take("weekday_plural"):
         word = match["wd"]
         weekdays = (weekdays or []) + [_WEEKDAY_PLURALS.get(word) or WEEKDAY_WORDS[word]]
@@ -401,6 +426,10 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
             parts = _safe_day(_day_number(match["d"]))
             if parts:
                 days.append((match.start(), parts))
+
+    if not days:
+        for match in scan.take("holiday"):
+            days.append((match.start(), DayParts(day=_HOLIDAYS[match["h"].split()[-1]][0], month=_HOLIDAYS[match["h"].split()[-1]][1])))
 
     if bare_time and not clocks:
         stripped = " ".join(scan.text.replace(",", " ").replace("?", " ").split())

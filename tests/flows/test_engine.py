@@ -295,3 +295,16 @@ async def test_staff_unblock_a_day_and_the_time_is_bookable_again(db: Database) 
     out = await chat.says("5215520203030", "desbloquea mañana")
     assert "quité el bloqueo" in texts(out)
     assert await chat.count(TimeBlock) == 0
+
+
+async def test_staff_taking_a_block_back_in_other_words_unblocks_it(db: Database) -> None:
+    chat = await open_chat(db)  # a Tuesday: «el jueves» is the 12th
+    out = await chat.says("5215520203030", "bloquea el jueves de 4 a 6, voy al doctor")
+    assert "bloqueé" in texts(out) and await chat.count(TimeBlock) == 1
+    out = await chat.says("5215520203030", "oye siempre no, libera ese hueco del jueves")
+    assert "quité el bloqueo" in texts(out) and "¿De qué cliente?" not in texts(out)
+    assert await chat.count(TimeBlock) == 0
+    await chat.says("5215520203030", "bloquea mañana en la tarde")
+    assert await chat.count(TimeBlock) == 1
+    out = await chat.says("5215520203030", "ya no voy al doctor, ábreme la tarde de mañana")
+    assert "quité el bloqueo" in texts(out) and await chat.count(TimeBlock) == 0

@@ -93,3 +93,35 @@ def test_another_day_instead_of_the_booked_one_is_a_reschedule() -> None:
     assert _json("puedo ir mejor el sabado en vez del viernes?", Role.CUSTOMER) == (
         Intent.RESCHEDULE, {"from_date": "2026-01-16", "date": "2026-01-17"},
     )
+
+
+def test_taking_a_block_back_in_other_words_is_unblock() -> None:
+    # Round 4: families of phrasing, not only «desbloquea».
+    for text in (
+        "oye siempre no, libera ese hueco del jueves", "ya no voy al doctor, ábreme la tarde del jueves",
+        "abre otra vez mi jueves", "ya no necesito el jueves, ábrelo", "ponme disponible otra vez el jueves",
+        "siempre no voy a faltar el jueves", "ya no ocupo el jueves libre", "regrésame el jueves a la agenda",
+    ):
+        understanding = read(text, role=Role.STAFF, now=DECEMBER)
+        assert understanding.intent == Intent.UNBLOCK, text
+        assert understanding.slots.to_json_dict()["date"] == "2026-12-17", text
+    assert _json("ya no voy al doctor, ábreme la tarde", Role.STAFF, now=DECEMBER) == (
+        Intent.UNBLOCK, {"part_of_day": "afternoon"},
+    )
+    # Not coming in, or the business not opening, is not unblocking.
+    assert read("el lunes no llego, tengo junta", role=Role.STAFF, now=DECEMBER).intent == Intent.BLOCK_TIME
+    assert read("los lunes ya no vamos a abrir", role=Role.OWNER, now=DECEMBER).intent == Intent.SET_HOURS
+
+
+def test_a_holiday_names_its_day_for_a_closure_but_not_in_a_greeting() -> None:
+    assert _json("en navidad no abrimos", Role.OWNER, now=DECEMBER) == (Intent.SET_HOURS, {"date": "2026-12-25", "closed": True})
+    assert _json("en año nuevo no hay servicio", Role.OWNER, now=DECEMBER) == (
+        Intent.SET_HOURS, {"date": "2027-01-01", "closed": True},
+    )
+    assert read("feliz navidad!", role=Role.OWNER, now=DECEMBER).slots.to_json_dict() == {}
+
+
+def test_opening_and_closing_clocks_in_one_sentence() -> None:
+    assert _json("de martes a viernes abrimos a las 9 y cerramos a las 7", Role.OWNER, now=DECEMBER) == (
+        Intent.SET_HOURS, {"weekdays": ["tue", "wed", "thu", "fri"], "time": "09:00", "time_end": "19:00"},
+    )
