@@ -325,7 +325,9 @@ def _analyse(text: str, context: NluContext) -> _Message:
     bare_time = (
         context.expecting in (Expecting.TIME, Expecting.SLOT, Expecting.HOURS) and (time_options or not context.options)
     ) or time_options
-    found = extract_datetime(without_durations, bare_time=bare_time, day_numbers=not context.options)
+    found = extract_datetime(
+        without_durations, bare_time=bare_time, day_numbers=not context.options, choices=len(context.options)
+    )
     matcher = context.catalog.matcher()
     wanted = _REPLACED.sub(" ", normalized)  # "barba en vez de corte" names barba only
     staff = matcher.find_staff(normalized, masked)
@@ -851,7 +853,9 @@ def _build(
     if message_text:
         # Dates inside a message to pass on belong to that message, not to the command.
         cut = fold(text).find(fold(message_text)[:20])
-        found = extract_datetime(normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options)
+        found = extract_datetime(
+            normalize(text[:cut]) if cut > 0 else "", day_numbers=not context.options, choices=len(context.options)
+        )
     if intent == Intent.GOODBYE and not found.days and (until := _UNTIL_WEEKDAY.search(norm)):
         found = extract_datetime(until["day"])  # «hasta el martes» names the day (the formula «hasta mañana» does not)
     resolved = _resolved(message, intent, found, past=past)

@@ -267,11 +267,14 @@ def _safe_day(day: int | None, month: int | None = None, year: int | None = None
     return DayParts(day=day, month=month, year=year)
 
 
-def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: bool = True) -> DateTimeFound:
+def extract_datetime(
+    normalized: str, *, bare_time: bool = False, day_numbers: bool = True, choices: int = 0
+) -> DateTimeFound:
     """All date/time expressions of a normalized message.
 
     `bare_time`: a message that is only a number ("4", "11:30") is a time (one was asked for).
-    `day_numbers`: "el 3" is a day of the month (False when options were listed: it is a choice).
+    `day_numbers`: "el 3" is a day of the month (False when options were listed: it is a choice,
+    unless it is beyond the `choices` listed: «el 22» with four options is the 22nd).
     """
     text = " ".join(fix_weekday_typos(normalized.split()))
     scan = _Scanner(text)
@@ -421,11 +424,14 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         parts = _safe_day(_day_number(match["d"]))
         if parts:
             days.append((match.start(), parts))
-    if day_numbers:
-        for match in scan.take("el_n"):
-            parts = _safe_day(_day_number(match["d"]))
-            if parts:
-                days.append((match.start(), parts))
+    def is_a_day(match: re.Match[str]) -> bool:
+        number = _day_number(match["d"])
+        return day_numbers or (number is not None and number > choices)
+
+    for match in scan.take("el_n", is_a_day):
+        parts = _safe_day(_day_number(match["d"]))
+        if parts:
+            days.append((match.start(), parts))
 
     if not days:
         for match in scan.take("holiday"):
