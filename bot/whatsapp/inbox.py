@@ -70,7 +70,8 @@ MAX_ATTEMPTS = 8  # then the event is set aside (failed_at, with the error) so t
 SILENT_KINDS = frozenset({"reaction"})  # answered with deliberate silence: no typing indicator
 SET_ASIDE = "cannot be processed"  # the start of last_error for an event that can never work as it is
 PENDING_BATCH = 200  # a lane's events read per pass
-BUSY_RETRY_SECONDS = 0.05  # another process holds a lane this one was kicked for: look again this soon
+BUSY_RETRY_SECONDS = 0.004  # another process holds a lane this one was kicked for: look again this soon,
+BUSY_RETRY_MAX_SECONDS = 0.1  # then twice as long each time, up to this
 BUSY_PATIENCE_SECONDS = 30.0  # then leave it to the periodic sweep (a process that hangs holding it)
 MAX_READ_RECEIPTS_IN_FLIGHT = 32  # a courtesy: beyond this many at once, skip rather than queue
 
@@ -299,6 +300,7 @@ class InboxProcessor:
 
     async def _run_lane(self, lane: Lane) -> None:
         busy_since: float | None = None
+        busy_pause = BUSY_RETRY_SECONDS
         try:
             while True:
                 self._again.discard(lane)
@@ -315,14 +317,17 @@ class InboxProcessor:
                     # The hold: neither the lane nor a worker slot is kept meanwhile.
                     await asyncio.sleep(drained.wait)
                     continue
-                if drained.busy and busy_since is None:
-                    busy_since = time.monotonic()
-                if drained.busy and time.monotonic() - busy_since < BUSY_PATIENCE_SECONDS:  # type: ignore[operator]
-                    # Another process holds the lane: its worker does not look for what was stored
-                    # meanwhile, so this one comes back for it (the sweep, should that process hang).
-                    await asyncio.sleep(BUSY_RETRY_SECONDS)
-                    continue
-                busy_since = None
+                if drained.busy:
+                    busy_since = busy_since or time.monotonic()
+                    if time.monotonic() - busy_since < BUSY_PATIENCE_SECONDS:
+                        # Another process holds the lane (usually for the last milliseconds of a
+                        # turn): its worker does not look for what was stored meanwhile, so this
+                        # one comes back for it, soon and then less often (the sweep, should that
+                        # process hang).
+                        await asyncio.sleep(busy_pause)
+                        busy_pause = min(busy_pause * 2, BUSY_RETRY_MAX_SECONDS)
+                        continue
+                busy_since, busy_pause = None, BUSY_RETRY_SECONDS
                 if lane not in self._again:
                     return
         finally:
