@@ -49,8 +49,11 @@ async def openings_by_day(
         eligible=business.eligible(service.id, staff_id),  # the facts know who does what (no query)
     )
     by_day: dict[date, dict[datetime, list[Slot]]] = {}
+    local_of: dict[datetime, datetime] = {}  # staff share their starts: each converted once
     for slot in found:
-        local = business.local(slot.start)
+        local = local_of.get(slot.start)
+        if local is None:
+            local = local_of[slot.start] = business.local(slot.start)
         by_day.setdefault(local.date(), {}).setdefault(local, []).append(slot)
     return {
         day: [Opening(start, tuple(slots)) for start, slots in sorted(starts.items())] for day, starts in by_day.items()
