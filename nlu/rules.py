@@ -831,6 +831,11 @@ def _new_service_name(text: str) -> str | None:
 _ASKS_WHICH_SERVICE = re.compile(
     r"\b(?:que|cual|cuales) (?:[a-zñ]+ ){0,2}(?:se )?(?:hizo|hace|hicimos|hice|pidio|llevo|puso|pusimos|corto|cortamos|pinto|aplicamos)\b"
 )
+# «bloquea a Karla hasta el lunes», «hasta el 5 de diciembre»: a block from today through that day.
+_UNTIL_DAY = re.compile(
+    r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}(?: de (?:enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre))?))\b(?! (?:a las|de la|en la))"
+)
 _UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
 
 
@@ -897,6 +902,14 @@ def _build(
         # «pásame la agenda de toda la semana», «bloquea a Luis toda la semana»: this calendar week, not every weekday.
         monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
         values["date"], values["date_end"], values["weekdays"] = monday, monday + dt.timedelta(days=6), None
+    if intent == Intent.BLOCK_TIME and values["date_end"] is None and len(found.days) <= 1 and (
+        until_day := _UNTIL_DAY.search(norm)
+    ):
+        until_found = extract_datetime(until_day["day"])
+        end = _resolve_one_day(until_found.days[0][1], message) if len(until_found.days) == 1 else None
+        today = context.local_now.date()
+        if end is not None and end > today and values["date"] in (None, end):
+            values["date"], values["date_end"] = today, end  # «bloquea a Karla hasta el lunes»: from today on
     if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
         values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):

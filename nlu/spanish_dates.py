@@ -128,6 +128,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "weekends_recurring": re.compile(r"\b(?:los )?fines de semana\b"),
     "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b(?! (?:que|proxima|siguiente|entrante|pasada))"),
     "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
+    "period_last_weekend": re.compile(r"\b(?:el )?fin(?: de semana)? pasado\b|\bel pasado fin(?: de semana)?\b"),
     "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
     "period_this_week": re.compile(r"\besta semana\b|\b(?:en (?:lo que va de )?|lo que va de )la semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
@@ -140,7 +141,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_last_year": re.compile(r"\b(?:el )?año pasado\b"),
     "period_last_fortnight": re.compile(r"\b(?:la )?quincena pasada\b"),
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
-    "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
+    # «cómo está mañana (pa Pedro)?» written without accents is the verb, then tomorrow: not «this morning».
+    "esta_pod": re.compile(r"\besta (?P<pod>(?<!\bcomo esta )(?<!\bque tal esta )mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»)
     # nor a thing («la promo de navidad», «antes de año nuevo»): only at the start or after «en», «el», «la».
@@ -160,7 +162,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
-        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de|desde|empezando|iniciando) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
@@ -385,7 +387,7 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
 
     # Spans of days.
     for name, value in (
-        ("period_next_weekend", "next_weekend"), ("period_weekend", "weekend"),
+        ("period_next_weekend", "next_weekend"), ("period_last_weekend", "last_weekend"), ("period_weekend", "weekend"),
         ("period_this_week", "this_week"), ("period_next_week", "next_week"),
         ("period_last_week", "last_week"), ("period_this_month", "this_month"),
         ("period_next_month", "next_month"), ("period_last_month", "last_month"),
