@@ -391,6 +391,11 @@ UPDATE_SERVICE = _rx(
     r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
     r"\bya no (?:cuesta|vale|cobra)\b|\bahora (?:en )?\$?\d{2,5}\b",
     r"\b\$ ?\d+|\d+ pesos\b",
+    # A new price or duration said plainly, often from a start day: «desde diciembre el tinte cuesta 600», «a partir de
+    # enero la barba sale en 120», «el peinado desde el martes dura hora y media».
+    r"\b(?:cuesta|cuestan|vale|valen|sale en|salen en|cobramos|se cobra|quedan? en) \$?\d{2,5}\b",
+    r"\b(?:dura|duran|tarda|tardan|se tarda) (?:\d|una hora|hora|media hora|unos \d)",
+    r"^(?:desde|a partir de)\b.*\b(?:en|a) \$?\d{2,5}\s*(?:pesos|varos)?\s*$",
 )
 STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
@@ -415,6 +420,17 @@ STATS = _rx(
     # An owner's pay and commission questions (docs/nlu.md): «cuánto le toca a Pedro de comisión».
     r"^(?!.*\bpropinas?\b).*(?:\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b)",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
+    r"\bcuant[oa] (?:lana|dinero|varo|feria|billete|plata|efectivo) (?:entro|ha entrado|hicimos|sacamos|ganamos|se hizo|se saco|"
+    r"llevamos|juntamos|cayo|ha caido|dejo|nos dejo)\b",
+    # «¿qué servicio se vende más?», «qué servicio deja más», «cuál es el servicio que más sale».
+    r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |son los )?servicios? (?:es el |son los )?(?:que )?(?:mas )?(?:se )?"
+    r"(?:vende|venden|vendio|vendieron|sale|salen|salio|deja|dejan|dejo|pide|piden|pidio|pidieron|jala|jalan|mueve|mueven)\b",
+    # «¿cómo cerramos noviembre?», «cómo terminamos la semana»: how a period ended, not a closure.
+    r"\bcomo (?:cerramos|terminamos|acabamos|cerro|termino|quedamos|salimos)(?: (?:el|la|este|esta))? (?:mes|semana|año|quincena|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b",
+    # «¿cuánto lleva Lupita esta quincena?» (a colleague's figures; «cuánto lleva el tinte» is a duration).
+    r"\bcuanto (?:lleva|llevan|ha vendido|ha sacado|ha hecho|ha ganado|ha cobrado|ha facturado|han vendido|han sacado)"
+    r"(?! (?:a|el|la|los|las|un|una|hacer|hacerse|tardar|durar|de tiempo|tiempo|en)\b) [a-z]+",
 )
 ASK_LOCATION = _rx(
     r"\b(?:direccion|ubicacion|maps|google maps)\b",
