@@ -30,7 +30,7 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
     de del en al pues ps este esta eso esto ese esa hora horas minutos am pm dia
     q k pa pal mñn mñna mnn xfa xfavor plis pls msj msg tmb tb ntp nel porfis ahorita ya q'
     directamente personalmente solamente nomas nada mas tambien mismo misma luego despues
-    llega llego llegara entra entro entrara viene vino trabaja empieza falta falto salio saldra anda
+    toda llega llego llegara entra entro entrara viene vino trabaja empieza falta falto salio saldra anda
     """.split()
 )
 # Words allowed inside a name but not at its start or end ("María de la Luz").
@@ -264,7 +264,7 @@ _REASON_CLAUSE = re.compile(
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
     r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
     r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
-    r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene|asuntos? personales|motivos? personales|cosas personales|"
+    r"estoy enferm\w*|esta enferm\w*|anda mal\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene|asuntos? personales|motivos? personales|cosas personales|"
     r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )
 _MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>comida|comer|desayunar|desayuno|almorzar|almuerzo|cenar|lunch)\b")

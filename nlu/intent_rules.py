@@ -552,7 +552,7 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
-    r"\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
+    r"^(?!.*\bno (?:\w+ ){1,2}hasta\b).*\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
     r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
     r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
@@ -746,7 +746,8 @@ _CANT_COME_IN = re.compile(
 
 # An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
 _COLLEAGUE_WONT_COME = re.compile(
-    r"\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
+    r"\bno (?:regresa|vuelve|va a regresar) hasta\b"  # «María no regresa hasta el 10»
+    r"|\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
 )
 
 

@@ -836,6 +836,11 @@ _UNTIL_DAY = re.compile(
     r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}(?: de (?:enero|febrero|marzo|abril|"
     r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre))?))\b(?! (?:a las|de la|en la))"
 )
+# «Pedro no viene hasta el lunes», «no regreso hasta el 10»: away from today through the day before.
+_AWAY_UNTIL = re.compile(
+    r"\bno (?:viene|vengo|llega|llego|regresa|regreso|vuelve|vuelvo|trabaja|trabajo|esta|estoy|va a venir|voy a venir)"
+    r" (?:\w+ )?hasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}))\b"
+)
 _UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
 
 
@@ -902,14 +907,17 @@ def _build(
         # «pásame la agenda de toda la semana», «bloquea a Luis toda la semana»: this calendar week, not every weekday.
         monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
         values["date"], values["date_end"], values["weekdays"] = monday, monday + dt.timedelta(days=6), None
-    if intent == Intent.BLOCK_TIME and values["date_end"] is None and len(found.days) <= 1 and (
-        until_day := _UNTIL_DAY.search(norm)
+    if intent == Intent.BLOCK_TIME and values["date_end"] is None and len(found.days) <= 2 and (
+        until_day := _AWAY_UNTIL.search(norm) or _UNTIL_DAY.search(norm)
     ):
         until_found = extract_datetime(until_day["day"])
-        end = _resolve_one_day(until_found.days[0][1], message) if len(until_found.days) == 1 else None
+        named = _resolve_one_day(until_found.days[0][1], message) if len(until_found.days) == 1 else None
+        end = named - dt.timedelta(days=1) if named and until_day.re is _AWAY_UNTIL else named  # back that day
         today = context.local_now.date()
-        if end is not None and end > today and values["date"] in (None, end):
-            values["date"], values["date_end"] = today, end  # «bloquea a Karla hasta el lunes»: from today on
+        given = values["date"] if isinstance(values["date"], dt.date) else None
+        start = today if given in (None, named) else given  # «desde el viernes hasta el martes» keeps its start
+        if end is not None and end > start >= today:
+            values["date"], values["date_end"] = start, end  # «bloquea a Karla hasta el lunes»: from today on
     if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
         values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
