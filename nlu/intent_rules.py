@@ -425,6 +425,14 @@ STATS = _rx(
     # «¿qué servicio se vende más?», «qué servicio deja más», «cuál es el servicio que más sale».
     r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |son los )?servicios? (?:es el |son los )?(?:que )?(?:mas )?(?:se )?"
     r"(?:vende|venden|vendio|vendieron|sale|salen|salio|deja|dejan|dejo|pide|piden|pidio|pidieron|jala|jalan|mueve|mueven)\b",
+    # «¿quién es el que más vende?», «¿qué día se vende más?», «¿a qué hora viene más gente?».
+    r"\bquien (?:es (?:el|la) que |fue (?:el|la) que )?(?:mas (?:vende|vendio|saca|saco|factura|facturo|cobra|cobro|trabaja|trabajo)|"
+    r"(?:vende|saca|factura|cobra|trabaja) mas)\b",
+    r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |fue el |son los )?(?:dias?|horas?|horarios?|mes|semana) (?:es el |fue el |son los )?(?:que )?"
+    r"(?:mas )?(?:se )?(?:vende|venden|vendemos|vendimos|vendio|trabajamos|trabaja|viene|vienen|llega|llegan|jala|sale|hay (?:mas )?(?:gente|clientes|citas|trabajo|chamba))\b",
+    # «¿qué tal octubre?», «qué tal la semana»: how a period went.
+    r"^(?:y )?que tal (?:nos fue |estuvo |les fue |va |van |vamos )?(?:(?:en )?(?:el|la|este|esta) )?(?:mes|semana|quincena|año|finde|fin de semana|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b(?: (?:pasad[oa]|antepasad[oa]))?\s*[?!.]*$",
     # «¿cómo cerramos noviembre?», «cómo terminamos la semana»: how a period ended, not a closure.
     r"\bcomo (?:cerramos|terminamos|acabamos|cerro|termino|quedamos|salimos)(?: (?:el|la|este|esta))? (?:mes|semana|año|quincena|"
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b",

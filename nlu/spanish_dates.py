@@ -163,7 +163,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
     "month_alone": re.compile(
-        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de|desde|empezando|iniciando|cerramos|terminamos|acabamos) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de|desde|empezando|iniciando|cerramos|terminamos|acabamos|estuvo|que tal|tal) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
