@@ -19,7 +19,7 @@ import re
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from nlu import english, free_text, intent_rules as ir, written_dates
@@ -836,6 +836,12 @@ _UNTIL_DAY = re.compile(
     r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}(?: de (?:enero|febrero|marzo|abril|"
     r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre))?))\b(?! (?:a las|de la|en la))"
 )
+# «los sábados ya no cerramos a mediodía, corrido de 9 a 7», «ya no abrimos a las 10, ahora a las 9»: the old hour is gone.
+_NO_LONGER_AT = re.compile(
+    r"\bya no (?P<verb>cerramos|abrimos|cierro|abro|vamos a cerrar|vamos a abrir|entramos|salimos) (?:a |hasta |desde )?"
+    r"(?:las? \d{1,2}(?::\d\d)?(?: (?:de la )?(?:mañana|tarde|noche))?|la una|mediodia|medio dia)\b"
+)
+_HOURS_VERB = re.compile(r"\b(?:cerramos|abrimos|cierro|abro|cerrar|abrir|entramos|salimos|corrido)\b")
 # «Pedro no viene hasta el lunes», «no regreso hasta el 10»: away from today through the day before.
 _AWAY_UNTIL = re.compile(
     r"\bno (?:viene|vengo|llega|llego|regresa|regreso|vuelve|vuelvo|trabaja|trabajo|esta|estoy|va a venir|voy a venir)"
@@ -855,6 +861,14 @@ def _build(
     past: bool = False,
 ) -> Understanding:
     """The understanding of `message` as `intent`, with the slots that intent uses."""
+    if intent == Intent.SET_HOURS and (gone := _NO_LONGER_AT.search(message.normalized)):
+        kept = f"{message.normalized[: gone.start()]} {message.normalized[gone.end() :]}"
+        kept_found = extract_datetime(kept)
+        if kept_found.clocks:  # a new hour is said: read it without the old one
+            if not _HOURS_VERB.search(kept):
+                kept = f"{gone['verb']} {kept}"
+                kept_found = extract_datetime(kept)
+            message = replace(message, normalized=kept, found=kept_found)
     context, norm, text = message.context, message.normalized, message.text
     expecting = context.expecting
     found = message.found

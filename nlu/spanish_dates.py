@@ -93,7 +93,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el|los dias) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})?(?: ?, ?(?:el )?\d{{1,2}}(?!:|\d))*(?: ?,)? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     # "el jueves 5 y el viernes 6": two days named with their dates.
     "weekday_day_pair": re.compile(
