@@ -255,7 +255,7 @@ def relay_recipient(text: str) -> str | None:
 
 
 _REASON_AFTER = re.compile(
-    r"\b(?:para|por|pa)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
+    r"\b(?:para|por|pa|x)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
     r"\s*(?=$|[,.;!?]|\s(?:de (?=\d|las?\b|la (?:mañana|tarde|noche)|mañana|hoy|pasado)|del (?=\d|dia\b)|desde|hasta|a las?|"
     r"mañana|hoy|pasado|el(?= (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|\d|proximo|siguiente|fin|resto))|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
@@ -271,7 +271,7 @@ _MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>com
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(
     {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
-     "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso"}
+     "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso", "delante", "adelante"}
 )
 
 

@@ -613,7 +613,8 @@ def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
 
 # An owner's bare weekly hours or closure: «sábados de 9 a 3», «del 23 al 25 de diciembre cerrado».
 _BARE_HOURS = re.compile(
-    r"^(?:y\s+)?(?:los\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana)"
+    r"^(?:y\s+)?(?:(?:de|los)\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana|diario|"
+    r"todos los dias|toda la semana)"
     r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
 )
 _CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")

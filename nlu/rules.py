@@ -1120,7 +1120,7 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
-    r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
+    r"|\bpa(?:ra)? (?:a)?delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
     r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir|sale|se va|se sale|saldra|se tiene que ir|tiene que salir)"
     r" (?:(?:(?:mas )?temprano|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)*(?:(?:como|tipo) (?:a las? |a la )?\d|(?:como |tipo )?(?:a las?|a la)\b)"
     r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"

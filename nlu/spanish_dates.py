@@ -86,6 +86,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|(?<!las )(?<!la )\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
     ),
     "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
+    # «de 4 en adelante», «desde 5 pa delante»: a bare hour from which the rest of the day goes.
+    "clock_onward": re.compile(rf"\b(?:de|desde) (?=\d{{1,2}}(?::\d\d)? (?:en adelante|pa(?:ra)? (?:a)?delante)\b){_CLOCK}"),
     # «barba tipo 6», «como a eso de las 5» (the latter is read above): «tipo» before a bare hour is a time.
     "clock_tipo": re.compile(rf"\btipo (?={{0}}\d{{1,2}}\b(?! (?:pesos|minutos|años|dias|semanas|horas)))".replace("{0}", "") + _CLOCK),
     "clock_explicit": re.compile(
@@ -297,7 +299,7 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         start, end = _clock_from(match, "a_"), _clock_from(match, "b_")
         if start and end:
             clocks.append((match.start(), start, end))
-    for name in ("clock_before", "clock_las", "clock_explicit", "clock_tipo"):
+    for name in ("clock_before", "clock_las", "clock_onward", "clock_explicit", "clock_tipo"):
         for match in scan.take(name):
             clock = _clock_from(match, "a_")
             if clock:
