@@ -806,7 +806,16 @@ _COLLEAGUE_AGENDA = re.compile(
 )
 
 
+# «¿cómo va Luis este mes?», «cómo va Pedro en la quincena»: an owner asking how a colleague is doing over a period (stats).
+_STATS_SPAN = re.compile(
+    r"\b(?:este|el|en el|del) mes\b|\b(?:la|esta|en la) quincena\b|\b(?:este|en el|del) año\b|\ben lo que va\b"
+    r"|\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b"
+)
+
+
 def _colleague_agenda(text: str, cues: Cues) -> bool:
+    if cues.role == Role.OWNER and _STATS_SPAN.search(text):
+        return False
     return cues.role != Role.CUSTOMER and cues.has_staff and _COLLEAGUE_AGENDA.search(text) is not None and not re.search(
         r"\b(?:fue|estuvo|le fue|les fue|vendio|vendimos|hizo|hicieron|ventas)\b|\bsemana pasada\b|\bmes pasado\b|\bayer\b", text
     )
