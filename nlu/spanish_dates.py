@@ -8,6 +8,7 @@ what else the message says.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,7 +137,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_this_week": re.compile(r"\besta semana\b|\b(?:en (?:lo que va de )?|lo que va de )la semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
     "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
-    "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
+    "period_this_month": re.compile(r"\b(?:este|en el|del|el) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
     "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
     "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
     "period_week_before_last": re.compile(r"\b(?:la )?semana antepasada\b|\bhace dos semanas\b"),
@@ -164,6 +165,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
+    # «la primera quincena de noviembre»: the 1st–15th; «la segunda»: the 16th to the end of the month.
+    "fortnight_of_month": re.compile(
+        r"\b(?:la )?(?P<half>primera|1a|1ra|segunda|2a|2da|ultima) quincena (?:de |del mes de )(?P<mon>enero|febrero|marzo|abril|mayo|"
+        r"junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b"
+    ),
     "month_alone": re.compile(
         r"\b(?:en|de|del|para|durante|todo|el mes de|mes de|desde|empezando|iniciando|cerramos|terminamos|acabamos|estuvo|que tal|tal) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
@@ -343,6 +349,12 @@ def extract_datetime(normalized: str, *, bare_time: bool = False, day_numbers: b
         if parts:
             days.append((match.start(), parts))
 
+    for match in scan.take("fortnight_of_month"):
+        mon = MONTH_WORDS[match["mon"]]
+        first_half = match["half"] in ("primera", "1a", "1ra")
+        last = calendar.monthrange(2025, mon)[1]  # February's 29th is rare enough to leave
+        days.append((match.start(), DayParts(day=1 if first_half else 16, month=mon)))
+        day_end = DayParts(day=15 if first_half else last, month=mon)
     for match in scan.take("month_alone"):
         year = int(match["y"]) if match["y"] else None
         if month is None:
