@@ -30,7 +30,7 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
     de del en al pues ps este esta eso esto ese esa hora horas minutos am pm dia
     q k pa pal mñn mñna mnn xfa xfavor plis pls msj msg tmb tb ntp nel porfis ahorita ya q'
     directamente personalmente solamente nomas nada mas tambien mismo misma luego despues
-    toda llega llego llegara entra entro entrara viene vino trabaja empieza falta falto salio saldra anda
+    toda llega llego llegara entra entro entrara viene vino trabaja empieza falta falto salio saldra anda pidio pide
     """.split()
 )
 # Words allowed inside a name but not at its start or end ("María de la Luz").

@@ -757,6 +757,8 @@ _CANT_COME_IN = re.compile(
 # An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
 _COLLEAGUE_WONT_COME = re.compile(
     r"\bno (?:regresa|vuelve|va a regresar) hasta\b"  # «María no regresa hasta el 10»
+    r"|\b(?:tiene|trae|le dieron|anda con|esta con) incapacidad\b|\besta (?:incapacitad[oa]|de vacaciones|de incapacidad)\b"
+    r"|\bse va de vacaciones\b"
     r"|\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
 )
 
@@ -776,7 +778,16 @@ _A_CUSTOMER_OF = re.compile(rf"\b(?:{_PERSON_NOUN}|el de|la de|los de|las de|su 
 _KEEP_A_DAY = re.compile(r"^(?:oye\s*,?\s*)?(?:aparta|apartame|reservame)\s+(?:el|la|toda|todo|mi|mis|este|esta)\b(?!.*\b(?:cita|para|pa)\b)")
 
 
+# «Karla pidió el viernes libre», «dale el viernes libre a Karla», «me tomo el lunes libre»: a day off.
+_DAY_OFF = re.compile(
+    r"\b(?:pidio|pide|pidieron|quiere|dale|dales|darle|le doy|le di|le damos|se toma|se va a tomar|me tomo|me voy a tomar|"
+    r"me das|dame|me dieron|tomo)\b(?:\s+\w+){0,4}\s+libres?\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and cues.has_when and "?" not in text and _DAY_OFF.search(text):
+        return True
     if cues.role != Role.CUSTOMER and cues.has_when and not cues.has_service and _KEEP_A_DAY.search(text):
         return True
     about_colleague = cues.role == Role.OWNER and cues.has_staff and cues.has_when and "?" not in text and not _A_CUSTOMER_OF.search(text)

@@ -14,6 +14,7 @@ when one was asked, a phone number): the Claude engine does not call Claude for 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import logging
@@ -847,6 +848,12 @@ _AWAY_UNTIL = re.compile(
     r"\bno (?:viene|vengo|llega|llego|regresa|regreso|vuelve|vuelvo|trabaja|trabajo|esta|estoy|va a venir|voy a venir)"
     r" (?:\w+ )?hasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}))\b"
 )
+# A block for a number of days from its start, or to the end of the month.
+_BLOCK_SPAN = re.compile(
+    r"\bpor (?P<n>\d{1,2}|una|un|dos|tres|cuatro|cinco|seis|siete|diez|quince) (?P<u>dias|semanas?)\b"
+    r"|\bhasta (?:el )?(?:fin|final) de(?:l)? mes\b|\bhasta que (?:termine|acabe) el mes\b"
+)
+_SMALL_NUMBERS = {"una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "diez": 10, "quince": 15}
 _UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
 
 
@@ -932,6 +939,16 @@ def _build(
         start = today if given in (None, named) else given  # «desde el viernes hasta el martes» keeps its start
         if end is not None and end > start >= today:
             values["date"], values["date_end"] = start, end  # «bloquea a Karla hasta el lunes»: from today on
+    if intent == Intent.BLOCK_TIME and values["date_end"] is None and (span := _BLOCK_SPAN.search(norm)):
+        start = values["date"] if isinstance(values["date"], dt.date) else context.local_now.date()
+        if span["n"]:  # «bloquea a Karla por 3 días», «por una semana»
+            count = _SMALL_NUMBERS.get(span["n"]) or int(span["n"])
+            days = count * 7 if span["u"].startswith("semana") else count
+            end = start + dt.timedelta(days=days - 1)
+        else:  # «hasta fin de mes»
+            end = dt.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+        if end > start:
+            values["date"], values["date_end"] = start, end
     if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
         values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):

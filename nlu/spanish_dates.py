@@ -79,7 +79,7 @@ _LA = r"(?:a|para|desde|hasta|como a|de|a eso de|antes de|despues de) la "
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "greeting": re.compile(r"\b(?:buenos dias|buen dia|buenas tardes|buenas noches|buenas)\b"),
     # «Pedro no viene hasta el lunes» is not a goodbye: the day he is back.
-    "farewell": re.compile(r"(?<!viene )(?<!vengo )(?<!llega )(?<!llego )(?<!regresa )(?<!regreso )(?<!vuelve )(?<!vuelvo )(?<!trabaja )(?<!trabajo )(?<!esta )(?<!estoy )\bhasta (?:mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b(?! (?:a las|en la|temprano))"),
+    "farewell": re.compile(r"(?<!lunes )(?<!martes )(?<!miercoles )(?<!jueves )(?<!viernes )(?<!sabado )(?<!domingo )(?<!\d )(?<!viene )(?<!vengo )(?<!llega )(?<!llego )(?<!regresa )(?<!regreso )(?<!vuelve )(?<!vuelvo )(?<!trabaja )(?<!trabajo )(?<!esta )(?<!estoy )\bhasta (?:mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b(?! (?:a las|en la|temprano))"),
     "clock_range": re.compile(
         rf"\b(?:de|desde|entre)(?: las?)? {_CLOCK} (?:a|hasta|y)(?: las?)? {_CLOCK_B}{_NOT_A_CLOCK_AFTER}"
     ),
