@@ -431,6 +431,11 @@ STATS = _rx(
     r"(?:vende|saca|factura|cobra|trabaja) mas)\b",
     r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |fue el |son los )?(?:dias?|horas?|horarios?|mes|semana) (?:es el |fue el |son los )?(?:que )?"
     r"(?:mas )?(?:se )?(?:vende|venden|vendemos|vendimos|vendio|trabajamos|trabaja|viene|vienen|llega|llegan|jala|sale|hay (?:mas )?(?:gente|clientes|citas|trabajo|chamba))\b",
+    # «¿qué día es el más flojo?», «¿a qué horas se llena más?», «¿cuándo vendemos más?» (not a free slot: «hay más espacio»).
+    r"^(?=.*\b(?:mas|menos)\b).*\b(?:que|cual(?:es)?) (?:dias?|horas?|horarios?|mes|semana|quincena) (?:es|son|fue|fueron|estuvo) "
+    r"(?:el|la|los|las) (?:mas|menos)\b",
+    r"^(?!.*\b(?:espacio|lugar|libre|disponible|hueco)\b)(?=.*\bmas\b).*\b(?:cuando|a que horas?|en que (?:dias?|horarios?|horas?)) "
+    r"(?:es cuando )?(?:vendemos|se vende|se llena|se llenan|hay mas|se junta|viene|vienen|llega|llegan|trabajamos|tenemos mas)\b",
     # «¿qué tal octubre?», «qué tal la semana»: how a period went.
     r"^(?:y )?que tal (?:nos fue |estuvo |les fue |va |van |vamos )?(?:(?:en )?(?:el|la|este|esta) )?(?:mes|semana|quincena|año|finde|fin de semana|"
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b(?: (?:pasad[oa]|antepasad[oa]))?\s*[?!.]*$",
