@@ -393,7 +393,7 @@ UPDATE_SERVICE = _rx(
     r"\b\$ ?\d+|\d+ pesos\b",
     # A new price or duration said plainly, often from a start day: «desde diciembre el tinte cuesta 600», «a partir de
     # enero la barba sale en 120», «el peinado desde el martes dura hora y media».
-    r"\b(?:cuesta|cuestan|vale|valen|sale en|salen en|sale a|salen a|cobramos|se cobra|quedan? en|quedan? a) \$?\d{2,5}\b",
+    r"^(?!.*\?)(?!.*\bcuanto\b).*\b(?:cuesta|cuestan|vale|valen|sale en|salen en|sale a|salen a|cobramos|se cobra|quedan? en|quedan? a) \$?\d{2,5}\b",
     r"\b(?:desde|a partir de?l?)\b.*\s(?:\$ ?\d{2,5}|\d{3,5}|\d{2,5} (?:pesos|varos))\s*[.!]*$",  # «el corte de caballero desde enero 180»
     r"\b(?:dura|duran|tarda|tardan|se tarda) (?:\d|una hora|hora|media hora|unos \d)",
     r"^(?:desde|a partir de)\b.*\b(?:en|a) \$?\d{2,5}\s*(?:pesos|varos)?\s*$",
