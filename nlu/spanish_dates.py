@@ -146,7 +146,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_last_fortnight": re.compile(r"\b(?:la )?quincena pasada\b"),
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
     # «cómo está mañana (pa Pedro)?» written without accents is the verb, then tomorrow: not «this morning».
-    "esta_pod": re.compile(r"\besta (?P<pod>(?<!\bcomo esta )(?<!\bque tal esta )mañana|tarde|noche)\b"),
+    "esta_pod": re.compile(r"\besta (?P<pod>(?<!\bcomo esta )mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»)
     # nor a thing («la promo de navidad», «antes de año nuevo»): only at the start or after «en», «el», «la».
