@@ -848,6 +848,10 @@ _AWAY_UNTIL = re.compile(
     r"\bno (?:viene|vengo|llega|llego|regresa|regreso|vuelve|vuelvo|trabaja|trabajo|esta|estoy|va a venir|voy a venir)"
     r" (?:\w+ )?hasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}))\b"
 )
+_SHIFTED_HOURS = re.compile(
+    r"\b(?P<verb>cerramos|cerrar|cierro|cerraremos|abrimos|abrir|abro|abriremos) (?P<n>una|media|dos|tres|\d) horas?(?P<half> y media)? "
+    r"(?P<way>antes|mas temprano|mas tarde|despues)\b"
+)
 # A block for a number of days from its start, or to the end of the month.
 _BLOCK_SPAN = re.compile(
     r"\bpor (?P<n>\d{1,2}|una|un|dos|tres|cuatro|cinco|seis|siete|diez|quince) (?P<u>dias|semanas?)\b"
@@ -962,6 +966,25 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
+    if (
+        intent == Intent.SET_HOURS and values["time"] is None and values["time_end"] is None
+        and (isinstance(values["date"], dt.date) or len(values["weekdays"] or []) == 1)
+        and (shift := _SHIFTED_HOURS.search(norm))
+    ):
+        # «hoy cerramos una hora antes», «los sábados abrimos media hora más tarde»: the day's hours moved, not a closure.
+        if isinstance(values["date"], dt.date):
+            opens_at, closes_at = _day_hours(message, values["date"])
+        else:
+            ranges = context.catalog.week_hours().get(values["weekdays"][0], [])  # type: ignore[index]
+            opens_at, closes_at = (ranges[0][0], ranges[-1][1]) if ranges else (None, None)
+        minutes = {"una": 60, "media": 30, "dos": 120, "tres": 180}.get(shift["n"]) or int(shift["n"]) * 60
+        minutes += 30 if shift["half"] else 0
+        sign = -1 if shift["way"] in ("antes", "mas temprano") else 1
+        closes = shift["verb"].startswith(("cerr", "cier"))
+        base = closes_at if closes else opens_at
+        if base is not None:
+            moved = (dt.datetime.combine(dt.date(2000, 1, 1), base) + dt.timedelta(minutes=sign * minutes)).time()
+            values["time_end" if closes else "time"], values["closed"] = moved, None
     if intent == Intent.CANCEL:
         values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
     if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
