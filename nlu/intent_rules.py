@@ -621,7 +621,8 @@ def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
 _BARE_HOURS = re.compile(
     r"^(?:y\s+)?(?:(?:de|los)\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana|diario|"
     r"todos los dias|toda la semana)"
-    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+    r"|(?:ahora\s+|ya\s+)?(?:hasta|desde|a partir de)\s+las?\s+\d{1,2}(?::\d\d)?\s*[.!]*$)"  # «los viernes ahora hasta las 9»
 )
 _CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")
 # «el 24 nomás de 9 a 2», «este sábado solo de 10 a 1»: one day's short hours.
