@@ -32,7 +32,7 @@ MONTH_WORDS: dict[str, int] = {
 # Common words one typo away from a weekday name; never "corrected".
 _NOT_WEEKDAY_TYPOS = frozenset(
     {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos", "mueves", "jueces", "artes",
-     "luces", "mares", "salado", "lunares", "dunas"}
+     "luces", "mares", "salado", "lunares", "dunas", "sacado", "cabado", "pasado"}
 )
 
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
