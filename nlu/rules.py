@@ -852,6 +852,7 @@ _SHIFTED_HOURS = re.compile(
     r"\b(?P<verb>cerramos|cerrar|cierro|cerraremos|abrimos|abrir|abro|abriremos) (?P<n>una|media|dos|tres|\d) horas?(?P<half> y media)? "
     r"(?P<way>antes|mas temprano|mas tarde|despues)\b"
 )
+_THE_WEEK = re.compile(r"\b(?:la|mi|su) semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))")
 # A block for a number of days from its start, or to the end of the month.
 _BLOCK_SPAN = re.compile(
     r"\bpor (?P<n>\d{1,2}|una|un|dos|tres|cuatro|cinco|seis|siete|diez|quince) (?P<u>dias|semanas?)\b"
@@ -925,6 +926,13 @@ def _build(
     ):
         # «el domingo... no, el lunes»: the day said last replaces the first.
         values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
+    if (
+        intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.STATS) and values["date"] is None
+        and not values["weekdays"] and _THE_WEEK.search(norm)
+    ):
+        # «¿cómo tengo la semana?», «qué tal la semana» (an owner): this calendar week.
+        monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
+        values["date"], values["date_end"] = monday, monday + dt.timedelta(days=6)
     if (
         intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.UNBLOCK)
         and values["date"] is None and values["weekdays"] == list(WEEKDAYS) and re.search(r"\btoda la semana\b", norm)
