@@ -259,8 +259,12 @@ _REASON_AFTER = re.compile(
     r"\s*(?=$|[,.;!?]|\s(?:de (?=\d|las?\b|la (?:mañana|tarde|noche)|mañana|hoy|pasado)|del (?=\d|dia\b)|desde|hasta|a las?|"
     r"mañana|hoy|pasado|el(?= (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|\d|proximo|siguiente|fin|resto))|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
 )
+# «bloquea a Pedro mañana tiene un compromiso»: a colleague's reason right after the day (fixed-width lookbehinds, one per word).
+_TIENE_AFTER_A_DAY = "".join(
+    rf"(?<={word} )(?=tiene\b)|" for word in "lunes martes miercoles jueves viernes sabado domingo mañana hoy tarde".split()
+)
 _REASON_CLAUSE = re.compile(
-    r"(?:,|:|\bporque|\bpor que|\bporq|\bxq|\bpq|(?<=\s)(?<!\bno\s)(?<!\blo\s)(?=tengo\b)|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|me salio|me salieron|me surgio|se me [a-zñ]+|tuve|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bporq|\bxq|\bpq|(?<=\s)(?<!\bno\s)(?<!\blo\s)(?=tengo\b)|" + _TIENE_AFTER_A_DAY + r"\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|me salio|me salieron|me surgio|se me [a-zñ]+|tuve|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
     r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
     r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"

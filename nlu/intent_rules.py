@@ -397,6 +397,7 @@ UPDATE_SERVICE = _rx(
     r"\b(?:desde|a partir de?l?)\b.*\s(?:\$ ?\d{2,5}|\d{3,5}|\d{2,5} (?:pesos|varos))\s*[.!]*$",  # «el corte de caballero desde enero 180»
     r"\b(?:dura|duran|tarda|tardan|se tarda) (?:\d|una hora|hora|media hora|unos \d)",
     r"^(?:desde|a partir de)\b.*\b(?:en|a) \$?\d{2,5}\s*(?:pesos|varos)?\s*$",
+    r"^(?:desde|a partir de)\b.*\b(?:en|a) \d{1,3} ?(?:min|mins|minutos|hrs?|horas?)\s*$",  # «a partir de mañana la barba en 30 min»
 )
 STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
