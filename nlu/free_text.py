@@ -30,6 +30,7 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
     de del en al pues ps este esta eso esto ese esa hora horas minutos am pm dia
     q k pa pal mñn mñna mnn xfa xfavor plis pls msj msg tmb tb ntp nel porfis ahorita ya q'
     directamente personalmente solamente nomas nada mas tambien mismo misma luego despues
+    toda llega llego llegara entra entro entrara viene vino trabaja empieza falta falto salio saldra anda pidio pide
     """.split()
 )
 # Words allowed inside a name but not at its start or end ("María de la Luz").
@@ -254,23 +255,27 @@ def relay_recipient(text: str) -> str | None:
 
 
 _REASON_AFTER = re.compile(
-    r"\b(?:para|por|pa)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
+    r"\b(?:para|por|pa|x)\s+(?:(?:mi|mis|la|el|una|un|unas|unos|lo de|lo del|que)\s+)?(?P<r>[a-zñ][a-zñ ]*?)"
     r"\s*(?=$|[,.;!?]|\s(?:de (?=\d|las?\b|la (?:mañana|tarde|noche)|mañana|hoy|pasado)|del (?=\d|dia\b)|desde|hasta|a las?|"
-    r"mañana|hoy|pasado|el|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
+    r"mañana|hoy|pasado|el(?= (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|dia|\d|proximo|siguiente|fin|resto))|este|esta|porfa|por favor|xfa|gracias|entre|y bloquea)\b)"
+)
+# «bloquea a Pedro mañana tiene un compromiso»: a colleague's reason right after the day (fixed-width lookbehinds, one per word).
+_TIENE_AFTER_A_DAY = "".join(
+    rf"(?<={word} )(?=tiene\b)|" for word in "lunes martes miercoles jueves viernes sabado domingo mañana hoy tarde".split()
 )
 _REASON_CLAUSE = re.compile(
-    r"(?:,|:|\bporque|\bpor que|\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|me salio|me salieron|me surgio|se me [a-zñ]+|tuve|tenemos|llevo|recojo|"
+    r"(?:,|:|\bporque|\bpor que|\bporq|\bxq|\bpq|(?<=\s)(?<!\bno\s)(?<!\blo\s)(?=tengo\b)|" + _TIENE_AFTER_A_DAY + r"\bya que|\bes que|\bpues|\bque|\bmotivo\s*:?|\brazon\s*:?|\bpor favor|\bporfa|\bporfis|\bplis|\bpls|\bxfa|\bxfavor)\s*(?P<r>(?:tengo|voy|me voy|debo|necesito|salgo|me toca|me salio|me salieron|me surgio|se me [a-zñ]+|tuve|tenemos|llevo|recojo|"
     r"paso por|es (?:el|la|mi|un|una)|hay|cita|consulta|junta|curso|tramite|boda|bautizo|velorio|funeral|examen|clase|"
     r"partido|cumple\w*|fiesta|reunion|misa|viaje|mudanza|graduacion|operacion|cirugia|dentista|doctor|medico|"
     r"es mi (?:cumple\w*|aniversario|dia)|me siento|me enferme|me duele|me operan|me van a|ando enferm\w*|"
-    r"estoy enferm\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene|asuntos? personales|motivos? personales|cosas personales|"
+    r"estoy enferm\w*|esta enferm\w*|anda mal\w*|se enfermo|se me enfermo|va (?:a|al|por|con)|van (?:a|al|por|con)|se va|tiene|asuntos? personales|motivos? personales|cosas personales|"
     r"pendientes? personales|mi (?:hij[oa]|mama|papa|esposa|esposo|niñ[oa]|bebe) (?:esta|se|tiene|va))\b[^.;!?]*)"
 )
 _MEAL = re.compile(r"\b(?:hora|rato|tiempo) (?:de|para|pa) (?:la |mi )?(?P<r>comida|comer|desayunar|desayuno|almorzar|almuerzo|cenar|lunch)\b")
 _VACATIONS = re.compile(r"\b(?:(?:de|por|mis|unas|en)\s+)?(?P<r>vacaciones|incapacidad)\b")
 _NOT_A_REASON = frozenset(
     {"favor", "mañana", "hoy", "la tarde", "la mañana", "la noche", "todo el dia", "el dia", "dia", "semana",
-     "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso"}
+     "toda la semana", "fa", "que", "siempre", "ahora", "lo pronto", "mientras", "si acaso", "delante", "adelante"}
 )
 
 

@@ -391,6 +391,13 @@ UPDATE_SERVICE = _rx(
     r"^(?:el|la|los|las)\s+[a-zñ+ ]{2,30}?\s+(?:en|a)\s+\$?\d{2,5}\s*(?:pesos)?\s*$",
     r"\bya no (?:cuesta|vale|cobra)\b|\bahora (?:en )?\$?\d{2,5}\b",
     r"\b\$ ?\d+|\d+ pesos\b",
+    # A new price or duration said plainly, often from a start day: «desde diciembre el tinte cuesta 600», «a partir de
+    # enero la barba sale en 120», «el peinado desde el martes dura hora y media».
+    r"^(?!.*\?)(?!.*\bcuanto\b).*\b(?:cuesta|cuestan|vale|valen|sale en|salen en|sale a|salen a|cobramos|se cobra|quedan? en|quedan? a) \$?\d{2,5}\b",
+    r"\b(?:desde|a partir de?l?)\b.*\s(?:\$ ?\d{2,5}|\d{3,5}|\d{2,5} (?:pesos|varos))\s*[.!]*$",  # «el corte de caballero desde enero 180»
+    r"\b(?:dura|duran|tarda|tardan|se tarda) (?:\d|una hora|hora|media hora|unos \d)",
+    r"^(?:desde|a partir de)\b.*\b(?:en|a) \$?\d{2,5}\s*(?:pesos|varos)?\s*$",
+    r"^(?:desde|a partir de)\b.*\b(?:en|a) \d{1,3} ?(?:min|mins|minutos|hrs?|horas?)\s*$",  # «a partir de mañana la barba en 30 min»
 )
 STATS = _rx(
     r"\bcomo nos (?:fue|va|ha ido)\b",
@@ -415,6 +422,30 @@ STATS = _rx(
     # An owner's pay and commission questions (docs/nlu.md): «cuánto le toca a Pedro de comisión».
     r"^(?!.*\bpropinas?\b).*(?:\bcomision(?:es)?\b|\bcuanto le (?:toca|tocan|corresponde|pago|pagamos|tengo que pagar) a\b)",
     r"\b(?:numeros|cifras|cuentas) (?:del?|de la|de este|de esta)\b",
+    r"\bcuant[oa] (?:lana|dinero|varo|feria|billete|plata|efectivo) (?:entro|ha entrado|hicimos|sacamos|ganamos|se hizo|se saco|"
+    r"llevamos|juntamos|cayo|ha caido|dejo|nos dejo)\b",
+    # «¿qué servicio se vende más?», «qué servicio deja más», «cuál es el servicio que más sale».
+    r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |son los )?servicios? (?:es el |son los )?(?:que )?(?:mas )?(?:se )?"
+    r"(?:vende|venden|vendio|vendieron|sale|salen|salio|deja|dejan|dejo|pide|piden|pidio|pidieron|jala|jalan|mueve|mueven)\b",
+    # «¿quién es el que más vende?», «¿qué día se vende más?», «¿a qué hora viene más gente?».
+    r"\bquien (?:es (?:el|la) que |fue (?:el|la) que )?(?:mas (?:vende|vendio|saca|saco|factura|facturo|cobra|cobro|trabaja|trabajo)|"
+    r"(?:vende|saca|factura|cobra|trabaja) mas)\b",
+    r"^(?=.*\bmas\b).*\b(?:que|cual(?:es)?) (?:es el |fue el |son los )?(?:dias?|horas?|horarios?|mes|semana) (?:es el |fue el |son los )?(?:que )?"
+    r"(?:mas )?(?:se )?(?:vende|venden|vendemos|vendimos|vendio|trabajamos|trabaja|viene|vienen|llega|llegan|jala|sale|hay (?:mas )?(?:gente|clientes|citas|trabajo|chamba))\b",
+    # «¿qué día es el más flojo?», «¿a qué horas se llena más?», «¿cuándo vendemos más?» (not a free slot: «hay más espacio»).
+    r"^(?=.*\b(?:mas|menos)\b).*\b(?:que|cual(?:es)?) (?:dias?|horas?|horarios?|mes|semana|quincena) (?:es|son|fue|fueron|estuvo) "
+    r"(?:el|la|los|las) (?:mas|menos)\b",
+    r"^(?!.*\b(?:espacio|lugar|libre|disponible|hueco)\b)(?=.*\bmas\b).*\b(?:cuando|a que horas?|en que (?:dias?|horarios?|horas?)) "
+    r"(?:es cuando )?(?:vendemos|se vende|se llena|se llenan|hay mas|se junta|viene|vienen|llega|llegan|trabajamos|tenemos mas)\b",
+    # «¿qué tal octubre?», «qué tal la semana»: how a period went.
+    r"^(?:y )?que tal (?:nos fue |estuvo |les fue |va |van |vamos )?(?:(?:en )?(?:el|la|este|esta) )?(?:mes|semana|quincena|año|finde|fin de semana|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b(?: (?:pasad[oa]|antepasad[oa]))?\s*[?!.]*$",
+    # «¿cómo cerramos noviembre?», «cómo terminamos la semana»: how a period ended, not a closure.
+    r"\bcomo (?:cerramos|terminamos|acabamos|cerro|termino|quedamos|salimos)(?: (?:el|la|este|esta))? (?:mes|semana|año|quincena|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b",
+    # «¿cuánto lleva Lupita esta quincena?» (a colleague's figures; «cuánto lleva el tinte» is a duration).
+    r"\bcuanto (?:lleva|llevan|ha vendido|ha sacado|ha hecho|ha ganado|ha cobrado|ha facturado|han vendido|han sacado)"
+    r"(?! (?:a|el|la|los|las|un|una|hacer|hacerse|tardar|durar|de tiempo|tiempo|en)\b) [a-z]+",
 )
 ASK_LOCATION = _rx(
     r"\b(?:direccion|ubicacion|maps|google maps)\b",
@@ -536,7 +567,7 @@ GREETING = re.compile(
 THANKS = _rx(r"\bgracias\b", r"\bte agradezco\b|\ble agradezco\b|\bse agradece\b|\bmuy amable\b")
 GOODBYE = _rx(
     r"^hasta (?:el|la|mañana|luego|pronto|entonces)\b",
-    r"\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
+    r"^(?!.*\bno (?:\w+ ){1,2}hasta\b).*\bhasta (?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s*[!.]*$",  # «ok gracias, hasta el lunes»
     r"\b(?:que (?:tengas|tenga|tengan|pases|pasen|pase) (?:un )?(?:buen|bonito|lindo|excelente|feliz|gran) (?:dia|fin|fin de semana|tarde|noche|domingo))\b",
     r"\b(?:ahi nos (?:vemos|vidrios|hablamos|escribimos)|nos vidrios|bye|bai|chao|chau|chido dia|me despido)\b",
     r"\b(?:adios|hasta luego|hasta pronto|hasta mañana|nos vemos|cuidate|que estes bien|bonito dia|buen fin|bonita tarde|linda tarde|excelente dia|feliz dia|descansa|buen descanso|que descanses|bonita noche)\b"
@@ -589,8 +620,10 @@ def _search(pattern: re.Pattern[str]) -> Callable[[str, Cues], bool]:
 
 # An owner's bare weekly hours or closure: «sábados de 9 a 3», «del 23 al 25 de diciembre cerrado».
 _BARE_HOURS = re.compile(
-    r"^(?:y\s+)?(?:los\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana)"
-    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+    r"^(?:y\s+)?(?:(?:de|los)\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabados|domingos|entre semana|fines de semana|diario|"
+    r"todos los dias|toda la semana)"
+    r"(?:\s+(?:a|y)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?))?\s*,?\s+(?:(?:de\s+)?\d{1,2}(?::\d\d)?\s+a\s+\d{1,2}"
+    r"|(?:ahora\s+|ya\s+)?(?:hasta|desde|a partir de)\s+las?\s+\d{1,2}(?::\d\d)?\s*[.!]*$)"  # «los viernes ahora hasta las 9»
 )
 _CLOSED_WORD = re.compile(r"\bcerrad[oa]s?\b")
 # «el 24 nomás de 9 a 2», «este sábado solo de 10 a 1»: one day's short hours.
@@ -730,7 +763,10 @@ _CANT_COME_IN = re.compile(
 
 # An owner about a colleague missing a day: «Karla no viene el sábado porque tiene boda».
 _COLLEAGUE_WONT_COME = re.compile(
-    r"\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
+    r"\bno (?:regresa|vuelve|va a regresar) hasta\b"  # «María no regresa hasta el 10»
+    r"|\b(?:tiene|trae|le dieron|anda con|esta con) incapacidad\b|\besta (?:incapacitad[oa]|de vacaciones|de incapacidad)\b"
+    r"|\bse va de vacaciones\b"
+    r"|\bno (?:viene|va a venir|va a estar|trabaja|va a trabajar|puede venir|va a poder venir|llega|va a llegar|va a poder)\b"
 )
 
 
@@ -749,7 +785,16 @@ _A_CUSTOMER_OF = re.compile(rf"\b(?:{_PERSON_NOUN}|el de|la de|los de|las de|su 
 _KEEP_A_DAY = re.compile(r"^(?:oye\s*,?\s*)?(?:aparta|apartame|reservame)\s+(?:el|la|toda|todo|mi|mis|este|esta)\b(?!.*\b(?:cita|para|pa)\b)")
 
 
+# «Karla pidió el viernes libre», «dale el viernes libre a Karla», «me tomo el lunes libre»: a day off.
+_DAY_OFF = re.compile(
+    r"\b(?:pidio|pide|pidieron|quiere|dale|dales|darle|le doy|le di|le damos|se toma|se va a tomar|me tomo|me voy a tomar|"
+    r"me das|dame|me dieron|tomo)\b(?:\s+\w+){0,4}\s+libres?\b"
+)
+
+
 def _block_time(text: str, cues: Cues) -> bool:
+    if cues.role != Role.CUSTOMER and cues.has_when and "?" not in text and _DAY_OFF.search(text):
+        return True
     if cues.role != Role.CUSTOMER and cues.has_when and not cues.has_service and _KEEP_A_DAY.search(text):
         return True
     about_colleague = cues.role == Role.OWNER and cues.has_staff and cues.has_when and "?" not in text and not _A_CUSTOMER_OF.search(text)
@@ -779,7 +824,16 @@ _COLLEAGUE_AGENDA = re.compile(
 )
 
 
+# «¿cómo va Luis este mes?», «cómo va Pedro en la quincena»: an owner asking how a colleague is doing over a period (stats).
+_STATS_SPAN = re.compile(
+    r"\b(?:este|el|en el|del) mes\b|\b(?:la|esta|en la) quincena\b|\b(?:este|en el|del) año\b|\ben lo que va\b"
+    r"|\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b"
+)
+
+
 def _colleague_agenda(text: str, cues: Cues) -> bool:
+    if cues.role == Role.OWNER and _STATS_SPAN.search(text):
+        return False
     return cues.role != Role.CUSTOMER and cues.has_staff and _COLLEAGUE_AGENDA.search(text) is not None and not re.search(
         r"\b(?:fue|estuvo|le fue|les fue|vendio|vendimos|hizo|hicieron|ventas)\b|\bsemana pasada\b|\bmes pasado\b|\bayer\b", text
     )

@@ -24,7 +24,7 @@ from nlu.understanding import WEEKDAYS, PartOfDay, Weekday
 RelativeDay = Literal["today", "tomorrow", "day_after_tomorrow", "yesterday", "day_before_yesterday"]
 Qualifier = Literal["this", "next", "next_week", "this_week", "last"]
 Period = Literal[
-    "weekend", "next_weekend", "this_week", "next_week", "last_week",
+    "weekend", "next_weekend", "last_weekend", "this_week", "next_week", "last_week",
     "this_month", "next_month", "last_month", "week_before_last", "this_year", "last_year", "this_fortnight", "last_fortnight",
 ]
 Direction = Literal["future", "past"]
@@ -221,6 +221,8 @@ def resolve_period(period: Period, today: dt.date, direction: Direction = "futur
     """
     monday = today - dt.timedelta(days=today.weekday())
     if period == "weekend" and direction == "past" and today.weekday() < 5:
+        return monday - dt.timedelta(days=2), monday - dt.timedelta(days=1)
+    if period == "last_weekend":  # «el fin de semana pasado»: the one before this calendar week
         return monday - dt.timedelta(days=2), monday - dt.timedelta(days=1)
     if period in ("weekend", "next_weekend"):
         saturday = monday + dt.timedelta(days=5)

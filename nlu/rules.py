@@ -14,12 +14,13 @@ when one was asked, a phone number): the Claude engine does not call Claude for 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from nlu import english, free_text, intent_rules as ir, written_dates
@@ -833,6 +834,33 @@ def _new_service_name(text: str) -> str | None:
 _ASKS_WHICH_SERVICE = re.compile(
     r"\b(?:que|cual|cuales) (?:[a-zñ]+ ){0,2}(?:se )?(?:hizo|hace|hicimos|hice|pidio|llevo|puso|pusimos|corto|cortamos|pinto|aplicamos)\b"
 )
+# «bloquea a Karla hasta el lunes», «hasta el 5 de diciembre»: a block from today through that day.
+_UNTIL_DAY = re.compile(
+    r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}(?: de (?:enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre))?))\b(?! (?:a las|de la|en la))"
+)
+# «los sábados ya no cerramos a mediodía, corrido de 9 a 7», «ya no abrimos a las 10, ahora a las 9»: the old hour is gone.
+_NO_LONGER_AT = re.compile(
+    r"\bya no (?P<verb>cerramos|abrimos|cierro|abro|vamos a cerrar|vamos a abrir|entramos|salimos) (?:a |hasta |desde )?"
+    r"(?:las? \d{1,2}(?::\d\d)?(?: (?:de la )?(?:mañana|tarde|noche))?|la una|mediodia|medio dia)\b"
+)
+_HOURS_VERB = re.compile(r"\b(?:cerramos|abrimos|cierro|abro|cerrar|abrir|entramos|salimos|corrido)\b")
+# «Pedro no viene hasta el lunes», «no regreso hasta el 10»: away from today through the day before.
+_AWAY_UNTIL = re.compile(
+    r"\bno (?:viene|vengo|llega|llego|regresa|regreso|vuelve|vuelvo|trabaja|trabajo|esta|estoy|va a venir|voy a venir)"
+    r" (?:\w+ )?hasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}))\b"
+)
+_SHIFTED_HOURS = re.compile(
+    r"\b(?P<verb>cerramos|cerrar|cierro|cerraremos|abrimos|abrir|abro|abriremos) (?P<n>una|media|dos|tres|\d) horas?(?P<half> y media)? "
+    r"(?P<way>antes|mas temprano|mas tarde|despues)\b"
+)
+_THE_WEEK = re.compile(r"\b(?:la|mi|su) semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))")
+# A block for a number of days from its start, or to the end of the month.
+_BLOCK_SPAN = re.compile(
+    r"\bpor (?P<n>\d{1,2}|una|un|dos|tres|cuatro|cinco|seis|siete|diez|quince) (?P<u>dias|semanas?)\b"
+    r"|\bhasta (?:el )?(?:fin|final) de(?:l)? mes\b|\bhasta que (?:termine|acabe) el mes\b"
+)
+_SMALL_NUMBERS = {"una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "diez": 10, "quince": 15}
 _UNTIL_WEEKDAY = re.compile(r"\bhasta (?P<day>el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b")
 
 
@@ -847,6 +875,14 @@ def _build(
     past: bool = False,
 ) -> Understanding:
     """The understanding of `message` as `intent`, with the slots that intent uses."""
+    if intent == Intent.SET_HOURS and (gone := _NO_LONGER_AT.search(message.normalized)):
+        kept = f"{message.normalized[: gone.start()]} {message.normalized[gone.end() :]}"
+        kept_found = extract_datetime(kept)
+        if kept_found.clocks:  # a new hour is said: read it without the old one
+            if not _HOURS_VERB.search(kept):
+                kept = f"{gone['verb']} {kept}"
+                kept_found = extract_datetime(kept)
+            message = replace(message, normalized=kept, found=kept_found)
     context, norm, text = message.context, message.normalized, message.text
     expecting = context.expecting
     found = message.found
@@ -895,12 +931,40 @@ def _build(
         # «el domingo... no, el lunes»: the day said last replaces the first.
         values["date"], values["date_end"] = _resolve_one_day(found.days[-1][1], message), None
     if (
+        intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.STATS) and values["date"] is None
+        and not values["weekdays"] and _THE_WEEK.search(norm)
+    ):
+        # «¿cómo tengo la semana?», «qué tal la semana» (an owner): this calendar week.
+        monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
+        values["date"], values["date_end"] = monday, monday + dt.timedelta(days=6)
+    if (
         intent in (Intent.MY_SCHEDULE, Intent.BUSINESS_SCHEDULE, Intent.BLOCK_TIME, Intent.UNBLOCK)
         and values["date"] is None and values["weekdays"] == list(WEEKDAYS) and re.search(r"\btoda la semana\b", norm)
     ):
         # «pásame la agenda de toda la semana», «bloquea a Luis toda la semana»: this calendar week, not every weekday.
         monday = context.local_now.date() - dt.timedelta(days=context.local_now.weekday())
         values["date"], values["date_end"], values["weekdays"] = monday, monday + dt.timedelta(days=6), None
+    if intent == Intent.BLOCK_TIME and values["date_end"] is None and len(found.days) <= 2 and (
+        until_day := _AWAY_UNTIL.search(norm) or _UNTIL_DAY.search(norm)
+    ):
+        until_found = extract_datetime(until_day["day"])
+        named = _resolve_one_day(until_found.days[0][1], message) if len(until_found.days) == 1 else None
+        end = named - dt.timedelta(days=1) if named and until_day.re is _AWAY_UNTIL else named  # back that day
+        today = context.local_now.date()
+        given = values["date"] if isinstance(values["date"], dt.date) else None
+        start = today if given in (None, named) else given  # «desde el viernes hasta el martes» keeps its start
+        if end is not None and end > start >= today:
+            values["date"], values["date_end"] = start, end  # «bloquea a Karla hasta el lunes»: from today on
+    if intent == Intent.BLOCK_TIME and values["date_end"] is None and (span := _BLOCK_SPAN.search(norm)):
+        start = values["date"] if isinstance(values["date"], dt.date) else context.local_now.date()
+        if span["n"]:  # «bloquea a Karla por 3 días», «por una semana»
+            count = _SMALL_NUMBERS.get(span["n"]) or int(span["n"])
+            days = count * 7 if span["u"].startswith("semana") else count
+            end = start + dt.timedelta(days=days - 1)
+        else:  # «hasta fin de mes»
+            end = dt.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+        if end > start:
+            values["date"], values["date_end"] = start, end
     if intent == Intent.CUSTOMER_HISTORY and _ASKS_WHICH_SERVICE.search(norm):
         values["service"] = None  # «qué corte se hizo Juan la última vez» asks which: it names none
     if intent == Intent.MY_SCHEDULE and re.search(r"\bcuant[oa]s\b", norm):
@@ -914,6 +978,25 @@ def _build(
         values.update(_reschedule_dates(message, resolved))
     if opening and _CLOSED.search(norm) and resolved.time is None and resolved.time_end is None:
         values["closed"] = True
+    if (
+        intent == Intent.SET_HOURS and values["time"] is None and values["time_end"] is None
+        and (isinstance(values["date"], dt.date) or len(values["weekdays"] or []) == 1)
+        and (shift := _SHIFTED_HOURS.search(norm))
+    ):
+        # «hoy cerramos una hora antes», «los sábados abrimos media hora más tarde»: the day's hours moved, not a closure.
+        if isinstance(values["date"], dt.date):
+            opens_at, closes_at = _day_hours(message, values["date"])
+        else:
+            ranges = context.catalog.week_hours().get(values["weekdays"][0], [])  # type: ignore[index]
+            opens_at, closes_at = (ranges[0][0], ranges[-1][1]) if ranges else (None, None)
+        minutes = {"una": 60, "media": 30, "dos": 120, "tres": 180}.get(shift["n"]) or int(shift["n"]) * 60
+        minutes += 30 if shift["half"] else 0
+        sign = -1 if shift["way"] in ("antes", "mas temprano") else 1
+        closes = shift["verb"].startswith(("cerr", "cier"))
+        base = closes_at if closes else opens_at
+        if base is not None:
+            moved = (dt.datetime.combine(dt.date(2000, 1, 1), base) + dt.timedelta(minutes=sign * minutes)).time()
+            values["time_end" if closes else "time"], values["closed"] = moved, None
     if intent == Intent.CANCEL:
         values["reason"] = free_text.reason_clause_of(text)  # «cancela mi cita, me enfermé»
     if intent in (Intent.BLOCK_TIME, Intent.UNBLOCK):
@@ -1089,7 +1172,7 @@ def _extension_slots(intent: Intent, message: _Message, values: dict[str, object
 
 _UNTIL_CLOSING = re.compile(
     r"\b(?:desde|a partir de|despues de|pasadas las|pasando las|luego de) (?:las?|la|el|mediodia)\b|\ben adelante\b|\bpara adelante\b"
-    r"|\bpa delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
+    r"|\bpa(?:ra)? (?:a)?delante\b|\bhasta (?:el cierre|que cerremos|cerrar|la hora de cerrar)\b"
     r"|\b(?:salgo|me voy|me salgo|saldre|me ire|me tengo que ir|tengo que salir|sale|se va|se sale|saldra|se tiene que ir|tiene que salir)"
     r" (?:(?:(?:mas )?temprano|hoy|mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\s*,?\s*)*(?:(?:como|tipo) (?:a las? |a la )?\d|(?:como |tipo )?(?:a las?|a la)\b)"
     r"|\b(?:solo|nomas|nada mas) (?:trabajo|voy a trabajar|estoy|voy a estar|vengo|me quedo) hasta (?:las?|la)\b"

@@ -8,6 +8,7 @@ what else the message says.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ MONTH_WORDS: dict[str, int] = {
 # Common words one typo away from a weekday name; never "corrected".
 _NOT_WEEKDAY_TYPOS = frozenset(
     {"vienes", "partes", "nueves", "lunas", "martas", "sabana", "domino", "sabados", "domingos", "mueves", "jueces", "artes",
-     "luces", "mares", "salado", "lunares", "dunas"}
+     "luces", "mares", "salado", "lunares", "dunas", "sacado", "cabado", "pasado"}
 )
 
 _WD = r"(?P<wd>lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
@@ -77,7 +78,8 @@ _LA = r"(?:a|para|desde|hasta|como a|de|a eso de|antes de|despues de) la "
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "greeting": re.compile(r"\b(?:buenos dias|buen dia|buenas tardes|buenas noches|buenas)\b"),
-    "farewell": re.compile(r"\bhasta (?:mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b(?! (?:a las|en la|temprano))"),
+    # «Pedro no viene hasta el lunes» is not a goodbye: the day he is back.
+    "farewell": re.compile(r"(?<!lunes )(?<!martes )(?<!miercoles )(?<!jueves )(?<!viernes )(?<!sabado )(?<!domingo )(?<!\d )(?<!viene )(?<!vengo )(?<!llega )(?<!llego )(?<!regresa )(?<!regreso )(?<!vuelve )(?<!vuelvo )(?<!trabaja )(?<!trabajo )(?<!esta )(?<!estoy )\bhasta (?:mañana|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b(?! (?:a las|en la|temprano))"),
     "clock_range": re.compile(
         rf"\b(?:de|desde|entre)(?: las?)? {_CLOCK} (?:a|hasta|y)(?: las?)? {_CLOCK_B}{_NOT_A_CLOCK_AFTER}"
     ),
@@ -85,6 +87,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:(?:a|como a|tipo|para) )?(?:las? )?(?=cuarto para|(?<!las )(?<!la )\d{{1,2}} (?:minutos )?para las? \d){_CLOCK}"
     ),
     "clock_las": re.compile(rf"\b(?:{_LAS}|{_LA}){_CLOCK}{_NOT_A_CLOCK_AFTER}"),
+    # «de 4 en adelante», «desde 5 pa delante»: a bare hour from which the rest of the day goes.
+    "clock_onward": re.compile(rf"\b(?:de|desde) (?=\d{{1,2}}(?::\d\d)? (?:en adelante|pa(?:ra)? (?:a)?delante)\b){_CLOCK}"),
     # «barba tipo 6», «como a eso de las 5» (the latter is read above): «tipo» before a bare hour is a time.
     "clock_tipo": re.compile(rf"\btipo (?={{0}}\d{{1,2}}\b(?! (?:pesos|minutos|años|dias|semanas|horas)))".replace("{0}", "") + _CLOCK),
     "clock_explicit": re.compile(
@@ -92,7 +96,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "clock_12": re.compile(r"\b(?:al |a |para el |el )?mediodia\b|\b12 del dia\b"),
     "day_range": re.compile(
-        rf"\b(?:del?|el) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
+        rf"\b(?:del?|el|los dias) (?:dia )?(?P<d1>\d{{1,2}})(?: de {_MONTH1})?(?: ?, ?(?:el )?\d{{1,2}}(?!:|\d))*(?: ?,)? (?:al?|hasta el|y(?: el)?|ni(?: el)?) (?P<d2>\d{{1,2}})(?: de {_MONTH})?\b"
     ),
     # "el jueves 5 y el viernes 6": two days named with their dates.
     "weekday_day_pair": re.compile(
@@ -128,11 +132,12 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "weekends_recurring": re.compile(r"\b(?:los )?fines de semana\b"),
     "every_day": re.compile(r"\b(?:todos los dias|diario|toda la semana)\b(?! (?:que|proxima|siguiente|entrante|pasada))"),
     "period_next_weekend": re.compile(r"\b(?:el )?(?:otro|siguiente) fin(?: de semana)?\b"),
+    "period_last_weekend": re.compile(r"\b(?:el )?fin(?: de semana)? pasado\b|\bel pasado fin(?: de semana)?\b"),
     "period_weekend": re.compile(r"\b(?:(?:este|el|para el|el proximo|proximo) )?fin de semana\b|\beste fin\b"),
     "period_this_week": re.compile(r"\besta semana\b|\b(?:en (?:lo que va de )?|lo que va de )la semana\b(?! (?:que|pasada|proxima|siguiente|entrante|antepasada|de\b))"),
     "period_next_week": re.compile(r"\b(?:la )?(?:proxima|otra|siguiente) semana\b|\bla semana que (?:viene|entra)\b"),
     "period_last_week": re.compile(r"\b(?:la )?semana pasada\b"),
-    "period_this_month": re.compile(r"\b(?:este|en el|del) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
+    "period_this_month": re.compile(r"\b(?:este|en el|del|el) mes\b(?! (?:pasado|que viene|que entra|proximo|siguiente|de))"),
     "period_next_month": re.compile(r"\b(?:el )?(?:proximo|siguiente) mes\b|\bel mes que (?:viene|entra)\b"),
     "period_last_month": re.compile(r"\b(?:el )?mes pasado\b"),
     "period_week_before_last": re.compile(r"\b(?:la )?semana antepasada\b|\bhace dos semanas\b"),
@@ -140,7 +145,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "period_last_year": re.compile(r"\b(?:el )?año pasado\b"),
     "period_last_fortnight": re.compile(r"\b(?:la )?quincena pasada\b"),
     "period_this_fortnight": re.compile(r"\b(?:esta|la|en la) quincena\b(?! (?:pasada|que viene|que entra))"),
-    "esta_pod": re.compile(r"\besta (?P<pod>mañana|tarde|noche)\b"),
+    # «cómo está mañana (pa Pedro)?» written without accents is the verb, then tomorrow: not «this morning».
+    "esta_pod": re.compile(r"\besta (?P<pod>(?<!\bcomo esta )mañana|tarde|noche)\b"),
     "pasado_mañana": re.compile(r"\bpasado mañana\b"),
     # Days named by their holiday («en navidad no abrimos», «el día de muertos cerramos»), never a greeting («feliz navidad»)
     # nor a thing («la promo de navidad», «antes de año nuevo»): only at the start or after «en», «el», «la».
@@ -159,8 +165,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "pod_evening": re.compile(r"\b(?:(?:en|por|a|de|para|toda) (?:la|las) noches?|la noche(?= (?:del?|de este|de esta) | {3,}|\s*[,.!?;]|\s*$)|nochecita)\b"),
     # "¿cómo nos fue en noviembre?": a whole month, named alone (a day with it was read above).
+    # «la primera quincena de noviembre»: the 1st–15th; «la segunda»: the 16th to the end of the month.
+    "fortnight_of_month": re.compile(
+        r"\b(?:la )?(?P<half>primera|1a|1ra|segunda|2a|2da|ultima) quincena (?:de |del mes de )(?P<mon>enero|febrero|marzo|abril|mayo|"
+        r"junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b"
+    ),
     "month_alone": re.compile(
-        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+        r"\b(?:en|de|del|para|durante|todo|el mes de|mes de|desde|empezando|iniciando|cerramos|terminamos|acabamos|estuvo|que tal|tal) (?P<mon>enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
         r"septiembre|setiembre|octubre|noviembre|diciembre)(?: (?:de(?:l)? )?(?P<y>20\d\d))?\b"
     ),
     "mañana": re.compile(r"\bmañana\b"),
@@ -297,7 +308,7 @@ def extract_datetime(
         start, end = _clock_from(match, "a_"), _clock_from(match, "b_")
         if start and end:
             clocks.append((match.start(), start, end))
-    for name in ("clock_before", "clock_las", "clock_explicit", "clock_tipo"):
+    for name in ("clock_before", "clock_las", "clock_onward", "clock_explicit", "clock_tipo"):
         for match in scan.take(name):
             clock = _clock_from(match, "a_")
             if clock:
@@ -341,6 +352,12 @@ def extract_datetime(
         if parts:
             days.append((match.start(), parts))
 
+    for match in scan.take("fortnight_of_month"):
+        mon = MONTH_WORDS[match["mon"]]
+        first_half = match["half"] in ("primera", "1a", "1ra")
+        last = calendar.monthrange(2025, mon)[1]  # February's 29th is rare enough to leave
+        days.append((match.start(), DayParts(day=1 if first_half else 16, month=mon)))
+        day_end = DayParts(day=15 if first_half else last, month=mon)
     for match in scan.take("month_alone"):
         year = int(match["y"]) if match["y"] else None
         if month is None:
@@ -388,7 +405,7 @@ def extract_datetime(
 
     # Spans of days.
     for name, value in (
-        ("period_next_weekend", "next_weekend"), ("period_weekend", "weekend"),
+        ("period_next_weekend", "next_weekend"), ("period_last_weekend", "last_weekend"), ("period_weekend", "weekend"),
         ("period_this_week", "this_week"), ("period_next_week", "next_week"),
         ("period_last_week", "last_week"), ("period_this_month", "this_month"),
         ("period_next_month", "next_month"), ("period_last_month", "last_month"),
