@@ -45,29 +45,31 @@ async def bookings_made(session: AsyncSession, organization_id: uuid.UUID, start
     return int(found.scalar_one())
 
 
-_LOCKED = "yume.locked_organizations"
+_READ = "yume.booking_organizations"
 
 
 async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
     """The organization, locked until the transaction ends: bookings of one business count one at a time."""
-    found = await session.execute(
-        select(Organization)
-        .where(Organization.id == organization_id)
+    return await read_organization(session, organization_id, lock=True)
+
+
+async def read_organization(session: AsyncSession, organization_id: uuid.UUID, *, lock: bool) -> Organization | None:
+    """The organization as it is now, for a booking (locked until the transaction ends when asked)."""
+    query = select(Organization).where(Organization.id == organization_id).execution_options(populate_existing=True)
+    if lock:
         # NO KEY UPDATE: bookings still count one at a time, but the foreign-key checks of every
         # other insert for this business (inbox events, messages, outbox rows) are not blocked.
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    organization = found.scalar_one_or_none()
+        query = query.with_for_update(key_share=True)
+    organization = (await session.execute(query)).scalar_one_or_none()
     if organization is not None:
         # Kept for the rest of the transaction (the identity map only holds weak references).
-        session.info.setdefault(_LOCKED, {})[organization_id] = organization
+        session.info.setdefault(_READ, {})[organization_id] = organization
     return organization
 
 
-def locked_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
-    """The organization as `lock_organization` read it in this transaction (None when it did not)."""
-    return session.info.get(_LOCKED, {}).get(organization_id)
+def organization_read(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    """The organization as `read_organization` read it in this transaction (None when it did not)."""
+    return session.info.get(_READ, {}).get(organization_id)
 
 
 async def claim_notices(

@@ -27,7 +27,7 @@ from scheduler.availability import business_hours_on
 from scheduler.booking import KnownBusiness
 from scheduler.calendar import Business, load_business, staff_hours
 from store.facts import facts_version
-from store.plan import locked_organization
+from store.plan import organization_read
 from store.hours import WEEKDAY_KEYS, HoursRange, WeeklyHours
 from store.models import OrganizationKind, ServiceType, Staff, StaffRole, StaffService
 
@@ -156,12 +156,12 @@ class BusinessFacts:
 
 
 def known_business(session: AsyncSession, facts: BusinessFacts) -> KnownBusiness | None:
-    """The facts, for a booking, if this transaction locked the organization row and its version matches; else None.
+    """The facts, for a booking, if this transaction read the organization row and its version matches; else None.
 
-    A booking locks that row first (the plan's count), so this costs no query; anywhere else the
+    A booking reads that row first (the plan's count), so this costs no query; anywhere else the
     booking reads the business again, as before.
     """
-    organization = locked_organization(session, facts.id)
+    organization = organization_read(session, facts.id)
     if organization is None or organization.facts_version != facts.calendar.organization.facts_version:
         return None
     return KnownBusiness(business=facts.calendar, eligible=facts.eligible)

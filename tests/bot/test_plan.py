@@ -199,6 +199,27 @@ async def test_two_customers_racing_for_the_50th_booking_are_counted_one_after_t
     assert (await _usage(db, carlos.id, now)).used == 50
 
 
+@pytest.mark.postgres
+async def test_far_from_the_limit_two_bookings_of_one_business_do_not_wait_for_each_other(
+    db: Database, database_url: str, carlos: Tenant
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite serializes every write transaction: there is no race to lose")
+    now = local("2026-12-10T12:00")
+    await _add_bookings(db, carlos, 5, now)
+    other = Database(database_url)
+    try:
+        async with db.transaction() as first:
+            organization = await first.get(Organization, carlos.id)
+            assert (await plan_usage(first, organization, now, lock=True)).used == 5  # this booking is under way
+            async with other.transaction() as second:
+                organization = await second.get(Organization, carlos.id)
+                counted = await asyncio.wait_for(plan_usage(second, organization, now, lock=True), timeout=2)
+                assert counted.used == 5  # counted at once: 5 of 50 cannot become a notice or the limit
+    finally:
+        await other.dispose()
+
+
 # --- the admin API: usage visible, plan and limit the operator's ----------------------------------
 
 
