@@ -151,7 +151,7 @@ async def _fill_in(
 
 @dataclass(frozen=True)
 class Party:
-    """A known sender and their conversation (None before their first turn), read without locks."""
+    """A known sender and their conversation (None before their first turn), as read (locked or not: `locked`)."""
 
     sender: Sender
     conversation: Conversation | None
